@@ -1,0 +1,49 @@
+# `make run` and `make test` are the two set-up commands of the README.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+export FLASK_APP := lpse
+
+.PHONY: run test install dev-install system-deps translations lint format extract-messages
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(VENV)/bin/python setup.cfg pyproject.toml
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed translations
+
+dev-install: $(VENV)/.dev-installed translations
+
+system-deps:
+	bash scripts/system-deps.sh
+
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d translations -f >/dev/null
+
+run: install
+	LPSE_ENV=development $(VENV)/bin/flask db upgrade
+	LPSE_ENV=development $(VENV)/bin/flask lpse seed-demo
+	LPSE_ENV=development $(PY) run.py
+
+test: system-deps dev-install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format:
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+extract-messages:
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching

@@ -1,0 +1,65 @@
+"""Admin forms: officer accounts and agencies."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    EmailField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length
+
+from lpse.agencies.models import TIMEZONES
+from lpse.auth.models import Role
+
+ROLE_LABELS = {
+    Role.admin: _l('Admin'),
+    Role.verifier: _l('Verifikator'),
+    Role.ppk: _l('PPK'),
+    Role.pokja: _l('Pokja Pemilihan'),
+    Role.vendor: _l('Penyedia'),
+    Role.auditor: _l('Auditor'),
+}
+
+ROLE_CHOICES = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class UserForm(FlaskForm):
+    email = EmailField(_l('Email'), validators=[DataRequired(), Length(max=254)])
+    name = StringField(_l('Nama lengkap'), validators=[DataRequired(), Length(max=200)])
+    roles = MultiCheckboxField(
+        _l('Peran'),
+        choices=ROLE_CHOICES,
+        validators=[DataRequired(message=_l('Pilih minimal satu peran.'))],
+    )
+    agency = SelectField(_l('Instansi'), choices=[], validate_choice=False)
+
+
+class RolesForm(FlaskForm):
+    roles = MultiCheckboxField(
+        _l('Peran'),
+        choices=ROLE_CHOICES,
+        validators=[DataRequired(message=_l('Pilih minimal satu peran.'))],
+    )
+
+
+class AgencyForm(FlaskForm):
+    code = StringField(_l('Kode'), validators=[DataRequired(), Length(max=20)])
+    name = StringField(_l('Nama instansi'), validators=[DataRequired(), Length(max=200)])
+    timezone = SelectField(
+        _l('Zona waktu'),
+        choices=[SelectChoice(tz, f'{abbr} ({tz})') for tz, abbr in TIMEZONES.items()],
+    )
+
+
+class WorkUnitForm(FlaskForm):
+    code = StringField(_l('Kode satuan kerja'), validators=[DataRequired(), Length(max=20)])
+    name = StringField(_l('Nama satuan kerja'), validators=[DataRequired(), Length(max=200)])

@@ -1,0 +1,185 @@
+"""Admin pages: officer accounts, roles and agencies."""
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from wtforms import SelectChoice
+
+from lpse import clock
+from lpse.admin.forms import AgencyForm, RolesForm, UserForm, WorkUnitForm
+from lpse.agencies import operations as agency_ops
+from lpse.agencies.models import Agency
+from lpse.auth import operations as auth_ops
+from lpse.auth.access import role_required
+from lpse.auth.forms import ConfirmForm
+from lpse.auth.models import Role, User
+from lpse.errors import DomainError
+from lpse.extensions import db
+
+bp = Blueprint('admin', __name__, url_prefix='/admin')
+admin_only = role_required(Role.admin)
+
+
+def _user_or_404(user_id):
+    return db.session.get(User, user_id) or abort(404)
+
+
+def _form_error(form, exc):
+    db.session.rollback()
+    field = getattr(form, exc.field, None) if exc.field else None
+    if field is not None:
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, 'error')
+    return exc.status
+
+
+@bp.get('/users')
+@admin_only
+def users():
+    rows = db.session.scalars(select(User).order_by(User.email)).all()
+    return render_template('admin/users.html', users=rows)
+
+
+@bp.route('/users/new', methods=['GET', 'POST'])
+@admin_only
+def user_create():
+    form = UserForm()
+    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    form.agency.choices = [SelectChoice('', '—')] + [
+        SelectChoice(a.code, f'{a.code} — {a.name}') for a in agencies
+    ]
+    status = 200
+    if form.validate_on_submit():
+        agency = agency_ops.find_agency(form.agency.data) if form.agency.data else None
+        try:
+            user, password = auth_ops.create_user(
+                email=form.email.data,
+                name=form.name.data,
+                roles=form.roles.data,
+                agency=agency,
+                actor=current_user,
+                now=clock.now(),
+                ip=request.remote_addr,
+            )
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            user.must_change_password = True
+            db.session.commit()
+            return render_template('admin/password_once.html', user=user, password=password), 201
+    elif request.method == 'POST':
+        status = 422
+    return render_template('admin/user_form.html', form=form), status
+
+
+@bp.route('/users/<int:user_id>', methods=['GET', 'POST'])
+@admin_only
+def user_detail(user_id):
+    user = _user_or_404(user_id)
+    form = RolesForm(roles=[r.value for r in user.roles])
+    status = 200
+    if form.validate_on_submit():
+        try:
+            auth_ops.set_roles(
+                user, form.roles.data, actor=current_user, now=clock.now(), ip=request.remote_addr
+            )
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_('Peran diperbarui.'), 'info')
+            return redirect(url_for('admin.user_detail', user_id=user.id))
+    elif request.method == 'POST':
+        status = 422
+    return render_template(
+        'admin/user_detail.html', user=user, form=form, confirm=ConfirmForm()
+    ), status
+
+
+@bp.post('/users/<int:user_id>/active')
+@admin_only
+def user_active(user_id):
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    auth_ops.set_active(
+        user, not user.active, actor=current_user, now=clock.now(), ip=request.remote_addr
+    )
+    db.session.commit()
+    flash(_('Akun diaktifkan.') if user.active else _('Akun dinonaktifkan.'), 'info')
+    return redirect(url_for('admin.user_detail', user_id=user.id))
+
+
+@bp.post('/users/<int:user_id>/reset-password')
+@admin_only
+def user_reset_password(user_id):
+    user = _user_or_404(user_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    password = auth_ops.reset_password(
+        user, actor=current_user, now=clock.now(), ip=request.remote_addr
+    )
+    db.session.commit()
+    return render_template('admin/password_once.html', user=user, password=password)
+
+
+@bp.get('/agencies')
+@admin_only
+def agencies():
+    rows = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    return render_template('admin/agencies.html', agencies=rows)
+
+
+@bp.route('/agencies/new', methods=['GET', 'POST'])
+@admin_only
+def agency_create():
+    form = AgencyForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            agency = agency_ops.create_agency(
+                code=form.code.data,
+                name=form.name.data,
+                timezone=form.timezone.data,
+                actor=current_user,
+                now=clock.now(),
+                ip=request.remote_addr,
+            )
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_('Instansi dibuat.'), 'info')
+            return redirect(url_for('admin.agency_detail', code=agency.code))
+    elif request.method == 'POST':
+        status = 422
+    return render_template('admin/agency_form.html', form=form), status
+
+
+@bp.route('/agencies/<code>', methods=['GET', 'POST'])
+@admin_only
+def agency_detail(code):
+    agency = agency_ops.find_agency(code) or abort(404)
+    form = WorkUnitForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            agency_ops.add_work_unit(
+                agency,
+                code=form.code.data,
+                name=form.name.data,
+                actor=current_user,
+                now=clock.now(),
+                ip=request.remote_addr,
+            )
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_('Satuan kerja ditambahkan.'), 'info')
+            return redirect(url_for('admin.agency_detail', code=agency.code))
+    elif request.method == 'POST':
+        status = 422
+    return render_template('admin/agency_detail.html', agency=agency, form=form), status

@@ -1,0 +1,111 @@
+"""Assembles the application: config, extensions, blueprints, errors, headers, CLI."""
+
+import logging
+
+from flask import Flask, has_request_context, session
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from lpse import config as config_module
+from lpse.extensions import babel, csrf, db, login_manager, migrate
+
+log = logging.getLogger(__name__)
+
+
+def build_app(config=None):
+    app = Flask(
+        'lpse',
+        root_path=str(config_module.ROOT / 'lpse'),
+        template_folder=str(config_module.ROOT / 'templates'),
+        instance_path=str(config_module.ROOT / 'instance'),
+    )
+    _configure(app, config)
+    _init_extensions(app)
+    _register_blueprints(app)
+    from lpse import web
+
+    web.init_app(app)
+    from lpse.cli import lpse_cli
+
+    app.cli.add_command(lpse_cli)
+    return app
+
+
+def _configure(app, config):
+    if isinstance(config, dict):
+        base, overrides = config_module.TestConfig, config
+    else:
+        base, overrides = config or config_module.select_config(), {}
+    app.config.from_object(base)
+    if base is not config_module.TestConfig:
+        app.config.update(
+            {
+                k: v
+                for k, v in config_module.instance_defaults(
+                    app.instance_path, base.ENV_NAME
+                ).items()
+                if app.config.get(k) in (None, config_module.DEFAULT_SECRET_KEY)
+            }
+        )
+        app.config.update(config_module.from_environment())
+    app.config.update(overrides)
+    if app.config['ENV_NAME'] == 'production' and (
+        app.config['SECRET_KEY'] in (None, '', config_module.DEFAULT_SECRET_KEY)
+        or len(app.config['SECRET_KEY']) < 32
+    ):
+        raise RuntimeError(
+            'LPSE_SECRET_KEY must be set to a random value of at least 32 characters in production'
+        )
+
+
+@event.listens_for(Engine, 'connect')
+def _sqlite_pragmas(dbapi_connection, _record):
+    if type(dbapi_connection).__module__.startswith('sqlite3'):
+        cursor = dbapi_connection.cursor()
+        cursor.execute('PRAGMA foreign_keys=ON')
+        cursor.execute('PRAGMA journal_mode=WAL')
+        cursor.execute('PRAGMA busy_timeout=10000')
+        cursor.close()
+
+
+def _init_extensions(app):
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.ROOT / 'migrations'))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = 'auth.login'
+    login_manager.login_message = None
+    login_manager.session_protection = 'basic'
+    login_manager.user_loader(_load_user)
+    # Every model module, so that metadata (and Alembic) sees every table.
+    import lpse.models  # noqa: F401
+
+
+def _load_user(user_id):
+    from lpse.auth.models import User
+
+    uid, _, version = (user_id or '').partition(':')
+    if not uid.isdigit() or not version.isdigit():
+        return None
+    user = db.session.get(User, int(uid))
+    if user is None or not user.active or user.session_version != int(version):
+        return None
+    return user
+
+
+def _select_locale():
+    """Bahasa Indonesia unless the visitor chose English with the switch."""
+    lang = session.get('lang') if has_request_context() else None
+    return lang if lang in ('id', 'en') else 'id'
+
+
+def _register_blueprints(app):
+    from lpse.admin.views import bp as admin_bp
+    from lpse.api import bp as api_bp
+    from lpse.auditor.views import bp as auditor_bp
+    from lpse.auth.views import bp as auth_bp
+    from lpse.main.views import bp as main_bp
+
+    for bp in (main_bp, auth_bp, admin_bp, auditor_bp, api_bp):
+        app.register_blueprint(bp)

@@ -1,0 +1,180 @@
+"""The append-only, hash-chained audit log (ARCHITECTURE §5) and its verification."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lpse.extensions import db
+from lpse.types import UTCDateTime
+
+GENESIS_HASH = '0' * 64
+
+
+class AuditEvent(db.Model):
+    """One recorded state change: who did what to which object, chained to the one before."""
+
+    __tablename__ = 'audit_event'
+
+    seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey('user.id'), index=True)
+    actor_ip: Mapped[str | None] = mapped_column(String(45))
+    action: Mapped[str] = mapped_column(String(80), index=True)
+    object_type: Mapped[str | None] = mapped_column(String(40))
+    object_id: Mapped[str | None] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+    def as_record(self):
+        """The exported form: what the hash covers, plus the chain fields."""
+        return {**canonical_fields(self), 'prev_hash': self.prev_hash, 'hash': self.hash}
+
+
+class AuditHead(db.Model):
+    """The single row holding the chain's last seq and hash; updating it serialises appends."""
+
+    __tablename__ = 'audit_head'
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+def canonical_json(value) -> str:
+    return json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
+
+
+def canonical_fields(event) -> dict:
+    """The fields of an event that its hash covers, as plain JSON values."""
+    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
+    occurred = get('occurred_at')
+    if isinstance(occurred, datetime):
+        occurred = occurred.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    return {
+        'seq': get('seq'),
+        'occurred_at': occurred,
+        'actor_id': get('actor_id'),
+        'actor_ip': get('actor_ip'),
+        'action': get('action'),
+        'object_type': get('object_type'),
+        'object_id': get('object_id'),
+        'payload': get('payload'),
+    }
+
+
+def chain_hash(prev_hash: str, fields: dict) -> str:
+    """hash = SHA-256(prev_hash ‖ canonical event)."""
+    return hashlib.sha256((prev_hash + canonical_json(fields)).encode('utf-8')).hexdigest()
+
+
+def _advance_head():
+    """Lock the head row and return (next seq, previous hash); created on first use."""
+    row = db.session.execute(
+        update(AuditHead)
+        .where(AuditHead.id == 1)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.hash)
+    ).first()
+    if row is None:
+        db.session.add(AuditHead(id=1, seq=1, hash=GENESIS_HASH))
+        db.session.flush()
+        return 1, GENESIS_HASH
+    return row.seq, row.hash
+
+
+def record(action, obj=None, *, actor, now, ip=None, **data):
+    """Append one event in the current transaction; the caller's commit makes it durable."""
+    object_type, object_id = _describe(obj)
+    seq, prev_hash = _advance_head()
+    event = AuditEvent(
+        seq=seq,
+        occurred_at=now,
+        actor_id=getattr(actor, 'id', None),
+        actor_ip=ip,
+        action=action,
+        object_type=object_type,
+        object_id=object_id,
+        payload=canonical_json(data),
+        prev_hash=prev_hash,
+    )
+    event.hash = chain_hash(prev_hash, canonical_fields(event))
+    db.session.add(event)
+    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
+    db.session.flush()
+    return event
+
+
+def _describe(obj):
+    if obj is None:
+        return None, None
+    if isinstance(obj, tuple):
+        return obj[0], str(obj[1])
+    return obj.__tablename__, str(obj.id)
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of recomputing the chain: ``first_bad_seq`` is None when it holds."""
+
+    count: int
+    last_hash: str
+    first_bad_seq: int | None = None
+    problem: str | None = None
+
+    @property
+    def ok(self):
+        return self.first_bad_seq is None
+
+
+def verify_records(records, *, head=None) -> Verification:
+    """Recompute the chain over exported records (dicts) in order; name the first bad seq."""
+    prev_hash, expected_seq, count = GENESIS_HASH, 1, 0
+    for rec in records:
+        seq = rec.get('seq')
+        if seq != expected_seq:
+            bad = expected_seq if isinstance(seq, int) and seq > expected_seq else seq
+            return Verification(count, prev_hash, bad, f'expected seq {expected_seq}, found {seq}')
+        if rec.get('prev_hash') != prev_hash:
+            return Verification(count, prev_hash, seq, 'prev_hash does not match the event before')
+        if chain_hash(prev_hash, canonical_fields(rec)) != rec.get('hash'):
+            return Verification(count, prev_hash, seq, 'hash does not match the event contents')
+        prev_hash, expected_seq, count = rec['hash'], expected_seq + 1, count + 1
+    if head is not None and (head.seq, head.hash) != (count, prev_hash):
+        return Verification(
+            count, prev_hash, count + 1, f'chain ends at seq {count} but head says {head.seq}'
+        )
+    return Verification(count, prev_hash)
+
+
+def iter_records(batch=1000):
+    """Every event in seq order, as exported records."""
+    stmt = select(AuditEvent).order_by(AuditEvent.seq).execution_options(yield_per=batch)
+    result = db.session.scalars(stmt)
+    try:
+        for event in result:
+            yield event.as_record()
+    finally:
+        result.close()  # a reader that stops early must not leave a server-side cursor open
+
+
+def verify_database() -> Verification:
+    """Recompute the stored chain and compare it with the head row."""
+    head = db.session.get(AuditHead, 1)
+    return verify_records(iter_records(), head=head)
+
+
+def parse_jsonl(lines):
+    """Exported records back from JSON lines; a malformed line becomes a record that fails."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError:
+            record = None
+        yield record if isinstance(record, dict) else {'seq': f'line {number} (not JSON)'}

@@ -1,0 +1,95 @@
+"""API: tokens, the current user, officer accounts."""
+
+from flask import g, jsonify, request
+from flask_babel import gettext as _
+
+from lpse import clock
+from lpse.agencies import operations as agency_ops
+from lpse.api.base import api_auth, bp, field, json_body, user_json
+from lpse.auth import operations
+from lpse.auth.models import ApiToken, Role
+from lpse.errors import NotAllowed, NotFound
+from lpse.extensions import db
+
+
+def token_json(row):
+    return {
+        'id': row.id,
+        'name': row.name,
+        'prefix': row.prefix,
+        'created_at': row.created_at.isoformat(),
+        'last_used_at': row.last_used_at.isoformat() if row.last_used_at else None,
+        'revoked_at': row.revoked_at.isoformat() if row.revoked_at else None,
+    }
+
+
+@bp.post('/auth/tokens')
+def token_create():
+    """Exchange email + password (+ TOTP code) for a new token, shown once."""
+    data = json_body()
+    email, password = field(data, 'email'), field(data, 'password')
+    name = field(data, 'name', required=False, default='api')
+    code = field(data, 'totp', required=False)
+    now = clock.now()
+    try:
+        user = operations.authenticate(email, password, ip=request.remote_addr, now=now)
+    except NotAllowed:
+        db.session.commit()  # keep the failure count and its audit event
+        raise
+    if user.totp_enabled and not operations.verify_totp(user, code, now=now):
+        operations.throttle.register_failure(email, request.remote_addr, now=now)
+        db.session.commit()
+        raise NotAllowed(_('Kode TOTP salah, sudah dipakai, atau tidak disertakan.'))
+    if operations.totp_required(user) and not user.totp_enabled:
+        raise NotAllowed(_('Aktifkan verifikasi dua langkah di halaman profil terlebih dahulu.'))
+    row, token = operations.create_token(user, name, now=now, ip=request.remote_addr)
+    db.session.commit()
+    return jsonify({**token_json(row), 'token': token}), 201
+
+
+@bp.get('/auth/tokens')
+@api_auth()
+def token_list():
+    rows = db.session.scalars(
+        db.select(ApiToken).where(ApiToken.user_id == g.api_user.id).order_by(ApiToken.id)
+    ).all()
+    return jsonify({'tokens': [token_json(r) for r in rows]})
+
+
+@bp.delete('/auth/tokens/<int:token_id>')
+@api_auth()
+def token_revoke(token_id):
+    row = db.session.get(ApiToken, token_id)
+    if row is None or row.user_id != g.api_user.id:
+        raise NotFound(_('Token tidak ditemukan.'))
+    operations.revoke_token(row, actor=g.api_user, now=clock.now(), ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(token_json(row))
+
+
+@bp.get('/me')
+@api_auth()
+def me():
+    return jsonify(user_json(g.api_user))
+
+
+@bp.post('/users')
+@api_auth(Role.admin)
+def user_create():
+    """Create an account; the generated password is returned once."""
+    data = json_body()
+    roles = field(data, 'roles', kind=list)
+    agency_code = field(data, 'agency', required=False)
+    agency = agency_ops.get_agency(agency_code) if agency_code else None
+    user, password = operations.create_user(
+        email=field(data, 'email'),
+        name=field(data, 'name'),
+        roles=roles,
+        agency=agency,
+        actor=g.api_user,
+        now=clock.now(),
+        ip=request.remote_addr,
+    )
+    user.must_change_password = True
+    db.session.commit()
+    return jsonify({**user_json(user), 'password': password}), 201

@@ -1,0 +1,126 @@
+"""`flask lpse …`: operator commands. Each one commits once or writes nothing."""
+
+import sys
+
+import click
+from flask.cli import with_appcontext
+
+from lpse import audit, clock
+from lpse.agencies import operations as agency_ops
+from lpse.auth import operations as auth_ops
+from lpse.auth.models import ROLE_VALUES
+from lpse.errors import DomainError
+from lpse.extensions import db
+
+
+@click.group('lpse')
+def lpse_cli():
+    """LPSE operator commands."""
+
+
+def _fail(exc):
+    db.session.rollback()
+    raise click.ClickException(str(exc.message)) from exc
+
+
+@lpse_cli.command('create-agency')
+@click.option('--code', required=True)
+@click.option('--name', required=True)
+@click.option(
+    '--timezone',
+    default='Asia/Jakarta',
+    show_default=True,
+    type=click.Choice(['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura']),
+)
+@click.option(
+    '--work-unit',
+    'units',
+    multiple=True,
+    metavar='CODE=NAME',
+    help='a work unit (satuan kerja); repeatable',
+)
+@with_appcontext
+def create_agency(code, name, timezone, units):
+    """Create an agency (instansi) with its work units."""
+    now = clock.now()
+    try:
+        agency = agency_ops.create_agency(
+            code=code, name=name, timezone=timezone, actor=None, now=now
+        )
+        for unit in units:
+            ucode, _sep, uname = unit.partition('=')
+            agency_ops.add_work_unit(agency, code=ucode, name=uname, actor=None, now=now)
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f'agency {agency.code} created')
+
+
+@lpse_cli.command('create-user')
+@click.option('--email', required=True)
+@click.option('--name', required=True)
+@click.option('--role', 'roles', multiple=True, required=True, type=click.Choice(ROLE_VALUES))
+@click.option('--agency', 'agency_code', help='agency code (required for officers)')
+@with_appcontext
+def create_user(email, name, roles, agency_code):
+    """Create a user; the generated password is printed once."""
+    try:
+        agency = agency_ops.get_agency(agency_code) if agency_code else None
+        user, password = auth_ops.create_user(
+            email=email, name=name, roles=roles, agency=agency, actor=None, now=clock.now()
+        )
+    except DomainError as exc:
+        _fail(exc)
+    user.must_change_password = True
+    db.session.commit()
+    click.echo(f'user {user.email} created; password (shown once): {password}')
+
+
+@lpse_cli.command('seed-demo')
+@with_appcontext
+def seed_demo():
+    """Load demo data (once): an agency, two work units, one user per role."""
+    from lpse import demo
+
+    created = demo.seed(now=clock.now())
+    if created is None:
+        click.echo('demo data already present; nothing changed')
+        return
+    db.session.commit()
+    click.echo('Demo accounts (passwords are shown only this once):')
+    for email, roles, password in created:
+        click.echo(f'  {email:<28} {",".join(roles):<10} {password}')
+
+
+@lpse_cli.command('audit-verify')
+@click.option(
+    '--file',
+    'path',
+    type=click.Path(exists=True, dir_okay=False),
+    help='verify an exported JSONL file instead of the database',
+)
+@with_appcontext
+def audit_verify(path):
+    """Recompute the audit hash chain; exit 1 naming the first bad seq."""
+    if path:
+        with open(path, encoding='utf-8') as fh:
+            result = audit.verify_records(audit.parse_jsonl(fh))
+    else:
+        result = audit.verify_database()
+    if result.ok:
+        click.echo(f'audit log OK: {result.count} events, last hash {result.last_hash}')
+        return
+    click.echo(f'audit log BROKEN at seq {result.first_bad_seq}: {result.problem}', err=True)
+    sys.exit(1)
+
+
+@lpse_cli.command('audit-export')
+@click.option('-o', '--output', type=click.File('w', encoding='utf-8'), default='-')
+@with_appcontext
+def audit_export(output):
+    """Write the audit log as JSON lines (one event per line, in seq order)."""
+    count = 0
+    for record in audit.iter_records():
+        output.write(audit.canonical_json(record) + '\n')
+        count += 1
+    click.echo(f'{count} events exported', err=True)

@@ -1,0 +1,114 @@
+"""Configuration: safe production defaults, overridden from the environment when the app starts."""
+
+import os
+import secrets
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SECRET_KEY = 'change-me'  # noqa: S105 — the sentinel production refuses to start with
+ROLES_WITH_TOTP_OPTION = ('admin', 'verifier', 'ppk', 'pokja', 'auditor')
+
+
+class Config:
+    """Production settings."""
+
+    ENV_NAME = 'production'
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    SQLALCHEMY_DATABASE_URI = None  # filled from DATABASE_URL or instance/lpse.db
+    SQLALCHEMY_ENGINE_OPTIONS = {'pool_pre_ping': True}
+    LPSE_DATA_DIR = None  # filled from LPSE_DATA_DIR or instance/data
+    MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    MAX_FORM_MEMORY_SIZE = 1024 * 1024
+
+    SESSION_COOKIE_NAME = 'lpse_session'
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = 'Lax'
+    SESSION_COOKIE_SECURE = True
+    PERMANENT_SESSION_LIFETIME = 8 * 3600
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+
+    BABEL_DEFAULT_LOCALE = 'id'
+    BABEL_DEFAULT_TIMEZONE = 'Asia/Jakarta'
+    BABEL_TRANSLATION_DIRECTORIES = str(ROOT / 'translations')
+    LANGUAGES = ('id', 'en')
+
+    # Roles that must use a TOTP second factor.
+    LPSE_REQUIRE_TOTP_ROLES = ()
+    # Login throttling: after this many failures a key is locked for a doubling delay, capped,
+    # so an attacker can slow the real user down but never lock them out for good.
+    LPSE_LOGIN_ACCOUNT_FAILURES = 5
+    LPSE_LOGIN_IP_FAILURES = 20
+    LPSE_LOGIN_BASE_DELAY = 30
+    LPSE_LOGIN_MAX_DELAY = 900
+    LPSE_PASSWORD_MIN_LENGTH = 10
+    LPSE_BASE_URL = 'http://127.0.0.1:5000'
+
+
+class DevelopmentConfig(Config):
+    """`make run`: local HTTP, a random secret key kept in instance/."""
+
+    ENV_NAME = 'development'
+    SESSION_COOKIE_SECURE = False
+
+
+class TestConfig(Config):
+    """The test suite: fixtures set the database and data folder."""
+
+    ENV_NAME = 'testing'
+    TESTING = True
+    SECRET_KEY = 'test-secret-key-not-for-production'  # noqa: S105
+    SESSION_COOKIE_SECURE = False
+    SQLALCHEMY_DATABASE_URI = 'sqlite://'
+
+
+ENVIRONMENT = {
+    'LPSE_SECRET_KEY': ('SECRET_KEY', str),
+    'DATABASE_URL': ('SQLALCHEMY_DATABASE_URI', str),
+    'LPSE_DATA_DIR': ('LPSE_DATA_DIR', str),
+    'LPSE_MAX_CONTENT_LENGTH': ('MAX_CONTENT_LENGTH', int),
+    'LPSE_REQUIRE_TOTP_ROLES': (
+        'LPSE_REQUIRE_TOTP_ROLES',
+        lambda v: tuple(r.strip() for r in v.split(',') if r.strip()),
+    ),
+    'LPSE_LOGIN_ACCOUNT_FAILURES': ('LPSE_LOGIN_ACCOUNT_FAILURES', int),
+    'LPSE_LOGIN_IP_FAILURES': ('LPSE_LOGIN_IP_FAILURES', int),
+    'LPSE_LOGIN_BASE_DELAY': ('LPSE_LOGIN_BASE_DELAY', int),
+    'LPSE_LOGIN_MAX_DELAY': ('LPSE_LOGIN_MAX_DELAY', int),
+    'LPSE_BASE_URL': ('LPSE_BASE_URL', str),
+}
+
+
+def select_config():
+    """The config class named by LPSE_ENV: production unless said otherwise."""
+    env = os.environ.get('LPSE_ENV', 'production')
+    return {'development': DevelopmentConfig, 'testing': TestConfig}.get(env, Config)
+
+
+def from_environment():
+    """The settings the environment overrides, read now (not at import)."""
+    return {
+        key: convert(os.environ[name])
+        for name, (key, convert) in ENVIRONMENT.items()
+        if os.environ.get(name)
+    }
+
+
+def instance_defaults(instance_path, env_name):
+    """Defaults that live in the instance folder: the SQLite file and the blob folder."""
+    instance = Path(instance_path)
+    defaults = {
+        'SQLALCHEMY_DATABASE_URI': f'sqlite:///{instance / "lpse.db"}',
+        'LPSE_DATA_DIR': str(instance / 'data'),
+    }
+    if env_name == 'development':
+        defaults['SECRET_KEY'] = _development_secret(instance)
+    return defaults
+
+
+def _development_secret(instance):
+    path = instance / 'secret_key'
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

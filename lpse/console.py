@@ -1,0 +1,36 @@
+"""The ``lpse`` console script for vendors, Pokja members and auditors (runs without a server)."""
+
+import argparse
+import json
+import sys
+
+
+def _cmd_evaluate(args):
+    from lpse.evaluation.case import CaseError, evaluate_file
+
+    try:
+        result = evaluate_file(args.case)
+    except CaseError as exc:
+        print(f'lpse evaluate: {exc}', file=sys.stderr)
+        return 2
+    json.dump(result, sys.stdout, indent=2, ensure_ascii=False)
+    sys.stdout.write('\n')
+    return 0
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog='lpse', description=__doc__)
+    sub = parser.add_subparsers(dest='command', required=True)
+    evaluate = sub.add_parser('evaluate', help='recompute a tender evaluation from a case file')
+    evaluate.add_argument('case', help='evaluation case (JSON), see docs/EVALUATION_FORMAT.md')
+    evaluate.set_defaults(func=_cmd_evaluate)
+    return parser
+
+
+def main(argv=None):
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == '__main__':
+    sys.exit(main())

@@ -1,0 +1,188 @@
+"""Shared fixtures: an app on a freshly migrated database (SQLite, or PostgreSQL when
+LPSE_TEST_DATABASE_URL is set), users per role, a logged-in client, a live server."""
+
+import os
+import re
+import shutil
+import threading
+
+import pytest
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, make_url, text
+from werkzeug.serving import make_server
+
+from lpse import clock, create_app
+from lpse.extensions import db
+
+PG_URL = os.environ.get('LPSE_TEST_DATABASE_URL')
+PASSWORD = 'kata-sandi-uji-123'
+
+
+def _check_test_database(url):
+    if 'test' not in (make_url(url).database or ''):
+        raise RuntimeError('LPSE_TEST_DATABASE_URL must name a database with "test" in its name')
+
+
+@pytest.fixture(scope='session')
+def database_template(tmp_path_factory):
+    """Migrate once per session: a template SQLite file, or the PostgreSQL test database."""
+    if PG_URL:
+        _check_test_database(PG_URL)
+        engine = create_engine(PG_URL)
+        with engine.begin() as conn:
+            conn.execute(text('DROP SCHEMA public CASCADE'))
+            conn.execute(text('CREATE SCHEMA public'))
+        engine.dispose()
+        url = PG_URL
+    else:
+        url = f'sqlite:///{tmp_path_factory.mktemp("db") / "template.db"}'
+    app = create_app({'SQLALCHEMY_DATABASE_URI': url})
+    with app.app_context():
+        upgrade()
+        db.engine.dispose()
+    return url
+
+
+def _truncate_all(app):
+    with app.app_context():
+        tables = ', '.join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+        with db.engine.begin() as conn:
+            conn.execute(text(f'TRUNCATE {tables} RESTART IDENTITY CASCADE'))
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Overrides a test module may extend before the app is built."""
+    return {'LPSE_DATA_DIR': str(tmp_path / 'data')}
+
+
+@pytest.fixture
+def app(database_template, tmp_path, app_config):
+    if PG_URL:
+        url = PG_URL
+    else:
+        path = tmp_path / 'lpse.db'
+        shutil.copyfile(database_template.removeprefix('sqlite:///'), path)
+        url = f'sqlite:///{path}'
+    application = create_app({'SQLALCHEMY_DATABASE_URI': url, **app_config})
+    if PG_URL:
+        _truncate_all(application)
+    ctx = application.app_context()
+    ctx.push()
+    try:
+        yield application
+    finally:
+        db.session.remove()
+        ctx.pop()
+        if PG_URL:
+            _truncate_all(application)
+        with application.app_context():
+            db.engine.dispose()
+        clock.set_now(None)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def agency(app):
+    from lpse.agencies import operations
+
+    agency = operations.create_agency(
+        code='KOTAUJI',
+        name='Pemerintah Kota Uji',
+        timezone='Asia/Makassar',
+        actor=None,
+        now=clock.now(),
+    )
+    operations.add_work_unit(agency, code='DPU', name='Dinas PU', actor=None, now=clock.now())
+    db.session.commit()
+    return agency
+
+
+@pytest.fixture
+def make_user(app, agency):
+    from lpse.auth import operations
+
+    def make(email, *roles, password=PASSWORD, with_agency=True, **changes):
+        officer = with_agency and any(r != 'vendor' for r in roles)
+        user, _pw = operations.create_user(
+            email=email,
+            name=email.split('@')[0].title(),
+            roles=roles,
+            agency=agency if officer else None,
+            password=password,
+            actor=None,
+            now=clock.now(),
+        )
+        for key, value in changes.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return make
+
+
+ROLES = ('admin', 'verifier', 'ppk', 'pokja', 'vendor', 'auditor')
+
+
+@pytest.fixture
+def users(make_user):
+    """One user per role, keyed by role name."""
+    return {role: make_user(f'{role}@uji.go.id', role) for role in ROLES}
+
+
+def csrf_token(client, url='/auth/login'):
+    if not client.application.config.get('WTF_CSRF_ENABLED', True):
+        return ''
+    html = client.get(url).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'name="csrf_token" value="([^"]+)"', html
+    )
+    assert match, f'no CSRF token on {url}'
+    return match.group(1)
+
+
+def login(client, email, password=PASSWORD):
+    token = csrf_token(client)
+    return client.post(
+        '/auth/login', data={'email': email, 'password': password, 'csrf_token': token}
+    )
+
+
+@pytest.fixture
+def login_as(client, users):
+    def do(role):
+        response = login(client, users[role].email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return do
+
+
+@pytest.fixture
+def api_token(app, users):
+    """A bearer token for the user of a role: ``api_token('admin')`` → headers dict."""
+    from lpse.auth import operations
+
+    def make(role):
+        _row, token = operations.create_token(users[role], 'test', now=clock.now())
+        db.session.commit()
+        return {'Authorization': f'Bearer {token}'}
+
+    return make
+
+
+@pytest.fixture
+def live_server(app):
+    """The app served on a free localhost port in a thread, for the browser tests."""
+    server = make_server('127.0.0.1', 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f'http://127.0.0.1:{server.server_port}'
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

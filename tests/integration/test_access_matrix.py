@@ -1,0 +1,130 @@
+"""Every registered route × every role (and anonymous): the expected status, nothing else.
+
+A new route without an entry here fails `test_every_route_has_an_entry`."""
+
+import pytest
+from conftest import ROLES, login
+
+from lpse import clock
+from lpse.auth import operations
+from lpse.extensions import db
+
+ANON = 'anonymous'
+ALL = (ANON, *ROLES)
+
+
+def public(status, logged_in=None):
+    return {who: (status if who == ANON or logged_in is None else logged_in) for who in ALL}
+
+
+def logged_in(status):
+    return {who: 302 if who == ANON else status for who in ALL}
+
+
+def only(roles, status):
+    return {who: 302 if who == ANON else (status if who in roles else 403) for who in ALL}
+
+
+def api_public(status):
+    return dict.fromkeys(ALL, status)
+
+
+def api_any(status):
+    return {who: 401 if who == ANON else status for who in ALL}
+
+
+def api_only(roles, status):
+    return {who: 401 if who == ANON else (status if who in roles else 403) for who in ALL}
+
+
+# (endpoint, method) -> (url template, expected status per role). Empty POST bodies: a gate that
+# lets the role through then answers the missing data (422/415) or acts (302).
+MATRIX = {
+    ('static', 'GET'): ('/static/css/lpse.css', public(200)),
+    ('main.index', 'GET'): ('/', public(200)),
+    ('main.set_language', 'GET'): ('/lang/en', public(302)),
+    ('auth.login', 'GET'): ('/auth/login', public(200, logged_in=302)),
+    ('auth.login', 'POST'): ('/auth/login', public(422, logged_in=302)),
+    ('auth.login_totp', 'GET'): ('/auth/login/totp', public(302)),
+    ('auth.login_totp', 'POST'): ('/auth/login/totp', public(302)),
+    ('auth.profile', 'GET'): ('/auth/profile', logged_in(200)),
+    ('auth.password', 'GET'): ('/auth/password', logged_in(200)),
+    ('auth.password', 'POST'): ('/auth/password', logged_in(422)),
+    ('auth.totp_setup', 'GET'): ('/auth/totp', logged_in(200)),
+    ('auth.totp_setup', 'POST'): ('/auth/totp', logged_in(422)),
+    ('auth.totp_disable', 'POST'): ('/auth/totp/disable', logged_in(302)),
+    ('auth.token_create', 'POST'): ('/auth/tokens', logged_in(303)),
+    ('auth.token_revoke', 'POST'): ('/auth/tokens/999999/revoke', logged_in(404)),
+    ('admin.users', 'GET'): ('/admin/users', only({'admin'}, 200)),
+    ('admin.user_create', 'GET'): ('/admin/users/new', only({'admin'}, 200)),
+    ('admin.user_create', 'POST'): ('/admin/users/new', only({'admin'}, 422)),
+    ('admin.user_detail', 'GET'): ('/admin/users/{target}', only({'admin'}, 200)),
+    # An empty post keeps the roles as they are (nothing to change): back to the page.
+    ('admin.user_detail', 'POST'): ('/admin/users/{target}', only({'admin'}, 302)),
+    ('admin.user_active', 'POST'): ('/admin/users/{target}/active', only({'admin'}, 302)),
+    ('admin.user_reset_password', 'POST'): (
+        '/admin/users/{target}/reset-password',
+        only({'admin'}, 200),
+    ),
+    ('admin.agencies', 'GET'): ('/admin/agencies', only({'admin'}, 200)),
+    ('admin.agency_create', 'GET'): ('/admin/agencies/new', only({'admin'}, 200)),
+    ('admin.agency_create', 'POST'): ('/admin/agencies/new', only({'admin'}, 422)),
+    ('admin.agency_detail', 'GET'): ('/admin/agencies/KOTAUJI', only({'admin'}, 200)),
+    ('admin.agency_detail', 'POST'): ('/admin/agencies/KOTAUJI', only({'admin'}, 422)),
+    ('auditor.events', 'GET'): ('/audit/', only({'admin', 'auditor'}, 200)),
+    ('auditor.verify', 'GET'): ('/audit/verify', only({'admin', 'auditor'}, 200)),
+    ('auditor.export', 'GET'): ('/audit/export.jsonl', only({'admin', 'auditor'}, 200)),
+    ('api.openapi', 'GET'): ('/api/v1/openapi.json', api_public(200)),
+    ('api.agency_list', 'GET'): ('/api/v1/agencies', api_public(200)),
+    ('api.agency_create', 'POST'): ('/api/v1/agencies', api_only({'admin'}, 415)),
+    ('api.token_create', 'POST'): ('/api/v1/auth/tokens', api_public(415)),
+    ('api.token_list', 'GET'): ('/api/v1/auth/tokens', api_any(200)),
+    ('api.token_revoke', 'DELETE'): ('/api/v1/auth/tokens/999999', api_any(404)),
+    ('api.me', 'GET'): ('/api/v1/me', api_any(200)),
+    ('api.user_create', 'POST'): ('/api/v1/users', api_only({'admin'}, 415)),
+    # Walked last: it ends the session.
+    ('auth.logout', 'POST'): ('/auth/logout', logged_in(302)),
+}
+
+
+@pytest.fixture
+def app_config(app_config):
+    return {**app_config, 'WTF_CSRF_ENABLED': False}
+
+
+def registered_routes(app):
+    return {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {'HEAD', 'OPTIONS'}
+    }
+
+
+def test_every_route_has_an_entry(app):
+    routes = registered_routes(app)
+    assert routes - MATRIX.keys() == set(), 'routes missing from the access matrix'
+    assert MATRIX.keys() - routes == set(), 'matrix entries for routes that do not exist'
+
+
+@pytest.mark.parametrize('who', ALL)
+def test_access_matrix(app, client, users, make_user, who):
+    target = make_user('target@uji.go.id', 'ppk')
+    headers = {}
+    if who != ANON:
+        assert login(client, users[who].email).status_code == 302
+        _row, token = operations.create_token(users[who], 'matrix', now=clock.now())
+        db.session.commit()
+        headers = {'Authorization': f'Bearer {token}'}
+    seen = {}
+    for (endpoint, method), (url, expected) in MATRIX.items():
+        path = url.format(target=target.id)
+        extra = headers if path.startswith('/api/') else {}
+        response = client.open(path, method=method, headers=extra)
+        response.close()
+        seen[(endpoint, method)] = (response.status_code, expected[who])
+        if response.status_code == 302 and expected[who] == 302 and who == ANON:
+            location = response.headers['Location']
+            if endpoint.startswith(('auth.profile', 'admin.', 'auditor.')):
+                assert '/auth/login' in location, (endpoint, location)
+    wrong = {k: v for k, v in seen.items() if v[0] != v[1]}
+    assert wrong == {}, f'(got, expected) for {who}'
