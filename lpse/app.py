@@ -1,5 +1,6 @@
 """Assembles the application: config, extensions, blueprints, errors, headers, CLI."""
 
+import importlib
 import logging
 
 from flask import Flask, has_request_context, session
@@ -100,12 +101,15 @@ def _select_locale():
     return lang if lang in ('id', 'en') else 'id'
 
 
-def _register_blueprints(app):
-    from lpse.admin.views import bp as admin_bp
-    from lpse.api import bp as api_bp
-    from lpse.auditor.views import bp as auditor_bp
-    from lpse.auth.views import bp as auth_bp
-    from lpse.main.views import bp as main_bp
+# The page blueprints, each a `bp` in its module; the API modules are listed in lpse.api.
+BLUEPRINTS = ('lpse.main.views', 'lpse.auth.views', 'lpse.admin.views', 'lpse.auditor.views')
 
-    for bp in (main_bp, auth_bp, admin_bp, auditor_bp, api_bp):
-        app.register_blueprint(bp)
+
+def _register_blueprints(app):
+    from lpse import api
+
+    for name in (*BLUEPRINTS, *api.API_MODULES):
+        importlib.import_module(name)
+    for name in BLUEPRINTS:
+        app.register_blueprint(importlib.import_module(name).bp)
+    app.register_blueprint(api.bp)

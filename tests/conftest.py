@@ -2,12 +2,12 @@
 LPSE_TEST_DATABASE_URL is set), users per role, a logged-in client, a live server."""
 
 import os
-import re
 import shutil
 import threading
 
 import pytest
 from flask_migrate import upgrade
+from helpers import PASSWORD, ROLES, login
 from sqlalchemy import create_engine, make_url, text
 from werkzeug.serving import make_server
 
@@ -15,7 +15,6 @@ from lpse import clock, create_app
 from lpse.extensions import db
 
 PG_URL = os.environ.get('LPSE_TEST_DATABASE_URL')
-PASSWORD = 'kata-sandi-uji-123'
 
 
 def _check_test_database(url):
@@ -125,31 +124,10 @@ def make_user(app, agency):
     return make
 
 
-ROLES = ('admin', 'verifier', 'ppk', 'pokja', 'vendor', 'auditor')
-
-
 @pytest.fixture
 def users(make_user):
     """One user per role, keyed by role name."""
     return {role: make_user(f'{role}@uji.go.id', role) for role in ROLES}
-
-
-def csrf_token(client, url='/auth/login'):
-    if not client.application.config.get('WTF_CSRF_ENABLED', True):
-        return ''
-    html = client.get(url).get_data(as_text=True)
-    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
-        r'name="csrf_token" value="([^"]+)"', html
-    )
-    assert match, f'no CSRF token on {url}'
-    return match.group(1)
-
-
-def login(client, email, password=PASSWORD):
-    token = csrf_token(client)
-    return client.post(
-        '/auth/login', data={'email': email, 'password': password, 'csrf_token': token}
-    )
 
 
 @pytest.fixture

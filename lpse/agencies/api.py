@@ -7,6 +7,7 @@ from lpse import clock
 from lpse.agencies import operations
 from lpse.agencies.models import Agency
 from lpse.api.base import api_auth, bp, field, json_body
+from lpse.api.openapi import document, op
 from lpse.auth.models import Role
 from lpse.extensions import db
 
@@ -48,3 +49,36 @@ def agency_create():
         )
     db.session.commit()
     return jsonify(agency_json(agency)), 201
+
+
+document(
+    {
+        '/agencies': {
+            'get': op('List agencies and work units', tag='agencies', auth=False),
+            'post': op(
+                'Create an agency (admin)',
+                tag='agencies',
+                body='AgencyRequest',
+                responses={'201': {'description': 'Created'}},
+            ),
+        },
+    },
+    {
+        'AgencyRequest': {
+            'type': 'object',
+            'required': ['code', 'name', 'timezone'],
+            'properties': {
+                'code': {'type': 'string'},
+                'name': {'type': 'string'},
+                'timezone': {'enum': ['Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura']},
+                'work_units': {
+                    'type': 'array',
+                    'items': {
+                        'type': 'object',
+                        'properties': {'code': {'type': 'string'}, 'name': {'type': 'string'}},
+                    },
+                },
+            },
+        },
+    },
+)

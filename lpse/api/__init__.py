@@ -1,8 +1,9 @@
 """The JSON API under /api/v1: each domain's api.py adds its routes to one blueprint."""
 
-from lpse.agencies import api as _agencies_api  # noqa: F401
 from lpse.api import openapi as _openapi  # noqa: F401
 from lpse.api.base import bp
-from lpse.auth import api as _auth_api  # noqa: F401
 
-__all__ = ['bp']
+# Each domain's API module: importing it registers its routes and documents them.
+API_MODULES = ('lpse.auth.api', 'lpse.agencies.api')
+
+__all__ = ['API_MODULES', 'bp']

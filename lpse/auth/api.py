@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.agencies import operations as agency_ops
 from lpse.api.base import api_auth, bp, field, json_body, user_json
+from lpse.api.openapi import document, op, path_param
 from lpse.auth import operations
 from lpse.auth.models import ApiToken, Role
 from lpse.errors import NotAllowed, NotFound
@@ -93,3 +94,58 @@ def user_create():
     user.must_change_password = True
     db.session.commit()
     return jsonify({**user_json(user), 'password': password}), 201
+
+
+document(
+    {
+        '/auth/tokens': {
+            'post': op(
+                'Create an API token from email + password (+ TOTP); shown once',
+                tag='auth',
+                auth=False,
+                body='TokenRequest',
+                responses={'201': {'description': 'Created'}},
+            ),
+            'get': op('List my tokens', tag='auth'),
+        },
+        '/auth/tokens/{token_id}': {
+            'delete': op(
+                'Revoke one of my tokens', tag='auth', params=[path_param('token_id', 'integer')]
+            ),
+        },
+        '/me': {'get': op('The current user', tag='auth')},
+        '/users': {
+            'post': op(
+                'Create a user (admin); the generated password is returned once',
+                tag='admin',
+                body='UserRequest',
+                responses={'201': {'description': 'Created'}},
+            ),
+        },
+    },
+    {
+        'TokenRequest': {
+            'type': 'object',
+            'required': ['email', 'password'],
+            'properties': {
+                'email': {'type': 'string'},
+                'password': {'type': 'string'},
+                'totp': {'type': 'string', 'description': 'six digits, when 2FA is on'},
+                'name': {'type': 'string'},
+            },
+        },
+        'UserRequest': {
+            'type': 'object',
+            'required': ['email', 'name', 'roles'],
+            'properties': {
+                'email': {'type': 'string'},
+                'name': {'type': 'string'},
+                'roles': {
+                    'type': 'array',
+                    'items': {'enum': ['admin', 'verifier', 'ppk', 'pokja', 'vendor', 'auditor']},
+                },
+                'agency': {'type': 'string', 'description': 'agency code'},
+            },
+        },
+    },
+)

@@ -29,11 +29,16 @@ def safe_next(target):
     return target
 
 
-def _finish_login(user, next_url, method='password'):
+def _fresh_session():
+    """Forget everything in the session but the chosen language."""
     lang = session.get('lang')
     session.clear()
     if lang:
         session['lang'] = lang
+
+
+def _finish_login(user, next_url, method='password'):
+    _fresh_session()
     login_user(user)
     operations.complete_login(user, ip=request.remote_addr, now=clock.now(), method=method)
     db.session.commit()
@@ -108,7 +113,7 @@ def logout():
         operations.logout(current_user, ip=request.remote_addr, now=clock.now())
         db.session.commit()
         logout_user()
-        session.clear()
+        _fresh_session()
         flash(_('Anda telah keluar.'), 'info')
     return redirect(url_for('main.index'))
 

@@ -1,0 +1,103 @@
+"""CMS SignedData as a bid carries it: one RSA-PSS-SHA256 signer, content attached."""
+
+import hashlib
+from dataclasses import dataclass
+
+from asn1crypto import cms
+from asn1crypto import x509 as asn1_x509
+from cryptography import x509
+from pyhanko.sign.general import CMSStructuralError
+from pyhanko.sign.validation import errors as pyhanko_errors
+from pyhanko.sign.validation.generic_cms import validate_sig_integrity
+
+from . import pki
+from .errors import SignatureInvalid, UnsupportedAlgorithm, WrongContentType, WrongKeyUsage
+
+MIN_PSS_SALT = 32
+
+
+@dataclass(frozen=True)
+class VerifiedContent:
+    """A bid whose inner signature verified: the signed bytes and who signed them."""
+
+    content: bytes
+    signer_cert: x509.Certificate
+
+
+def verify_signature(signed_der: bytes) -> VerifiedContent:
+    """Check the one RSA-PSS-SHA256 signature over the attached content (no trust decision)."""
+    try:
+        info = cms.ContentInfo.load(signed_der, strict=True)
+        if info['content_type'].native != 'signed_data':
+            raise WrongContentType(
+                f'the inner content is {info["content_type"].native!r}, not signed'
+            )
+        signed = info['content']
+        signer_infos = list(signed['signer_infos'])
+        check_inner_type(signed['encap_content_info']['content_type'])
+        content = signed['encap_content_info']['content'].native
+        certificates = [c.chosen for c in signed['certificates'] if c.name == 'certificate']
+    except ValueError as exc:
+        raise WrongContentType(f'the inner content is not a CMS SignedData ({exc})') from None
+    if len(signer_infos) != 1 or content is None:
+        raise SignatureInvalid('a bid must carry its content and exactly one signature')
+    signer_info = signer_infos[0]
+    _check_pss_sha256(signer_info)
+    cert = _signer_certificate(signer_info, certificates)
+    if not signer_info['signed_attrs']:
+        raise SignatureInvalid('the signature has no signed attributes')
+    try:
+        intact, valid = validate_sig_integrity(
+            signer_info, cert, 'data', hashlib.sha256(content).digest()
+        )
+    except (pyhanko_errors.SignatureValidationError, CMSStructuralError, ValueError) as exc:
+        raise SignatureInvalid(f'the signature is malformed ({exc})') from None
+    if not intact:
+        raise SignatureInvalid('the signed content digest does not match: the content was altered')
+    if not valid:
+        raise SignatureInvalid('the signature does not verify with the signer certificate')
+    signer_cert = x509.load_der_x509_certificate(cert.dump())
+    if not (
+        pki.has_key_usage(signer_cert, 'digital_signature')
+        or pki.has_key_usage(signer_cert, 'content_commitment')
+    ):
+        raise WrongKeyUsage('the signer certificate is not a signing certificate')
+    return VerifiedContent(content, signer_cert)
+
+
+def _check_pss_sha256(signer_info: cms.SignerInfo) -> None:
+    algorithm = signer_info['signature_algorithm']
+    name = algorithm['algorithm'].native
+    if name != 'rsassa_pss':
+        raise UnsupportedAlgorithm(f'signature algorithm {name} is not allowed; RSA-PSS required')
+    params = algorithm['parameters']
+    mgf = params['mask_gen_algorithm']
+    if not (
+        signer_info['digest_algorithm']['algorithm'].native == 'sha256'
+        and params['hash_algorithm']['algorithm'].native == 'sha256'
+        and mgf['algorithm'].native == 'mgf1'
+        and mgf['parameters']['algorithm'].native == 'sha256'
+        and params['salt_length'].native >= MIN_PSS_SALT
+        and params['trailer_field'].native == 'trailer_field_bc'
+    ):
+        raise UnsupportedAlgorithm('RSA-PSS parameters must be SHA-256, MGF1-SHA-256, salt ≥ 32')
+
+
+def _signer_certificate(signer_info: cms.SignerInfo, certificates) -> asn1_x509.Certificate:
+    sid = signer_info['sid']
+    for cert in certificates:
+        if sid.name == 'issuer_and_serial_number':
+            found = cert.issuer == sid.chosen['issuer'] and cert.serial_number == (
+                sid.chosen['serial_number'].native
+            )
+        else:
+            found = cert.key_identifier == sid.chosen.native
+        if found:
+            return cert
+    raise SignatureInvalid('the signer certificate is not included in the signature')
+
+
+def check_inner_type(content_type: cms.ContentType) -> None:
+    """Require the plain id-data content type (the bid ZIP, or the SignedData as opaque bytes)."""
+    if content_type.native != 'data':
+        raise WrongContentType(f'inner content type {content_type.native!r}; expected data')
