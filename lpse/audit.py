@@ -6,6 +6,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lpse.extensions import db
@@ -72,18 +74,25 @@ def chain_hash(prev_hash: str, fields: dict) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode('utf-8')).hexdigest()
 
 
-def _advance_head():
-    """Lock the head row and return (next seq, previous hash); created on first use."""
-    row = db.session.execute(
+def _update_head():
+    return db.session.execute(
         update(AuditHead)
         .where(AuditHead.id == 1)
         .values(seq=AuditHead.seq + 1)
         .returning(AuditHead.seq, AuditHead.hash)
     ).first()
-    if row is None:
-        db.session.add(AuditHead(id=1, seq=1, hash=GENESIS_HASH))
-        db.session.flush()
-        return 1, GENESIS_HASH
+
+
+def _advance_head():
+    """Lock the head row and return (next seq, previous hash); the row lock serialises appends."""
+    row = _update_head()
+    if row is None:  # an empty log: create the head once, whoever gets there first
+        dialect = db.session.get_bind().dialect.name
+        insert = postgresql_insert if dialect == 'postgresql' else sqlite_insert
+        db.session.execute(
+            insert(AuditHead).values(id=1, seq=0, hash=GENESIS_HASH).on_conflict_do_nothing()
+        )
+        row = _update_head()
     return row.seq, row.hash
 
 

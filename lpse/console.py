@@ -18,12 +18,27 @@ def _cmd_evaluate(args):
     return 0
 
 
+def _cmd_verify_audit(args):
+    from lpse import audit
+
+    with open(args.file, encoding='utf-8') as fh:
+        result = audit.verify_records(audit.parse_jsonl(fh))
+    if result.ok:
+        print(f'audit log OK: {result.count} events, last hash {result.last_hash}')
+        return 0
+    print(f'audit log BROKEN at seq {result.first_bad_seq}: {result.problem}', file=sys.stderr)
+    return 1
+
+
 def build_parser():
     parser = argparse.ArgumentParser(prog='lpse', description=__doc__)
     sub = parser.add_subparsers(dest='command', required=True)
     evaluate = sub.add_parser('evaluate', help='recompute a tender evaluation from a case file')
     evaluate.add_argument('case', help='evaluation case (JSON), see docs/EVALUATION_FORMAT.md')
     evaluate.set_defaults(func=_cmd_evaluate)
+    verify = sub.add_parser('verify-audit', help='recompute the hash chain of an audit export')
+    verify.add_argument('file', help='JSON lines from `flask lpse audit-export` or /audit')
+    verify.set_defaults(func=_cmd_verify_audit)
     return parser
 
 

@@ -1,11 +1,13 @@
 """Shared fixtures: an app on a freshly migrated database (SQLite, or PostgreSQL when
 LPSE_TEST_DATABASE_URL is set), users per role, a logged-in client, a live server."""
 
+import contextvars
 import os
 import shutil
 import threading
 
 import pytest
+from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from helpers import PASSWORD, ROLES, login
 from sqlalchemy import create_engine, make_url, text
@@ -49,6 +51,15 @@ def _truncate_all(app):
             conn.execute(text(f'TRUNCATE {tables} RESTART IDENTITY CASCADE'))
 
 
+class IsolatedClient(FlaskClient):
+    """Runs each request outside the test's app context, as a real server would: its own `g`,
+    its own database session (the test must commit what the request should see)."""
+
+    def open(self, *args, **kwargs):
+        kwargs.setdefault('buffered', True)  # a streamed body is read inside that context too
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture
 def app_config(tmp_path):
     """Overrides a test module may extend before the app is built."""
@@ -64,6 +75,7 @@ def app(database_template, tmp_path, app_config):
         shutil.copyfile(database_template.removeprefix('sqlite:///'), path)
         url = f'sqlite:///{path}'
     application = create_app({'SQLALCHEMY_DATABASE_URI': url, **app_config})
+    application.test_client_class = IsolatedClient
     if PG_URL:
         _truncate_all(application)
     ctx = application.app_context()
