@@ -1,8 +1,14 @@
-"""The ``lpse`` console script for vendors, Pokja members and auditors (runs without a server)."""
+"""The ``lpse`` console script for vendors, Pokja members and auditors (runs without a server).
+
+Each module in COMMAND_MODULES has `register(subparsers)`, adding its commands; a command's
+handler returns the exit status (0 ok, 1 check failed, 2 bad input)."""
 
 import argparse
+import importlib
 import json
 import sys
+
+COMMAND_MODULES = ('lpse.console',)
 
 
 def _cmd_evaluate(args):
@@ -30,15 +36,20 @@ def _cmd_verify_audit(args):
     return 1
 
 
-def build_parser():
-    parser = argparse.ArgumentParser(prog='lpse', description=__doc__)
-    sub = parser.add_subparsers(dest='command', required=True)
+def register(sub):
     evaluate = sub.add_parser('evaluate', help='recompute a tender evaluation from a case file')
     evaluate.add_argument('case', help='evaluation case (JSON), see docs/EVALUATION_FORMAT.md')
     evaluate.set_defaults(func=_cmd_evaluate)
     verify = sub.add_parser('verify-audit', help='recompute the hash chain of an audit export')
     verify.add_argument('file', help='JSON lines from `flask lpse audit-export` or /audit')
     verify.set_defaults(func=_cmd_verify_audit)
+
+
+def build_parser():
+    parser = argparse.ArgumentParser(prog='lpse', description=__doc__.split('\n')[0])
+    sub = parser.add_subparsers(dest='command', required=True)
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
     return parser
 
 
