@@ -157,3 +157,28 @@ def test_pages_have_landmarks_and_labels(client):
     page = client.get('/auth/login').get_data(as_text=True)
     assert '<main id="main"' in page and '<nav' in page and 'class="skip-link"' in page
     assert '<label for="email">' in page and '<label for="password">' in page
+
+
+@pytest.mark.parametrize('url', ['/admin/users/999999', '/admin/agencies/NOPE',
+                                 '/admin/users/abc'])
+def test_unknown_ids_are_404(client, login_as, url):
+    login_as('admin')
+    assert client.get(url).status_code == 404
+
+
+def test_malformed_user_form_is_422_and_nothing_written(client, login_as):
+    from lpse.auth.models import User
+
+    login_as('admin')
+    token = csrf_token(client, '/admin/users/new')
+    before = db.session.scalar(db.select(db.func.count()).select_from(User))
+    for data in (
+        {'email': 'a@b.id', 'name': 'A', 'roles': ['emperor'], 'agency': ''},
+        {'email': '', 'name': 'A', 'roles': ['vendor'], 'agency': ''},
+        {'email': 'a@b.id', 'name': 'A', 'roles': ['pokja'], 'agency': ''},
+        {'email': 'a@b.id', 'name': 'A', 'roles': ['pokja'], 'agency': 'NOPE'},
+    ):
+        response = client.post('/admin/users/new', data={**data, 'csrf_token': token})
+        assert response.status_code == 422, data
+    db.session.expire_all()
+    assert db.session.scalar(db.select(db.func.count()).select_from(User)) == before
