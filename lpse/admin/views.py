@@ -14,8 +14,8 @@ from lpse.auth import operations as auth_ops
 from lpse.auth.access import role_required
 from lpse.auth.forms import ConfirmForm
 from lpse.auth.models import Role, User
-from lpse.errors import DomainError
 from lpse.extensions import db
+from lpse.formflow import run_form
 
 bp = Blueprint('admin', __name__, url_prefix='/admin')
 admin_only = role_required(Role.admin)
@@ -25,14 +25,8 @@ def _user_or_404(user_id):
     return db.session.get(User, user_id) or abort(404)
 
 
-def _form_error(form, exc):
-    db.session.rollback()
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None:
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, 'error')
-    return exc.status
+def _acting():
+    return {'actor': current_user, 'now': clock.now(), 'ip': request.remote_addr}
 
 
 @bp.get('/users')
@@ -50,27 +44,24 @@ def user_create():
     form.agency.choices = [SelectChoice('', '—')] + [
         SelectChoice(a.code, f'{a.code} — {a.name}') for a in agencies
     ]
-    status = 200
-    if form.validate_on_submit():
-        agency = agency_ops.find_agency(form.agency.data) if form.agency.data else None
-        try:
-            user, password = auth_ops.create_user(
-                email=form.email.data,
-                name=form.name.data,
-                roles=form.roles.data,
-                agency=agency,
-                actor=current_user,
-                now=clock.now(),
-                ip=request.remote_addr,
-            )
-        except DomainError as exc:
-            status = _form_error(form, exc)
-        else:
-            user.must_change_password = True
-            db.session.commit()
-            return render_template('admin/password_once.html', user=user, password=password), 201
-    elif request.method == 'POST':
-        status = 422
+
+    def create():
+        agency = agency_ops.get_agency(form.agency.data) if form.agency.data else None
+        user, password = auth_ops.create_user(
+            email=form.email.data,
+            name=form.name.data,
+            roles=form.roles.data,
+            agency=agency,
+            **_acting(),
+        )
+        user.must_change_password = True
+        return user, password
+
+    outcome = run_form(form, create)
+    if outcome.ok:
+        user, password = outcome.value
+        return render_template('admin/password_once.html', user=user, password=password), 201
+    status = 422 if outcome.status == 404 else outcome.status  # an unknown agency is bad input
     return render_template('admin/user_form.html', form=form), status
 
 
@@ -79,35 +70,24 @@ def user_create():
 def user_detail(user_id):
     user = _user_or_404(user_id)
     form = RolesForm(roles=[r.value for r in user.roles])
-    status = 200
-    if form.validate_on_submit():
-        try:
-            auth_ops.set_roles(
-                user, form.roles.data, actor=current_user, now=clock.now(), ip=request.remote_addr
-            )
-        except DomainError as exc:
-            status = _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_('Peran diperbarui.'), 'info')
-            return redirect(url_for('admin.user_detail', user_id=user.id))
-    elif request.method == 'POST':
-        status = 422
+    outcome = run_form(form, lambda: auth_ops.set_roles(user, form.roles.data, **_acting()))
+    if outcome.ok:
+        flash(_('Peran diperbarui.'), 'info')
+        return redirect(url_for('admin.user_detail', user_id=user.id))
     return render_template(
         'admin/user_detail.html', user=user, form=form, confirm=ConfirmForm()
-    ), status
+    ), outcome.status
 
 
 @bp.post('/users/<int:user_id>/active')
 @admin_only
 def user_active(user_id):
     user = _user_or_404(user_id)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    auth_ops.set_active(
-        user, not user.active, actor=current_user, now=clock.now(), ip=request.remote_addr
+    outcome = run_form(
+        ConfirmForm(), lambda: auth_ops.set_active(user, not user.active, **_acting())
     )
-    db.session.commit()
+    if not outcome.ok:
+        abort(outcome.status if outcome.status != 422 else 400)
     flash(_('Akun diaktifkan.') if user.active else _('Akun dinonaktifkan.'), 'info')
     return redirect(url_for('admin.user_detail', user_id=user.id))
 
@@ -116,13 +96,10 @@ def user_active(user_id):
 @admin_only
 def user_reset_password(user_id):
     user = _user_or_404(user_id)
-    if not ConfirmForm().validate_on_submit():
+    outcome = run_form(ConfirmForm(), lambda: auth_ops.reset_password(user, **_acting()))
+    if not outcome.ok:
         abort(400)
-    password = auth_ops.reset_password(
-        user, actor=current_user, now=clock.now(), ip=request.remote_addr
-    )
-    db.session.commit()
-    return render_template('admin/password_once.html', user=user, password=password)
+    return render_template('admin/password_once.html', user=user, password=outcome.value)
 
 
 @bp.get('/agencies')
@@ -136,26 +113,16 @@ def agencies():
 @admin_only
 def agency_create():
     form = AgencyForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            agency = agency_ops.create_agency(
-                code=form.code.data,
-                name=form.name.data,
-                timezone=form.timezone.data,
-                actor=current_user,
-                now=clock.now(),
-                ip=request.remote_addr,
-            )
-        except DomainError as exc:
-            status = _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_('Instansi dibuat.'), 'info')
-            return redirect(url_for('admin.agency_detail', code=agency.code))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('admin/agency_form.html', form=form), status
+    outcome = run_form(
+        form,
+        lambda: agency_ops.create_agency(
+            code=form.code.data, name=form.name.data, timezone=form.timezone.data, **_acting()
+        ),
+    )
+    if outcome.ok:
+        flash(_('Instansi dibuat.'), 'info')
+        return redirect(url_for('admin.agency_detail', code=outcome.value.code))
+    return render_template('admin/agency_form.html', form=form), outcome.status
 
 
 @bp.route('/agencies/<code>', methods=['GET', 'POST'])
@@ -163,23 +130,13 @@ def agency_create():
 def agency_detail(code):
     agency = agency_ops.find_agency(code) or abort(404)
     form = WorkUnitForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            agency_ops.add_work_unit(
-                agency,
-                code=form.code.data,
-                name=form.name.data,
-                actor=current_user,
-                now=clock.now(),
-                ip=request.remote_addr,
-            )
-        except DomainError as exc:
-            status = _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_('Satuan kerja ditambahkan.'), 'info')
-            return redirect(url_for('admin.agency_detail', code=agency.code))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('admin/agency_detail.html', agency=agency, form=form), status
+    outcome = run_form(
+        form,
+        lambda: agency_ops.add_work_unit(
+            agency, code=form.code.data, name=form.name.data, **_acting()
+        ),
+    )
+    if outcome.ok:
+        flash(_('Satuan kerja ditambahkan.'), 'info')
+        return redirect(url_for('admin.agency_detail', code=agency.code))
+    return render_template('admin/agency_detail.html', agency=agency, form=form), outcome.status

@@ -14,6 +14,7 @@ from lpse.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, TokenFor
 from lpse.auth.models import ApiToken, User
 from lpse.errors import DomainError
 from lpse.extensions import db
+from lpse.formflow import run_form
 
 bp = Blueprint('auth', __name__, url_prefix='/auth')
 PENDING_TTL = timedelta(minutes=5)
@@ -141,29 +142,22 @@ def profile():
 @login_required
 def password():
     form = PasswordChangeForm()
-    status = 200
-    if form.validate_on_submit():
-        user = current_user._get_current_object()
-        try:
-            operations.change_password(
-                user,
-                form.current_password.data,
-                form.new_password.data,
-                ip=request.remote_addr,
-                now=clock.now(),
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.errors.setdefault(exc.field or 'form', []).append(exc.message)
-            status = exc.status
-        else:
-            db.session.commit()
-            login_user(user)  # the new session version: this browser stays logged in
-            flash(_('Kata sandi diubah. Sesi lain telah dikeluarkan.'), 'info')
-            return redirect(url_for('auth.profile'))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('auth/password.html', form=form), status
+    user = current_user._get_current_object()
+    outcome = run_form(
+        form,
+        lambda: operations.change_password(
+            user,
+            form.current_password.data,
+            form.new_password.data,
+            ip=request.remote_addr,
+            now=clock.now(),
+        ),
+    )
+    if outcome.ok:
+        login_user(user)  # the new session version: this browser stays logged in
+        flash(_('Kata sandi diubah. Sesi lain telah dikeluarkan.'), 'info')
+        return redirect(url_for('auth.profile'))
+    return render_template('auth/password.html', form=form), outcome.status
 
 
 @bp.route('/totp', methods=['GET', 'POST'])
@@ -174,27 +168,20 @@ def totp_setup():
     secret = session.get('totp_secret') or operations.start_totp_enrolment()
     session['totp_secret'] = secret
     form = TotpForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            operations.enable_totp(
-                current_user, secret, form.code.data, now=clock.now(), ip=request.remote_addr
-            )
-        except DomainError as exc:
-            db.session.rollback()
-            form.code.errors.append(exc.message)
-            status = exc.status
-        else:
-            db.session.commit()
-            session.pop('totp_secret', None)
-            flash(_('Verifikasi dua langkah aktif.'), 'info')
-            return redirect(url_for('auth.profile'))
-    elif request.method == 'POST':
-        status = 422
+    outcome = run_form(
+        form,
+        lambda: operations.enable_totp(
+            current_user, secret, form.code.data, now=clock.now(), ip=request.remote_addr
+        ),
+    )
+    if outcome.ok:
+        session.pop('totp_secret', None)
+        flash(_('Verifikasi dua langkah aktif.'), 'info')
+        return redirect(url_for('auth.profile'))
     uri = operations.pyotp.TOTP(secret).provisioning_uri(
         name=current_user.email, issuer_name='LPSE'
     )
-    return render_template('auth/totp.html', form=form, secret=secret, uri=uri), status
+    return render_template('auth/totp.html', form=form, secret=secret, uri=uri), outcome.status
 
 
 @bp.post('/totp/disable')
