@@ -1,0 +1,162 @@
+"""File plumbing of the `lpse` bid commands: progress lines, atomic writes, streamed upload."""
+
+import hashlib
+import http.client
+import ipaddress
+import os
+import ssl
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+from urllib.parse import quote, urlsplit
+
+CHUNK = 64 * 1024
+PROGRESS_THRESHOLD = 4 * 1024 * 1024  # smaller files finish before a progress line helps
+MAX_RESPONSE = 1024 * 1024
+MIB = 1024 * 1024
+
+
+class Progress:
+    """A progress line on stderr for large files: updated in place on a terminal, in 10% steps
+    otherwise (so logs stay short)."""
+
+    def __init__(self, label: str, total: int, *, stream: TextIO | None = None):
+        self.label, self.total = label, total
+        self.stream = stream or sys.stderr
+        self.enabled = total >= PROGRESS_THRESHOLD
+        self.tty = self.enabled and self.stream.isatty()
+        self.step = 1 if self.tty else 10
+        self.shown = -1
+
+    def update(self, done: int) -> None:
+        if not self.enabled:
+            return
+        percent = min(100, done * 100 // self.total)
+        if percent // self.step == self.shown:
+            return
+        self.shown = percent // self.step
+        line = f'{self.label}: {percent:3d}% ({done / MIB:.1f} of {self.total / MIB:.1f} MB)'
+        end = '' if self.tty and percent < 100 else '\n'
+        print(('\r' if self.tty else '') + line, end=end, file=self.stream, flush=True)
+
+
+def read_with_progress(path: Path, label: str) -> bytes:
+    """Read a whole file (attachments go into the package in memory), showing progress."""
+    size = path.stat().st_size
+    progress, parts, done = Progress(label, size), [], 0
+    with path.open('rb') as fh:
+        while chunk := fh.read(CHUNK * 16):
+            parts.append(chunk)
+            done += len(chunk)
+            progress.update(done)
+    return b''.join(parts)
+
+
+def write_atomic(path: Path, data: bytes, *, label: str | None = None, mode: int = 0o644) -> None:
+    """Write a file so that it is either complete or absent: temp file, fsync, rename, fsync dir."""
+    directory = path.resolve().parent
+    fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=directory)
+    try:
+        with os.fdopen(fd, 'wb') as out:
+            progress = Progress(label or f'writing {path.name}', len(data))
+            view = memoryview(data)
+            for pos in range(0, len(data), CHUNK * 16):
+                out.write(view[pos : pos + CHUNK * 16])
+                progress.update(min(pos + CHUNK * 16, len(data)))
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    dir_fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+@dataclass(frozen=True)
+class Upload:
+    """What came back from the server, and what was sent."""
+
+    status: int
+    body: bytes
+    content_type: str
+    sha256: str
+    size: int
+
+
+class UploadError(Exception):
+    """The upload could not be made (bad URL, connection failure)."""
+
+
+def upload_bid(server: str, token: str, tender: str, path: Path, *, timeout: float = 600) -> Upload:
+    """POST a sealed bid to {server}/api/v1/tenders/{code}/bids, streamed from the file."""
+    url = urlsplit(server)
+    if url.scheme not in ('http', 'https') or not url.hostname:
+        raise UploadError(f'--server must be an http(s) URL, not {server!r}')
+    if url.scheme == 'http' and not _is_loopback(url.hostname):
+        raise UploadError('refusing to send the token over plain http; use an https:// URL')
+    if url.scheme == 'https':
+        conn = http.client.HTTPSConnection(
+            url.hostname, url.port, timeout=timeout, context=ssl.create_default_context()
+        )
+    else:
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
+    target = f'{url.path.rstrip("/")}/api/v1/tenders/{quote(tender, safe="")}/bids'
+    try:
+        with path.open('rb') as fh:
+            size = os.fstat(fh.fileno()).st_size
+            conn.putrequest('POST', target, skip_accept_encoding=True)
+            for name, value in (
+                ('Authorization', f'Bearer {token}'),
+                ('Content-Type', 'application/pkcs7-mime'),
+                ('Content-Length', str(size)),
+                ('Accept', 'application/json'),
+            ):
+                conn.putheader(name, value)
+            conn.endheaders()
+            digest, sent = _send_file(conn, fh, size, path.name)
+        response = conn.getresponse()
+        with response:
+            body = _read_limited(response)
+            return Upload(
+                response.status, body, response.getheader('Content-Type', ''), digest, sent
+            )
+    except (OSError, http.client.HTTPException) as exc:
+        raise UploadError(f'the upload to {url.hostname} failed: {exc}') from None
+    finally:
+        conn.close()
+
+
+def _send_file(conn, fh, size: int, name: str) -> tuple[str, int]:
+    progress, digest, sent = Progress(f'uploading {name}', size), hashlib.sha256(), 0
+    while chunk := fh.read(CHUNK):
+        digest.update(chunk)
+        conn.send(chunk)
+        sent += len(chunk)
+        progress.update(sent)
+    if sent != size:
+        raise UploadError(f'{name} changed size while it was being sent')
+    return digest.hexdigest(), sent
+
+
+def _read_limited(response) -> bytes:
+    parts, size = [], 0
+    while size < MAX_RESPONSE and (chunk := response.read(min(CHUNK, MAX_RESPONSE - size))):
+        parts.append(chunk)
+        size += len(chunk)
+    return b''.join(parts)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == 'localhost':
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
