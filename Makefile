@@ -30,6 +30,7 @@ translations: $(VENV)/.installed
 
 run: install
 	LPSE_ENV=development $(VENV)/bin/flask db upgrade
+	LPSE_ENV=development $(VENV)/bin/flask lpse init-ca --if-missing
 	LPSE_ENV=development $(VENV)/bin/flask lpse seed-demo
 	LPSE_ENV=development $(PY) run.py
 

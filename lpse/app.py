@@ -102,7 +102,15 @@ def _select_locale():
 
 
 # The page blueprints, each a `bp` in its module; the API modules are listed in lpse.api.
-BLUEPRINTS = ('lpse.main.views', 'lpse.auth.views', 'lpse.admin.views', 'lpse.auditor.views')
+BLUEPRINTS = (
+    'lpse.main.views',
+    'lpse.auth.views',
+    'lpse.admin.views',
+    'lpse.auditor.views',
+    'lpse.tenders.views',
+    'lpse.vendors.views',
+    'lpse.vendors.key_views',
+)
 
 
 def _register_blueprints(app):

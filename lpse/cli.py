@@ -124,3 +124,48 @@ def audit_export(output):
         output.write(audit.canonical_json(record) + '\n')
         count += 1
     click.echo(f'{count} events exported', err=True)
+
+
+@lpse_cli.command('init-ca')
+@click.option('--name', default='LPSE Instance CA', show_default=True, help='CA common name')
+@click.option('--organization', help='O= of the CA and system certificates')
+@click.option('--validity-days', default=3650, show_default=True, type=click.IntRange(365, 10950))
+@click.option('--if-missing', is_flag=True, help='succeed without changes when a CA exists')
+@with_appcontext
+def init_ca(name, organization, validity_days, if_missing):
+    """Create the instance CA and the system certificate (never overwrites an existing CA).
+
+    The keys are stored encrypted under LPSE_CA_PASSPHRASE and LPSE_SYSTEM_KEY_PASSPHRASE."""
+    from lpse import pki_service
+    from lpse.crypto import pki
+
+    if if_missing and pki_service.authority() is not None:
+        click.echo('CA already present; nothing changed')
+        return
+    try:
+        row = pki_service.init_ca(
+            now=clock.now(),
+            common_name=name,
+            organization=organization,
+            validity_days=validity_days,
+        )
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f'CA created: {row.ca_cert.subject.rfc4514_string()}')
+    click.echo(f'  CA SHA-256 fingerprint:     {pki.certificate_fingerprint(row.ca_cert)}')
+    click.echo(f'  system SHA-256 fingerprint: {pki.certificate_fingerprint(row.system_cert)}')
+
+
+@lpse_cli.command('publish-crl')
+@with_appcontext
+def publish_crl():
+    """Re-sign the certificate revocation list now (run daily from cron if you like)."""
+    from lpse import pki_service
+
+    try:
+        pki_service.publish_crl(now=clock.now())
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f'CRL number {pki_service.authority().crl_number} published')

@@ -43,6 +43,20 @@ class Config:
     LPSE_PASSWORD_MIN_LENGTH = 10
     LPSE_BASE_URL = 'http://127.0.0.1:5000'
 
+    # Vendors and PKI (lpse/vendors, lpse/pki_service.py). The CA and system-key passphrases
+    # come from the environment only; development keeps random ones in instance/.
+    LPSE_CA_PASSPHRASE = None
+    LPSE_SYSTEM_KEY_PASSPHRASE = None
+    LPSE_CERT_VALIDITY_DAYS = 730
+    LPSE_SIGNING_PASSPHRASE_MIN_LENGTH = 12
+    LPSE_EMAIL_CONFIRM_MAX_AGE = 48 * 3600
+    LPSE_VENDOR_DOCUMENT_MAX_SIZE = 10 * 1024 * 1024
+    LPSE_SMTP_HOST = None
+    LPSE_SMTP_PORT = 587
+    LPSE_SMTP_USER = None
+    LPSE_SMTP_PASSWORD = None
+    LPSE_MAIL_FROM = 'lpse@localhost'
+
 
 class DevelopmentConfig(Config):
     """`make run`: local HTTP, a random secret key kept in instance/."""
@@ -75,6 +89,17 @@ ENVIRONMENT = {
     'LPSE_LOGIN_BASE_DELAY': ('LPSE_LOGIN_BASE_DELAY', int),
     'LPSE_LOGIN_MAX_DELAY': ('LPSE_LOGIN_MAX_DELAY', int),
     'LPSE_BASE_URL': ('LPSE_BASE_URL', str),
+    'LPSE_CA_PASSPHRASE': ('LPSE_CA_PASSPHRASE', str),
+    'LPSE_SYSTEM_KEY_PASSPHRASE': ('LPSE_SYSTEM_KEY_PASSPHRASE', str),
+    'LPSE_CERT_VALIDITY_DAYS': ('LPSE_CERT_VALIDITY_DAYS', int),
+    'LPSE_SIGNING_PASSPHRASE_MIN_LENGTH': ('LPSE_SIGNING_PASSPHRASE_MIN_LENGTH', int),
+    'LPSE_EMAIL_CONFIRM_MAX_AGE': ('LPSE_EMAIL_CONFIRM_MAX_AGE', int),
+    'LPSE_VENDOR_DOCUMENT_MAX_SIZE': ('LPSE_VENDOR_DOCUMENT_MAX_SIZE', int),
+    'LPSE_SMTP_HOST': ('LPSE_SMTP_HOST', str),
+    'LPSE_SMTP_PORT': ('LPSE_SMTP_PORT', int),
+    'LPSE_SMTP_USER': ('LPSE_SMTP_USER', str),
+    'LPSE_SMTP_PASSWORD': ('LPSE_SMTP_PASSWORD', str),
+    'LPSE_MAIL_FROM': ('LPSE_MAIL_FROM', str),
 }
 
 
@@ -102,11 +127,15 @@ def instance_defaults(instance_path, env_name):
     }
     if env_name == 'development':
         defaults['SECRET_KEY'] = _development_secret(instance)
+        defaults['LPSE_CA_PASSPHRASE'] = _development_secret(instance, 'ca_passphrase')
+        defaults['LPSE_SYSTEM_KEY_PASSPHRASE'] = _development_secret(
+            instance, 'system_key_passphrase'
+        )
     return defaults
 
 
-def _development_secret(instance):
-    path = instance / 'secret_key'
+def _development_secret(instance, name='secret_key'):
+    path = instance / name
     if not path.exists():
         instance.mkdir(parents=True, exist_ok=True)
         path.write_text(secrets.token_urlsafe(48))

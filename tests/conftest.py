@@ -176,3 +176,9 @@ def live_server(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright keeps an event loop on the main thread for the session,
+    which would stop later tests from calling asyncio.run (pyHanko does)."""
+    items.sort(key=lambda item: 'tests/e2e/' in item.nodeid.replace('\\', '/'))

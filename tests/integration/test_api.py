@@ -19,8 +19,10 @@ def error_of(response):
 
 
 def test_token_lifecycle(client, users):
-    response = client.post('/api/v1/auth/tokens',
-                           json={'email': users['ppk'].email, 'password': PASSWORD, 'name': 'ci'})
+    response = client.post(
+        '/api/v1/auth/tokens',
+        json={'email': users['ppk'].email, 'password': PASSWORD, 'name': 'ci'},
+    )
     assert response.status_code == 201
     token = response.get_json()['token']
     stored = db.session.scalar(db.select(ApiToken))
@@ -61,14 +63,28 @@ def test_unknown_tokens_are_401(client, header):
 
 def test_admin_creates_agency_and_user(client, api_token):
     headers = api_token('admin')
-    response = client.post('/api/v1/agencies', headers=headers, json={
-        'code': 'prov-papua', 'name': 'Pemerintah Provinsi Papua', 'timezone': 'Asia/Jayapura',
-        'work_units': [{'code': 'DINKES', 'name': 'Dinas Kesehatan'}]})
+    response = client.post(
+        '/api/v1/agencies',
+        headers=headers,
+        json={
+            'code': 'prov-papua',
+            'name': 'Pemerintah Provinsi Papua',
+            'timezone': 'Asia/Jayapura',
+            'work_units': [{'code': 'DINKES', 'name': 'Dinas Kesehatan'}],
+        },
+    )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()['zone'] == 'WIT'
-    response = client.post('/api/v1/users', headers=headers, json={
-        'email': 'Pokja.Papua@Papua.go.id', 'name': 'Pokja Papua', 'roles': ['pokja'],
-        'agency': 'PROV-PAPUA'})
+    response = client.post(
+        '/api/v1/users',
+        headers=headers,
+        json={
+            'email': 'Pokja.Papua@Papua.go.id',
+            'name': 'Pokja Papua',
+            'roles': ['pokja'],
+            'agency': 'PROV-PAPUA',
+        },
+    )
     assert response.status_code == 201
     created = response.get_json()
     assert created['email'] == 'pokja.papua@papua.go.id'
@@ -86,19 +102,36 @@ def _count(model):
     [
         ({'data': '{"code": ', 'content_type': 'application/json'}, 400, 'bad_request'),
         ({'json': ['a', 'list']}, 400, 'bad_request'),
-        ({'data': 'code=X', 'content_type': 'application/x-www-form-urlencoded'}, 415,
-         'unsupported_media_type'),
+        (
+            {'data': 'code=X', 'content_type': 'application/x-www-form-urlencoded'},
+            415,
+            'unsupported_media_type',
+        ),
         ({'json': {'code': 'X1', 'name': 'N'}}, 422, 'validation_failed'),
-        ({'json': {'code': 'X1', 'name': 'N', 'timezone': 'Europe/Paris'}}, 422,
-         'validation_failed'),
-        ({'json': {'code': 7, 'name': 'N', 'timezone': 'Asia/Jakarta'}}, 422,
-         'validation_failed'),
-        ({'json': {'code': 'bad code!', 'name': 'N', 'timezone': 'Asia/Jakarta'}}, 422,
-         'validation_failed'),
+        (
+            {'json': {'code': 'X1', 'name': 'N', 'timezone': 'Europe/Paris'}},
+            422,
+            'validation_failed',
+        ),
+        ({'json': {'code': 7, 'name': 'N', 'timezone': 'Asia/Jakarta'}}, 422, 'validation_failed'),
+        (
+            {'json': {'code': 'bad code!', 'name': 'N', 'timezone': 'Asia/Jakarta'}},
+            422,
+            'validation_failed',
+        ),
         ({'json': {'code': 'KOTAUJI', 'name': 'N', 'timezone': 'Asia/Jakarta'}}, 409, 'conflict'),
-        ({'json': {'code': 'X2', 'name': 'N', 'timezone': 'Asia/Jakarta',
-                   'work_units': [{'code': 'A', 'name': 'a'}, {'code': 'A', 'name': 'b'}]}},
-         409, 'conflict'),
+        (
+            {
+                'json': {
+                    'code': 'X2',
+                    'name': 'N',
+                    'timezone': 'Asia/Jakarta',
+                    'work_units': [{'code': 'A', 'name': 'a'}, {'code': 'A', 'name': 'b'}],
+                }
+            },
+            409,
+            'conflict',
+        ),
     ],
 )
 def test_bad_agency_input_is_refused_and_nothing_written(client, api_token, kwargs, status, code):
@@ -142,8 +175,11 @@ def test_statuses_for_routing_errors(client, api_token):
 
 def test_oversized_body_is_413(app, client, api_token):
     app.config['MAX_CONTENT_LENGTH'] = 1024
-    response = client.post('/api/v1/agencies', headers=api_token('admin'),
-                           json={'code': 'X', 'name': 'n' * 5000, 'timezone': 'Asia/Jakarta'})
+    response = client.post(
+        '/api/v1/agencies',
+        headers=api_token('admin'),
+        json={'code': 'X', 'name': 'n' * 5000, 'timezone': 'Asia/Jakarta'},
+    )
     assert response.status_code == 413
     error_of(response)
 
@@ -151,8 +187,9 @@ def test_oversized_body_is_413(app, client, api_token):
 def test_login_throttling_is_429_with_retry_after(app, client, users):
     for _ in range(app.config['LPSE_LOGIN_ACCOUNT_FAILURES']):
         client.post('/api/v1/auth/tokens', json={'email': users['ppk'].email, 'password': 'x'})
-    response = client.post('/api/v1/auth/tokens',
-                           json={'email': users['ppk'].email, 'password': PASSWORD})
+    response = client.post(
+        '/api/v1/auth/tokens', json={'email': users['ppk'].email, 'password': PASSWORD}
+    )
     assert response.status_code == 429
     assert int(response.headers['Retry-After']) > 0
     error_of(response)
@@ -161,9 +198,7 @@ def test_login_throttling_is_429_with_retry_after(app, client, users):
 def test_every_api_route_is_in_the_openapi_document(app, client):
     spec = client.get('/api/v1/openapi.json').get_json()
     assert spec['openapi'].startswith('3.')
-    documented = {
-        (path, method.upper()) for path, ops in spec['paths'].items() for method in ops
-    }
+    documented = {(path, method.upper()) for path, ops in spec['paths'].items() for method in ops}
     registered = set()
     for rule in app.url_map.iter_rules():
         if rule.rule.startswith('/api/v1/'):

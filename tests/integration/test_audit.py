@@ -1,5 +1,6 @@
 """The audit log: hash chain, tamper detection, gap-free seq under concurrent writers, CLI."""
 
+import itertools
 import json
 import threading
 
@@ -43,13 +44,15 @@ def test_chain_verifies(app):
     assert result.ok and result.count == 5
     events = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.seq)).all()
     assert events[0].prev_hash == audit.GENESIS_HASH
-    assert all(b.prev_hash == a.hash for a, b in zip(events, events[1:], strict=False))
+    assert all(b.prev_hash == a.hash for a, b in itertools.pairwise(events))
 
 
 def test_the_table_refuses_update_and_delete(app):
     append(2)
-    for sql in ("UPDATE audit_event SET action = 'x' WHERE seq = 1",
-                'DELETE FROM audit_event WHERE seq = 2'):
+    for sql in (
+        "UPDATE audit_event SET action = 'x' WHERE seq = 1",
+        'DELETE FROM audit_event WHERE seq = 2',
+    ):
         with pytest.raises(Exception, match='append-only'), db.engine.begin() as conn:
             conn.execute(text(sql))
 
@@ -57,7 +60,7 @@ def test_the_table_refuses_update_and_delete(app):
 @pytest.mark.parametrize(
     ('sql', 'bad_seq'),
     [
-        ("UPDATE audit_event SET payload = '{\"n\": 99}' WHERE seq = 3", 3),
+        ('UPDATE audit_event SET payload = \'{"n": 99}\' WHERE seq = 3', 3),
         ("UPDATE audit_event SET actor_ip = '198.51.100.7' WHERE seq = 4", 4),
         ('DELETE FROM audit_event WHERE seq = 3', 3),
         ('DELETE FROM audit_event WHERE seq = 6', 6),  # the last one: the head disagrees
@@ -74,16 +77,26 @@ def test_edit_and_delete_are_detected(app, tamper, sql, bad_seq):
 def test_insert_is_detected(app, tamper):
     append(4)
     # Shift seq 3.. up by one and insert a forged event at 3, recomputing its own hash.
-    forged = {'seq': 3, 'occurred_at': '2026-01-01T00:00:00.000000Z', 'actor_id': None,
-              'actor_ip': None, 'action': 'forged', 'object_type': None, 'object_id': None,
-              'payload': '{}'}
+    forged = {
+        'seq': 3,
+        'occurred_at': '2026-01-01T00:00:00.000000Z',
+        'actor_id': None,
+        'actor_ip': None,
+        'action': 'forged',
+        'object_type': None,
+        'object_id': None,
+        'payload': '{}',
+    }
     prev = db.session.get(AuditEvent, 2).hash
     tamper('UPDATE audit_event SET seq = seq + 100 WHERE seq >= 3')
     tamper('UPDATE audit_event SET seq = seq - 99 WHERE seq >= 100')
     tamper(
         'INSERT INTO audit_event (seq, occurred_at, action, payload, prev_hash, hash) '
         'VALUES (3, :at, :action, :payload, :prev, :hash)',
-        at='2026-01-01 00:00:00', action='forged', payload='{}', prev=prev,
+        at='2026-01-01 00:00:00',
+        action='forged',
+        payload='{}',
+        prev=prev,
         hash=audit.chain_hash(prev, forged),
     )
     result = audit.verify_database()
@@ -108,8 +121,7 @@ def test_concurrent_writers_get_gap_free_seq(app):
         try:
             with app.app_context():
                 for i in range(per_thread):
-                    audit.record('test.concurrent', ('thread', n), actor=None, now=clock.now(),
-                                 i=i)
+                    audit.record('test.concurrent', ('thread', n), actor=None, now=clock.now(), i=i)
                     db.session.commit()
         except Exception as exc:  # reported below, with the thread's number
             errors.append((n, exc))
@@ -163,11 +175,19 @@ def test_logins_and_admin_changes_are_audited(client, users, login_as):
 
     login_as('admin')
     token = csrf_token(client, '/admin/agencies/new')
-    client.post('/admin/agencies/new', data={'code': 'KAB-X', 'name': 'Kabupaten X',
-                                             'timezone': 'Asia/Jakarta', 'csrf_token': token})
+    client.post(
+        '/admin/agencies/new',
+        data={
+            'code': 'KAB-X',
+            'name': 'Kabupaten X',
+            'timezone': 'Asia/Jakarta',
+            'csrf_token': token,
+        },
+    )
     token = csrf_token(client, f'/admin/users/{users["ppk"].id}')
-    client.post(f'/admin/users/{users["ppk"].id}', data={'roles': ['ppk', 'pokja'],
-                                                         'csrf_token': token})
+    client.post(
+        f'/admin/users/{users["ppk"].id}', data={'roles': ['ppk', 'pokja'], 'csrf_token': token}
+    )
     actions = db.session.scalars(db.select(AuditEvent.action).order_by(AuditEvent.seq)).all()
     assert actions[-3:] == ['auth.login', 'agency.created', 'user.roles_changed']
     assert 'user.created' in actions

@@ -58,8 +58,12 @@ def test_next_redirect_stays_on_site(client, users, target, expected):
     token = csrf_token(client)
     response = client.post(
         '/auth/login',
-        data={'email': users['admin'].email, 'password': PASSWORD, 'next': target,
-              'csrf_token': token},
+        data={
+            'email': users['admin'].email,
+            'password': PASSWORD,
+            'next': target,
+            'csrf_token': token,
+        },
     )
     assert response.status_code == 302
     assert response.headers['Location'] == expected
@@ -104,9 +108,11 @@ def test_ip_throttled_across_accounts(app, client, make_user):
     assert login(client, victim.email).status_code == 429
     other_ip = app.test_client()
     token = csrf_token(other_ip)
-    response = other_ip.post('/auth/login', environ_base={'REMOTE_ADDR': '10.9.9.9'},
-                             data={'email': victim.email, 'password': PASSWORD,
-                                   'csrf_token': token})
+    response = other_ip.post(
+        '/auth/login',
+        environ_base={'REMOTE_ADDR': '10.9.9.9'},
+        data={'email': victim.email, 'password': PASSWORD, 'csrf_token': token},
+    )
     assert response.status_code == 302
 
 
@@ -125,9 +131,15 @@ def test_password_change_logs_out_other_sessions(app, client, users):
     login(other, users['ppk'].email)
     login(client, users['ppk'].email)
     token = csrf_token(client, '/auth/password')
-    response = client.post('/auth/password', data={
-        'current_password': PASSWORD, 'new_password': 'sandi-baru-panjang-1',
-        'confirm': 'sandi-baru-panjang-1', 'csrf_token': token})
+    response = client.post(
+        '/auth/password',
+        data={
+            'current_password': PASSWORD,
+            'new_password': 'sandi-baru-panjang-1',
+            'confirm': 'sandi-baru-panjang-1',
+            'csrf_token': token,
+        },
+    )
     assert response.status_code == 302
     assert client.get('/auth/profile').status_code == 200  # this browser stays in
     assert other.get('/auth/profile').status_code == 302  # the other is out
@@ -137,9 +149,15 @@ def test_password_change_logs_out_other_sessions(app, client, users):
 def test_wrong_current_password_changes_nothing(client, users):
     login(client, users['ppk'].email)
     token = csrf_token(client, '/auth/password')
-    response = client.post('/auth/password', data={
-        'current_password': 'not-it-at-all', 'new_password': 'sandi-baru-panjang-1',
-        'confirm': 'sandi-baru-panjang-1', 'csrf_token': token})
+    response = client.post(
+        '/auth/password',
+        data={
+            'current_password': 'not-it-at-all',
+            'new_password': 'sandi-baru-panjang-1',
+            'confirm': 'sandi-baru-panjang-1',
+            'csrf_token': token,
+        },
+    )
     assert response.status_code == 422
     db.session.expire_all()
     assert PasswordHasher().verify(db.session.get(User, users['ppk'].id).password_hash, PASSWORD)
@@ -157,8 +175,9 @@ def test_disabling_an_account_ends_its_sessions(app, client, users):
 def test_admin_reset_forces_a_new_password(app, client, users):
     login(client, users['admin'].email)
     token = csrf_token(client, f'/admin/users/{users["verifier"].id}')
-    page = client.post(f'/admin/users/{users["verifier"].id}/reset-password',
-                       data={'csrf_token': token}).get_data(as_text=True)
+    page = client.post(
+        f'/admin/users/{users["verifier"].id}/reset-password', data={'csrf_token': token}
+    ).get_data(as_text=True)
     temporary = page.split('id="one-time-password">')[1].split('<')[0]
     fresh = app.test_client()
     assert login(fresh, users['verifier'].email, PASSWORD).status_code == 403

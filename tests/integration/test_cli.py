@@ -11,10 +11,22 @@ def count(model):
 
 
 def test_create_agency_with_work_units(app):
-    result = app.test_cli_runner().invoke(args=[
-        'lpse', 'create-agency', '--code', 'kab-maros', '--name', 'Kabupaten Maros',
-        '--timezone', 'Asia/Makassar', '--work-unit', 'DPU=Dinas PU', '--work-unit',
-        'DINKES=Dinas Kesehatan'])
+    result = app.test_cli_runner().invoke(
+        args=[
+            'lpse',
+            'create-agency',
+            '--code',
+            'kab-maros',
+            '--name',
+            'Kabupaten Maros',
+            '--timezone',
+            'Asia/Makassar',
+            '--work-unit',
+            'DPU=Dinas PU',
+            '--work-unit',
+            'DINKES=Dinas Kesehatan',
+        ]
+    )
     assert result.exit_code == 0, result.output
     agency = db.session.scalar(db.select(Agency).where(Agency.code == 'KAB-MAROS'))
     assert [u.code for u in agency.work_units] == ['DINKES', 'DPU']
@@ -22,18 +34,40 @@ def test_create_agency_with_work_units(app):
 
 def test_create_agency_failure_writes_nothing(app):
     before = count(Agency)
-    result = app.test_cli_runner().invoke(args=[
-        'lpse', 'create-agency', '--code', 'KAB-X', '--name', 'X', '--work-unit', 'A=a',
-        '--work-unit', 'A=again'])
+    result = app.test_cli_runner().invoke(
+        args=[
+            'lpse',
+            'create-agency',
+            '--code',
+            'KAB-X',
+            '--name',
+            'X',
+            '--work-unit',
+            'A=a',
+            '--work-unit',
+            'A=again',
+        ]
+    )
     assert result.exit_code == 1
     assert 'Kode satuan kerja sudah dipakai' in result.output
     assert count(Agency) == before
 
 
 def test_create_user_prints_password_once(app, agency):
-    result = app.test_cli_runner().invoke(args=[
-        'lpse', 'create-user', '--email', 'PPK2@uji.go.id', '--name', 'PPK Dua', '--role', 'ppk',
-        '--agency', 'KOTAUJI'])
+    result = app.test_cli_runner().invoke(
+        args=[
+            'lpse',
+            'create-user',
+            '--email',
+            'PPK2@uji.go.id',
+            '--name',
+            'PPK Dua',
+            '--role',
+            'ppk',
+            '--agency',
+            'KOTAUJI',
+        ]
+    )
     assert result.exit_code == 0, result.output
     password = result.output.rsplit(': ', 1)[1].strip()
     user = db.session.scalar(db.select(User).where(User.email == 'ppk2@uji.go.id'))
@@ -43,14 +77,28 @@ def test_create_user_prints_password_once(app, agency):
 def test_create_user_errors(app, agency):
     runner = app.test_cli_runner()
     before = count(User)
-    result = runner.invoke(args=['lpse', 'create-user', '--email', 'a@b.id', '--name', 'A',
-                                 '--role', 'pokja'])
+    result = runner.invoke(
+        args=['lpse', 'create-user', '--email', 'a@b.id', '--name', 'A', '--role', 'pokja']
+    )
     assert result.exit_code == 1 and 'instansi' in result.output
-    result = runner.invoke(args=['lpse', 'create-user', '--email', 'a@b.id', '--name', 'A',
-                                 '--role', 'pokja', '--agency', 'NOPE'])
+    result = runner.invoke(
+        args=[
+            'lpse',
+            'create-user',
+            '--email',
+            'a@b.id',
+            '--name',
+            'A',
+            '--role',
+            'pokja',
+            '--agency',
+            'NOPE',
+        ]
+    )
     assert result.exit_code == 1 and 'Instansi tidak ditemukan' in result.output
-    result = runner.invoke(args=['lpse', 'create-user', '--email', 'a@b.id', '--name', 'A',
-                                 '--role', 'king'])
+    result = runner.invoke(
+        args=['lpse', 'create-user', '--email', 'a@b.id', '--name', 'A', '--role', 'king']
+    )
     assert result.exit_code == 2
     assert count(User) == before
 

@@ -34,9 +34,15 @@ def test_production_reads_the_environment(monkeypatch, tmp_path):
 
 def test_development_uses_a_random_instance_key(monkeypatch, tmp_path):
     monkeypatch.delenv('LPSE_SECRET_KEY', raising=False)
-    monkeypatch.setattr(config, 'instance_defaults', lambda path, env: {
-        'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'LPSE_DATA_DIR': str(tmp_path),
-        'SECRET_KEY': config._development_secret(tmp_path)})
+    monkeypatch.setattr(
+        config,
+        'instance_defaults',
+        lambda path, env: {
+            'SQLALCHEMY_DATABASE_URI': 'sqlite://',
+            'LPSE_DATA_DIR': str(tmp_path),
+            'SECRET_KEY': config._development_secret(tmp_path),
+        },
+    )
     first = create_app(config.DevelopmentConfig).config['SECRET_KEY']
     second = create_app(config.DevelopmentConfig).config['SECRET_KEY']
     assert first == second != config.DEFAULT_SECRET_KEY and len(first) >= 32

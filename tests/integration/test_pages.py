@@ -28,8 +28,9 @@ def test_language_switch_refuses_offsite_next(client):
     assert client.get('/lang/en?next=//evil.example').headers['Location'] == '/'
 
 
-@pytest.mark.parametrize(('lang', 'title'), [('id', 'Halaman tidak ditemukan'),
-                                             ('en', 'Page not found')])
+@pytest.mark.parametrize(
+    ('lang', 'title'), [('id', 'Halaman tidak ditemukan'), ('en', 'Page not found')]
+)
 def test_404_page_in_both_languages(client, lang, title):
     client.get(f'/lang/{lang}')
     response = client.get('/no/such/page')
@@ -69,8 +70,9 @@ def test_500_page_and_json_without_details(boom_app, client):
     assert 'kaboom' not in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize('url', ['/', '/auth/login', '/no/such/page', '/api/v1/me',
-                                 '/api/v1/openapi.json', '/boom'])
+@pytest.mark.parametrize(
+    'url', ['/', '/auth/login', '/no/such/page', '/api/v1/me', '/api/v1/openapi.json', '/boom']
+)
 def test_security_headers_on_every_response(boom_app, client, url):
     response = client.get(url)
     csp = response.headers['Content-Security-Policy']
@@ -94,8 +96,10 @@ def test_no_store_on_api_with_token(client, api_token):
 
 def test_form_without_csrf_token_is_refused_and_nothing_written(client, login_as):
     login_as('admin')
-    response = client.post('/admin/agencies/new', data={
-        'code': 'KAB-Y', 'name': 'Kabupaten Y', 'timezone': 'Asia/Jakarta'})
+    response = client.post(
+        '/admin/agencies/new',
+        data={'code': 'KAB-Y', 'name': 'Kabupaten Y', 'timezone': 'Asia/Jakarta'},
+    )
     assert response.status_code == 400
     assert 'Formulir kedaluwarsa' in response.get_data(as_text=True)
     assert db.session.scalar(db.select(Agency).where(Agency.code == 'KAB-Y')) is None
@@ -110,12 +114,21 @@ def test_logout_needs_csrf(client, login_as):
 def test_agency_form_errors_are_shown_and_nothing_written(client, login_as):
     login_as('admin')
     token = csrf_token(client, '/admin/agencies/new')
-    response = client.post('/admin/agencies/new', data={
-        'code': 'KOTAUJI', 'name': 'Duplikat', 'timezone': 'Asia/Jakarta', 'csrf_token': token})
+    response = client.post(
+        '/admin/agencies/new',
+        data={
+            'code': 'KOTAUJI',
+            'name': 'Duplikat',
+            'timezone': 'Asia/Jakarta',
+            'csrf_token': token,
+        },
+    )
     assert response.status_code == 409
     assert 'Kode instansi sudah dipakai.' in response.get_data(as_text=True)
-    response = client.post('/admin/agencies/new', data={
-        'code': 'X', 'name': 'Y', 'timezone': 'Mars/Olympus', 'csrf_token': token})
+    response = client.post(
+        '/admin/agencies/new',
+        data={'code': 'X', 'name': 'Y', 'timezone': 'Mars/Olympus', 'csrf_token': token},
+    )
     assert response.status_code == 422
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(Agency)) == 1
@@ -132,9 +145,16 @@ def test_oversized_form_is_413(app, client, login_as):
 def test_admin_creates_user_and_sees_the_password_once(client, login_as):
     login_as('admin')
     token = csrf_token(client, '/admin/users/new')
-    response = client.post('/admin/users/new', data={
-        'email': 'baru@uji.go.id', 'name': 'Pengguna Baru', 'roles': ['pokja'],
-        'agency': 'KOTAUJI', 'csrf_token': token})
+    response = client.post(
+        '/admin/users/new',
+        data={
+            'email': 'baru@uji.go.id',
+            'name': 'Pengguna Baru',
+            'roles': ['pokja'],
+            'agency': 'KOTAUJI',
+            'csrf_token': token,
+        },
+    )
     assert response.status_code == 201
     assert 'id="one-time-password"' in response.get_data(as_text=True)
     listing = client.get('/admin/users').get_data(as_text=True)
@@ -159,8 +179,7 @@ def test_pages_have_landmarks_and_labels(client):
     assert '<label for="email">' in page and '<label for="password">' in page
 
 
-@pytest.mark.parametrize('url', ['/admin/users/999999', '/admin/agencies/NOPE',
-                                 '/admin/users/abc'])
+@pytest.mark.parametrize('url', ['/admin/users/999999', '/admin/agencies/NOPE', '/admin/users/abc'])
 def test_unknown_ids_are_404(client, login_as, url):
     login_as('admin')
     assert client.get(url).status_code == 404

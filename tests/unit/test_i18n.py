@@ -41,7 +41,7 @@ def test_deadline_in_tender_zone_and_wib(zone, expected):
 
 
 def test_wib_on_another_day_names_the_day():
-    moment = datetime(2026, 12, 2, 16, 30, tzinfo=UTC)  # 01:30 WIT on the 3rd = 23:30 WIB on the 2nd
+    moment = datetime(2026, 12, 2, 16, 30, tzinfo=UTC)  # 01:30 WIT on the 3rd, 23:30 WIB the 2nd
     assert with_wib(moment, 'Asia/Jayapura') == '3 Desember 2026 01:30 WIT (2 Des 23:30 WIB)'
 
 
@@ -54,9 +54,22 @@ def test_in_zone():
 def test_english_catalog_translates_every_message(tmp_path):
     pot = tmp_path / 'messages.pot'
     subprocess.run(
-        [sys.executable, '-m', 'babel.messages.frontend', 'extract', '-F', 'babel.cfg',
-         '-k', '_l', '-o', str(pot), '.'],
-        cwd=ROOT, check=True, capture_output=True,
+        [
+            sys.executable,
+            '-m',
+            'babel.messages.frontend',
+            'extract',
+            '-F',
+            'babel.cfg',
+            '-k',
+            '_l',
+            '-o',
+            str(pot),
+            '.',
+        ],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
     )
     with pot.open('rb') as fh:
         wanted = {_key(m) for m in read_po(fh) if m.id}

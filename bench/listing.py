@@ -1,0 +1,256 @@
+"""Benchmark of the public tender list: seeds N published tenders and prints p50/p95 server time.
+
+    .venv/bin/python bench/listing.py                        # SQLite, 10,000 and 100,000
+    .venv/bin/python bench/listing.py --sizes 10000 \\
+        --database 'postgresql+psycopg://postgres@/lpse_bench?host=/tmp/devpg&port=54330'
+
+The PostgreSQL database is emptied (its public schema dropped) first: never point it at data
+you want to keep. Times are measured around the WSGI call (routing, queries, rendering), with
+the clock frozen so the derived stages are stable. The figures are printed, never asserted.
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, insert, text
+
+from lpse import clock, create_app
+from lpse.agencies.models import Agency
+from lpse.extensions import db
+from lpse.tenders import search
+from lpse.tenders.models import ScheduleEntry, SearchToken, Tender
+from lpse.tenders.stages import GATES, STAGES
+
+NOW = datetime(2026, 6, 1, 3, 0, tzinfo=UTC)
+AGENCIES = [
+    ('KOTABDG', 'Pemerintah Kota Bandung', 'Asia/Jakarta'),
+    ('KOTASBY', 'Pemerintah Kota Surabaya', 'Asia/Jakarta'),
+    ('KOTAMKS', 'Pemerintah Kota Makassar', 'Asia/Makassar'),
+    ('KOTAJYP', 'Pemerintah Kota Jayapura', 'Asia/Jayapura'),
+    ('PROVKALTIM', 'Pemerintah Provinsi Kalimantan Timur', 'Asia/Makassar'),
+    ('PROVNTT', 'Pemerintah Provinsi Nusa Tenggara Timur', 'Asia/Makassar'),
+    ('KABBOGOR', 'Pemerintah Kabupaten Bogor', 'Asia/Jakarta'),
+    ('KABSLEMAN', 'Pemerintah Kabupaten Sleman', 'Asia/Jakarta'),
+    ('KABMIMIKA', 'Pemerintah Kabupaten Mimika', 'Asia/Jayapura'),
+    ('KEMENPUPR', 'Kementerian Pekerjaan Umum dan Perumahan Rakyat', 'Asia/Jakarta'),
+    ('KEMENKES', 'Kementerian Kesehatan', 'Asia/Jakarta'),
+    ('KEMENDIKBUD', 'Kementerian Pendidikan dan Kebudayaan', 'Asia/Jakarta'),
+]
+WORKS = [
+    ('Pembangunan', 'pekerjaan_konstruksi'),
+    ('Rehabilitasi', 'pekerjaan_konstruksi'),
+    ('Peningkatan', 'pekerjaan_konstruksi'),
+    ('Pemeliharaan Berkala', 'pekerjaan_konstruksi'),
+    ('Pengadaan', 'barang'),
+    ('Belanja Modal', 'barang'),
+    ('Jasa Konsultansi Perencanaan', 'jasa_konsultansi'),
+    ('Jasa Konsultansi Pengawasan', 'jasa_konsultansi'),
+    ('Jasa Kebersihan', 'jasa_lainnya'),
+    ('Jasa Keamanan', 'jasa_lainnya'),
+]
+OBJECTS = [
+    'Jalan Lingkar Utara',
+    'Jembatan Sungai',
+    'Gedung Sekolah Dasar Negeri',
+    'Puskesmas Pembantu',
+    'Saluran Drainase Perkotaan',
+    'Rumah Sakit Umum Daerah',
+    'Kantor Kelurahan',
+    'Pasar Tradisional',
+    'Alat Kesehatan',
+    'Laptop dan Komputer Sekolah',
+    'Kendaraan Operasional',
+    'Jaringan Irigasi',
+    'Tempat Pembuangan Akhir',
+    'Gedung Olahraga',
+    'Dermaga Penyeberangan',
+]
+PLACES = ['Kecamatan Utara', 'Kecamatan Selatan', 'Distrik Abepura', 'Desa Sukamaju', 'Kota Lama']
+HOURS = [
+    (0, 120),
+    (1, 240),
+    (72, 144),
+    (144, 264),
+    (264, 270),
+    (288, 384),
+    (360, 384),
+    (384, 400),
+    (408, 416),
+    (432, 552),
+    (576, 600),
+    (624, 720),
+]
+
+
+def seed(n, rng):
+    agencies = []
+    for code, name, zone in AGENCIES:
+        agency = Agency(code=code, name=name, timezone=zone, created_at=NOW)
+        db.session.add(agency)
+        agencies.append(agency)
+    db.session.flush()
+    tenders, schedule, tokens = [], [], []
+    for i in range(1, n + 1):
+        agency = rng.choice(agencies)
+        work, category = rng.choice(WORKS)
+        title = f'{work} {rng.choice(OBJECTS)} {rng.choice(PLACES)}'
+        published = NOW - timedelta(minutes=rng.randrange(0, 2 * 365 * 24 * 60))
+        base = published + timedelta(hours=1)
+        hps = Decimal(rng.randrange(50, 50_000)) * 1_000_000
+        old = base + timedelta(hours=720) < NOW
+        row = {
+            'id': i,
+            'code': f'{agency.code}-{published.year}-{i:05d}',
+            'version': 1,
+            'superseded': False,
+            'status': rng.choices(['published', 'cancelled', 'failed'], [96, 2, 2])[0],
+            'title': title,
+            'description': f'{title}. Tahun anggaran {published.year}, lokasi {agency.name}.',
+            'category': category,
+            'selection_method': 'seleksi' if category == 'jasa_konsultansi' else 'tender',
+            'contract_type': 'unit_price',
+            'agency_id': agency.id,
+            'funding_source': 'APBD',
+            'fiscal_year': published.year,
+            'pagu': hps * Decimal('1.1'),
+            'hps': hps,
+            'business_size': 'kecil' if hps < 15_000_000_000 else 'non_kecil',
+            'location': agency.name,
+            'timezone': agency.timezone,
+            'submission_files': 2 if category == 'jasa_konsultansi' else 1,
+            'evaluation_method': 'qcbs' if category == 'jasa_konsultansi' else 'lowest_price',
+            'method_params': '{}',
+            'rules_version': 'bench',
+            'created_at': published,
+            'published_at': published,
+            'bid_deadline': base + timedelta(hours=HOURS[3][1]),
+        }
+        for name in GATES.values():
+            row[name] = base + timedelta(hours=700) if old else None
+        tenders.append(row)
+        for position, (stage, (a, b)) in enumerate(zip(STAGES, HOURS, strict=True), start=1):
+            schedule.append(
+                {
+                    'tender_id': i,
+                    'stage': stage.value,
+                    'position': position,
+                    'starts_at': base + timedelta(hours=a),
+                    'ends_at': base + timedelta(hours=b),
+                }
+            )
+        text_ = ' '.join([row['code'], title, row['description'], agency.code, agency.name])
+        tokens += [{'token': w, 'tender_id': i} for w in search.words(text_)]
+        if len(schedule) > 60_000:
+            _flush(tenders, schedule, tokens)
+    _flush(tenders, schedule, tokens)
+    db.session.commit()
+
+
+def _flush(tenders, schedule, tokens):
+    for model, rows in ((Tender, tenders), (ScheduleEntry, schedule), (SearchToken, tokens)):
+        if rows:
+            db.session.execute(insert(model), rows)
+            rows.clear()
+
+
+def measure(client, url, repeat):
+    client.get(url).close()  # warm caches and templates
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+        response.close()
+    times.sort()
+    return statistics.median(times), times[max(0, int(len(times) * 0.95) - 1)]
+
+
+def deep_cursor(app, fraction=0.5):
+    """The cursor of the row half way down the newest-first list: a page ~50,000 deep at 100k."""
+    with app.app_context():
+        total = db.session.scalar(text('SELECT count(*) FROM tender'))
+        row = db.session.execute(
+            text(
+                'SELECT published_at, id FROM tender ORDER BY published_at DESC, id DESC '
+                'LIMIT 1 OFFSET :o'
+            ),
+            {'o': int(total * fraction)},
+        ).one()
+        moment = row.published_at
+        if isinstance(moment, str):
+            moment = datetime.fromisoformat(moment)
+        return search._encode(moment.replace(tzinfo=UTC), row.id)
+
+
+def run(url, n, repeat):
+    app = create_app({'SQLALCHEMY_DATABASE_URI': url, 'LPSE_DATA_DIR': tempfile.mkdtemp()})
+    with app.app_context():
+        upgrade()
+        clock.set_now(NOW)
+        started = time.perf_counter()
+        seed(n, random.Random(n))
+        seeded = time.perf_counter() - started
+        if url.startswith('postgresql'):
+            with db.engine.connect() as conn:
+                # A steady state, as autovacuum leaves it: statistics and the visibility map
+                # (index-only scans of the search index need it).
+                conn.execution_options(isolation_level='AUTOCOMMIT').execute(text('VACUUM ANALYZE'))
+        else:
+            db.session.execute(text('ANALYZE'))
+            db.session.commit()
+    cursor = deep_cursor(app)
+    cases = {
+        'list, first page': '/tenders/',
+        'list, search "jembatan sungai"': '/tenders/?q=jembatan+sungai',
+        'list, search prefix "puskes"': '/tenders/?q=puskes',
+        'list, filters (stage+category+agency+HPS)': '/tenders/?stage=completed&category='
+        'pekerjaan_konstruksi&agency=KOTAMKS&hps_min=1000000000&hps_max=20000000000',
+        'list, filter stage=bid_submission': '/tenders/?stage=bid_submission',
+        'list, sort deadline': '/tenders/?sort=deadline',
+        'list, deep page (row n/2, keyset)': f'/tenders/?after={cursor}',
+        'API list, search + year': '/api/v1/tenders?q=gedung&year=2025',
+        'API list, first page': '/api/v1/tenders',
+    }
+    client = app.test_client()
+    print(f'\n{n:,} tenders on {url.split(":")[0]} (seeded in {seeded:.1f} s)')
+    print(f'  {"request":50} {"p50 ms":>8} {"p95 ms":>8}')
+    with app.app_context():
+        clock.set_now(NOW)
+        for name, path in cases.items():
+            p50, p95 = measure(client, path, repeat)
+            print(f'  {name:50} {p50:8.1f} {p95:8.1f}')
+        db.engine.dispose()
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument('--sizes', default='10000,100000')
+    parser.add_argument('--database', help='PostgreSQL URL (emptied!); default: a SQLite file')
+    parser.add_argument('--repeat', type=int, default=40)
+    args = parser.parse_args()
+    for n in (int(s) for s in args.sizes.split(',')):
+        if args.database:
+            engine = create_engine(args.database)
+            with engine.begin() as conn:
+                conn.execute(text('DROP SCHEMA public CASCADE'))
+                conn.execute(text('CREATE SCHEMA public'))
+            engine.dispose()
+            url = args.database
+        else:
+            url = f'sqlite:///{tempfile.mkdtemp()}/bench.db'
+        run(url, n, args.repeat)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,390 @@
+"""API: tender list and detail (public); drafts, publication, schedule changes, documents,
+questions, answers and cancellation (officers, vendors). Amounts are decimal strings and times
+ISO 8601 with the tender zone's offset."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from flask import g, jsonify, request, url_for
+from flask_babel import gettext as _
+
+from lpse import clock
+from lpse.api.base import api_auth, bp, field, json_body
+from lpse.auth.models import Role
+from lpse.errors import NotAllowed, NotFound, ValidationFailed
+from lpse.extensions import db
+from lpse.tenders import documents, operations, publication, questions, search
+from lpse.tenders.api_docs import describe
+from lpse.tenders.models import Tender
+from lpse.tenders.stages import STAGES, Stage, Window
+
+
+def _time(moment, zone):
+    return moment.astimezone(ZoneInfo(zone)).isoformat() if moment else None
+
+
+def _money(amount):
+    return f'{amount:.2f}'
+
+
+def summary_json(tender, now):
+    return {
+        'code': tender.code,
+        'version': tender.version,
+        'title': tender.title,
+        'agency': {'code': tender.agency.code, 'name': tender.agency.name},
+        'category': tender.category,
+        'fiscal_year': tender.fiscal_year,
+        'hps': _money(tender.hps),
+        'status': tender.status,
+        'stage': str(tender.stage(now)),
+        'timezone': tender.timezone,
+        'bid_deadline': _time(tender.bid_deadline, tender.timezone),
+        'published_at': _time(tender.published_at, tender.timezone),
+        'url': url_for('tenders.detail', code=tender.code, _external=True),
+    }
+
+
+def tender_json(tender, now, user):
+    zone = tender.timezone
+    changes = publication.changes_of(tender)
+    return {
+        **summary_json(tender, now),
+        'description': tender.description,
+        'selection_method': tender.selection_method,
+        'contract_type': tender.contract_type,
+        'work_unit': tender.work_unit.code if tender.work_unit else None,
+        'funding_source': tender.funding_source,
+        'pagu': _money(tender.pagu),
+        'business_size': tender.business_size,
+        'location': tender.location,
+        'pokja_size': len(tender.members),
+        'key_threshold': tender.threshold,
+        'submission_files': tender.submission_files,
+        'evaluation_method': tender.evaluation_method,
+        'method_params': operations.method_params(tender),
+        'rules_version': tender.rules_version,
+        'frozen_sha256': tender.frozen_sha256,
+        'end_reason': tender.end_reason,
+        'previous_version': tender.previous.version if tender.previous else None,
+        'schedule': [
+            {
+                'stage': stage.value,
+                'start': _time(window.start, zone),
+                'end': _time(window.end, zone),
+                'changes': [
+                    {
+                        'changed_at': _time(c.changed_at, zone),
+                        'old': {
+                            'start': _time(c.old_starts_at, zone),
+                            'end': _time(c.old_ends_at, zone),
+                        },
+                        'new': {
+                            'start': _time(c.new_starts_at, zone),
+                            'end': _time(c.new_ends_at, zone),
+                        },
+                        'reason': c.reason,
+                    }
+                    for c in changes
+                    if c.stage == stage.value
+                ],
+            }
+            for stage, window in sorted(tender.schedule.items(), key=lambda i: STAGES.index(i[0]))
+        ],
+        'boq': [
+            {
+                'description': i.description,
+                'quantity': str(i.quantity.normalize()),
+                'unit': i.unit,
+                'unit_price': _money(i.unit_price),
+                'total': _money(i.total),
+            }
+            for i in tender.boq_items
+        ],
+        'documents': [document_json(d, zone) for d in documents.documents_of(tender)],
+        'addenda': [
+            {'number': a.number, 'reason': a.reason, 'issued_at': _time(a.issued_at, zone)}
+            for a in documents.addenda_of(tender)
+        ],
+        'questions': [
+            question_json(q, zone, tender.can_see_askers(user))
+            for q in questions.questions_of(tender)
+        ],
+    }
+
+
+def document_json(document, zone):
+    return {
+        'id': document.id,
+        'kind': document.kind,
+        'version': document.version,
+        'title': document.title,
+        'media_type': document.media_type,
+        'size': document.size,
+        'sha256': document.sha256,
+        'addendum': document.addendum.number if document.addendum else None,
+        'uploaded_at': _time(document.uploaded_at, zone),
+    }
+
+
+def question_json(question, zone, show_asker=False):
+    data = {
+        'id': question.id,
+        'body': question.body,
+        'asked_at': _time(question.asked_at, zone),
+        'answer': question.answer,
+        'answered_at': _time(question.answered_at, zone),
+        'causes_addendum': question.causes_addendum,
+    }
+    if show_asker:
+        data['asker'] = {'id': question.asker.id, 'name': question.asker.name}
+    return data
+
+
+def _load(code, user=None) -> Tender:
+    for tender in db.session.scalars(
+        db.select(Tender).where(Tender.code == code.upper()).order_by(Tender.version.desc())
+    ):
+        if tender.can_view(user):
+            return tender
+    raise NotFound(_('Tender dengan kode itu tidak ditemukan.'))
+
+
+def _require(allowed):
+    if not allowed:
+        raise NotAllowed(
+            _('Hanya Pokja (atau PPK, bila disebutkan) tender ini yang dapat melakukannya.')
+        )
+
+
+def parse_time(value, name):
+    """An ISO 8601 time with its offset; a time without one is refused (which zone was meant?)."""
+    if not isinstance(value, str):
+        raise ValidationFailed(_('Kolom "%(name)s" harus waktu ISO 8601.', name=name), field=name)
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError as exc:
+        raise ValidationFailed(
+            _('Kolom "%(name)s" harus waktu ISO 8601.', name=name), field=name
+        ) from exc
+    if moment.tzinfo is None:
+        raise ValidationFailed(
+            _('Kolom "%(name)s" harus menyertakan zona waktu (mis. +09:00).', name=name), field=name
+        )
+    return moment.astimezone(UTC)
+
+
+def parse_schedule(data) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationFailed(
+            _('Kolom "schedule" harus berupa objek per tahap.'), field='schedule'
+        )
+    windows = {}
+    for key, value in data.items():
+        if key not in Stage.__members__ or not isinstance(value, dict):
+            raise ValidationFailed(_('Tahap tidak dikenal: %(key)s.', key=key), field='schedule')
+        windows[Stage(key)] = Window(
+            parse_time(value.get('start'), f'schedule.{key}.start'),
+            parse_time(value.get('end'), f'schedule.{key}.end'),
+        )
+    return windows
+
+
+@bp.get('/tenders')
+def tender_list():
+    query = search.parse(request.args)
+    if query.errors:
+        name = sorted(query.errors)[0]
+        raise ValidationFailed(_('Parameter "%(name)s" tidak valid.', name=name), field=name)
+    now = clock.now()
+    page = search.run(query, now)
+    return jsonify(
+        {
+            'tenders': [summary_json(t, now) for t in page.tenders],
+            'next_cursor': page.next_cursor,
+            'prev_cursor': page.prev_cursor,
+            'total': page.total,
+            'total_capped': page.total_capped,
+        }
+    )
+
+
+@bp.get('/tenders/<code>')
+def tender_detail(code):
+    user = g.get('api_user')
+    tender = _load(code, user)
+    return jsonify(tender_json(tender, clock.now(), user))
+
+
+DRAFT_FIELDS = (
+    'title',
+    'description',
+    'category',
+    'selection_method',
+    'contract_type',
+    'work_unit',
+    'funding_source',
+    'fiscal_year',
+    'pagu',
+    'hps',
+    'business_size',
+    'location',
+    'timezone',
+    'ppk',
+    'pokja',
+    'key_threshold',
+    'submission_files',
+    'evaluation_method',
+    'method_params',
+    'boq',
+)
+
+
+def _draft_data(body):
+    return {name: body[name] for name in DRAFT_FIELDS if name in body}
+
+
+@bp.post('/tenders')
+@api_auth(Role.pokja, Role.ppk)
+def tender_create():
+    body, user, now = json_body(), g.api_user, clock.now()
+    schedule = parse_schedule(body['schedule']) if body.get('schedule') else None
+    tender = operations.create_draft(
+        agency=user.agency, data=_draft_data(body), actor=user, now=now, ip=request.remote_addr
+    )
+    if schedule:
+        publication.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
+    db.session.commit()
+    return jsonify(tender_json(tender, now, user)), 201
+
+
+@bp.patch('/tenders/<code>')
+@api_auth(Role.pokja, Role.ppk)
+def tender_update(code):
+    user, now = g.api_user, clock.now()
+    tender = _load(code, user)
+    _require(tender.is_officer(user))
+    body = json_body()
+    data = _draft_data(body)
+    if data or not tender.is_draft:
+        operations.update_draft(tender, data=data, actor=user, now=now, ip=request.remote_addr)
+    if body.get('schedule'):
+        publication.set_schedule(
+            tender, parse_schedule(body['schedule']), actor=user, now=now, ip=request.remote_addr
+        )
+    db.session.commit()
+    return jsonify(tender_json(tender, now, user))
+
+
+@bp.post('/tenders/<code>/publish')
+@api_auth(Role.pokja)
+def tender_publish(code):
+    user, now = g.api_user, clock.now()
+    tender = _load(code, user)
+    _require(tender.can_publish(user))
+    try:
+        publication.publish_tender(tender, actor=user, now=now, ip=request.remote_addr)
+    except publication.PublicationRefused as exc:
+        db.session.rollback()
+        response = jsonify(
+            {
+                'error': {
+                    'code': exc.code,
+                    'message': str(exc.message),
+                    'reasons': [str(r) for r in exc.reasons],
+                }
+            }
+        )
+        return response, exc.status
+    db.session.commit()
+    return jsonify(tender_json(tender, now, user))
+
+
+@bp.post('/tenders/<code>/schedule-changes')
+@api_auth(Role.pokja)
+def tender_schedule_change(code):
+    user, now = g.api_user, clock.now()
+    tender = _load(code, user)
+    _require(tender.can_manage(user))
+    body = json_body()
+    publication.change_schedule(
+        tender,
+        parse_schedule(field(body, 'schedule', kind=dict)),
+        reason=field(body, 'reason'),
+        actor=user,
+        now=now,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    return jsonify(tender_json(tender, now, user)), 201
+
+
+@bp.post('/tenders/<code>/documents')
+@api_auth(Role.pokja, Role.ppk)
+def tender_document_add(code):
+    user, now = g.api_user, clock.now()
+    tender = _load(code, user)
+    _require(tender.is_officer(user))
+    upload = request.files.get('file')
+    document = documents.add_document(
+        tender,
+        kind=request.form.get('kind', ''),
+        title=request.form.get('title', ''),
+        fileobj=upload.stream if upload else None,
+        filename=upload.filename if upload else '',
+        reason=request.form.get('reason', ''),
+        actor=user,
+        now=now,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    return jsonify(document_json(document, tender.timezone)), 201
+
+
+@bp.post('/tenders/<code>/questions')
+@api_auth(Role.vendor)
+def tender_question_ask(code):
+    user, now = g.api_user, clock.now()
+    tender = _load(code, user)
+    question = questions.ask_question(
+        tender, body=field(json_body(), 'body'), actor=user, now=now, ip=request.remote_addr
+    )
+    db.session.commit()
+    return jsonify(question_json(question, tender.timezone)), 201
+
+
+@bp.post('/tenders/<code>/questions/<int:question_id>/answer')
+@api_auth(Role.pokja)
+def tender_question_answer(code, question_id):
+    user, now = g.api_user, clock.now()
+    tender = _load(code, user)
+    _require(tender.can_answer(user))
+    question = questions.get_question(tender, question_id)
+    body = json_body()
+    questions.answer_question(
+        question,
+        tender,
+        answer=field(body, 'answer'),
+        causes_addendum=field(body, 'causes_addendum', kind=bool, required=False, default=False),
+        actor=user,
+        now=now,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    return jsonify(question_json(question, tender.timezone))
+
+
+@bp.post('/tenders/<code>/cancel')
+@api_auth(Role.pokja)
+def tender_cancel(code):
+    user, now = g.api_user, clock.now()
+    tender = _load(code, user)
+    _require(tender.can_manage(user))
+    operations.cancel_tender(
+        tender, reason=field(json_body(), 'reason'), actor=user, now=now, ip=request.remote_addr
+    )
+    db.session.commit()
+    return jsonify(tender_json(tender, now, user))
+
+
+describe()

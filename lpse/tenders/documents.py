@@ -1,0 +1,206 @@
+"""Tender documents and addenda: every version stays stored, listed and downloadable."""
+
+import re
+from datetime import datetime
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lpse import audit, storage
+from lpse.errors import NotAllowed, StageClosed, ValidationFailed
+from lpse.extensions import db
+from lpse.tenders.models import DocumentKind, _in
+from lpse.types import UTCDateTime
+
+DEFAULT_MAX_SIZE = 20 * 1024 * 1024
+KIND_LABELS = {
+    DocumentKind.dokumen_pemilihan: _l('Dokumen Pemilihan'),
+    DocumentKind.kak: _l('Spesifikasi teknis / KAK'),
+    DocumentKind.boq: _l('Daftar kuantitas dan harga (BoQ)'),
+    DocumentKind.draft_contract: _l('Rancangan kontrak'),
+    DocumentKind.other: _l('Lainnya'),
+}
+
+
+class TooLarge(ValidationFailed):
+    status = 413
+    code = 'too_large'
+
+
+class Addendum(db.Model):
+    """An adendum: a numbered, reasoned change to the tender documents after publication."""
+
+    __tablename__ = 'tender_addendum'
+    __table_args__ = (UniqueConstraint('tender_id', 'number', name='uq_tender_addendum_number'),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey('tender.id', ondelete='CASCADE'))
+    number: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey('user.id'))
+
+
+class Document(db.Model):
+    """One version of one tender document, stored as a blob under its SHA-256."""
+
+    __tablename__ = 'tender_document'
+    __table_args__ = (
+        UniqueConstraint('tender_id', 'kind', 'version', name='uq_tender_document_version'),
+        CheckConstraint(f'kind {_in(DocumentKind)}', name='known_kind'),
+        CheckConstraint('size >= 0', name='size_not_negative'),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey('tender.id', ondelete='CASCADE'))
+    kind: Mapped[str] = mapped_column(String(30))
+    version: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200))
+    filename: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    addendum_id: Mapped[int | None] = mapped_column(ForeignKey('tender_addendum.id'))
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    uploaded_by_id: Mapped[int | None] = mapped_column(ForeignKey('user.id'))
+
+    addendum = relationship('Addendum', lazy='joined')
+
+    @property
+    def kind_label(self):
+        return KIND_LABELS[DocumentKind(self.kind)]
+
+    @property
+    def download_name(self):
+        base = re.sub(r'\.[A-Za-z0-9]{1,5}$', '', self.filename) or self.kind
+        return f'{base}.{storage.EXTENSIONS[self.media_type]}'
+
+
+def documents_of(tender):
+    return db.session.scalars(
+        db.select(Document)
+        .where(Document.tender_id == tender.id)
+        .order_by(Document.kind, Document.version)
+    ).all()
+
+
+def addenda_of(tender):
+    return db.session.scalars(
+        db.select(Addendum).where(Addendum.tender_id == tender.id).order_by(Addendum.number)
+    ).all()
+
+
+def _safe_filename(name):
+    name = re.sub(r'[^A-Za-z0-9._ -]+', '_', (name or '').rsplit('/', 1)[-1].rsplit('\\', 1)[-1])
+    return name.strip(' .')[:150] or 'dokumen'
+
+
+def store_upload(fileobj):
+    """Stream an upload into the blob store if it really is a PDF or office file."""
+    found = {}
+
+    def check(path):
+        found['type'] = storage.sniff_document(path)
+        if found['type'] is None:
+            raise storage.BlobRejected('not a PDF or office document')
+
+    max_size = current_app.config.get('LPSE_DOCUMENT_MAX_SIZE', DEFAULT_MAX_SIZE)
+    try:
+        sha256, size = storage.blob_store().put_stream(fileobj, max_size=max_size, check=check)
+    except storage.BlobTooLarge as exc:
+        raise TooLarge(
+            _l('Berkas melebihi batas %(mb)s MB.', mb=max_size // (1024 * 1024) or 1),
+            field='file',
+        ) from exc
+    except storage.BlobRejected as exc:
+        raise ValidationFailed(
+            _l(
+                'Berkas harus PDF atau dokumen perkantoran (DOCX, XLSX, PPTX, ODT, ODS, DOC, '
+                'XLS); isinya diperiksa, bukan namanya.'
+            ),
+            field='file',
+        ) from exc
+    return sha256, size, found['type']
+
+
+def add_document(tender, *, kind, title, fileobj, filename, reason, actor, now, ip=None):
+    """Upload a document: freely in a draft; after publication only as an addendum (reason)."""
+    if not tender.can_upload(actor, now):
+        if tender.is_active and tender.is_member(actor):
+            raise StageClosed(_l('Adendum tidak dapat diterbitkan setelah batas akhir penawaran.'))
+        raise NotAllowed(_l('Hanya Pokja (atau PPK pada draf) tender ini yang dapat mengunggah.'))
+    if kind not in DocumentKind.__members__:
+        raise ValidationFailed(_l('Jenis dokumen tidak dikenal.'), field='kind')
+    reason = (reason or '').strip()
+    if not tender.is_draft and not reason:
+        raise ValidationFailed(_l('Adendum wajib menyertakan alasan.'), field='reason')
+    if fileobj is None:
+        raise ValidationFailed(_l('Pilih berkas untuk diunggah.'), field='file')
+    sha256, size, media_type = store_upload(fileobj)
+    addendum = None
+    if not tender.is_draft:
+        number = (_max(Addendum.number, Addendum.tender_id == tender.id) or 0) + 1
+        addendum = Addendum(
+            tender_id=tender.id, number=number, reason=reason, issued_at=now, issued_by_id=actor.id
+        )
+        db.session.add(addendum)
+        db.session.flush()
+    version = (_max(Document.version, Document.tender_id == tender.id, Document.kind == kind)) or 0
+    document = Document(
+        tender_id=tender.id,
+        kind=kind,
+        version=version + 1,
+        title=(title or '').strip()[:200] or str(KIND_LABELS[DocumentKind(kind)]),
+        filename=_safe_filename(filename),
+        media_type=media_type,
+        size=size,
+        sha256=sha256,
+        addendum_id=addendum.id if addendum else None,
+        uploaded_at=now,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    data = {'code': tender.code, 'version': tender.version, 'kind': kind, 'sha256': sha256}
+    data |= {'document_version': document.version, 'size': size, 'media_type': media_type}
+    if addendum is None:
+        audit.record('tender.document_added', tender, actor=actor, now=now, ip=ip, **data)
+    else:
+        audit.record(
+            'tender.addendum_issued',
+            tender,
+            actor=actor,
+            now=now,
+            ip=ip,
+            number=addendum.number,
+            reason=reason,
+            **data,
+        )
+    return document
+
+
+def record_download(tender, document, *, actor, now, ip=None):
+    """Check that ``actor`` may download now and log the download (before the bytes leave)."""
+    if not tender.can_download(actor, now):
+        raise NotAllowed(
+            _l(
+                'Dokumen lengkap hanya dapat diunduh penyedia terverifikasi pada tahap Download '
+                'Dokumen Pemilihan.'
+            )
+        )
+    audit.record(
+        'tender.document_downloaded',
+        tender,
+        actor=actor,
+        now=now,
+        ip=ip,
+        code=tender.code,
+        document_id=document.id,
+        sha256=document.sha256,
+    )
+
+
+def _max(column, *where):
+    return db.session.scalar(db.select(func.max(column)).where(*where))

@@ -1,0 +1,259 @@
+"""Tender forms. Amounts are typed the Indonesian way (1.500.000.000 or 1500000,50)."""
+
+import re
+from datetime import UTC
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    FieldList,
+    Form,
+    FormField,
+    SelectChoice,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+    widgets,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
+
+from lpse.agencies.models import TIMEZONES
+from lpse.tenders.documents import KIND_LABELS
+from lpse.tenders.models import (
+    BusinessSize,
+    Category,
+    ContractType,
+    EvaluationMethod,
+    SelectionMethod,
+)
+from lpse.tenders.stages import STAGE_LABELS, STAGES, Window
+
+CATEGORY_LABELS = {
+    Category.barang: _l('Pengadaan Barang'),
+    Category.pekerjaan_konstruksi: _l('Pekerjaan Konstruksi'),
+    Category.jasa_konsultansi: _l('Jasa Konsultansi'),
+    Category.jasa_lainnya: _l('Jasa Lainnya'),
+}
+SELECTION_LABELS = {
+    SelectionMethod.tender: _l('Tender'),
+    SelectionMethod.seleksi: _l('Seleksi'),
+    SelectionMethod.tender_cepat: _l('Tender Cepat'),
+}
+CONTRACT_LABELS = {
+    ContractType.lump_sum: _l('Lumsum'),
+    ContractType.unit_price: _l('Harga Satuan'),
+    ContractType.gabungan: _l('Gabungan Lumsum dan Harga Satuan'),
+}
+SIZE_LABELS = {BusinessSize.kecil: _l('Usaha Kecil'), BusinessSize.non_kecil: _l('Non-Kecil')}
+METHOD_LABELS = {
+    EvaluationMethod.lowest_price: _l('Harga Terendah (sistem gugur)'),
+    EvaluationMethod.merit_point: _l('Sistem Nilai'),
+    EvaluationMethod.life_cycle_cost: _l('Penilaian Biaya Selama Umur Ekonomis'),
+    EvaluationMethod.qcbs: _l('Kualitas dan Biaya'),
+    EvaluationMethod.quality: _l('Kualitas'),
+    EvaluationMethod.fixed_budget: _l('Pagu Anggaran'),
+    EvaluationMethod.least_cost: _l('Biaya Terendah'),
+}
+DECIMAL = Regexp(r'^\d+(\.\d+)?$', message=_l('Tulis angka desimal dengan titik, mis. 0.7.'))
+
+
+def _choices(labels):
+    return [SelectChoice(key.value, label) for key, label in labels.items()]
+
+
+def id_amount(text: str) -> str:
+    """`1.500.000.000,50` → `1500000000.50`; anything odd is returned for the rules to refuse."""
+    text = (text or '').strip().replace(' ', '')
+    if re.fullmatch(r'-?\d{1,3}(\.\d{3})*(,\d{1,2})?|-?\d+(,\d{1,2})?', text):
+        return text.replace('.', '').replace(',', '.')
+    return text
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = widgets.ListWidget(prefix_label=False)
+    option_widget = widgets.CheckboxInput()
+
+
+class BoqRowForm(Form):
+    description = StringField(_l('Uraian'), validators=[Optional(), Length(max=500)])
+    quantity = StringField(_l('Volume'), validators=[Optional()])
+    unit = StringField(_l('Satuan'), validators=[Optional(), Length(max=40)])
+    unit_price = StringField(_l('Harga satuan HPS'), validators=[Optional()])
+
+
+class TenderForm(FlaskForm):
+    title = StringField(_l('Nama paket'), validators=[DataRequired(), Length(max=300)])
+    description = TextAreaField(_l('Uraian pekerjaan'), validators=[Length(max=20000)])
+    category = SelectField(_l('Jenis pengadaan'), choices=_choices(CATEGORY_LABELS))
+    selection_method = SelectField(_l('Metode pemilihan'), choices=_choices(SELECTION_LABELS))
+    contract_type = SelectField(_l('Jenis kontrak'), choices=_choices(CONTRACT_LABELS))
+    work_unit = SelectField(_l('Satuan kerja'), choices=[], validate_choice=False)
+    funding_source = StringField(_l('Sumber dana'), validators=[Length(max=100)])
+    fiscal_year = StringField(_l('Tahun anggaran'), validators=[DataRequired()])
+    pagu = StringField(_l('Pagu anggaran (Rp)'), validators=[DataRequired()])
+    hps = StringField(_l('HPS (Rp)'), validators=[DataRequired()])
+    business_size = SelectField(_l('Kualifikasi usaha'), choices=_choices(SIZE_LABELS))
+    location = StringField(_l('Lokasi pekerjaan'), validators=[Length(max=300)])
+    timezone = SelectField(
+        _l('Zona waktu tender'),
+        choices=[SelectChoice(tz, f'{abbr} ({tz})') for tz, abbr in TIMEZONES.items()],
+    )
+    ppk = SelectField(_l('PPK'), choices=[], validate_choice=False)
+    pokja = MultiCheckboxField(_l('Anggota Pokja'), choices=[], validate_choice=False)
+    key_threshold = StringField(_l('Ambang kunci k (kosong = mayoritas)'))
+    submission_files = SelectField(
+        _l('Sistem penawaran'),
+        choices=[SelectChoice('1', _l('Satu file')), SelectChoice('2', _l('Dua file'))],
+    )
+    evaluation_method = SelectField(_l('Metode evaluasi'), choices=_choices(METHOD_LABELS))
+    technical_weight = StringField(_l('Bobot teknis'), validators=[Optional(), DECIMAL])
+    price_weight = StringField(_l('Bobot harga/biaya'), validators=[Optional(), DECIMAL])
+    technical_threshold = StringField(
+        _l('Ambang batas nilai teknis (0–100)'), validators=[Optional(), DECIMAL]
+    )
+    tkdn_preference = BooleanField(_l('Preferensi harga TKDN'))
+    tkdn_formula = SelectField(
+        _l('Rumus preferensi TKDN'),
+        choices=[
+            SelectChoice('lkpp2022', _l('HEA = (1 − KP) × P (LKPP 2022)')),
+            SelectChoice('legacy', _l('HEA = P / (1 + KP) (lama)')),
+        ],
+    )
+    discount_rate = StringField(_l('Tingkat diskonto r'), validators=[Optional(), DECIMAL])
+    years = StringField(_l('Umur ekonomis n (tahun)'), validators=[Optional(), Regexp(r'^\d+$')])
+    boq = FieldList(FormField(BoqRowForm), min_entries=3)
+
+    def data_for_operation(self) -> dict:
+        """The fields as `operations.create_draft`/`update_draft` take them."""
+        data = {
+            name: getattr(self, name).data
+            for name in (
+                'title',
+                'description',
+                'category',
+                'selection_method',
+                'contract_type',
+                'work_unit',
+                'funding_source',
+                'business_size',
+                'location',
+                'timezone',
+                'key_threshold',
+                'submission_files',
+                'evaluation_method',
+            )
+        }
+        data['fiscal_year'] = (self.fiscal_year.data or '').strip()
+        data['pagu'] = id_amount(self.pagu.data)
+        data['hps'] = id_amount(self.hps.data)
+        data['ppk'] = self.ppk.data or None
+        data['pokja'] = [int(v) for v in self.pokja.data if str(v).isdigit()]
+        data['method_params'] = self.method_params()
+        data['boq'] = [
+            {
+                'description': row['description'],
+                'quantity': id_amount(row['quantity']),
+                'unit': row['unit'],
+                'unit_price': id_amount(row['unit_price']),
+            }
+            for row in self.boq.data
+            if any(row.values())
+        ]
+        return data
+
+    def method_params(self) -> dict:
+        params = {
+            'tkdn': {
+                'formula': self.tkdn_formula.data,
+                'max_preference': '0.25' if self.tkdn_preference.data else '0',
+            }
+        }
+        if self.technical_weight.data or self.price_weight.data:
+            params['weights'] = {
+                'technical': self.technical_weight.data or '0',
+                'price': self.price_weight.data or '0',
+            }
+        if self.technical_threshold.data:
+            params['technical_threshold'] = self.technical_threshold.data
+        if self.discount_rate.data or self.years.data:
+            params['life_cycle'] = {
+                'discount_rate': self.discount_rate.data or '0',
+                'years': int(self.years.data or 0),
+            }
+        return params
+
+    def fill_params(self, params: dict) -> None:
+        weights = params.get('weights') or {}
+        self.technical_weight.data = weights.get('technical')
+        self.price_weight.data = weights.get('price')
+        self.technical_threshold.data = params.get('technical_threshold')
+        tkdn = params.get('tkdn') or {}
+        self.tkdn_preference.data = tkdn.get('max_preference', '0.25') not in ('0', 0)
+        self.tkdn_formula.data = tkdn.get('formula', 'lkpp2022')
+        life = params.get('life_cycle') or {}
+        self.discount_rate.data = life.get('discount_rate')
+        self.years.data = str(life['years']) if life.get('years') else None
+
+
+class ScheduleForm(FlaskForm):
+    """Twelve windows in the tender's zone; a reason once the tender is published."""
+
+    reason = TextAreaField(_l('Alasan perubahan jadwal'), validators=[Length(max=5000)])
+
+    def rows(self):
+        return [(s, STAGE_LABELS[s], self[f'{s}_start'], self[f'{s}_end']) for s in STAGES]
+
+    def windows(self, zone: str) -> dict:
+        """The filled windows as aware UTC; a half-filled stage is left out (and reported)."""
+        tz, result = ZoneInfo(zone), {}
+        for stage, _label, start, end in self.rows():
+            if start.data and end.data:
+                result[stage] = Window(
+                    start.data.replace(tzinfo=tz).astimezone(UTC),
+                    end.data.replace(tzinfo=tz).astimezone(UTC),
+                )
+        return result
+
+    def fill(self, schedule: dict, zone: str) -> None:
+        tz = ZoneInfo(zone)
+        for stage, window in schedule.items():
+            self[f'{stage}_start'].data = window.start.astimezone(tz).replace(tzinfo=None)
+            self[f'{stage}_end'].data = window.end.astimezone(tz).replace(tzinfo=None)
+
+
+for _stage in STAGES:
+    for _edge, _label in (('start', _l('Mulai')), ('end', _l('Sampai'))):
+        setattr(
+            ScheduleForm,
+            f'{_stage}_{_edge}',
+            DateTimeLocalField(_label, format='%Y-%m-%dT%H:%M', validators=[Optional()]),
+        )
+
+
+class DocumentForm(FlaskForm):
+    kind = SelectField(_l('Jenis dokumen'), choices=_choices(KIND_LABELS))
+    title = StringField(_l('Judul'), validators=[Length(max=200)])
+    file = FileField(_l('Berkas (PDF atau dokumen perkantoran)'), validators=[FileRequired()])
+    reason = TextAreaField(_l('Alasan adendum (wajib setelah diumumkan)'))
+
+
+class QuestionForm(FlaskForm):
+    body = TextAreaField(_l('Pertanyaan'), validators=[DataRequired(), Length(max=5000)])
+
+
+class AnswerForm(FlaskForm):
+    answer = TextAreaField(_l('Jawaban'), validators=[DataRequired(), Length(max=5000)])
+    causes_addendum = BooleanField(_l('Jawaban ini menimbulkan adendum'))
+
+
+class ReasonForm(FlaskForm):
+    reason = TextAreaField(_l('Alasan'), validators=[DataRequired(), Length(max=5000)])
+
+
+class ConfirmForm(FlaskForm):
+    """A button that posts nothing but its CSRF token."""

@@ -1,0 +1,413 @@
+"""Officer pages (Pokja, PPK) and the vendor's question: thin views over the operations."""
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import or_, select
+from wtforms import Field, FieldList, SelectChoice
+
+from lpse import clock
+from lpse.auth.access import role_required
+from lpse.auth.models import Role, User, UserRole
+from lpse.errors import DomainError
+from lpse.extensions import db
+from lpse.tenders import documents, operations, publication, questions
+from lpse.tenders.forms import (
+    AnswerForm,
+    ConfirmForm,
+    DocumentForm,
+    QuestionForm,
+    ReasonForm,
+    ScheduleForm,
+    TenderForm,
+)
+from lpse.tenders.models import Tender, TenderMember
+from lpse.tenders.views import bp, detail_context, load_tender
+
+officers = role_required(Role.pokja, Role.ppk)
+pokja_only = role_required(Role.pokja)
+
+
+def _form_error(form, exc):
+    db.session.rollback()
+    field = getattr(form, exc.field, None) if exc.field else None
+    if isinstance(field, Field) and not isinstance(field, FieldList):
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, 'error')
+    return exc.status
+
+
+def _detail(tender, status, **forms):
+    """The announcement page again, with a message and the status of what went wrong."""
+    return render_template(
+        'tenders/detail.html', **detail_context(tender, clock.now(), **forms)
+    ), status
+
+
+def _to_detail(tender, message):
+    flash(message, 'info')
+    return redirect(url_for('tenders.detail', code=tender.code))
+
+
+@bp.get('/mine')
+@officers
+def mine():
+    rows = db.session.scalars(
+        select(Tender)
+        .where(
+            or_(
+                Tender.ppk_id == current_user.id,
+                Tender.id.in_(
+                    select(TenderMember.tender_id).where(TenderMember.user_id == current_user.id)
+                ),
+            )
+        )
+        .order_by(Tender.created_at.desc(), Tender.id.desc())
+    ).all()
+    return render_template('tenders/mine.html', tenders=rows, now=clock.now())
+
+
+def _agency_people(agency, role):
+    return db.session.scalars(
+        select(User)
+        .join(UserRole)
+        .where(User.agency_id == agency.id, User.active.is_(True), UserRole.role == role)
+        .order_by(User.name)
+    ).all()
+
+
+def _prepare(form, agency):
+    form.work_unit.choices = [SelectChoice('', '—')] + [
+        SelectChoice(u.code, f'{u.code} — {u.name}') for u in agency.work_units
+    ]
+    form.ppk.choices = [SelectChoice('', '—')] + [
+        SelectChoice(str(u.id), f'{u.name} ({u.email})') for u in _agency_people(agency, 'ppk')
+    ]
+    form.pokja.choices = [
+        SelectChoice(str(u.id), f'{u.name} ({u.email})') for u in _agency_people(agency, 'pokja')
+    ]
+
+
+@bp.route('/new', methods=['GET', 'POST'])
+@officers
+def create():
+    agency = current_user.agency
+    if agency is None:
+        abort(403)
+    form = TenderForm()
+    _prepare(form, agency)
+    if request.method == 'GET':
+        form.timezone.data = agency.timezone
+        form.fiscal_year.data = str(clock.now().year)
+        if current_user.has_role(Role.pokja):
+            form.pokja.data = [str(current_user.id)]
+        if current_user.has_role(Role.ppk):
+            form.ppk.data = str(current_user.id)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            tender = operations.create_draft(
+                agency=agency,
+                data=form.data_for_operation(),
+                actor=current_user,
+                now=clock.now(),
+                ip=request.remote_addr,
+            )
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_('Draf tender %(code)s dibuat.', code=tender.code), 'info')
+            return redirect(url_for('tenders.schedule', code=tender.code))
+    elif request.method == 'POST':
+        status = 422
+    return render_template('tenders/form.html', form=form, tender=None), status
+
+
+@bp.route('/<code>/edit', methods=['GET', 'POST'])
+@officers
+def edit(code):
+    tender = load_tender(code)
+    if not tender.can_edit(current_user):
+        abort(403)
+    form = TenderForm(obj=None if request.method == 'POST' else _form_values(tender))
+    _prepare(form, tender.agency)
+    if request.method == 'GET':
+        form.fill_params(operations.method_params(tender))
+    status = 200
+    if form.validate_on_submit():
+        try:
+            operations.update_draft(
+                tender,
+                data=form.data_for_operation(),
+                actor=current_user,
+                now=clock.now(),
+                ip=request.remote_addr,
+            )
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            return _to_detail(tender, _('Draf disimpan.'))
+    elif request.method == 'POST':
+        status = 422
+    return render_template('tenders/form.html', form=form, tender=tender), status
+
+
+class _Values:
+    """A tender as the form's ``obj``: amounts and people in the form's own shape."""
+
+    def __init__(self, tender):
+        self.__dict__.update(
+            {
+                name: getattr(tender, name)
+                for name in (
+                    'title',
+                    'description',
+                    'category',
+                    'selection_method',
+                    'contract_type',
+                    'funding_source',
+                    'business_size',
+                    'location',
+                    'timezone',
+                    'evaluation_method',
+                )
+            }
+        )
+        self.work_unit = tender.work_unit.code if tender.work_unit else ''
+        self.fiscal_year = str(tender.fiscal_year)
+        self.pagu = _plain(tender.pagu)
+        self.hps = _plain(tender.hps)
+        self.ppk = str(tender.ppk_id or '')
+        self.pokja = [str(m.user_id) for m in tender.members]
+        self.key_threshold = str(tender.key_threshold or '')
+        self.submission_files = str(tender.submission_files)
+        self.boq = [
+            {
+                'description': i.description,
+                'quantity': _plain(i.quantity),
+                'unit': i.unit,
+                'unit_price': _plain(i.unit_price),
+            }
+            for i in tender.boq_items
+        ]
+
+
+def _plain(amount):
+    text = f'{amount:f}'
+    return text.rstrip('0').rstrip('.') if '.' in text else text
+
+
+def _form_values(tender):
+    values = _Values(tender)
+    values.boq += [{}] * 2
+    return values
+
+
+@bp.route('/<code>/schedule', methods=['GET', 'POST'])
+@officers
+def schedule(code):
+    tender = load_tender(code)
+    if not (tender.can_edit(current_user) or tender.can_manage(current_user)):
+        abort(403)
+    form = ScheduleForm()
+    if request.method == 'GET':
+        form.fill(tender.schedule, tender.timezone)
+    status = 200
+    if form.validate_on_submit():
+        now, ip = clock.now(), request.remote_addr
+        windows = form.windows(tender.timezone)
+        try:
+            if tender.is_draft:
+                publication.set_schedule(tender, windows, actor=current_user, now=now, ip=ip)
+            else:
+                publication.change_schedule(
+                    tender, windows, reason=form.reason.data, actor=current_user, now=now, ip=ip
+                )
+        except publication.ScheduleInvalid as exc:
+            db.session.rollback()
+            for problem in exc.problems:
+                field = form[f'{problem.stage}_start']
+                field.errors = [*field.errors, str(problem.message)]
+            flash(_('Jadwal belum valid; periksa tahap yang ditandai.'), 'error')
+            status = exc.status
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            return _to_detail(tender, _('Jadwal disimpan.'))
+    elif request.method == 'POST':
+        status = 422
+    return render_template('tenders/schedule.html', form=form, tender=tender), status
+
+
+@bp.route('/<code>/documents/new', methods=['GET', 'POST'])
+@officers
+def upload(code):
+    tender = load_tender(code)
+    now = clock.now()
+    if not tender.can_upload(current_user, now):
+        abort(403)
+    form = DocumentForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            documents.add_document(
+                tender,
+                kind=form.kind.data,
+                title=form.title.data,
+                fileobj=form.file.data.stream,
+                filename=form.file.data.filename,
+                reason=form.reason.data,
+                actor=current_user,
+                now=now,
+                ip=request.remote_addr,
+            )
+        except DomainError as exc:
+            status = _form_error(form, exc)
+        else:
+            db.session.commit()
+            message = _('Dokumen diunggah.') if tender.is_draft else _('Adendum diterbitkan.')
+            return _to_detail(tender, message)
+    elif request.method == 'POST':
+        status = 422
+    return render_template('tenders/upload.html', form=form, tender=tender), status
+
+
+def _act(tender, action, message, **forms):
+    """Run one operation for a detail-page button; a refusal re-renders the page with why."""
+    try:
+        action()
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, 'error')
+        for reason in getattr(exc, 'reasons', ()):
+            flash(reason, 'error')
+        return _detail(tender, exc.status, **forms)
+    db.session.commit()
+    return _to_detail(tender, message)
+
+
+@bp.post('/<code>/publish')
+@pokja_only
+def publish(code):
+    tender = load_tender(code)
+    if not tender.can_publish(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return _act(
+        tender,
+        lambda: publication.publish_tender(
+            tender, actor=current_user, now=clock.now(), ip=request.remote_addr
+        ),
+        _('Tender diumumkan.'),
+    )
+
+
+@bp.post('/<code>/questions')
+@role_required(Role.vendor)
+def ask(code):
+    tender = load_tender(code)
+    form = QuestionForm()
+    if not form.validate_on_submit():
+        return _detail(tender, 422, question_form=form)
+    return _act(
+        tender,
+        lambda: questions.ask_question(
+            tender, body=form.body.data, actor=current_user, now=clock.now(), ip=request.remote_addr
+        ),
+        _('Pertanyaan terkirim.'),
+        question_form=form,
+    )
+
+
+@bp.post('/<code>/questions/<int:question_id>/answer')
+@pokja_only
+def answer(code, question_id):
+    tender = load_tender(code)
+    if not tender.can_answer(current_user):
+        abort(403)
+    question = questions.get_question(tender, question_id)
+    form = AnswerForm()
+    if not form.validate_on_submit():
+        return _detail(tender, 422, answer_form=form)
+    return _act(
+        tender,
+        lambda: questions.answer_question(
+            question,
+            tender,
+            answer=form.answer.data,
+            causes_addendum=form.causes_addendum.data,
+            actor=current_user,
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
+        _('Jawaban disimpan.'),
+    )
+
+
+def _ending(code, operation, message, allowed):
+    tender = load_tender(code)
+    if not allowed(tender):
+        abort(403)
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _detail(tender, 422, reason_form=form)
+    return _act(
+        tender,
+        lambda: operation(
+            tender,
+            reason=form.reason.data,
+            actor=current_user,
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
+        message,
+        reason_form=form,
+    )
+
+
+@bp.post('/<code>/cancel')
+@pokja_only
+def cancel(code):
+    return _ending(
+        code,
+        operations.cancel_tender,
+        _('Tender dibatalkan.'),
+        lambda t: t.can_manage(current_user),
+    )
+
+
+@bp.post('/<code>/fail')
+@pokja_only
+def fail(code):
+    return _ending(
+        code,
+        operations.fail_tender,
+        _('Tender dinyatakan gagal.'),
+        lambda t: t.can_manage(current_user),
+    )
+
+
+@bp.post('/<code>/retender')
+@pokja_only
+def retender(code):
+    tender = load_tender(code)
+    if not tender.can_retender(current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    try:
+        new = operations.retender(
+            tender, actor=current_user, now=clock.now(), ip=request.remote_addr
+        )
+    except DomainError as exc:
+        db.session.rollback()
+        flash(exc.message, 'error')
+        return _detail(tender, exc.status)
+    db.session.commit()
+    flash(_('Tender ulang dibuat sebagai versi %(v)s (draf).', v=new.version), 'info')
+    return redirect(url_for('tenders.edit', code=new.code))

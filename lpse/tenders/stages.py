@@ -1,0 +1,230 @@
+"""The twelve stages of a tender (DOMAIN §2): windows, schedule rules, the derived current stage.
+
+Pure functions of (schedule, milestones, now): no database, no clock, no request.
+"""
+
+import enum
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import lazy_gettext as _l
+
+
+class Stage(enum.StrEnum):
+    """A scheduled stage, in SPSE order."""
+
+    announcement = 'announcement'
+    download = 'download'
+    clarification = 'clarification'
+    bid_submission = 'bid_submission'
+    bid_opening = 'bid_opening'
+    evaluation = 'evaluation'
+    qualification_proof = 'qualification_proof'
+    winner_decision = 'winner_decision'
+    winner_announcement = 'winner_announcement'
+    objection = 'objection'
+    award = 'award'
+    contract = 'contract'
+
+
+class Phase(enum.StrEnum):
+    """Where a tender stands that is not one of the scheduled stages."""
+
+    draft = 'draft'
+    upcoming = 'upcoming'
+    completed = 'completed'
+    cancelled = 'cancelled'
+    failed = 'failed'
+
+
+STAGES = tuple(Stage)
+STAGE_LABELS = {
+    Stage.announcement: _l('Pengumuman'),
+    Stage.download: _l('Download Dokumen Pemilihan'),
+    Stage.clarification: _l('Pemberian Penjelasan'),
+    Stage.bid_submission: _l('Upload Dokumen Penawaran'),
+    Stage.bid_opening: _l('Pembukaan Dokumen Penawaran'),
+    Stage.evaluation: _l('Evaluasi'),
+    Stage.qualification_proof: _l('Pembuktian Kualifikasi'),
+    Stage.winner_decision: _l('Penetapan Pemenang'),
+    Stage.winner_announcement: _l('Pengumuman Pemenang'),
+    Stage.objection: _l('Masa Sanggah'),
+    Stage.award: _l('Surat Penunjukan Penyedia Barang/Jasa (SPPBJ)'),
+    Stage.contract: _l('Penandatanganan Kontrak'),
+    Phase.draft: _l('Draf'),
+    Phase.upcoming: _l('Belum dimulai'),
+    Phase.completed: _l('Selesai'),
+    Phase.cancelled: _l('Dibatalkan'),
+    Phase.failed: _l('Gagal'),
+}
+# A stage is left only once its milestone is recorded (by the bids, evaluation and award issues).
+GATES = {
+    Stage.bid_opening: 'bids_opened_at',
+    Stage.winner_decision: 'winner_decided_at',
+    Stage.winner_announcement: 'winner_announced_at',
+    Stage.award: 'award_issued_at',
+    Stage.contract: 'contract_signed_at',
+}
+# (before, after): `after` may not start before `before` has ended.
+FOLLOWS = (
+    (Stage.bid_submission, Stage.bid_opening),
+    (Stage.bid_opening, Stage.evaluation),
+    (Stage.evaluation, Stage.winner_decision),
+    (Stage.qualification_proof, Stage.winner_decision),
+    (Stage.winner_decision, Stage.winner_announcement),
+    (Stage.winner_announcement, Stage.objection),
+    (Stage.objection, Stage.award),
+    (Stage.award, Stage.contract),
+)
+# DOMAIN §2 "typical" values, in hours; configuration may lower them (to zero in demo and tests).
+DEFAULT_MIN_DURATIONS = {'announcement': 5 * 24, 'objection': 5 * 24}
+DEFAULT_MIN_GAPS = {
+    # aanwijzing starts at least this long after the announcement starts
+    'clarification_after_announcement': 3 * 24,
+    # the bid deadline is at least this long after the aanwijzing ends
+    'deadline_after_clarification': 3 * 24,
+    # downloads close at least this long before the bid deadline
+    'download_before_deadline': 24,
+}
+
+
+@dataclass(frozen=True)
+class Window:
+    """``[start, end)`` in UTC."""
+
+    start: datetime
+    end: datetime
+
+    def contains(self, now: datetime) -> bool:
+        return self.start <= now < self.end
+
+
+@dataclass(frozen=True)
+class ScheduleRules:
+    """Minimum durations and gaps, in hours, frozen with the tender at publication."""
+
+    min_durations: Mapping[str, float]
+    min_gaps: Mapping[str, float]
+
+    def duration(self, stage: Stage) -> timedelta:
+        return timedelta(hours=float(self.min_durations.get(stage.value, 0)))
+
+    def gap(self, name: str) -> timedelta:
+        return timedelta(hours=float(self.min_gaps.get(name, 0)))
+
+    def as_dict(self):
+        return {'min_durations': dict(self.min_durations), 'min_gaps': dict(self.min_gaps)}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One schedule error, tied to the stage it concerns."""
+
+    stage: Stage
+    message: str
+
+
+def current_stage(
+    status: str, schedule: Mapping[Stage, Window], milestones: Mapping[str, object], now: datetime
+) -> Stage | Phase:
+    """The stage a published tender is in: the latest stage that has started, but never past
+    a stage whose milestone (bids opened, winner decided…) has not been recorded."""
+    if status in (Phase.draft, Phase.cancelled, Phase.failed):
+        return Phase(status)
+    current: Stage | Phase = Phase.upcoming
+    for stage in STAGES:
+        window = schedule.get(stage)
+        if window is None or window.start > now:
+            break
+        current = stage
+        gate = GATES.get(stage)
+        if gate is not None and milestones.get(gate) is None:
+            return stage
+    if current is Stage.contract:
+        return Phase.completed
+    return current
+
+
+def open_stages(schedule: Mapping[Stage, Window], now: datetime) -> set[Stage]:
+    """Every stage whose window contains ``now`` (windows such as the download one overlap)."""
+    return {stage for stage, window in schedule.items() if window.contains(now)}
+
+
+def validate_schedule(schedule: Mapping[Stage, Window], rules: ScheduleRules) -> list[Problem]:
+    """Every problem with a schedule: missing stages, empty windows, order, overlaps, minimums."""
+    missing = [s for s in STAGES if s not in schedule]
+    if missing:
+        return [Problem(s, _l('Jadwal tahap ini belum diisi.')) for s in missing]
+    problems = [
+        Problem(s, _l('Akhir tahap harus setelah awalnya.'))
+        for s in STAGES
+        if schedule[s].end <= schedule[s].start
+    ]
+    for before, after in itertools.pairwise(STAGES):
+        if schedule[after].start < schedule[before].start:
+            problems.append(Problem(after, _l('Tahap ini dimulai sebelum tahap sebelumnya.')))
+    for before, after in FOLLOWS:
+        if schedule[after].start < schedule[before].end:
+            problems.append(
+                Problem(
+                    after,
+                    _l(
+                        'Tahap ini harus dimulai setelah tahap %(stage)s berakhir.',
+                        stage=STAGE_LABELS[before],
+                    ),
+                )
+            )
+    return problems + _minimums(schedule, rules)
+
+
+def _minimums(schedule, rules):
+    problems = []
+    for stage in STAGES:
+        need = rules.duration(stage)
+        if schedule[stage].end - schedule[stage].start < need:
+            problems.append(
+                Problem(stage, _l('Tahap ini minimal %(hours)s jam.', hours=_hours(need)))
+            )
+    announce, clarify = schedule[Stage.announcement], schedule[Stage.clarification]
+    download, bids = schedule[Stage.download], schedule[Stage.bid_submission]
+    need = rules.gap('clarification_after_announcement')
+    if clarify.start < announce.start + need:
+        problems.append(
+            Problem(
+                Stage.clarification,
+                _l(
+                    'Penjelasan dimulai minimal %(hours)s jam setelah pengumuman.',
+                    hours=_hours(need),
+                ),
+            )
+        )
+    need = rules.gap('deadline_after_clarification')
+    if bids.end < clarify.end + need:
+        problems.append(
+            Problem(
+                Stage.bid_submission,
+                _l(
+                    'Batas akhir penawaran minimal %(hours)s jam setelah penjelasan berakhir.',
+                    hours=_hours(need),
+                ),
+            )
+        )
+    need = rules.gap('download_before_deadline')
+    if download.end > bids.end - need:
+        problems.append(
+            Problem(
+                Stage.download,
+                _l(
+                    'Download ditutup minimal %(hours)s jam sebelum batas akhir penawaran.',
+                    hours=_hours(need),
+                ),
+            )
+        )
+    return problems
+
+
+def _hours(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return str(int(hours)) if hours == int(hours) else f'{hours:.1f}'

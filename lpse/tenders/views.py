@@ -1,0 +1,152 @@
+"""Public tender pages: the searchable list, the Atom feed, the announcement, downloads."""
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from lpse import clock, storage
+from lpse.agencies.models import Agency
+from lpse.errors import NotFound
+from lpse.extensions import db, login_manager
+from lpse.i18n import ZONE_NAMES
+from lpse.tenders import documents, operations, publication, questions, search
+from lpse.tenders.forms import (
+    CATEGORY_LABELS,
+    CONTRACT_LABELS,
+    METHOD_LABELS,
+    SELECTION_LABELS,
+    SIZE_LABELS,
+    AnswerForm,
+    ConfirmForm,
+    QuestionForm,
+    ReasonForm,
+)
+from lpse.tenders.models import Tender
+from lpse.tenders.stages import STAGE_LABELS, STAGES, Phase, Stage
+
+bp = Blueprint('tenders', __name__, url_prefix='/tenders')
+FEED_SIZE = 50
+
+
+@bp.app_context_processor
+def labels():
+    return {
+        'STAGE_LABELS': STAGE_LABELS,
+        'CATEGORY_LABELS': CATEGORY_LABELS,
+        'SELECTION_LABELS': SELECTION_LABELS,
+        'CONTRACT_LABELS': CONTRACT_LABELS,
+        'SIZE_LABELS': SIZE_LABELS,
+        'METHOD_LABELS': METHOD_LABELS,
+        'ZONE_NAMES': ZONE_NAMES,
+    }
+
+
+def viewer():
+    return current_user if current_user.is_authenticated else None
+
+
+def load_tender(code, version=None) -> Tender:
+    """The newest version of ``code`` the visitor may see (a draft retender hides nothing)."""
+    stmt = select(Tender).where(Tender.code == (code or '').upper())
+    if version is not None:
+        stmt = stmt.where(Tender.version == version)
+    for tender in db.session.scalars(stmt.order_by(Tender.version.desc())):
+        if tender.can_view(viewer()):
+            return tender
+    raise NotFound(_l('Tender dengan kode itu tidak ditemukan.'))
+
+
+@bp.get('/')
+def index():
+    query = search.parse(request.args)
+    now = clock.now()
+    page = search.run(query, now)
+    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    stage_choices = [*STAGES, Phase.upcoming, Phase.completed, Phase.cancelled, Phase.failed]
+    return render_template(
+        'tenders/index.html',
+        query=query,
+        page=page,
+        now=now,
+        agencies=agencies,
+        stage_choices=stage_choices,
+    )
+
+
+@bp.get('/feed.atom')
+def feed():
+    tenders = db.session.scalars(
+        select(Tender)
+        .where(Tender.published_at.is_not(None), Tender.superseded.is_(False))
+        .order_by(Tender.published_at.desc(), Tender.id.desc())
+        .limit(FEED_SIZE)
+    ).all()
+    body = render_template('tenders/feed.xml', tenders=tenders, now=clock.now())
+    return body, 200, {'Content-Type': 'application/atom+xml; charset=utf-8'}
+
+
+def detail_context(tender, now, **forms):
+    user = viewer()
+    return {
+        'tender': tender,
+        'now': now,
+        'stage': tender.stage(now),
+        'open_stages': [s for s in STAGES if tender.is_open(s, now)],
+        'schedule': tender.schedule,
+        'changes': publication.changes_of(tender),
+        'documents': documents.documents_of(tender),
+        'addenda': documents.addenda_of(tender),
+        'questions': questions.questions_of(tender),
+        'params': operations.method_params(tender),
+        'reasons': publication.publication_problems(tender, now)
+        if tender.can_publish(user)
+        else [],
+        'user': user,
+        'question_form': forms.get('question_form') or QuestionForm(),
+        'answer_form': forms.get('answer_form') or AnswerForm(),
+        'reason_form': forms.get('reason_form') or ReasonForm(),
+        'confirm': ConfirmForm(),
+        'Stage': Stage,
+        'previous_versions': _versions(tender),
+    }
+
+
+def _versions(tender):
+    return db.session.scalars(
+        select(Tender)
+        .where(Tender.code == tender.code, Tender.id != tender.id, Tender.published_at.is_not(None))
+        .order_by(Tender.version)
+    ).all()
+
+
+@bp.get('/<code>')
+def detail(code):
+    version = request.args.get('version', type=int)
+    tender = load_tender(code, version)
+    return render_template('tenders/detail.html', **detail_context(tender, clock.now()))
+
+
+@bp.get('/<code>/documents/<int:document_id>')
+def download(code, document_id):
+    """A full tender document: logged-in, allowed users only; every download is logged."""
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    tender = load_tender(code, request.args.get('version', type=int))
+    document = db.session.get(documents.Document, document_id)
+    if document is None or document.tender_id != tender.id:
+        abort(404)
+    documents.record_download(
+        tender, document, actor=current_user, now=clock.now(), ip=request.remote_addr
+    )
+    db.session.commit()
+    return send_file(
+        storage.blob_store().open(document.sha256),
+        mimetype=document.media_type,
+        as_attachment=True,
+        download_name=document.download_name,
+        etag=document.sha256,
+    )
+
+
+from lpse.tenders import officer as _officer  # noqa: E402, F401 — registers the officer pages

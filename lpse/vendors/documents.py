@@ -1,0 +1,100 @@
+"""Supporting documents (akta, NIB, NPWP, licences): PDF or image, checked by content."""
+
+import re
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from lpse import audit, storage
+from lpse.errors import DomainError, NotAllowed, ValidationFailed
+from lpse.extensions import db
+from lpse.vendors.models import DocumentKind, VendorDocument
+
+PNG = 'image/png'
+JPEG = 'image/jpeg'
+EXTENSIONS = {storage.PDF: 'pdf', PNG: 'png', JPEG: 'jpg'}
+DEFAULT_MAX_SIZE = 10 * 1024 * 1024
+
+
+class TooLarge(DomainError):
+    status = 413
+    code = 'too_large'
+
+
+def sniff_image(path: Path) -> str | None:
+    """PNG (signature and IHDR first) or JPEG (SOI then a marker), judged by the bytes."""
+    with open(path, 'rb') as f:
+        head = f.read(16)
+    if head.startswith(b'\x89PNG\r\n\x1a\n') and head[12:16] == b'IHDR':
+        return PNG
+    if head.startswith(b'\xff\xd8\xff') and len(head) >= 4 and head[3] >= 0xC0:
+        return JPEG
+    return None
+
+
+def sniff(path: Path) -> str | None:
+    """A PDF, PNG or JPEG by its content; office files and anything else are refused."""
+    found = storage.sniff_document(path)
+    if found == storage.PDF:
+        return found
+    return sniff_image(path) if found is None else None
+
+
+def _safe_filename(name):
+    name = re.sub(r'[^A-Za-z0-9._ -]+', '_', (name or '').rsplit('/', 1)[-1].rsplit('\\', 1)[-1])
+    return name.strip(' .')[:150] or 'dokumen'
+
+
+def add_document(vendor, *, kind, fileobj, filename, actor, now, ip=None) -> VendorDocument:
+    """Store an uploaded document for the vendor (while its data may still change)."""
+    if not vendor.can_edit(actor):
+        raise NotAllowed(_l('Dokumen hanya dapat diunggah sebelum data diverifikasi.'))
+    try:
+        kind = DocumentKind(kind).value
+    except ValueError:
+        raise ValidationFailed(_l('Pilih jenis dokumen yang tersedia.'), field='kind') from None
+    found = {}
+
+    def check(path):
+        found['type'] = sniff(path)
+        if found['type'] is None:
+            raise storage.BlobRejected('not a PDF, PNG or JPEG')
+
+    max_size = int(current_app.config.get('LPSE_VENDOR_DOCUMENT_MAX_SIZE', DEFAULT_MAX_SIZE))
+    try:
+        sha256, size = storage.blob_store().put_stream(fileobj, max_size=max_size, check=check)
+    except storage.BlobTooLarge:
+        raise TooLarge(
+            _l('Berkas melebihi batas %(mb)s MB.', mb=max(max_size // (1024 * 1024), 1)),
+            field='file',
+        ) from None
+    except storage.BlobRejected:
+        raise ValidationFailed(
+            _l('Berkas harus PDF, PNG atau JPEG; isinya diperiksa, bukan namanya.'), field='file'
+        ) from None
+    stem = _safe_filename(filename).rsplit('.', 1)[0] or 'dokumen'
+    document = VendorDocument(
+        vendor_id=vendor.id,
+        kind=kind,
+        filename=f'{stem}.{EXTENSIONS[found["type"]]}',
+        media_type=found['type'],
+        sha256=sha256,
+        size=size,
+        uploaded_at=now,
+        uploaded_by_id=actor.id,
+    )
+    db.session.add(document)
+    db.session.flush()
+    db.session.refresh(vendor, ['documents'])
+    audit.record(
+        'vendor.document_added',
+        vendor,
+        actor=actor,
+        now=now,
+        ip=ip,
+        kind=kind,
+        sha256=sha256,
+        size=size,
+    )
+    return document

@@ -1,0 +1,285 @@
+"""Registering a company, confirming its email, editing and resubmitting. No request, no commit."""
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+
+from lpse import audit
+from lpse.auth import operations as auth_ops
+from lpse.errors import Conflict, NotAllowed, ValidationFailed
+from lpse.extensions import db
+from lpse.vendors import blacklist
+from lpse.vendors.models import (
+    LegalForm,
+    SbuGrade,
+    SizeClass,
+    Vendor,
+    VendorDirector,
+    VendorLicence,
+    VendorStatus,
+)
+from lpse.vendors.validators import (
+    InvalidIdentifier,
+    is_construction_kbli,
+    normalise_kbli,
+    normalise_nib,
+    normalise_nik,
+    normalise_npwp,
+    normalise_phone,
+    npwp_key,
+)
+
+EMAIL_SALT = 'vendor-email'
+# One message for a taken NPWP and a taken NIB: it must not tell which, nor whose.
+DUPLICATE = _l(
+    'NPWP atau NIB ini sudah terdaftar. Jika ini perusahaan Anda, hubungi admin LPSE untuk '
+    'memulihkan akses.'
+)
+MAX_DIRECTORS = 20
+MAX_LICENCES = 50
+
+
+def _text(data, name, *, max_len, label, field=None):
+    """A required text; a row's field is named `<row>-<name>` (as the form names it)."""
+    field = f'{field}-{name}' if field else name
+    value = data.get(name)
+    value = value.strip() if isinstance(value, str) else ''
+    if not value:
+        raise ValidationFailed(_l('%(label)s wajib diisi.', label=label), field=field)
+    if len(value) > max_len:
+        raise ValidationFailed(
+            _l('%(label)s maksimal %(n)s karakter.', label=label, n=max_len), field=field
+        )
+    return value
+
+
+def _identifier(normalise, data, name, field=None):
+    try:
+        return normalise(data.get(name))
+    except InvalidIdentifier as exc:
+        raise ValidationFailed(exc.message, field=field or name) from None
+
+
+def _choice(data, name, enum_cls, label):
+    value = data.get(name)
+    try:
+        return enum_cls(value).value
+    except ValueError:
+        raise ValidationFailed(
+            _l('Pilih %(label)s yang tersedia.', label=label), field=name
+        ) from None
+
+
+def _rows(data, name, maximum):
+    rows = data.get(name) or []
+    if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
+        raise ValidationFailed(_l('Kolom "%(name)s" bertipe salah.', name=name), field=name)
+    if len(rows) > maximum:
+        raise ValidationFailed(_l('Terlalu banyak baris.'), field=name)
+    return rows
+
+
+def parse_profile(data: dict) -> dict:
+    """Validate and normalise a company profile (everything but the login account)."""
+    profile = {
+        'company_name': _text(data, 'company_name', max_len=200, label=_l('Nama perusahaan')),
+        'legal_form': _choice(data, 'legal_form', LegalForm, _l('bentuk usaha')),
+        'npwp': _identifier(normalise_npwp, data, 'npwp'),
+        'nib': _identifier(normalise_nib, data, 'nib'),
+        'address': _text(data, 'address', max_len=500, label=_l('Alamat')),
+        'province': _text(data, 'province', max_len=100, label=_l('Provinsi')),
+        'city': _text(data, 'city', max_len=100, label=_l('Kabupaten/kota')),
+        'phone': _identifier(normalise_phone, data, 'phone'),
+        'size_class': _choice(data, 'size_class', SizeClass, _l('kualifikasi usaha')),
+    }
+    directors = []
+    for i, row in enumerate(_rows(data, 'directors', MAX_DIRECTORS)):
+        where = f'directors-{row.get("row", i)}'
+        directors.append(
+            {
+                'name': _text(row, 'name', max_len=200, label=_l('Nama pengurus'), field=where),
+                'position': _text(row, 'position', max_len=100, label=_l('Jabatan'), field=where),
+                'nik': _identifier(normalise_nik, row, 'nik', field=f'{where}-nik'),
+            }
+        )
+    if not directors:
+        raise ValidationFailed(_l('Isi minimal satu pengurus/pemilik.'), field='directors')
+    licences = []
+    for i, row in enumerate(_rows(data, 'licences', MAX_LICENCES)):
+        where = f'licences-{row.get("row", i)}'
+        licences.append(
+            {
+                'name': _text(row, 'name', max_len=200, label=_l('Jenis izin'), field=where),
+                'number': _text(row, 'number', max_len=100, label=_l('Nomor izin'), field=where),
+                'kbli': _identifier(normalise_kbli, row, 'kbli', field=f'{where}-kbli'),
+            }
+        )
+    if not licences:
+        raise ValidationFailed(_l('Isi minimal satu izin usaha dengan KBLI.'), field='licences')
+    construction = any(is_construction_kbli(lic['kbli']) for lic in licences)
+    grade = data.get('sbu_grade') or None
+    if construction and grade is None:
+        raise ValidationFailed(
+            _l('Badan usaha konstruksi (KBLI 41–43) wajib mengisi kualifikasi SBU.'),
+            field='sbu_grade',
+        )
+    if not construction and grade is not None:
+        raise ValidationFailed(
+            _l('Kualifikasi SBU hanya untuk badan usaha konstruksi (KBLI 41–43).'),
+            field='sbu_grade',
+        )
+    profile['sbu_grade'] = _choice(data, 'sbu_grade', SbuGrade, 'SBU') if grade else None
+    return profile | {'directors': directors, 'licences': licences}
+
+
+def _check_ids_free(profile, *, now, except_vendor=None):
+    key = npwp_key(profile['npwp'])
+    stmt = select(Vendor.id).where(or_(Vendor.npwp_key == key, Vendor.nib == profile['nib']))
+    if except_vendor is not None:
+        stmt = stmt.where(Vendor.id != except_vendor.id)
+    if db.session.scalar(stmt.limit(1)) is not None:
+        raise Conflict(DUPLICATE, field='npwp')
+    entry = blacklist.active_entry(npwp=profile['npwp'], nib=profile['nib'], now=now)
+    if entry is not None:
+        raise NotAllowed(
+            _l(
+                'NPWP/NIB ini tercantum dalam Daftar Hitam (SK %(decree)s) sampai %(end)s.',
+                decree=entry.decree_number,
+                end=entry.ends_on.isoformat(),
+            )
+        )
+
+
+def _apply(vendor, profile):
+    for key in (
+        'company_name',
+        'legal_form',
+        'npwp',
+        'nib',
+        'address',
+        'province',
+        'city',
+        'phone',
+        'size_class',
+        'sbu_grade',
+    ):
+        setattr(vendor, key, profile[key])
+    vendor.npwp_key = npwp_key(profile['npwp'])
+    vendor.directors = [VendorDirector(**d) for d in profile['directors']]
+    vendor.licences = [VendorLicence(**lic) for lic in profile['licences']]
+
+
+def _flush_unique():
+    """Flush; a concurrent registration that took the same NPWP/NIB is the same refusal."""
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except IntegrityError:
+        raise Conflict(DUPLICATE, field='npwp') from None
+
+
+def register_vendor(data: dict, *, now, ip=None) -> Vendor:
+    """A new company and its login user; it waits for its email to be confirmed."""
+    profile = parse_profile(data)
+    contact = _text(data, 'contact_name', max_len=200, label=_l('Nama penanggung jawab akun'))
+    email = auth_ops.normalise_email(data.get('email'))
+    password = data.get('password') if isinstance(data.get('password'), str) else ''
+    auth_ops.check_password_strength(password)
+    _check_ids_free(profile, now=now)
+    user, _pw = auth_ops.create_user(
+        email=email, name=contact, roles=['vendor'], password=password, actor=None, now=now, ip=ip
+    )
+    vendor = Vendor(
+        user=user,
+        email=user.email,
+        status=VendorStatus.unconfirmed.value,
+        registered_at=now,
+    )
+    _apply(vendor, profile)
+    db.session.add(vendor)
+    _flush_unique()
+    audit.record(
+        'vendor.registered',
+        vendor,
+        actor=user,
+        now=now,
+        ip=ip,
+        company=vendor.company_name,
+        npwp=vendor.npwp,
+        nib=vendor.nib,
+    )
+    return vendor
+
+
+def update_vendor(vendor, data: dict, *, actor, now, ip=None):
+    """The vendor corrects its data; after a rejection or a request for changes this
+    resubmits it to the verifier's queue."""
+    if not vendor.can_edit(actor):
+        raise NotAllowed(_l('Data penyedia yang sudah diverifikasi tidak dapat diubah.'))
+    profile = parse_profile(data)
+    _check_ids_free(profile, now=now, except_vendor=vendor)
+    _apply(vendor, profile)
+    resubmit = vendor.status in (VendorStatus.changes_requested, VendorStatus.rejected)
+    if resubmit:
+        vendor.status = VendorStatus.submitted.value
+        vendor.submitted_at = now
+    _flush_unique()
+    audit.record(
+        'vendor.resubmitted' if resubmit else 'vendor.updated', vendor, actor=actor, now=now, ip=ip
+    )
+
+
+# --- email confirmation ----------------------------------------------------------------------
+
+
+def _serializer(now):
+    class _ClockSigner(TimestampSigner):
+        def get_timestamp(self):  # the token's age is measured on our clock, not the host's
+            return int(now.timestamp())
+
+    return URLSafeTimedSerializer(
+        current_app.config['SECRET_KEY'], salt=EMAIL_SALT, signer=_ClockSigner
+    )
+
+
+def confirmation_token(vendor, *, now) -> str:
+    return _serializer(now).dumps({'vendor': vendor.id, 'email': vendor.email})
+
+
+def confirm_email(token, *, now, ip=None) -> Vendor:
+    """Accept a confirmation link: signed by us, not older than the configured age, for the
+    vendor's current email. The registration then enters the verifier's queue."""
+    max_age = int(current_app.config.get('LPSE_EMAIL_CONFIRM_MAX_AGE', 48 * 3600))
+    try:
+        payload = _serializer(now).loads(token or '', max_age=max_age)
+    except SignatureExpired:
+        raise ValidationFailed(
+            _l('Tautan konfirmasi sudah kedaluwarsa. Masuk lalu minta tautan baru.')
+        ) from None
+    except BadSignature:
+        raise ValidationFailed(_l('Tautan konfirmasi tidak sah.')) from None
+    vendor = db.session.get(Vendor, payload.get('vendor') if isinstance(payload, dict) else None)
+    if vendor is None or vendor.email != payload.get('email'):
+        raise ValidationFailed(_l('Tautan konfirmasi tidak sah.'))
+    if vendor.email_confirmed_at is not None:
+        return vendor
+    vendor.email_confirmed_at = now
+    vendor.status = VendorStatus.submitted.value
+    vendor.submitted_at = now
+    db.session.flush()
+    audit.record('vendor.email_confirmed', vendor, actor=vendor.user, now=now, ip=ip)
+    return vendor
+
+
+def can_resend_confirmation(vendor, now) -> bool:
+    if vendor.email_confirmed_at is not None:
+        return False
+    sent = vendor.confirmation_sent_at
+    return sent is None or (now - sent).total_seconds() >= 300
+
+
+def note_confirmation_sent(vendor, *, now):
+    vendor.confirmation_sent_at = now
+    db.session.flush()

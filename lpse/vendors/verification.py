@@ -1,0 +1,135 @@
+"""The verifier's decisions, suspension, and who may take part in tenders. No request, no commit."""
+
+import enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from lpse import audit
+from lpse.errors import InvalidTransition, NotAllowed, ValidationFailed
+from lpse.extensions import db
+from lpse.vendors import blacklist
+from lpse.vendors.models import Vendor, VendorStatus
+
+
+class Decision(enum.StrEnum):
+    approve = 'approve'
+    reject = 'reject'
+    request_changes = 'request_changes'
+
+
+OUTCOMES = {
+    Decision.approve: (VendorStatus.verified, 'vendor.verified'),
+    Decision.reject: (VendorStatus.rejected, 'vendor.rejected'),
+    Decision.request_changes: (VendorStatus.changes_requested, 'vendor.changes_requested'),
+}
+
+
+def vendor_of(user) -> Vendor | None:
+    if user is None or not getattr(user, 'is_authenticated', False):
+        return None
+    return db.session.scalar(select(Vendor).where(Vendor.user_id == user.id))
+
+
+def queue() -> list[Vendor]:
+    """Registrations waiting for a verifier, oldest first."""
+    return db.session.scalars(
+        select(Vendor)
+        .where(Vendor.status == VendorStatus.submitted)
+        .order_by(Vendor.submitted_at, Vendor.id)
+    ).all()
+
+
+def _reason(reason, required):
+    reason = reason.strip() if isinstance(reason, str) else ''
+    if required and not reason:
+        raise ValidationFailed(_l('Alasan wajib diisi.'), field='reason')
+    return reason[:2000] or None
+
+
+def decide(vendor, decision, *, reason=None, actor, now, ip=None):
+    """Approve, reject (with reason) or ask for changes (with reason)."""
+    try:
+        decision = Decision(decision)
+    except ValueError:
+        raise ValidationFailed(
+            _l('Keputusan harus approve, reject atau request_changes.'), field='decision'
+        ) from None
+    if not actor.has_role('verifier'):
+        raise NotAllowed(_l('Hanya verifikator yang memutuskan pendaftaran penyedia.'))
+    if vendor.status != VendorStatus.submitted:
+        raise InvalidTransition(_l('Pendaftaran ini tidak sedang menunggu verifikasi.'))
+    reason = _reason(reason, required=decision is not Decision.approve)
+    if decision is Decision.approve and vendor.missing_documents():
+        raise ValidationFailed(
+            _l('Dokumen wajib belum lengkap (akta, NIB, NPWP).'), field='decision'
+        )
+    status, action = OUTCOMES[decision]
+    vendor.status = status.value
+    vendor.status_reason = reason
+    vendor.decided_at = now
+    vendor.decided_by_id = actor.id
+    db.session.flush()
+    audit.record(action, vendor, actor=actor, now=now, ip=ip, reason=reason)
+
+
+def suspend(vendor, *, reason, actor, now, ip=None):
+    """An admin suspends a verified vendor (it keeps its data; it may not take part)."""
+    if not vendor.can_suspend(actor):
+        raise NotAllowed(_l('Hanya admin yang dapat membekukan penyedia terverifikasi.'))
+    vendor.status = VendorStatus.suspended.value
+    vendor.status_reason = _reason(reason, required=True)
+    vendor.decided_at = now
+    vendor.decided_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        'vendor.suspended', vendor, actor=actor, now=now, ip=ip, reason=vendor.status_reason
+    )
+
+
+def reinstate(vendor, *, reason, actor, now, ip=None):
+    """An admin ends a suspension."""
+    if not vendor.can_reinstate(actor):
+        raise NotAllowed(_l('Hanya admin yang dapat memulihkan penyedia yang dibekukan.'))
+    vendor.status = VendorStatus.verified.value
+    vendor.status_reason = _reason(reason, required=True)
+    vendor.decided_at = now
+    vendor.decided_by_id = actor.id
+    db.session.flush()
+    audit.record(
+        'vendor.reinstated', vendor, actor=actor, now=now, ip=ip, reason=vendor.status_reason
+    )
+
+
+def participation_problem(vendor, now):
+    """Why this vendor may not take part in tenders at `now`, or None when it may."""
+    if vendor is None:
+        return _l('Akun ini tidak terdaftar sebagai penyedia.')
+    if not vendor.user.active:
+        return _l('Akun penyedia dinonaktifkan.')
+    if vendor.status == VendorStatus.suspended:
+        return _l('Penyedia sedang dibekukan.')
+    if vendor.status != VendorStatus.verified:
+        return _l('Penyedia belum diverifikasi.')
+    entry = blacklist.active_entry(npwp=vendor.npwp, nib=vendor.nib, now=now)
+    if entry is not None:
+        return _l('Penyedia tercantum dalam Daftar Hitam sampai %(end)s.', end=entry.ends_on)
+    return None
+
+
+def may_participate(user, now) -> bool:
+    """A verified vendor, not suspended, not blacklisted at `now`, with an active account."""
+    if user is None or not getattr(user, 'is_authenticated', False):
+        return False
+    if not user.has_role('vendor'):
+        return False
+    return participation_problem(vendor_of(user), now) is None
+
+
+def by_status(status) -> list[Vendor]:
+    """Vendors in one status (an unknown status lists nothing)."""
+    if status not in {s.value for s in VendorStatus}:
+        return []
+    return db.session.scalars(
+        select(Vendor).where(Vendor.status == status).order_by(Vendor.company_name, Vendor.id)
+    ).all()

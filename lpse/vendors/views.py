@@ -1,0 +1,281 @@
+"""Vendor pages: registration, email confirmation, the dashboard, editing and documents.
+
+The verifier's pages are in verifier_views.py and the Daftar Hitam in blacklist_views.py;
+all three share this blueprint."""
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user, login_user
+
+from lpse import clock, pki_service, storage
+from lpse.auth.access import login_required, role_required
+from lpse.errors import DomainError
+from lpse.extensions import db
+from lpse.vendors import documents, mail, registration, verification
+from lpse.vendors.forms import (
+    DOCUMENT_LABELS,
+    LEGAL_FORM_LABELS,
+    SBU_LABELS,
+    SIZE_LABELS,
+    STATUS_LABELS,
+    ConfirmForm,
+    DocumentForm,
+    ProfileForm,
+    RegistrationForm,
+)
+from lpse.vendors.models import Vendor, VendorDocument
+
+bp = Blueprint('vendors', __name__, url_prefix='/vendors')
+
+
+@bp.app_context_processor
+def labels():
+    return {
+        'VENDOR_STATUS_LABELS': STATUS_LABELS,
+        'LEGAL_FORM_LABELS': LEGAL_FORM_LABELS,
+        'VENDOR_SIZE_LABELS': SIZE_LABELS,
+        'SBU_LABELS': SBU_LABELS,
+        'DOCUMENT_LABELS': DOCUMENT_LABELS,
+    }
+
+
+def form_error(form, exc):
+    """Put a domain error on the field it names (`directors-0-nik` included), else flash it."""
+    db.session.rollback()
+    field = form
+    for part in (exc.field or '').split('-'):
+        if part.isdigit() and hasattr(field, 'entries'):
+            entries = field.entries
+            field = entries[int(part)].form if int(part) < len(entries) else None
+        else:
+            field = getattr(field, part, None) if part else None
+        if field is None:
+            break
+    if field is not None and field is not form and hasattr(field, 'errors'):
+        field.errors = [*field.errors, exc.message]
+    else:
+        flash(exc.message, 'error')
+    return exc.status
+
+
+def load_vendor(vendor_id) -> Vendor:
+    vendor = db.session.get(Vendor, vendor_id)
+    if vendor is None or not vendor.can_view(current_user):
+        abort(404)
+    return vendor
+
+
+def my_vendor() -> Vendor:
+    vendor = verification.vendor_of(current_user)
+    if vendor is None:
+        abort(404)
+    return vendor
+
+
+@bp.route('/register', methods=['GET', 'POST'])
+def register():
+    if current_user.is_authenticated:
+        return redirect(url_for('vendors.dashboard'))
+    form = RegistrationForm()
+    status = 200
+    if form.validate_on_submit():
+        now = clock.now()
+        try:
+            vendor = registration.register_vendor(
+                form.registration_data(), now=now, ip=request.remote_addr
+            )
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            registration.note_confirmation_sent(vendor, now=now)
+            db.session.commit()
+            mail.send_confirmation(vendor, now=now)
+            lang = session.get('lang')
+            session.clear()  # a fresh session for the new login
+            if lang:
+                session['lang'] = lang
+            login_user(vendor.user)
+            flash(
+                _(
+                    'Pendaftaran tersimpan. Buka tautan yang kami kirim ke %(email)s.',
+                    email=vendor.email,
+                ),
+                'info',
+            )
+            return redirect(url_for('vendors.dashboard'))
+    elif request.method == 'POST':
+        status = 422
+    return render_template('vendors/register.html', form=form), status
+
+
+@bp.get('/confirm/<token>')
+def confirm(token):
+    try:
+        vendor = registration.confirm_email(token, now=clock.now(), ip=request.remote_addr)
+    except DomainError as exc:
+        db.session.rollback()
+        return render_template('vendors/confirm.html', error=exc.message), exc.status
+    db.session.commit()
+    return render_template('vendors/confirm.html', vendor=vendor)
+
+
+@bp.post('/me/resend')
+@role_required('vendor')
+def resend():
+    vendor = my_vendor()
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    now = clock.now()
+    if not registration.can_resend_confirmation(vendor, now):
+        flash(_('Tautan baru dapat diminta 5 menit setelah pengiriman terakhir.'), 'error')
+        return redirect(url_for('vendors.dashboard'))
+    registration.note_confirmation_sent(vendor, now=now)
+    db.session.commit()
+    mail.send_confirmation(vendor, now=now)
+    flash(_('Tautan konfirmasi dikirim ulang.'), 'info')
+    return redirect(url_for('vendors.dashboard'))
+
+
+def _followed(user):
+    """Tenders the vendor downloaded from or asked about, and its questions (the tender
+    layer sits above this one, so it is asked here, at the edge)."""
+    from lpse.audit import AuditEvent
+    from lpse.tenders.models import Tender
+    from lpse.tenders.questions import Question
+
+    ids = db.session.scalars(
+        db.select(AuditEvent.object_id)
+        .where(
+            AuditEvent.actor_id == user.id,
+            AuditEvent.object_type == 'tender',
+            AuditEvent.action.in_(('tender.document_downloaded', 'tender.question_asked')),
+        )
+        .distinct()
+    ).all()
+    tenders = db.session.scalars(
+        db.select(Tender).where(Tender.id.in_([int(i) for i in ids])).order_by(Tender.code)
+    ).all()
+    questions = db.session.scalars(
+        db.select(Question).where(Question.asker_id == user.id).order_by(Question.id.desc())
+    ).all()
+    return tenders, questions
+
+
+def _dashboard(status=200, document_form=None):
+    vendor = verification.vendor_of(current_user)
+    now = clock.now()
+    tenders, questions = _followed(current_user)
+    return render_template(
+        'vendors/dashboard.html',
+        vendor=vendor,
+        now=now,
+        problem=verification.participation_problem(vendor, now),
+        certificate=pki_service.active_certificate(current_user, now=now),
+        tenders=tenders,
+        questions=questions,
+        document_form=document_form or DocumentForm(),
+        confirm=ConfirmForm(),
+        can_resend=vendor is not None and registration.can_resend_confirmation(vendor, now),
+    ), status
+
+
+@bp.get('/me')
+@role_required('vendor')
+def dashboard():
+    return _dashboard()
+
+
+def _profile_form(vendor):
+    form = ProfileForm(obj=vendor) if request.method == 'GET' else ProfileForm()
+    if request.method == 'GET':
+        for name, rows in (('directors', vendor.directors), ('licences', vendor.licences)):
+            entries = getattr(form, name).entries
+            for entry, row in zip(entries, rows, strict=False):
+                entry.form.process(None, obj=row)
+        form.sbu_grade.data = vendor.sbu_grade or ''
+    return form
+
+
+@bp.route('/me/edit', methods=['GET', 'POST'])
+@role_required('vendor')
+def edit():
+    vendor = my_vendor()
+    if not vendor.can_edit(current_user):
+        abort(403)
+    form = _profile_form(vendor)
+    status = 200
+    if form.validate_on_submit():
+        try:
+            registration.update_vendor(
+                vendor,
+                form.profile_data(),
+                actor=current_user,
+                now=clock.now(),
+                ip=request.remote_addr,
+            )
+        except DomainError as exc:
+            status = form_error(form, exc)
+        else:
+            db.session.commit()
+            flash(_('Data perusahaan disimpan.'), 'info')
+            return redirect(url_for('vendors.dashboard'))
+    elif request.method == 'POST':
+        status = 422
+    return render_template('vendors/edit.html', form=form, vendor=vendor), status
+
+
+@bp.post('/me/documents')
+@role_required('vendor')
+def upload():
+    vendor = my_vendor()
+    form = DocumentForm()
+    if not form.validate_on_submit():
+        return _dashboard(422, form)
+    try:
+        documents.add_document(
+            vendor,
+            kind=form.kind.data,
+            fileobj=form.file.data.stream,
+            filename=form.file.data.filename,
+            actor=current_user,
+            now=clock.now(),
+            ip=request.remote_addr,
+        )
+    except DomainError as exc:
+        return _dashboard(form_error(form, exc), form)
+    db.session.commit()
+    flash(_('Dokumen diunggah.'), 'info')
+    return redirect(url_for('vendors.dashboard')), 303
+
+
+@bp.get('/<int:vendor_id>/documents/<int:document_id>')
+@login_required
+def document(vendor_id, document_id):
+    """A supporting document: the vendor, verifiers, admins and auditors only."""
+    vendor = load_vendor(vendor_id)
+    doc = db.session.get(VendorDocument, document_id)
+    if doc is None or doc.vendor_id != vendor.id:
+        abort(404)
+    response = send_file(
+        storage.blob_store().open(doc.sha256),
+        mimetype=doc.media_type,
+        as_attachment=True,
+        download_name=doc.filename,
+        etag=doc.sha256,
+    )
+    response.headers['Content-Security-Policy'] = "default-src 'none'; sandbox"
+    return response
+
+
+from lpse.vendors import blacklist_views as _blacklist  # noqa: E402, F401 — registers pages
+from lpse.vendors import verifier_views as _verifier  # noqa: E402, F401 — registers pages

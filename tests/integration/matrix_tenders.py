@@ -1,0 +1,101 @@
+"""The tender routes × who is asking: anonymous, each role, and the people whose relation to
+the tender matters (its Pokja member and PPK, a Pokja member or PPK not on it, a Pokja member
+of another agency). Walked by tests/integration/tenders/test_tender_access.py.
+
+URL values: {draft} a draft, {live} a tender in the clarification stage, {doc} a document and
+{question} a question of it, {failed} a failed tender (retendered last: it changes the data).
+Empty bodies: a gate that lets someone through answers the missing data (422/415). A draft is
+invisible (404) to officers who are not on it; a published tender's addenda are the Pokja's."""
+
+ANON = 'anonymous'
+MEMBER, PPK = 'pokja', 'ppk'
+OUTSIDERS = ('pokja_other', 'pokja_agency', 'ppk_other')
+WHO = (ANON, MEMBER, PPK, *OUTSIDERS, 'vendor', 'auditor', 'admin', 'verifier')
+POKJA_ROLE = (MEMBER, 'pokja_other', 'pokja_agency')
+OFFICER_ROLE = (*POKJA_ROLE, PPK, 'ppk_other')
+
+
+def page(default, anonymous=302, **who):
+    return {w: who.get(w, anonymous if w == ANON else default) for w in WHO}
+
+
+def gate(roles, status, **who):
+    """A page behind a role gate: 302 anonymous, 403 without the role, ``status`` with it."""
+    return page(403, **(dict.fromkeys(roles, status) | who))
+
+
+def api(default, anonymous=401, **who):
+    return page(default, anonymous=anonymous, **who)
+
+
+def api_gate(roles, status, **who):
+    return api(403, **(dict.fromkeys(roles, status) | who))
+
+
+def draft_officers(status):
+    """A draft's own pages: its Pokja member and PPK; other officers do not even see it (404)."""
+    return gate(OFFICER_ROLE, 404, **{MEMBER: status, PPK: status})
+
+
+MATRIX = {
+    ('tenders.index', 'GET'): ('/tenders/', page(200, anonymous=200)),
+    ('tenders.feed', 'GET'): ('/tenders/feed.atom', page(200, anonymous=200)),
+    ('tenders.detail', 'GET'): ('/tenders/{live}', page(200, anonymous=200)),
+    ('tenders.download', 'GET'): (
+        '/tenders/{live}/documents/{doc}',
+        page(403, **{MEMBER: 200, PPK: 200, 'vendor': 200, 'auditor': 200}),
+    ),
+    ('tenders.mine', 'GET'): ('/tenders/mine', gate(OFFICER_ROLE, 200)),
+    ('tenders.create', 'GET'): ('/tenders/new', gate(OFFICER_ROLE, 200)),
+    ('tenders.create', 'POST'): ('/tenders/new', gate(OFFICER_ROLE, 422)),
+    ('tenders.edit', 'GET'): ('/tenders/{draft}/edit', draft_officers(200)),
+    ('tenders.edit', 'POST'): ('/tenders/{draft}/edit', draft_officers(422)),
+    ('tenders.schedule', 'GET'): ('/tenders/{draft}/schedule', draft_officers(200)),
+    ('tenders.schedule', 'POST'): ('/tenders/{draft}/schedule', draft_officers(422)),
+    ('tenders.upload', 'GET'): ('/tenders/{draft}/documents/new', draft_officers(200)),
+    ('tenders.upload', 'POST'): (
+        '/tenders/{draft}/documents/new',
+        draft_officers(422),
+    ),
+    # Publication is refused with its reasons (the draft has no schedule yet).
+    ('tenders.publish', 'POST'): ('/tenders/{draft}/publish', gate(POKJA_ROLE, 404, pokja=422)),
+    ('tenders.ask', 'POST'): ('/tenders/{live}/questions', gate(('vendor',), 422)),
+    ('tenders.answer', 'POST'): (
+        '/tenders/{live}/questions/{question}/answer',
+        gate(POKJA_ROLE, 403, pokja=422),
+    ),
+    ('tenders.cancel', 'POST'): ('/tenders/{live}/cancel', gate(POKJA_ROLE, 403, pokja=422)),
+    ('tenders.fail', 'POST'): ('/tenders/{live}/fail', gate(POKJA_ROLE, 403, pokja=422)),
+    ('api.tender_list', 'GET'): ('/api/v1/tenders', api(200, anonymous=200)),
+    ('api.tender_detail', 'GET'): ('/api/v1/tenders/{live}', api(200, anonymous=200)),
+    ('api.tender_create', 'POST'): ('/api/v1/tenders', api_gate(OFFICER_ROLE, 415)),
+    ('api.tender_update', 'PATCH'): (
+        '/api/v1/tenders/{draft}',
+        api_gate(OFFICER_ROLE, 404, pokja=415, ppk=415),
+    ),
+    ('api.tender_publish', 'POST'): (
+        '/api/v1/tenders/{draft}/publish',
+        api_gate(POKJA_ROLE, 404, pokja=422),
+    ),
+    ('api.tender_schedule_change', 'POST'): (
+        '/api/v1/tenders/{live}/schedule-changes',
+        api_gate(POKJA_ROLE, 403, pokja=415),
+    ),
+    ('api.tender_document_add', 'POST'): (
+        '/api/v1/tenders/{live}/documents',
+        api_gate(OFFICER_ROLE, 403, pokja=422),
+    ),
+    ('api.tender_question_ask', 'POST'): (
+        '/api/v1/tenders/{live}/questions',
+        api_gate(('vendor',), 415),
+    ),
+    ('api.tender_question_answer', 'POST'): (
+        '/api/v1/tenders/{live}/questions/{question}/answer',
+        api_gate(POKJA_ROLE, 403, pokja=415),
+    ),
+    ('api.tender_cancel', 'POST'): (
+        '/api/v1/tenders/{live}/cancel',
+        api_gate(POKJA_ROLE, 403, pokja=415),
+    ),
+    ('tenders.retender', 'POST'): ('/tenders/{failed}/retender', gate(POKJA_ROLE, 403, pokja=302)),
+}

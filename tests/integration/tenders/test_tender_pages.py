@@ -1,0 +1,163 @@
+"""The public list (search, filters, sort, keyset pages), the feed, the detail page, the forms."""
+
+import re
+import xml.etree.ElementTree as ET  # our own feed, not untrusted input
+
+from sqlalchemy import select
+
+from lpse.extensions import db
+from lpse.tenders import search
+from lpse.tenders.models import Tender
+from lpse.tenders.stages import Stage
+
+
+def codes(html):
+    return re.findall(r'<td><a href="/tenders/([A-Z0-9-]+)">', html)
+
+
+def test_a_row_shows_code_title_agency_hps_stage_and_deadline_in_both_zones(client, create_tender):
+    tender = create_tender(Stage.bid_submission)
+    html = client.get('/tenders/').get_data(as_text=True)
+    assert codes(html) == [tender.code]
+    row = html[html.index(f'>{tender.code}</a>') :]
+    row = row[: row.index('</tr>')]
+    assert 'Pembangunan Jalan Lingkar Utara' in row and 'Pemerintah Kota Uji' in row
+    assert 'Rp1.500.000.000' in row and 'Upload Dokumen Penawaran' in row
+    assert re.search(r'\d{2}:\d{2} WITA \(\d{2}:\d{2} WIB\)', row)
+
+
+def test_search_by_word_prefix_code_and_agency(client, create_tender):
+    road = create_tender(Stage.clarification)
+    laptops = create_tender(
+        Stage.clarification,
+        title='Pengadaan Laptop Sekolah Dasar',
+        description='Laptop untuk 40 sekolah.',
+        category='barang',
+    )
+    for q, expected in [
+        ('jalan', [road.code]),
+        ('lapt', [laptops.code]),
+        ('LAPTOP sekolah', [laptops.code]),
+        (laptops.code, [laptops.code]),
+        ('kota uji', [laptops.code, road.code]),
+        ('jembatan', []),
+    ]:
+        assert (
+            codes(client.get('/tenders/', query_string={'q': q}).get_data(as_text=True)) == expected
+        ), q
+
+
+def test_filters_and_sorts(client, create_tender):
+    a = create_tender(Stage.clarification)
+    b = create_tender(
+        Stage.evaluation,
+        pagu='900000000',
+        hps='750000000',
+        fiscal_year=2025,
+        boq=[{'description': 'Paket', 'quantity': '1', 'unit': 'ls', 'unit_price': '750000000'}],
+    )
+    get = lambda **q: codes(client.get('/tenders/', query_string=q).get_data(as_text=True))  # noqa: E731
+    assert get(stage='clarification') == [a.code]
+    assert get(stage='evaluation') == [b.code]
+    assert get(year='2025') == [b.code]
+    assert get(hps_min='1.000.000.000') == [a.code]
+    assert get(hps_max='800000000') == [b.code]
+    assert get(agency='KOTAUJI', category='pekerjaan_konstruksi') == [a.code, b.code]  # newest
+    assert get(sort='hps') == [a.code, b.code]
+    assert get(sort='deadline') == [b.code, a.code]
+    html = client.get('/tenders/', query_string={'year': 'abc'}).get_data(as_text=True)
+    assert 'Filter yang tidak valid diabaikan: year' in html
+
+
+def test_keyset_pages_walk_forward_and_back(app, client, create_tender):
+    made = [create_tender(Stage.clarification).code for _ in range(5)]
+    newest_first = list(reversed(made))
+    query = search.Query()
+    first = search.run(query, __import__('lpse').clock.now(), page_size=2)
+    assert [t.code for t in first.tenders] == newest_first[:2] and first.prev_cursor is None
+    second = search.run(
+        search.Query(after=first.next_cursor), first.tenders[0].published_at, page_size=2
+    )
+    assert [t.code for t in second.tenders] == newest_first[2:4]
+    back = search.run(
+        search.Query(before=second.prev_cursor), first.tenders[0].published_at, page_size=2
+    )
+    assert [t.code for t in back.tenders] == newest_first[:2]
+    html = client.get('/tenders/').get_data(as_text=True)
+    assert 'Berikutnya' not in html  # 5 < a page of 20
+    assert search.run(search.Query(after='rusak!!'), first.tenders[0].published_at).total == 5
+
+
+def test_the_atom_feed_lists_new_announcements(client, create_tender):
+    tender = create_tender(Stage.clarification)
+    create_tender('ready')  # a draft is not announced
+    response = client.get('/tenders/feed.atom')
+    assert response.headers['Content-Type'].startswith('application/atom+xml')
+    root = ET.fromstring(response.data)  # noqa: S314
+    ns = {'a': 'http://www.w3.org/2005/Atom'}
+    titles = [e.findtext('a:title', namespaces=ns) for e in root.findall('a:entry', ns)]
+    assert titles == [f'{tender.code} — Pembangunan Jalan Lingkar Utara']
+
+
+def test_detail_in_english_shows_the_deadline_in_both_zones(client, create_tender):
+    tender = create_tender(Stage.clarification)
+    client.get('/lang/en')
+    html = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert re.search(r'March 2026 \d{2}:\d{2} WITA \(\d{2}:\d{2} WIB\)', html)
+    assert 'Rp1.600.000.000' in html and 'Rp1.500.000.000' in html
+
+
+def test_unknown_code_and_hidden_drafts_are_404(client, create_tender):
+    draft = create_tender('draft')
+    assert client.get('/tenders/NOPE-2026-00009').status_code == 404
+    assert client.get(f'/tenders/{draft.code}').status_code == 404
+
+
+def test_a_pokja_member_creates_a_draft_with_indonesian_amounts(client, cast, as_user):
+    as_user(cast['pokja'])
+    form = {
+        'title': 'Rehabilitasi Gedung Sekolah',
+        'description': 'Rehab 4 ruang kelas.',
+        'category': 'pekerjaan_konstruksi',
+        'selection_method': 'tender',
+        'contract_type': 'unit_price',
+        'work_unit': 'DPU',
+        'funding_source': 'DAK 2026',
+        'fiscal_year': '2026',
+        'pagu': '2.000.000.000',
+        'hps': '1.999.999.999,50',
+        'business_size': 'kecil',
+        'location': 'Kecamatan Utara',
+        'timezone': 'Asia/Makassar',
+        'ppk': str(cast['ppk'].id),
+        'pokja': [str(cast[k].id) for k in ('pokja', 'pokja2', 'pokja3')],
+        'submission_files': '1',
+        'evaluation_method': 'lowest_price',
+        'tkdn_formula': 'lkpp2022',
+        'boq-0-description': 'Rehab ruang kelas',
+        'boq-0-quantity': '3',
+        'boq-0-unit': 'ruang',
+        'boq-0-unit_price': '666.666.666,50',
+    }
+    response = client.post('/tenders/new', data=form)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    tender = db.session.scalars(select(Tender)).one()
+    assert str(tender.hps) == '1999999999.50' and len(tender.members) == 3
+    bad = client.post('/tenders/new', data=form | {'hps': '2.500.000.000'})
+    assert bad.status_code == 422
+    assert 'HPS tidak boleh melebihi pagu anggaran.' in bad.get_data(as_text=True)
+    bad = client.post('/tenders/new', data=form | {'pagu': '-5'})
+    assert bad.status_code == 422 and 'Jumlah tidak boleh negatif.' in bad.get_data(as_text=True)
+    bad = client.post('/tenders/new', data=form | {'boq-0-unit_price': '1'})
+    assert bad.status_code == 422 and 'tidak sama dengan HPS' in bad.get_data(as_text=True)
+    assert db.session.scalars(select(Tender)).all() == [tender]
+
+
+def test_publication_refused_lists_reasons_on_the_page(client, create_tender, cast, as_user):
+    tender = create_tender('draft')
+    as_user(cast['pokja'])
+    response = client.post(f'/tenders/{tender.code}/publish')
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'Jadwal belum lengkap.' in html and 'Dokumen Pemilihan belum diunggah.' in html

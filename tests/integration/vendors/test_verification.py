@@ -1,0 +1,178 @@
+"""The verifier's queue and decisions, resubmission, suspension — pages and API."""
+
+import pytest
+
+from lpse.audit import AuditEvent
+from lpse.extensions import db
+from lpse.vendors.models import Vendor, VendorStatus
+
+
+def last_action():
+    return db.session.scalar(db.select(AuditEvent.action).order_by(AuditEvent.seq.desc()))
+
+
+@pytest.fixture
+def verifier(person, agency):
+    return person('verifikator@lpse.go.id', 'verifier', agency=agency)
+
+
+@pytest.fixture
+def admin(person, agency):
+    return person('admin@lpse.go.id', 'admin', agency=agency)
+
+
+def profile_form(vendor, **changes):
+    form = {
+        'company_name': vendor.company_name,
+        'legal_form': vendor.legal_form,
+        'npwp': vendor.npwp,
+        'nib': vendor.nib,
+        'address': vendor.address,
+        'province': vendor.province,
+        'city': vendor.city,
+        'phone': vendor.phone,
+        'size_class': vendor.size_class,
+        'sbu_grade': '',
+        'directors-0-name': 'Direktur',
+        'directors-0-position': 'Direktur',
+        'directors-0-nik': '3174011505800001',
+        'licences-0-name': 'Izin',
+        'licences-0-number': '1',
+        'licences-0-kbli': '46100',
+    }
+    return form | changes
+
+
+def test_reject_then_resubmit_then_approve(client, as_user, create_vendor, verifier, outbox):
+    vendor = create_vendor(verified=False)
+    as_user(verifier)
+    queue = client.get('/vendors/queue').get_data(as_text=True)
+    assert vendor.company_name in queue
+    detail = client.get(f'/vendors/{vendor.id}').get_data(as_text=True)
+    assert 'Keputusan verifikasi' in detail and 'akta.pdf' in detail
+    response = client.post(f'/vendors/{vendor.id}/verification', data={'decision': 'reject'})
+    assert response.status_code == 422  # a rejection needs a reason
+    assert 'Alasan wajib diisi' in response.get_data(as_text=True)
+    response = client.post(
+        f'/vendors/{vendor.id}/verification',
+        data={'decision': 'reject', 'reason': 'Akta tidak terbaca'},
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.rejected and last_action() == 'vendor.rejected'
+    assert 'Akta tidak terbaca' in outbox[-1].get_content()
+
+    as_user(vendor.user)
+    dashboard = client.get('/vendors/me').get_data(as_text=True)
+    assert 'Ditolak' in dashboard and 'Akta tidak terbaca' in dashboard
+    assert client.get('/vendors/me/edit').status_code == 200
+    response = client.post('/vendors/me/edit', data=profile_form(vendor, address='Jl. Baru 2'))
+    assert response.status_code == 302, response.get_data(as_text=True)
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.submitted and vendor.address == 'Jl. Baru 2'
+    assert last_action() == 'vendor.resubmitted'
+
+    as_user(verifier)
+    response = client.post(f'/vendors/{vendor.id}/verification', data={'decision': 'approve'})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.verified and last_action() == 'vendor.verified'
+    as_user(vendor.user)
+    assert client.get('/vendors/me/edit').status_code == 403  # verified data is frozen
+
+
+def test_request_changes_and_resubmit_through_the_api(client, create_vendor, verifier, token_for):
+    vendor = create_vendor(verified=False)
+    headers = token_for(verifier)
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification',
+        headers=headers,
+        json={'decision': 'request_changes'},
+    )
+    assert response.status_code == 422
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification',
+        headers=headers,
+        json={'decision': 'request_changes', 'reason': 'Lengkapi izin'},
+    )
+    assert response.status_code == 200
+    assert response.get_json()['status'] == 'changes_requested'
+    assert last_action() == 'vendor.changes_requested'
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification', headers=headers, json={'decision': 'approve'}
+    )
+    assert response.status_code == 409  # not in the queue any more
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification', headers=headers, json={'decision': 'maybe'}
+    )
+    assert response.status_code == 422
+    listed = client.get('/api/v1/vendors?status=changes_requested', headers=headers).get_json()
+    assert [v['id'] for v in listed['vendors']] == [vendor.id]
+
+
+def test_approval_needs_the_required_documents(client, create_vendor, verifier, token_for):
+    vendor = create_vendor(verified=False, documents=False)
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification',
+        headers=token_for(verifier),
+        json={'decision': 'approve'},
+    )
+    assert response.status_code == 422
+    assert 'Dokumen wajib' in response.get_json()['error']['message']
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.submitted
+
+
+def test_unconfirmed_registrations_are_not_in_the_queue(client, create_vendor, verifier, token_for):
+    vendor = create_vendor(status=VendorStatus.unconfirmed)
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification',
+        headers=token_for(verifier),
+        json={'decision': 'approve'},
+    )
+    assert response.status_code == 409
+
+
+def test_only_verifiers_decide(client, create_vendor, admin, token_for, person):
+    vendor = create_vendor(verified=False)
+    for user in (admin, person('auditor@bpkp.go.id', 'auditor'), create_vendor().user):
+        response = client.post(
+            f'/api/v1/vendors/{vendor.id}/verification',
+            headers=token_for(user),
+            json={'decision': 'approve'},
+        )
+        assert response.status_code == 403
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.submitted
+
+
+def test_admin_suspends_and_reinstates(client, as_user, create_vendor, admin, outbox):
+    vendor = create_vendor()
+    as_user(admin)
+    response = client.post(f'/vendors/{vendor.id}/suspend', data={'suspend-reason': ''})
+    assert response.status_code == 422
+    response = client.post(
+        f'/vendors/{vendor.id}/suspend', data={'suspend-reason': 'Putusan pengadilan'}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.suspended and last_action() == 'vendor.suspended'
+    assert (
+        client.post(f'/vendors/{vendor.id}/suspend', data={'suspend-reason': 'lagi'}).status_code
+        == 403
+    )
+    response = client.post(
+        f'/vendors/{vendor.id}/reinstate', data={'reinstate-reason': 'Putusan dibatalkan'}
+    )
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.verified and last_action() == 'vendor.reinstated'
+
+
+def test_a_vendor_sees_only_itself(client, create_vendor, token_for):
+    mine, other = create_vendor(), create_vendor()
+    headers = token_for(mine.user)
+    assert client.get(f'/api/v1/vendors/{mine.id}', headers=headers).status_code == 200
+    assert client.get(f'/api/v1/vendors/{other.id}', headers=headers).status_code == 404
+    assert client.get('/api/v1/vendors', headers=headers).status_code == 403
+    assert db.session.get(Vendor, other.id) is not None
