@@ -6,7 +6,11 @@
 
 The PostgreSQL database is emptied (its public schema dropped) first: never point it at data
 you want to keep. Times are measured around the WSGI call (routing, queries, rendering), with
-the clock frozen so the derived stages are stable. The figures are printed, never asserted.
+the clock frozen so the derived stages are stable. The figures are printed, never asserted;
+after the last size a summary gives, per request, the p95 at each size, the growth ratio from
+the smallest to the largest size (logarithmic growth from 10k to 100k would be about
+log(100k)/log(10k) = 1.25; linear would be 10) and PASS/FAIL against p95 <= 50 ms at the
+largest size.
 """
 
 import argparse
@@ -193,7 +197,11 @@ def deep_cursor(app, fraction=0.5):
         return search._encode(moment.replace(tzinfo=UTC), row.id)
 
 
+TARGET_P95_MS = 50.0
+
+
 def run(url, n, repeat):
+    """Seed ``n`` tenders into ``url`` and measure; {request: (p50, p95)}."""
     app = create_app({'SQLALCHEMY_DATABASE_URI': url, 'LPSE_DATA_DIR': tempfile.mkdtemp()})
     with app.app_context():
         upgrade()
@@ -225,12 +233,35 @@ def run(url, n, repeat):
     client = app.test_client()
     print(f'\n{n:,} tenders on {url.split(":")[0]} (seeded in {seeded:.1f} s)')
     print(f'  {"request":50} {"p50 ms":>8} {"p95 ms":>8}')
+    results = {}
     with app.app_context():
         clock.set_now(NOW)
         for name, path in cases.items():
             p50, p95 = measure(client, path, repeat)
+            results[name] = (p50, p95)
             print(f'  {name:50} {p50:8.1f} {p95:8.1f}')
         db.engine.dispose()
+    return results
+
+
+def summary(engine, by_size):
+    """Per request: p95 at each size, the growth ratio smallest → largest, PASS/FAIL."""
+    sizes = sorted(by_size)
+    small, large = sizes[0], sizes[-1]
+    heads = ''.join(f'{f"p95 {n // 1000}k":>10}' for n in sizes)
+    growth = f'{small // 1000}k→{large // 1000}k'
+    print(f'\nSummary on {engine}: target p95 <= {TARGET_P95_MS:.0f} ms at {large:,}')
+    print(f'  {"request":50}{heads} {growth:>10}  verdict')
+    failed = 0
+    for name in by_size[large]:
+        p95s = [by_size[n][name][1] for n in sizes]
+        ratio = p95s[-1] / p95s[0] if len(sizes) > 1 and p95s[0] else float('nan')
+        ok = p95s[-1] <= TARGET_P95_MS
+        failed += not ok
+        cells = ''.join(f'{p:10.1f}' for p in p95s)
+        print(f'  {name:50}{cells} {ratio:9.2f}x  {"PASS" if ok else "FAIL"}')
+    print(f'  {"all requests":50}{"":>{10 * len(sizes)}} {"":>10}  {"FAIL" if failed else "PASS"}')
+    return failed
 
 
 def main():
@@ -239,6 +270,7 @@ def main():
     parser.add_argument('--database', help='PostgreSQL URL (emptied!); default: a SQLite file')
     parser.add_argument('--repeat', type=int, default=40)
     args = parser.parse_args()
+    by_size = {}
     for n in (int(s) for s in args.sizes.split(',')):
         if args.database:
             engine = create_engine(args.database)
@@ -249,7 +281,8 @@ def main():
             url = args.database
         else:
             url = f'sqlite:///{tempfile.mkdtemp()}/bench.db'
-        run(url, n, args.repeat)
+        by_size[n] = run(url, n, args.repeat)
+    summary('PostgreSQL' if args.database else 'SQLite', by_size)
 
 
 if __name__ == '__main__':

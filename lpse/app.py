@@ -21,6 +21,9 @@ def build_app(config=None):
         instance_path=str(config_module.ROOT / 'instance'),
     )
     _configure(app, config)
+    from lpse.bids.forms import BidFormRequest
+
+    app.request_class = BidFormRequest
     _init_extensions(app)
     _register_blueprints(app)
     from lpse import web
@@ -110,6 +113,9 @@ BLUEPRINTS = (
     'lpse.tenders.views',
     'lpse.vendors.views',
     'lpse.vendors.key_views',
+    'lpse.bids.views',
+    'lpse.checkpoint_views',
+    'lpse.documents.views',
 )
 
 

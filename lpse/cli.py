@@ -101,17 +101,34 @@ def seed_demo():
 )
 @with_appcontext
 def audit_verify(path):
-    """Recompute the audit hash chain; exit 1 naming the first bad seq."""
+    """Recompute the audit hash chain and check the signed checkpoints; exit 1 naming the
+    first bad seq."""
+    from lpse import checkpoints
+
     if path:
         with open(path, encoding='utf-8') as fh:
             result = audit.verify_records(audit.parse_jsonl(fh))
     else:
-        result = audit.verify_database()
+        result = checkpoints.verify_database()
     if result.ok:
         click.echo(f'audit log OK: {result.count} events, last hash {result.last_hash}')
         return
     click.echo(f'audit log BROKEN at seq {result.first_bad_seq}: {result.problem}', err=True)
     sys.exit(1)
+
+
+@lpse_cli.command('checkpoint')
+@with_appcontext
+def checkpoint():
+    """Sign the audit log's current head now (a `manual` checkpoint)."""
+    from lpse import checkpoints
+
+    try:
+        row = checkpoints.create_checkpoint('manual', now=clock.now())
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f'checkpoint {row.id}: seq {row.seq}, hash {row.hash}')
 
 
 @lpse_cli.command('audit-export')

@@ -18,3 +18,8 @@ def set_now(moment: datetime | None) -> None:
     if moment is not None and moment.tzinfo is None:
         raise ValueError('the clock takes aware datetimes only')
     _frozen = moment.astimezone(UTC) if moment is not None else None
+
+
+def is_frozen() -> bool:
+    """Whether a test has set the clock (then the database's clock is not consulted either)."""
+    return _frozen is not None

@@ -53,9 +53,19 @@ class Config:
     LPSE_VENDOR_DOCUMENT_MAX_SIZE = 10 * 1024 * 1024
     LPSE_SMTP_HOST = None
     LPSE_SMTP_PORT = 587
+    LPSE_SMTP_TLS = 'starttls'  # starttls | ssl (implicit TLS, port 465) | none
     LPSE_SMTP_USER = None
     LPSE_SMTP_PASSWORD = None
     LPSE_MAIL_FROM = 'lpse@localhost'
+
+    # Sealed bids (lpse/bids): the envelope cap, the per-vendor upload rate limit, how long an
+    # upload lock may be held by a process that died, and the web bid form's total size.
+    LPSE_BID_MAX_SIZE = 50 * 1024 * 1024
+    LPSE_BID_RATE_LIMIT = 10
+    LPSE_BID_RATE_WINDOW = 600
+    # A crashed upload must not lock its vendor out for long at the deadline.
+    LPSE_BID_LOCK_SECONDS = 120
+    LPSE_BID_FORM_MAX_SIZE = 30 * 1024 * 1024
 
 
 class DevelopmentConfig(Config):
@@ -97,9 +107,15 @@ ENVIRONMENT = {
     'LPSE_VENDOR_DOCUMENT_MAX_SIZE': ('LPSE_VENDOR_DOCUMENT_MAX_SIZE', int),
     'LPSE_SMTP_HOST': ('LPSE_SMTP_HOST', str),
     'LPSE_SMTP_PORT': ('LPSE_SMTP_PORT', int),
+    'LPSE_SMTP_TLS': ('LPSE_SMTP_TLS', str),
     'LPSE_SMTP_USER': ('LPSE_SMTP_USER', str),
     'LPSE_SMTP_PASSWORD': ('LPSE_SMTP_PASSWORD', str),
     'LPSE_MAIL_FROM': ('LPSE_MAIL_FROM', str),
+    'LPSE_BID_MAX_SIZE': ('LPSE_BID_MAX_SIZE', int),
+    'LPSE_BID_RATE_LIMIT': ('LPSE_BID_RATE_LIMIT', int),
+    'LPSE_BID_RATE_WINDOW': ('LPSE_BID_RATE_WINDOW', int),
+    'LPSE_BID_LOCK_SECONDS': ('LPSE_BID_LOCK_SECONDS', int),
+    'LPSE_BID_FORM_MAX_SIZE': ('LPSE_BID_FORM_MAX_SIZE', int),
 }
 
 

@@ -27,13 +27,47 @@ def _cmd_evaluate(args):
 def _cmd_verify_audit(args):
     from lpse import audit
 
-    with open(args.file, encoding='utf-8') as fh:
-        result = audit.verify_records(audit.parse_jsonl(fh))
+    if args.checkpoints and not args.ca:
+        print('lpse verify-audit: --checkpoints needs --ca (the CA certificate)', file=sys.stderr)
+        return 2
+    try:
+        with open(args.file, encoding='utf-8') as fh:
+            if args.checkpoints:
+                result = _verify_with_checkpoints(audit.parse_jsonl(fh), args)
+            else:
+                result = audit.verify_records(audit.parse_jsonl(fh))
+    except (OSError, ValueError) as exc:
+        print(f'lpse verify-audit: {exc}', file=sys.stderr)
+        return 2
     if result.ok:
         print(f'audit log OK: {result.count} events, last hash {result.last_hash}')
         return 0
     print(f'audit log BROKEN at seq {result.first_bad_seq}: {result.problem}', file=sys.stderr)
     return 1
+
+
+def _verify_with_checkpoints(records, args):
+    from cryptography import x509
+
+    from lpse import checkpoints
+    from lpse.crypto import pki
+
+    def load_certs(path):
+        with open(path, 'rb') as fh:
+            return x509.load_pem_x509_certificates(fh.read())
+
+    with open(args.checkpoints, encoding='utf-8') as fh:
+        data = json.load(fh)
+    pinned = [c for path in args.system_cert for c in load_certs(path)] or None
+    try:
+        documents, system_certs = checkpoints.read_checkpoint_file(data, system_certs=pinned)
+    except checkpoints.CheckpointInvalid as exc:
+        raise ValueError(exc.message) from None
+    for cert in system_certs:
+        print(f'system certificate SHA-256 {pki.certificate_fingerprint(cert)}')
+    return checkpoints.verify_chain(
+        records, documents, ca_cert=load_certs(args.ca)[0], system_certs=system_certs
+    )
 
 
 def register(sub):
@@ -42,6 +76,14 @@ def register(sub):
     evaluate.set_defaults(func=_cmd_evaluate)
     verify = sub.add_parser('verify-audit', help='recompute the hash chain of an audit export')
     verify.add_argument('file', help='JSON lines from `flask lpse audit-export` or /audit')
+    verify.add_argument('--checkpoints', help='signed checkpoints (/audit/checkpoints.json)')
+    verify.add_argument('--ca', help='the instance CA certificate (PEM) the checkpoints chain to')
+    verify.add_argument(
+        '--system-cert',
+        action='append',
+        default=[],
+        help='pin the system certificate (PEM; repeatable); default: the ones in the file',
+    )
     verify.set_defaults(func=_cmd_verify_audit)
 
 

@@ -18,11 +18,32 @@ class Outcome:
     value: Any = None
 
 
+def _field(form, name):
+    """The field a domain error names: `npwp`, or a row's field such as `directors-0-nik`
+    (a FieldList entry, then the field of its subform); None when the form has no such field."""
+    if not name:
+        return None
+    field = getattr(form, name, None)
+    if field is not None:
+        return field
+    field = form
+    for part in name.split('-'):
+        if part.isdigit() and hasattr(field, 'entries'):
+            entries = field.entries
+            field = entries[int(part)] if int(part) < len(entries) else None
+            field = getattr(field, 'form', field)
+        else:
+            field = getattr(field, part, None) if part else None
+        if field is None:
+            return None
+    return None if field is form else field
+
+
 def show_error(form, exc: DomainError) -> int:
     """Roll back and show a domain error on its field (or as a message); return its status."""
     db.session.rollback()
-    field = getattr(form, exc.field, None) if exc.field else None
-    if field is not None and hasattr(field, 'errors'):
+    field = _field(form, exc.field)
+    if field is not None and hasattr(field, 'errors') and isinstance(field.errors, (list, tuple)):
         field.errors = [*field.errors, exc.message]
     else:
         flash(exc.message, 'error')

@@ -3,6 +3,16 @@
 from lpse.agencies.models import Agency, WorkUnit
 from lpse.audit import AuditEvent, AuditHead
 from lpse.auth.models import ApiToken, LoginThrottle, User, UserRole
+from lpse.bids.models import (
+    Bid,
+    BidSetCommitment,
+    BidUploadAttempt,
+    BidUploadLock,
+    TenderKey,
+    TenderKeyShare,
+)
+from lpse.checkpoints import AuditCheckpoint
+from lpse.documents.models import IssuedDocument
 from lpse.pki_service import Authority, Certificate
 from lpse.tenders.documents import Addendum, Document
 from lpse.tenders.models import (
@@ -27,13 +37,19 @@ __all__ = [
     'Addendum',
     'Agency',
     'ApiToken',
+    'AuditCheckpoint',
     'AuditEvent',
     'AuditHead',
     'Authority',
+    'Bid',
+    'BidSetCommitment',
+    'BidUploadAttempt',
+    'BidUploadLock',
     'BlacklistEntry',
     'BoqItem',
     'Certificate',
     'Document',
+    'IssuedDocument',
     'LoginThrottle',
     'Question',
     'ScheduleChange',
@@ -41,6 +57,8 @@ __all__ = [
     'SearchToken',
     'Tender',
     'TenderCounter',
+    'TenderKey',
+    'TenderKeyShare',
     'TenderMember',
     'User',
     'UserRole',

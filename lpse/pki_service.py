@@ -8,6 +8,7 @@ and stored whenever one is revoked (and when it grows old), so serving it costs 
 """
 
 import enum
+import hashlib
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -253,9 +254,22 @@ def ca_key():
     return _unlock(require_authority().ca_key_locked, 'LPSE_CA_PASSPHRASE')
 
 
+# The system key, unlocked once per process. Its passphrase sits in this process's environment
+# anyway, so keeping the unlocked key adds no exposure; unlocking (argon2id, ~0.3 s) for every
+# receipt and checkpoint would serialise bid submissions at the deadline.
+_system_keys: dict[bytes, object] = {}
+
+
 def system_key():
-    """The system's private key (receipts, checkpoints, PDF signatures), unlocked for one use."""
-    return _unlock(require_authority().system_key_locked, 'LPSE_SYSTEM_KEY_PASSPHRASE')
+    """The system's private key (receipts, checkpoints, PDF signatures)."""
+    blob = require_authority().system_key_locked
+    cache_key = hashlib.sha256(blob + _passphrase('LPSE_SYSTEM_KEY_PASSPHRASE').encode()).digest()
+    key = _system_keys.get(cache_key)
+    if key is None:
+        key = _unlock(blob, 'LPSE_SYSTEM_KEY_PASSPHRASE')
+        _system_keys.clear()
+        _system_keys[cache_key] = key
+    return key
 
 
 def validity_days() -> int:
@@ -265,6 +279,13 @@ def validity_days() -> int:
 def issue(user, public_key, subject, *, profile, custody, locked_key=None, now):
     """Certify a key for `user` and record it; the caller audits (enrolment knows the context)."""
     row_ca = require_authority()
+    if len(subject.rfc4514_string()) > pki.MAX_SUBJECT_LENGTH:
+        raise CertificateUnusable(
+            _l(
+                'Subjek sertifikat terlalu panjang (maksimal %(n)s karakter).',
+                n=pki.MAX_SUBJECT_LENGTH,
+            )
+        )
     try:
         cert = pki.issue_certificate(
             ca_key(),
@@ -316,9 +337,24 @@ def revoke(certificate, *, reason, note=None, actor, now, ip=None):
     )
 
 
+def _locked_authority() -> Authority:
+    """The authority row, locked for this transaction (SELECT … FOR UPDATE) and re-read.
+
+    Every CRL write goes through this lock, so two revocations in flight are serialised: the
+    second one reads the revoked certificates only after the first has committed, and the CRL
+    numbers never repeat. (SQLite has no row locks; it serialises writers anyway.)"""
+    row = db.session.get(Authority, 1, with_for_update=True, populate_existing=True)
+    if row is None:
+        return require_authority()  # raises CaUnavailable
+    return row
+
+
 def publish_crl(*, now):
     """Rebuild the CRL from every revoked certificate and store it (signed by the CA)."""
-    row = require_authority()
+    return _publish(_locked_authority(), now=now)
+
+
+def _publish(row, *, now):
     revoked = db.session.scalars(
         select(Certificate).where(Certificate.revoked_at.is_not(None)).order_by(Certificate.id)
     ).all()
@@ -346,8 +382,11 @@ def publish_crl(*, now):
 def current_crl_pem(*, now) -> str:
     """The stored CRL, rebuilt first when it is a day old (so it is always far from stale)."""
     row = require_authority()
+    if now - row.crl_updated_at < CRL_REFRESH:
+        return row.crl_pem
+    row = _locked_authority()  # another request may have refreshed it while we waited
     if now - row.crl_updated_at >= CRL_REFRESH:
-        return publish_crl(now=now)
+        return _publish(row, now=now)
     return row.crl_pem
 
 

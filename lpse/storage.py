@@ -1,15 +1,18 @@
 """The blob store: immutable files named by their SHA-256 (ARCHITECTURE §4, §7).
 
 `FileStore` keeps blobs under ``LPSE_DATA_DIR/blobs``; an S3-compatible store implements the
-same `BlobStore` interface. Writes stream in chunks to a temporary file on the same file system,
-are checked, fsynced, renamed to their hash and the directory fsynced, so a blob that was
-acknowledged is never lost and a rejected upload leaves nothing behind.
+same `BlobStore` interface and is chosen with ``LPSE_BLOB_STORE`` (see `blob_store`). Writes
+stream in chunks to a temporary file on the same file system, are checked, fsynced, renamed to
+their hash and the directory fsynced (a new fan-out directory in its parent too), so a blob
+that was acknowledged is never lost and a rejected upload leaves nothing behind.
 """
 
 import abc
 import hashlib
+import importlib
 import os
 import re
+import struct
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -70,7 +73,7 @@ class FileStore(BlobStore):
 
     def put_stream(self, fileobj, *, max_size, check=None):
         incoming = self.root / 'incoming'
-        incoming.mkdir(parents=True, exist_ok=True)
+        _make_dir(incoming)
         fd, tmp_name = tempfile.mkstemp(dir=incoming, prefix='up-')
         tmp = Path(tmp_name)
         try:
@@ -78,7 +81,7 @@ class FileStore(BlobStore):
             if check is not None:
                 check(tmp)
             final = self.path(digest)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            _make_dir(final.parent)
             if final.exists():
                 tmp.unlink()
             else:
@@ -105,6 +108,20 @@ def _copy_hashing(fileobj, fd, max_size):
     return sha.hexdigest(), size
 
 
+def _make_dir(path):
+    """Create ``path`` (and missing parents) durably: each new directory's entry is fsynced in
+    its parent, so a blob renamed into a new fan-out directory survives a crash."""
+    path = Path(path)
+    if path.is_dir():
+        return
+    _make_dir(path.parent)
+    try:
+        path.mkdir()
+    except FileExistsError:
+        return  # made concurrently; its creator syncs the parent
+    _fsync_dir(path.parent)
+
+
 def _fsync_dir(path):
     fd = os.open(path, os.O_RDONLY)
     try:
@@ -113,9 +130,33 @@ def _fsync_dir(path):
         os.close(fd)
 
 
+STORES: dict[str, Callable[[dict], BlobStore]] = {
+    'file': lambda config: FileStore(Path(config['LPSE_DATA_DIR']) / 'blobs'),
+}
+
+
+def register_store(name: str, factory: Callable[[dict], BlobStore]) -> None:
+    """Make ``LPSE_BLOB_STORE = name`` build the store with ``factory(app.config)`` (e.g. an
+    S3-compatible store reading its bucket and credentials from the configuration)."""
+    STORES[name] = factory
+
+
 def blob_store() -> BlobStore:
-    """The application's store (a local folder under the data directory)."""
-    return FileStore(Path(current_app.config['LPSE_DATA_DIR']) / 'blobs')
+    """The application's store, chosen by ``LPSE_BLOB_STORE`` (default 'file': a local folder
+    under the data directory). A name registered with `register_store`, or a factory given as
+    ``'package.module:callable'``."""
+    config = current_app.config
+    name = config.get('LPSE_BLOB_STORE') or 'file'
+    factory = STORES.get(name)
+    if factory is None and ':' in name:
+        module, _sep, attr = name.partition(':')
+        factory = getattr(importlib.import_module(module), attr)
+    if factory is None:
+        raise RuntimeError(f'LPSE_BLOB_STORE: unknown blob store {name!r}')
+    store = factory(config)
+    if not isinstance(store, BlobStore):
+        raise RuntimeError(f'LPSE_BLOB_STORE: {name!r} did not give a BlobStore')
+    return store
 
 
 # --- what a file really is, from its bytes -------------------------------------------------
@@ -187,12 +228,59 @@ def _sniff_zip(path):
     return None
 
 
+OLE2_FREE, OLE2_END = 0xFFFFFFFF, 0xFFFFFFFE
+MAX_DIRECTORY_SECTORS = 1024
+LEGACY_STREAMS = {'WordDocument': DOC, 'Workbook': XLS, 'Book': XLS}
+
+
 def _sniff_ole2(path):
-    """A legacy Word or Excel file: the stream names sit in the directory sectors."""
-    with open(path, 'rb') as f:
-        data = f.read(4 * 1024 * 1024)
-    if 'WordDocument'.encode('utf-16-le') in data:
-        return DOC
-    if 'Workbook'.encode('utf-16-le') in data or 'Book'.encode('utf-16-le') + b'\0\0' in data:
-        return XLS
+    """A legacy Word or Excel file: its directory must hold a `WordDocument` (Word) or
+    `Workbook`/`Book` (Excel) stream. Any other OLE2 file (an .msi, a .msg…) is refused."""
+    try:
+        names = ole2_stream_names(path)
+    except (OSError, ValueError, struct.error):
+        return None
+    for name, media_type in LEGACY_STREAMS.items():
+        if name in names:
+            return media_type
     return None
+
+
+def ole2_stream_names(path) -> set[str]:
+    """The names of the streams in an OLE2 (compound file) directory, read by following the
+    directory's sector chain through the FAT (MS-CFB §2); ValueError for a malformed file."""
+    with open(path, 'rb') as f:
+        header = f.read(512)
+        if len(header) < 512 or header[:8] != OLE2_MAGIC:
+            raise ValueError('not an OLE2 file')
+        shift = struct.unpack_from('<H', header, 0x1E)[0]
+        if shift not in (9, 12):
+            raise ValueError('bad sector size')
+        size = 1 << shift
+        fat_count, first_dir = struct.unpack_from('<II', header, 0x2C)
+        difat = struct.unpack_from('<109I', header, 0x4C)
+
+        def sector(sid):
+            f.seek((sid + 1) * size)
+            data = f.read(size)
+            if len(data) != size:
+                raise ValueError('truncated sector')
+            return data
+
+        fat = []
+        for sid in difat[: min(fat_count, 109)]:
+            if sid == OLE2_FREE:
+                break
+            fat.extend(struct.unpack(f'<{size // 4}I', sector(sid)))
+        names, sid, seen = set(), first_dir, 0
+        while sid != OLE2_END:
+            seen += 1
+            if sid >= len(fat) or seen > MAX_DIRECTORY_SECTORS:
+                raise ValueError('bad directory chain')
+            data = sector(sid)
+            for offset in range(0, size, 128):
+                length, kind = struct.unpack_from('<HB', data, offset + 64)
+                if kind == 2 and 2 <= length <= 64:  # a stream
+                    names.add(data[offset : offset + length - 2].decode('utf-16-le', 'replace'))
+            sid = fat[sid]
+    return names

@@ -4,6 +4,13 @@ from lpse.api import openapi as _openapi  # noqa: F401
 from lpse.api.base import bp
 
 # Each domain's API module: importing it registers its routes and documents them.
-API_MODULES = ('lpse.auth.api', 'lpse.agencies.api', 'lpse.tenders.api', 'lpse.vendors.api')
+API_MODULES = (
+    'lpse.auth.api',
+    'lpse.agencies.api',
+    'lpse.tenders.api',
+    'lpse.vendors.api',
+    'lpse.bids.api',
+    'lpse.documents.api',
+)
 
 __all__ = ['API_MODULES', 'bp']

@@ -17,6 +17,10 @@ from lpse.errors import Conflict, NotAllowed, ValidationFailed
 from lpse.extensions import db
 
 TOKEN_PREFIX = 'lpse_'  # noqa: S105 — a marker, not a secret
+# Column sizes of `user` (email, name) and a bound on the password argon2 is asked to hash.
+MAX_EMAIL_LENGTH = 254
+MAX_NAME_LENGTH = 200
+MAX_PASSWORD_LENGTH = 1024
 LOGIN_FAILED = _l('Email atau kata sandi salah.')
 
 
@@ -113,8 +117,20 @@ def create_user(*, email, name, roles, agency=None, password=None, actor, now, i
     email = normalise_email(email)
     if not email or '@' not in email:
         raise ValidationFailed(_l('Alamat email tidak valid.'), field='email')
+    if len(email) > MAX_EMAIL_LENGTH:
+        raise ValidationFailed(
+            _l('Alamat email maksimal %(n)s karakter.', n=MAX_EMAIL_LENGTH), field='email'
+        )
     if not isinstance(name, str) or not name.strip():
         raise ValidationFailed(_l('Nama wajib diisi.'), field='name')
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        raise ValidationFailed(_l('Nama maksimal %(n)s karakter.', n=MAX_NAME_LENGTH), field='name')
+    if password is not None and (
+        not isinstance(password, str) or len(password) > MAX_PASSWORD_LENGTH
+    ):
+        raise ValidationFailed(
+            _l('Kata sandi maksimal %(n)s karakter.', n=MAX_PASSWORD_LENGTH), field='password'
+        )
     if find_user(email) is not None:
         raise Conflict(_l('Email sudah terdaftar.'), field='email')
     roles = _parse_roles(roles)

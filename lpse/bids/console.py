@@ -12,6 +12,7 @@ from pathlib import Path
 PASSPHRASE_ENV = 'LPSE_KEY_PASSPHRASE'  # noqa: S105 — a variable name, not a secret
 TOKEN_ENV = 'LPSE_API_TOKEN'  # noqa: S105 — a variable name, not a secret
 RECEIPT_SUFFIX = '.receipt.json'
+SIGNATURE_SUFFIX = '.sig'
 
 
 class BadInput(Exception):
@@ -42,6 +43,12 @@ def register(sub):
     submit.add_argument('--tender', required=True, help='tender code')
     submit.add_argument('--ca', help='verify the receipt against this CA certificate (PEM)')
     submit.add_argument('--system-cert', help='pin the system certificate that signs receipts')
+    submit.add_argument(
+        '--signature', help='the submission signature (default: the .p7m name + .sig)'
+    )
+    submit.add_argument(
+        '--envelope-kind', choices=('single', 'technical', 'price'), help='for two-file tenders'
+    )
     submit.add_argument('envelope', help='the sealed bid (.p7m)')
     submit.set_defaults(func=_cmd_submit)
 
@@ -64,6 +71,7 @@ def _cmd_seal(args):
         print(f'lpse seal: cannot write {args.output}: {exc}', file=sys.stderr)
         return 1
     print(f'sealed bid written to {args.output}')
+    print(f'submission signature written to {args.output}{SIGNATURE_SUFFIX}')
     print(f'  SHA-256  {digest}')
     print(f'  size     {size} bytes')
     print('Your receipt must show this SHA-256 and size.')
@@ -77,7 +85,7 @@ def _seal(args) -> tuple[str, int]:
     from lpse.bids.errors import PackageError
     from lpse.bids.package import DEFAULT_LIMITS, bid_errors, build_package, load_bid_json
     from lpse.bids.zipcheck import check_name
-    from lpse.crypto import envelope, keystore, pki
+    from lpse.crypto import detached, envelope, keystore, pki
 
     tender_cert = _load_cert(args.tender_cert, 'tender certificate')
     if not pki.has_key_usage(tender_cert, 'key_encipherment') or pki.has_key_usage(
@@ -117,7 +125,10 @@ def _seal(args) -> tuple[str, int]:
         raise BadInput(exc.reason) from None
     del files
     sealed = envelope.seal(package, signer_key=key, signer_cert=cert, recipient_cert=tender_cert)
+    # The submission signature: the server checks the signer before it can see inside.
+    signature = detached.sign_detached(sealed, key=key, cert=cert)
     transfer.write_atomic(Path(args.output), sealed)
+    transfer.write_atomic(Path(args.output + SIGNATURE_SUFFIX), signature)
     return hashlib.sha256(sealed).hexdigest(), len(sealed)
 
 
@@ -160,9 +171,12 @@ def _cmd_submit(args):
             raise BadInput(f'give --token or set {TOKEN_ENV}')
         if not path.is_file():
             raise BadInput(f'sealed bid not found: {args.envelope}')
+        signature = _signature(args)
         ca = _load_cert(args.ca, 'CA certificate') if args.ca else None
         signer = _load_cert(args.system_cert, 'system certificate') if args.system_cert else None
-        result = transfer.upload_bid(args.server, token, args.tender, path)
+        result = transfer.upload_bid(
+            args.server, token, args.tender, path, signature=signature, kind=args.envelope_kind
+        )
     except BadInput as exc:
         print(f'lpse submit: {exc}', file=sys.stderr)
         return 2
@@ -230,6 +244,15 @@ def _server_error(result) -> str:
     except (ValueError, KeyError, TypeError):
         text = result.body[:200].decode('utf-8', 'replace').strip()
         return f'HTTP {result.status}' + (f': {text}' if text else '')
+
+
+def _signature(args) -> bytes | None:
+    """The submission signature `lpse seal` wrote next to the envelope (or --signature); without
+    one the server refuses the bid and says why."""
+    if args.signature:
+        return _read(args.signature, 'signature')
+    default = Path(args.envelope + SIGNATURE_SUFFIX)
+    return default.read_bytes() if default.is_file() else None
 
 
 def _passphrase(args) -> str:

@@ -32,3 +32,27 @@ class TenderMismatch(PackageError):
     def __init__(self, problems: list[tuple[str, str]]):
         super().__init__('; '.join(message for _, message in problems), code=problems[0][0])
         self.problems = tuple(problems)
+
+
+# --- submission refusals (domain errors, mapped to HTTP by lpse.web) --------------------------
+
+from lpse.errors import Conflict, DomainError, StageClosed, ValidationFailed  # noqa: E402
+
+
+class EnvelopeRejected(ValidationFailed):
+    """The upload is not a sealed bid for this tender from this vendor; nothing was kept."""
+
+    code = 'envelope_rejected'
+
+
+class PayloadTooLarge(DomainError):
+    status = 413
+    code = 'too_large'
+
+
+class UploadInProgress(Conflict):
+    code = 'upload_in_progress'
+
+
+class DeadlinePassed(StageClosed):
+    code = 'deadline_passed'

@@ -1,5 +1,6 @@
 """File plumbing of the `lpse` bid commands: progress lines, atomic writes, streamed upload."""
 
+import base64
 import hashlib
 import http.client
 import ipaddress
@@ -94,8 +95,18 @@ class UploadError(Exception):
     """The upload could not be made (bad URL, connection failure)."""
 
 
-def upload_bid(server: str, token: str, tender: str, path: Path, *, timeout: float = 600) -> Upload:
-    """POST a sealed bid to {server}/api/v1/tenders/{code}/bids, streamed from the file."""
+def upload_bid(
+    server: str,
+    token: str,
+    tender: str,
+    path: Path,
+    *,
+    signature: bytes | None = None,
+    kind: str | None = None,
+    timeout: float = 600,
+) -> Upload:
+    """POST a sealed bid to {server}/api/v1/tenders/{code}/bids, streamed from the file, with
+    its detached submission signature (base64) in X-LPSE-Submission-Signature."""
     url = urlsplit(server)
     if url.scheme not in ('http', 'https') or not url.hostname:
         raise UploadError(f'--server must be an http(s) URL, not {server!r}')
@@ -108,6 +119,11 @@ def upload_bid(server: str, token: str, tender: str, path: Path, *, timeout: flo
     else:
         conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
     target = f'{url.path.rstrip("/")}/api/v1/tenders/{quote(tender, safe="")}/bids'
+    if kind:
+        target += f'?envelope={quote(kind, safe="")}'
+    extra = []
+    if signature is not None:
+        extra.append(('X-LPSE-Submission-Signature', base64.b64encode(signature).decode('ascii')))
     try:
         with path.open('rb') as fh:
             size = os.fstat(fh.fileno()).st_size
@@ -117,6 +133,7 @@ def upload_bid(server: str, token: str, tender: str, path: Path, *, timeout: flo
                 ('Content-Type', 'application/pkcs7-mime'),
                 ('Content-Length', str(size)),
                 ('Accept', 'application/json'),
+                *extra,
             ):
                 conn.putheader(name, value)
             conn.endheaders()

@@ -75,7 +75,10 @@ def build_subject(**attributes: str) -> x509.Name:
 
 
 def subject_attributes(name: x509.Name) -> dict[str, str]:
-    """The keyword → value view of a name (unknown attributes keyed by their dotted OID)."""
+    """The keyword → value view of a name (unknown attributes keyed by their dotted OID).
+
+    A repeated attribute keeps only its last value: for display, never for checking a subject
+    (`check_subject` compares the full attribute list)."""
     keywords = {oid: keyword for keyword, oid in NAME_OIDS.items()}
     return {keywords.get(a.oid, a.oid.dotted_string): str(a.value) for a in name}
 
@@ -178,23 +181,55 @@ def validate_csr(pem: bytes, *, expected: Mapping[str, str]) -> x509.Certificate
     return csr
 
 
+# Longest value an expected subject attribute may carry (the account's name, email, company
+# name and NPWP all fit; RFC 5280's upper bounds are smaller still for most of them).
+MAX_SUBJECT_VALUE = 256
+# Longest RFC 4514 rendering of a subject we certify (`certificate.subject` holds 500).
+MAX_SUBJECT_LENGTH = 500
+
+
+def _shown(value: str) -> str:
+    return repr(value if len(value) <= 64 else value[:61] + '...')
+
+
 def check_subject(name: x509.Name, expected: Mapping[str, str]) -> None:
-    """Require the name to hold exactly the expected attributes (e-mail compared caseless)."""
-    actual = subject_attributes(name)
+    """Require the name to hold exactly the expected attributes, each once, one per RDN, and
+    nothing else (e-mail compared caseless). A repeated attribute (a second CN naming someone
+    else) or a multi-valued RDN is refused, never collapsed."""
 
     def norm(key: str, value: str) -> str:
         return value.casefold() if key == 'email' else value
 
-    problems = [
-        f'{key} is {actual.get(key)!r}, expected {value!r}'
-        for key, value in expected.items()
-        if norm(key, actual.get(key, '')) != norm(key, value)
-    ]
+    keywords = {oid: keyword for keyword, oid in NAME_OIDS.items()}
+    problems = []
+    seen: dict[str, list[str]] = {}
+    for rdn in name.rdns:
+        if len(rdn) != 1:
+            problems.append('multi-valued RDN')
+        for attribute in rdn:
+            key = keywords.get(attribute.oid, attribute.oid.dotted_string)
+            value = attribute.value if isinstance(attribute.value, str) else repr(attribute.value)
+            seen.setdefault(key, []).append(value)
+    for key, value in expected.items():
+        if len(value) > MAX_SUBJECT_VALUE:
+            problems.append(f'{key} longer than {MAX_SUBJECT_VALUE} characters')
+        values = seen.get(key, [])
+        if len(values) > 1:
+            problems.append(f'{key} appears {len(values)} times')
+        elif not values or norm(key, values[0]) != norm(key, value):
+            shown = _shown(values[0]) if values else 'missing'
+            problems.append(f'{key} is {shown}, expected {_shown(value)}')
     problems += [
-        f'unexpected {key} {value!r}' for key, value in actual.items() if key not in expected
+        f'unexpected {key} {_shown(values[0])}'
+        for key, values in seen.items()
+        if key not in expected
     ]
+    if not problems and len(name.rfc4514_string()) > MAX_SUBJECT_LENGTH:
+        problems.append(f'subject longer than {MAX_SUBJECT_LENGTH} characters')
     if problems:
-        raise SubjectMismatch('the CSR subject does not match the account: ' + '; '.join(problems))
+        raise SubjectMismatch(
+            'the CSR subject does not match the account: ' + '; '.join(dict.fromkeys(problems))
+        )
 
 
 def build_csr(key, subject: x509.Name) -> x509.CertificateSigningRequest:

@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.api.base import api_auth, bp, field, json_body
 from lpse.auth.models import Role
-from lpse.errors import NotAllowed, NotFound, ValidationFailed
+from lpse.errors import NotAllowed, ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import documents, operations, publication, questions, search
+from lpse.tenders import documents, operations, publication, questions, search, views
 from lpse.tenders.api_docs import describe
 from lpse.tenders.models import Tender
 from lpse.tenders.stages import STAGES, Stage, Window
@@ -48,6 +48,7 @@ def summary_json(tender, now):
 def tender_json(tender, now, user):
     zone = tender.timezone
     changes = publication.changes_of(tender)
+    next_tender = views.next_version(tender, user)
     return {
         **summary_json(tender, now),
         'description': tender.description,
@@ -66,7 +67,9 @@ def tender_json(tender, now, user):
         'rules_version': tender.rules_version,
         'frozen_sha256': tender.frozen_sha256,
         'end_reason': tender.end_reason,
+        'superseded': tender.superseded,
         'previous_version': tender.previous.version if tender.previous else None,
+        'next_version': next_tender.version if next_tender else None,
         'schedule': [
             {
                 'stage': stage.value,
@@ -94,7 +97,7 @@ def tender_json(tender, now, user):
         'boq': [
             {
                 'description': i.description,
-                'quantity': str(i.quantity.normalize()),
+                'quantity': i.quantity_text,
                 'unit': i.unit,
                 'unit_price': _money(i.unit_price),
                 'total': _money(i.total),
@@ -142,12 +145,7 @@ def question_json(question, zone, show_asker=False):
 
 
 def _load(code, user=None) -> Tender:
-    for tender in db.session.scalars(
-        db.select(Tender).where(Tender.code == code.upper()).order_by(Tender.version.desc())
-    ):
-        if tender.can_view(user):
-            return tender
-    raise NotFound(_('Tender dengan kode itu tidak ditemukan.'))
+    return operations.get_tender(code, visible_to=user)
 
 
 def _require(allowed):
@@ -155,6 +153,21 @@ def _require(allowed):
         raise NotAllowed(
             _('Hanya Pokja (atau PPK, bila disebutkan) tender ini yang dapat melakukannya.')
         )
+
+
+def _acting(code, may):
+    """(tender, user, now) for an officer's request; 403 unless ``may(tender, user)``."""
+    user = g.api_user
+    tender = _load(code, user)
+    _require(may(tender, user))
+    return tender, user, clock.now()
+
+
+def _schedule_of(body):
+    """The body's schedule: None when absent (or null), else parsed (a non-object is a 422)."""
+    if body.get('schedule') is None:
+        return None
+    return parse_schedule(body['schedule'])
 
 
 def parse_time(value, name):
@@ -192,7 +205,7 @@ def parse_schedule(data) -> dict:
 
 @bp.get('/tenders')
 def tender_list():
-    query = search.parse(request.args)
+    query = search.parse(request.args, amount=search.api_amount)
     if query.errors:
         name = sorted(query.errors)[0]
         raise ValidationFailed(_('Parameter "%(name)s" tidak valid.', name=name), field=name)
@@ -248,11 +261,11 @@ def _draft_data(body):
 @api_auth(Role.pokja, Role.ppk)
 def tender_create():
     body, user, now = json_body(), g.api_user, clock.now()
-    schedule = parse_schedule(body['schedule']) if body.get('schedule') else None
+    schedule = _schedule_of(body)
     tender = operations.create_draft(
         agency=user.agency, data=_draft_data(body), actor=user, now=now, ip=request.remote_addr
     )
-    if schedule:
+    if schedule is not None:
         publication.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
     db.session.commit()
     return jsonify(tender_json(tender, now, user)), 201
@@ -261,17 +274,13 @@ def tender_create():
 @bp.patch('/tenders/<code>')
 @api_auth(Role.pokja, Role.ppk)
 def tender_update(code):
-    user, now = g.api_user, clock.now()
-    tender = _load(code, user)
-    _require(tender.is_officer(user))
+    tender, user, now = _acting(code, Tender.is_officer)
     body = json_body()
-    data = _draft_data(body)
+    data, schedule = _draft_data(body), _schedule_of(body)
     if data or not tender.is_draft:
         operations.update_draft(tender, data=data, actor=user, now=now, ip=request.remote_addr)
-    if body.get('schedule'):
-        publication.set_schedule(
-            tender, parse_schedule(body['schedule']), actor=user, now=now, ip=request.remote_addr
-        )
+    if schedule is not None:
+        publication.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
     db.session.commit()
     return jsonify(tender_json(tender, now, user))
 
@@ -279,9 +288,7 @@ def tender_update(code):
 @bp.post('/tenders/<code>/publish')
 @api_auth(Role.pokja)
 def tender_publish(code):
-    user, now = g.api_user, clock.now()
-    tender = _load(code, user)
-    _require(tender.can_publish(user))
+    tender, user, now = _acting(code, Tender.can_publish)
     try:
         publication.publish_tender(tender, actor=user, now=now, ip=request.remote_addr)
     except publication.PublicationRefused as exc:
@@ -303,9 +310,7 @@ def tender_publish(code):
 @bp.post('/tenders/<code>/schedule-changes')
 @api_auth(Role.pokja)
 def tender_schedule_change(code):
-    user, now = g.api_user, clock.now()
-    tender = _load(code, user)
-    _require(tender.can_manage(user))
+    tender, user, now = _acting(code, Tender.can_manage)
     body = json_body()
     publication.change_schedule(
         tender,
@@ -322,9 +327,7 @@ def tender_schedule_change(code):
 @bp.post('/tenders/<code>/documents')
 @api_auth(Role.pokja, Role.ppk)
 def tender_document_add(code):
-    user, now = g.api_user, clock.now()
-    tender = _load(code, user)
-    _require(tender.is_officer(user))
+    tender, user, now = _acting(code, Tender.is_officer)
     upload = request.files.get('file')
     document = documents.add_document(
         tender,
@@ -356,9 +359,7 @@ def tender_question_ask(code):
 @bp.post('/tenders/<code>/questions/<int:question_id>/answer')
 @api_auth(Role.pokja)
 def tender_question_answer(code, question_id):
-    user, now = g.api_user, clock.now()
-    tender = _load(code, user)
-    _require(tender.can_answer(user))
+    tender, user, now = _acting(code, Tender.can_answer)
     question = questions.get_question(tender, question_id)
     body = json_body()
     questions.answer_question(
@@ -377,9 +378,7 @@ def tender_question_answer(code, question_id):
 @bp.post('/tenders/<code>/cancel')
 @api_auth(Role.pokja)
 def tender_cancel(code):
-    user, now = g.api_user, clock.now()
-    tender = _load(code, user)
-    _require(tender.can_manage(user))
+    tender, user, now = _acting(code, Tender.can_manage)
     operations.cancel_tender(
         tender, reason=field(json_body(), 'reason'), actor=user, now=now, ip=request.remote_addr
     )

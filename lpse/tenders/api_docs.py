@@ -19,6 +19,12 @@ LIST_PARAMS = [
 ]
 
 
+def ok(schema, status='200', description='OK'):
+    """A response whose JSON body is the named schema."""
+    ref = {'$ref': f'#/components/schemas/{schema}'}
+    return {status: {'description': description, 'content': {'application/json': {'schema': ref}}}}
+
+
 def describe():
     document(
         {
@@ -28,12 +34,13 @@ def describe():
                     tag='tenders',
                     auth=False,
                     params=LIST_PARAMS,
+                    responses=ok('TenderPage'),
                 ),
                 'post': op(
                     'Create a draft tender (Pokja or PPK of the agency)',
                     tag='tenders',
                     body='TenderDraft',
-                    responses={'201': {'description': 'Created'}},
+                    responses=ok('Tender', '201', 'Created'),
                 ),
             },
             '/tenders/{code}': {
@@ -42,12 +49,14 @@ def describe():
                     tag='tenders',
                     auth=False,
                     params=[CODE],
+                    responses=ok('Tender'),
                 ),
                 'patch': op(
                     'Change a draft (refused once published)',
                     tag='tenders',
                     body='TenderDraft',
                     params=[CODE],
+                    responses=ok('Tender'),
                 ),
             },
             '/tenders/{code}/publish': {
@@ -55,6 +64,7 @@ def describe():
                     'Publish: freezes the rules; 422 lists every missing item',
                     tag='tenders',
                     params=[CODE],
+                    responses=ok('Tender'),
                 ),
             },
             '/tenders/{code}/schedule-changes': {
@@ -63,7 +73,7 @@ def describe():
                     tag='tenders',
                     body='ScheduleChange',
                     params=[CODE],
-                    responses={'201': {'description': 'Changed'}},
+                    responses=ok('Tender', '201', 'Changed'),
                 ),
             },
             '/tenders/{code}/documents': {
@@ -119,6 +129,7 @@ def describe():
                     tag='tenders',
                     body='Reason',
                     params=[CODE],
+                    responses=ok('Tender'),
                 ),
             },
         },
@@ -126,7 +137,118 @@ def describe():
     )
 
 
+STRING = {'type': 'string'}
+NULLABLE_TIME = {**TIME, 'nullable': True}
+WINDOW = {'type': 'object', 'properties': {'start': TIME, 'end': TIME}}
+SUMMARY = {
+    'code': {'type': 'string', 'example': 'KOTAUJI-2026-00001'},
+    'version': {'type': 'integer', 'description': '1, then 2, 3… for retenders'},
+    'title': STRING,
+    'agency': {'type': 'object', 'properties': {'code': STRING, 'name': STRING}},
+    'category': STRING,
+    'fiscal_year': {'type': 'integer'},
+    'hps': {**DECIMAL, 'description': "owner's estimate, rupiah, decimal string"},
+    'status': {'enum': ['draft', 'published', 'cancelled', 'failed']},
+    'stage': {'type': 'string', 'description': 'derived now from the schedule and milestones'},
+    'timezone': STRING,
+    'bid_deadline': {**NULLABLE_TIME, 'description': "in the tender's zone, with its offset"},
+    'published_at': NULLABLE_TIME,
+    'url': {'type': 'string', 'format': 'uri'},
+}
+RESPONSE_SCHEMAS = {
+    'TenderSummary': {
+        'type': 'object',
+        'description': 'A row of the list. Amounts are decimal strings ("1500000000.00"), '
+        "never numbers; times are ISO 8601 with the tender zone's offset.",
+        'properties': SUMMARY,
+    },
+    'TenderPage': {
+        'type': 'object',
+        'properties': {
+            'tenders': {
+                'type': 'array',
+                'items': {'$ref': '#/components/schemas/TenderSummary'},
+            },
+            'next_cursor': {'type': 'string', 'nullable': True},
+            'prev_cursor': {'type': 'string', 'nullable': True},
+            'total': {'type': 'integer', 'description': 'capped at 200'},
+            'total_capped': {'type': 'boolean'},
+        },
+    },
+    'Tender': {
+        'type': 'object',
+        'description': 'The announcement. Amounts are decimal strings, times ISO 8601 with '
+        "the tender zone's offset (e.g. 2026-12-01T10:00:00+09:00).",
+        'properties': {
+            **SUMMARY,
+            'description': STRING,
+            'selection_method': STRING,
+            'contract_type': STRING,
+            'work_unit': {'type': 'string', 'nullable': True},
+            'funding_source': STRING,
+            'pagu': DECIMAL,
+            'business_size': STRING,
+            'location': STRING,
+            'pokja_size': {'type': 'integer'},
+            'key_threshold': {'type': 'integer'},
+            'submission_files': {'enum': [1, 2]},
+            'evaluation_method': STRING,
+            'method_params': {'type': 'object'},
+            'rules_version': {'type': 'string', 'nullable': True},
+            'frozen_sha256': {'type': 'string', 'nullable': True},
+            'end_reason': {'type': 'string', 'nullable': True},
+            'superseded': {'type': 'boolean', 'description': 'a newer version replaced it'},
+            'previous_version': {'type': 'integer', 'nullable': True},
+            'next_version': {
+                'type': 'integer',
+                'nullable': True,
+                'description': 'the retender of this version, when visible to the caller',
+            },
+            'schedule': {
+                'type': 'array',
+                'items': {
+                    'type': 'object',
+                    'properties': {
+                        'stage': STRING,
+                        'start': TIME,
+                        'end': TIME,
+                        'changes': {
+                            'type': 'array',
+                            'items': {
+                                'type': 'object',
+                                'properties': {
+                                    'changed_at': TIME,
+                                    'old': WINDOW,
+                                    'new': WINDOW,
+                                    'reason': STRING,
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            'boq': {
+                'type': 'array',
+                'items': {
+                    'type': 'object',
+                    'properties': {
+                        'description': STRING,
+                        'quantity': {'type': 'string', 'example': '1000'},
+                        'unit': STRING,
+                        'unit_price': DECIMAL,
+                        'total': DECIMAL,
+                    },
+                },
+            },
+            'documents': {'type': 'array', 'items': {'type': 'object'}},
+            'addenda': {'type': 'array', 'items': {'type': 'object'}},
+            'questions': {'type': 'array', 'items': {'type': 'object'}},
+        },
+    },
+}
+
 SCHEMAS = {
+    **RESPONSE_SCHEMAS,
     'TenderDraft': {
         'type': 'object',
         'description': 'POST requires title, category, selection_method, contract_type, '

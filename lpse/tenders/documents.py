@@ -6,10 +6,11 @@ from datetime import datetime
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import audit, storage
-from lpse.errors import NotAllowed, StageClosed, ValidationFailed
+from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db
 from lpse.tenders.models import DocumentKind, _in
 from lpse.types import UTCDateTime
@@ -139,30 +140,21 @@ def add_document(tender, *, kind, title, fileobj, filename, reason, actor, now, 
     if fileobj is None:
         raise ValidationFailed(_l('Pilih berkas untuk diunggah.'), field='file')
     sha256, size, media_type = store_upload(fileobj)
-    addendum = None
-    if not tender.is_draft:
-        number = (_max(Addendum.number, Addendum.tender_id == tender.id) or 0) + 1
-        addendum = Addendum(
-            tender_id=tender.id, number=number, reason=reason, issued_at=now, issued_by_id=actor.id
-        )
-        db.session.add(addendum)
-        db.session.flush()
-    version = (_max(Document.version, Document.tender_id == tender.id, Document.kind == kind)) or 0
-    document = Document(
-        tender_id=tender.id,
-        kind=kind,
-        version=version + 1,
-        title=(title or '').strip()[:200] or str(KIND_LABELS[DocumentKind(kind)]),
-        filename=_safe_filename(filename),
-        media_type=media_type,
-        size=size,
-        sha256=sha256,
-        addendum_id=addendum.id if addendum else None,
-        uploaded_at=now,
-        uploaded_by_id=actor.id,
-    )
-    db.session.add(document)
-    db.session.flush()
+    row = {'kind': kind, 'filename': _safe_filename(filename), 'media_type': media_type}
+    row |= {'title': (title or '').strip()[:200] or str(KIND_LABELS[DocumentKind(kind)])}
+    row |= {'size': size, 'sha256': sha256, 'uploaded_at': now, 'uploaded_by_id': actor.id}
+    # Numbers are max + 1: an upload racing ours may take the same one first (the unique
+    # constraint refuses it). Try once more with fresh numbers, then refuse clearly (409).
+    for attempt in range(2):
+        try:
+            with db.session.begin_nested():
+                addendum, document = _number_and_add(tender, row, reason, now, actor)
+            break
+        except IntegrityError as exc:
+            if attempt:
+                raise Conflict(
+                    _l('Dokumen lain sedang diunggah pada saat yang sama; silakan coba lagi.')
+                ) from exc
     data = {'code': tender.code, 'version': tender.version, 'kind': kind, 'sha256': sha256}
     data |= {'document_version': document.version, 'size': size, 'media_type': media_type}
     if addendum is None:
@@ -179,6 +171,29 @@ def add_document(tender, *, kind, title, fileobj, filename, reason, actor, now, 
             **data,
         )
     return document
+
+
+def _number_and_add(tender, row, reason, now, actor):
+    """Insert the addendum (after publication) and the document with the next numbers."""
+    addendum = None
+    if not tender.is_draft:
+        number = (_max(Addendum.number, Addendum.tender_id == tender.id) or 0) + 1
+        addendum = Addendum(
+            tender_id=tender.id, number=number, reason=reason, issued_at=now, issued_by_id=actor.id
+        )
+        db.session.add(addendum)
+        db.session.flush()
+    kind = row['kind']
+    version = _max(Document.version, Document.tender_id == tender.id, Document.kind == kind) or 0
+    document = Document(
+        tender_id=tender.id,
+        version=version + 1,
+        addendum_id=addendum.id if addendum else None,
+        **row,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return addendum, document
 
 
 def record_download(tender, document, *, actor, now, ip=None):

@@ -1,6 +1,5 @@
 """Tender forms. Amounts are typed the Indonesian way (1.500.000.000 or 1500000,50)."""
 
-import re
 from datetime import UTC
 from zoneinfo import ZoneInfo
 
@@ -31,6 +30,7 @@ from lpse.tenders.models import (
     EvaluationMethod,
     SelectionMethod,
 )
+from lpse.tenders.rules import id_amount
 from lpse.tenders.stages import STAGE_LABELS, STAGES, Window
 
 CATEGORY_LABELS = {
@@ -64,14 +64,6 @@ DECIMAL = Regexp(r'^\d+(\.\d+)?$', message=_l('Tulis angka desimal dengan titik,
 
 def _choices(labels):
     return [SelectChoice(key.value, label) for key, label in labels.items()]
-
-
-def id_amount(text: str) -> str:
-    """`1.500.000.000,50` → `1500000000.50`; anything odd is returned for the rules to refuse."""
-    text = (text or '').strip().replace(' ', '')
-    if re.fullmatch(r'-?\d{1,3}(\.\d{3})*(,\d{1,2})?|-?\d+(,\d{1,2})?', text):
-        return text.replace('.', '').replace(',', '.')
-    return text
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -208,8 +200,23 @@ class ScheduleForm(FlaskForm):
     def rows(self):
         return [(s, STAGE_LABELS[s], self[f'{s}_start'], self[f'{s}_end']) for s in STAGES]
 
+    def validate(self, extra_validators=None):
+        """A stage is given whole or not at all: a lone start or end is an error on the form,
+        never silently dropped."""
+        ok = super().validate(extra_validators)
+        for _stage, _label, start, end in self.rows():
+            if bool(start.data) != bool(end.data):
+                empty = end if start.data else start
+                if not empty.errors:
+                    empty.errors = [
+                        *empty.errors,
+                        _l('Isi mulai dan sampai, atau kosongkan keduanya.'),
+                    ]
+                ok = False
+        return ok
+
     def windows(self, zone: str) -> dict:
-        """The filled windows as aware UTC; a half-filled stage is left out (and reported)."""
+        """The filled windows as aware UTC (`validate` refuses a half-filled stage)."""
         tz, result = ZoneInfo(zone), {}
         for stage, _label, start, end in self.rows():
             if start.data and end.data:

@@ -21,7 +21,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
 from lpse.extensions import db
 from lpse.tenders import stages
@@ -165,7 +165,12 @@ class Tender(db.Model):
     agency = relationship('Agency', lazy='joined')
     work_unit = relationship('WorkUnit')
     ppk = relationship('User', foreign_keys=[ppk_id])
-    previous = relationship('Tender', remote_side=[id], foreign_keys=[previous_id])
+    previous = relationship(
+        'Tender',
+        remote_side=[id],
+        foreign_keys=[previous_id],
+        backref=backref('retender', uselist=False),  # the next version, once retendered
+    )
     members = relationship(
         'TenderMember', cascade='all, delete-orphan', order_by='TenderMember.id', lazy='selectin'
     )
@@ -306,6 +311,13 @@ class BoqItem(db.Model):
     @property
     def total(self) -> Decimal:
         return self.quantity * self.unit_price
+
+    @property
+    def quantity_text(self) -> str:
+        """The volume as people write it: `1000`, `2.5` (never `1E+3`)."""
+        from lpse.tenders.rules import plain
+
+        return plain(self.quantity)
 
 
 class ScheduleEntry(db.Model):

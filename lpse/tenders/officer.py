@@ -1,16 +1,18 @@
-"""Officer pages (Pokja, PPK) and the vendor's question: thin views over the operations."""
+"""Officer pages (Pokja, PPK) and the vendor's question: thin views over the operations,
+each form in the one shape of `lpse.formflow.run_form`."""
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import or_, select
-from wtforms import Field, FieldList, SelectChoice
+from wtforms import SelectChoice
 
 from lpse import clock
 from lpse.auth.access import role_required
 from lpse.auth.models import Role, User, UserRole
-from lpse.errors import DomainError
+from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
+from lpse.formflow import run_form, show_error
 from lpse.tenders import documents, operations, publication, questions
 from lpse.tenders.forms import (
     AnswerForm,
@@ -22,20 +24,11 @@ from lpse.tenders.forms import (
     TenderForm,
 )
 from lpse.tenders.models import Tender, TenderMember
+from lpse.tenders.rules import plain
 from lpse.tenders.views import bp, detail_context, load_tender
 
 officers = role_required(Role.pokja, Role.ppk)
 pokja_only = role_required(Role.pokja)
-
-
-def _form_error(form, exc):
-    db.session.rollback()
-    field = getattr(form, exc.field, None) if exc.field else None
-    if isinstance(field, Field) and not isinstance(field, FieldList):
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, 'error')
-    return exc.status
 
 
 def _detail(tender, status, **forms):
@@ -104,25 +97,20 @@ def create():
             form.pokja.data = [str(current_user.id)]
         if current_user.has_role(Role.ppk):
             form.ppk.data = str(current_user.id)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            tender = operations.create_draft(
-                agency=agency,
-                data=form.data_for_operation(),
-                actor=current_user,
-                now=clock.now(),
-                ip=request.remote_addr,
-            )
-        except DomainError as exc:
-            status = _form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_('Draf tender %(code)s dibuat.', code=tender.code), 'info')
-            return redirect(url_for('tenders.schedule', code=tender.code))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('tenders/form.html', form=form, tender=None), status
+    outcome = run_form(
+        form,
+        lambda: operations.create_draft(
+            agency=agency,
+            data=form.data_for_operation(),
+            actor=current_user,
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
+    )
+    if outcome.ok:
+        flash(_('Draf tender %(code)s dibuat.', code=outcome.value.code), 'info')
+        return redirect(url_for('tenders.schedule', code=outcome.value.code))
+    return render_template('tenders/form.html', form=form, tender=None), outcome.status
 
 
 @bp.route('/<code>/edit', methods=['GET', 'POST'])
@@ -135,24 +123,19 @@ def edit(code):
     _prepare(form, tender.agency)
     if request.method == 'GET':
         form.fill_params(operations.method_params(tender))
-    status = 200
-    if form.validate_on_submit():
-        try:
-            operations.update_draft(
-                tender,
-                data=form.data_for_operation(),
-                actor=current_user,
-                now=clock.now(),
-                ip=request.remote_addr,
-            )
-        except DomainError as exc:
-            status = _form_error(form, exc)
-        else:
-            db.session.commit()
-            return _to_detail(tender, _('Draf disimpan.'))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('tenders/form.html', form=form, tender=tender), status
+    outcome = run_form(
+        form,
+        lambda: operations.update_draft(
+            tender,
+            data=form.data_for_operation(),
+            actor=current_user,
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
+    )
+    if outcome.ok:
+        return _to_detail(tender, _('Draf disimpan.'))
+    return render_template('tenders/form.html', form=form, tender=tender), outcome.status
 
 
 class _Values:
@@ -178,8 +161,8 @@ class _Values:
         )
         self.work_unit = tender.work_unit.code if tender.work_unit else ''
         self.fiscal_year = str(tender.fiscal_year)
-        self.pagu = _plain(tender.pagu)
-        self.hps = _plain(tender.hps)
+        self.pagu = plain(tender.pagu)
+        self.hps = plain(tender.hps)
         self.ppk = str(tender.ppk_id or '')
         self.pokja = [str(m.user_id) for m in tender.members]
         self.key_threshold = str(tender.key_threshold or '')
@@ -187,17 +170,12 @@ class _Values:
         self.boq = [
             {
                 'description': i.description,
-                'quantity': _plain(i.quantity),
+                'quantity': plain(i.quantity),
                 'unit': i.unit,
-                'unit_price': _plain(i.unit_price),
+                'unit_price': plain(i.unit_price),
             }
             for i in tender.boq_items
         ]
-
-
-def _plain(amount):
-    text = f'{amount:f}'
-    return text.rstrip('0').rstrip('.') if '.' in text else text
 
 
 def _form_values(tender):
@@ -215,32 +193,27 @@ def schedule(code):
     form = ScheduleForm()
     if request.method == 'GET':
         form.fill(tender.schedule, tender.timezone)
-    status = 200
-    if form.validate_on_submit():
-        now, ip = clock.now(), request.remote_addr
-        windows = form.windows(tender.timezone)
-        try:
-            if tender.is_draft:
-                publication.set_schedule(tender, windows, actor=current_user, now=now, ip=ip)
-            else:
-                publication.change_schedule(
-                    tender, windows, reason=form.reason.data, actor=current_user, now=now, ip=ip
-                )
-        except publication.ScheduleInvalid as exc:
-            db.session.rollback()
-            for problem in exc.problems:
-                field = form[f'{problem.stage}_start']
-                field.errors = [*field.errors, str(problem.message)]
-            flash(_('Jadwal belum valid; periksa tahap yang ditandai.'), 'error')
-            status = exc.status
-        except DomainError as exc:
-            status = _form_error(form, exc)
+    outcome = run_form(form, lambda: _save_schedule(tender, form))
+    if outcome.ok:
+        return _to_detail(tender, _('Jadwal disimpan.'))
+    return render_template('tenders/schedule.html', form=form, tender=tender), outcome.status
+
+
+def _save_schedule(tender, form):
+    """Set a draft's schedule or change a running one; problems are marked on their stages."""
+    now, ip, windows = clock.now(), request.remote_addr, form.windows(tender.timezone)
+    try:
+        if tender.is_draft:
+            publication.set_schedule(tender, windows, actor=current_user, now=now, ip=ip)
         else:
-            db.session.commit()
-            return _to_detail(tender, _('Jadwal disimpan.'))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('tenders/schedule.html', form=form, tender=tender), status
+            publication.change_schedule(
+                tender, windows, reason=form.reason.data, actor=current_user, now=now, ip=ip
+            )
+    except publication.ScheduleInvalid as exc:
+        for problem in exc.problems:
+            field = form[f'{problem.stage}_start']
+            field.errors = [*field.errors, str(problem.message)]
+        raise ValidationFailed(_('Jadwal belum valid; periksa tahap yang ditandai.')) from exc
 
 
 @bp.route('/<code>/documents/new', methods=['GET', 'POST'])
@@ -251,53 +224,57 @@ def upload(code):
     if not tender.can_upload(current_user, now):
         abort(403)
     form = DocumentForm()
-    status = 200
-    if form.validate_on_submit():
-        try:
-            documents.add_document(
-                tender,
-                kind=form.kind.data,
-                title=form.title.data,
-                fileobj=form.file.data.stream,
-                filename=form.file.data.filename,
-                reason=form.reason.data,
-                actor=current_user,
-                now=now,
-                ip=request.remote_addr,
-            )
-        except DomainError as exc:
-            status = _form_error(form, exc)
-        else:
-            db.session.commit()
-            message = _('Dokumen diunggah.') if tender.is_draft else _('Adendum diterbitkan.')
-            return _to_detail(tender, message)
-    elif request.method == 'POST':
-        status = 422
-    return render_template('tenders/upload.html', form=form, tender=tender), status
+    outcome = run_form(
+        form,
+        lambda: documents.add_document(
+            tender,
+            kind=form.kind.data,
+            title=form.title.data,
+            fileobj=form.file.data.stream,
+            filename=form.file.data.filename,
+            reason=form.reason.data,
+            actor=current_user,
+            now=now,
+            ip=request.remote_addr,
+        ),
+    )
+    if outcome.ok:
+        message = _('Dokumen diunggah.') if tender.is_draft else _('Adendum diterbitkan.')
+        return _to_detail(tender, message)
+    return render_template('tenders/upload.html', form=form, tender=tender), outcome.status
 
 
-def _act(tender, action, message, **forms):
-    """Run one operation for a detail-page button; a refusal re-renders the page with why."""
+def _act(tender, action, message=None, **forms):
+    """Run one operation for a detail-page button and commit; a refusal re-renders the page
+    with why. Returns (the page's response, what ``action`` returned)."""
     try:
-        action()
-    except DomainError as exc:
+        value = action()
+    except publication.PublicationRefused:
+        # The page lists the reasons itself (once): the message only says that it was refused.
         db.session.rollback()
-        flash(exc.message, 'error')
-        for reason in getattr(exc, 'reasons', ()):
-            flash(reason, 'error')
+        flash(_('Tender belum dapat diumumkan; lihat daftar yang belum lengkap.'), 'error')
+        return _detail(tender, 422, **forms)
+    except DomainError as exc:
+        show_error(None, exc)
         return _detail(tender, exc.status, **forms)
     db.session.commit()
-    return _to_detail(tender, message)
+    return _to_detail(tender, message) if message else value
+
+
+def _confirmed(code, may):
+    """The tender of a confirm button: 403 unless ``may(tender, user)``, 400 without CSRF."""
+    tender = load_tender(code)
+    if not may(tender, current_user):
+        abort(403)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    return tender
 
 
 @bp.post('/<code>/publish')
 @pokja_only
 def publish(code):
-    tender = load_tender(code)
-    if not tender.can_publish(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
+    tender = _confirmed(code, Tender.can_publish)
     return _act(
         tender,
         lambda: publication.publish_tender(
@@ -395,19 +372,14 @@ def fail(code):
 @bp.post('/<code>/retender')
 @pokja_only
 def retender(code):
-    tender = load_tender(code)
-    if not tender.can_retender(current_user):
-        abort(403)
-    if not ConfirmForm().validate_on_submit():
-        abort(400)
-    try:
-        new = operations.retender(
+    tender = _confirmed(code, Tender.can_retender)
+    new = _act(
+        tender,
+        lambda: operations.retender(
             tender, actor=current_user, now=clock.now(), ip=request.remote_addr
-        )
-    except DomainError as exc:
-        db.session.rollback()
-        flash(exc.message, 'error')
-        return _detail(tender, exc.status)
-    db.session.commit()
+        ),
+    )
+    if not isinstance(new, Tender):
+        return new  # the refusal's page
     flash(_('Tender ulang dibuat sebagai versi %(v)s (draf).', v=new.version), 'info')
     return redirect(url_for('tenders.edit', code=new.code))

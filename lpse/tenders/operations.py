@@ -12,7 +12,7 @@ from lpse.agencies.models import TIMEZONES, WorkUnit
 from lpse.auth.models import Role, User
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import rules, search
+from lpse.tenders import ids, rules, search
 from lpse.tenders.models import (
     BoqItem,
     BusinessSize,
@@ -47,15 +47,22 @@ CHOICES = {
 TEXTS = {'title': 300, 'description': 20000, 'funding_source': 100, 'location': 300}
 
 
-def get_tender(code, version=None) -> Tender:
-    """The newest version of a tender code (or the given version); 404 when unknown."""
-    stmt = select(Tender).where(Tender.code == (code or '').strip().upper())
+UNCHECKED = object()
+
+
+def get_tender(code, version=None, *, visible_to=UNCHECKED) -> Tender:
+    """The newest version of a tender code (or the given version) that ``visible_to`` may see
+    (anyone, when not given); 404 when unknown, hidden, or the version is out of range."""
+    stmt = select(Tender).where(Tender.code == (code or '').strip().upper()[:40])
     if version is not None:
+        version = ids.bounded_id(version)
+        if version is None:
+            raise NotFound(_l('Tender dengan kode itu tidak ditemukan.'))
         stmt = stmt.where(Tender.version == version)
-    tender = db.session.scalar(stmt.order_by(Tender.version.desc()).limit(1))
-    if tender is None:
-        raise NotFound(_l('Tender dengan kode itu tidak ditemukan.'))
-    return tender
+    for tender in db.session.scalars(stmt.order_by(Tender.version.desc())):
+        if visible_to is UNCHECKED or tender.can_view(visible_to):
+            return tender
+    raise NotFound(_l('Tender dengan kode itu tidak ditemukan.'))
 
 
 def next_code(agency, year) -> str:
@@ -136,7 +143,9 @@ def _apply(tender, data):
     """Validate and set the given fields; the first problem is raised naming its field."""
     for name, limit in TEXTS.items():
         if name in data:
-            value = str(data[name] or '').strip()
+            if data[name] is not None and not isinstance(data[name], str):
+                raise ValidationFailed(_l('Kolom ini harus berupa teks.'), field=name)
+            value = (data[name] or '').strip()
             if name == 'title' and not value:
                 raise ValidationFailed(_l('Judul wajib diisi.'), field='title')
             if len(value) > limit:
@@ -144,7 +153,7 @@ def _apply(tender, data):
             setattr(tender, name, value)
     for name, enum in CHOICES.items():
         if name in data:
-            if data[name] not in enum.__members__:
+            if not isinstance(data[name], str) or data[name] not in enum.__members__:
                 raise ValidationFailed(_l('Pilihan tidak dikenal.'), field=name)
             setattr(tender, name, data[name])
     if 'fiscal_year' in data:
@@ -159,7 +168,7 @@ def _apply(tender, data):
             setattr(tender, name, rules.parse_amount(data[name], name))
     rules.check_amounts(tender.pagu, tender.hps)
     if 'timezone' in data:
-        if data['timezone'] not in TIMEZONES:
+        if not isinstance(data['timezone'], str) or data['timezone'] not in TIMEZONES:
             raise ValidationFailed(_l('Zona waktu tidak dikenal.'), field='timezone')
         tender.timezone = data['timezone']
     if 'submission_files' in data:
@@ -172,18 +181,22 @@ def _apply(tender, data):
     if 'work_unit' in data:
         tender.work_unit = _work_unit(tender.agency, data['work_unit'])
     if 'boq' in data:
-        lines = rules.parse_boq(data['boq'])
-        tender.boq_items = [
-            BoqItem(
-                position=n,
-                description=line.description,
-                quantity=line.quantity,
-                unit=line.unit,
-                unit_price=line.unit_price,
-            )
-            for n, line in enumerate(lines, start=1)
-        ]
+        tender.boq_items = boq_items(rules.parse_boq(data['boq']))
     rules.check_boq_total(tender.boq_items, tender.hps)
+
+
+def boq_items(lines) -> list[BoqItem]:
+    """New BoQ rows, numbered from 1, from parsed lines or another tender's items."""
+    return [
+        BoqItem(
+            position=n,
+            description=line.description,
+            quantity=line.quantity,
+            unit=line.unit,
+            unit_price=line.unit_price,
+        )
+        for n, line in enumerate(lines, start=1)
+    ]
 
 
 def _apply_people(tender, data):
@@ -211,14 +224,11 @@ def _apply_people(tender, data):
 
 def _officer(agency, ref, role, field):
     """A user of ``agency`` holding ``role``, by id or email."""
-    if isinstance(ref, int) and not isinstance(ref, bool):
-        user = db.session.get(User, ref)
-    elif isinstance(ref, str) and ref.strip().isdigit():
-        user = db.session.get(User, int(ref))
-    elif isinstance(ref, str):
-        user = db.session.scalar(select(User).where(User.email == ref.strip().lower()))
-    else:
-        user = None
+    user, ident = None, ids.bounded_id(ref)
+    if ident is not None:
+        user = db.session.get(User, ident)
+    elif isinstance(ref, str) and not ref.strip().isdigit():
+        user = db.session.scalar(select(User).where(User.email == ref.strip().lower()[:320]))
     if user is None or not user.active or not user.has_role(role) or user.agency_id != agency.id:
         raise ValidationFailed(
             _l(
@@ -275,10 +285,7 @@ def _end(tender, reason, actor, *, allowed):
         raise InvalidTransition(_l('Hanya tender yang sedang berjalan yang dapat diakhiri.'))
     if not allowed:
         raise NotAllowed(_l('Hanya anggota Pokja tender ini yang dapat melakukannya.'))
-    reason = (reason or '').strip() if isinstance(reason, str) else ''
-    if not reason:
-        raise ValidationFailed(_l('Alasan wajib diisi.'), field='reason')
-    tender.end_reason = reason[:5000]
+    tender.end_reason = rules.required_text(reason, 'reason', _l('Alasan wajib diisi.'))
 
 
 def retender(tender, *, actor, now, ip=None) -> Tender:
@@ -312,16 +319,7 @@ def retender(tender, *, actor, now, ip=None) -> Tender:
         },
     )
     new.members = [TenderMember(user_id=m.user_id) for m in tender.members]
-    new.boq_items = [
-        BoqItem(
-            position=i.position,
-            description=i.description,
-            quantity=i.quantity,
-            unit=i.unit,
-            unit_price=i.unit_price,
-        )
-        for i in tender.boq_items
-    ]
+    new.boq_items = boq_items(tender.boq_items)
     db.session.add(new)
     db.session.flush()
     search.reindex(new)

@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lpse import audit
+from lpse.bids import keys as tender_keys
 from lpse.errors import InvalidTransition, NotAllowed, ValidationFailed
 from lpse.extensions import db
 from lpse.tenders import rules
@@ -70,9 +71,7 @@ def change_schedule(tender, changes, *, reason, actor, now, ip=None):
     the past (an ended window stays, a started window keeps its start)."""
     if not tender.can_manage(actor):
         raise NotAllowed(_l('Hanya anggota Pokja tender ini yang dapat mengubah jadwal.'))
-    reason = (reason or '').strip() if isinstance(reason, str) else ''
-    if not reason:
-        raise ValidationFailed(_l('Perubahan jadwal wajib menyertakan alasan.'), field='reason')
+    reason = rules.required_text(reason, 'reason', _l('Perubahan jadwal wajib menyertakan alasan.'))
     old = tender.schedule
     changed = {s: w for s, w in changes.items() if old.get(s) != w}
     if not changed:
@@ -102,7 +101,7 @@ def change_schedule(tender, changes, *, reason, actor, now, ip=None):
                 old_ends_at=old[stage].end,
                 new_starts_at=window.start,
                 new_ends_at=window.end,
-                reason=reason[:5000],
+                reason=reason,
                 changed_at=now,
                 changed_by_id=actor.id,
             )
@@ -146,6 +145,8 @@ def publication_problems(tender, now) -> list:
         (tender.ppk_id, _l('PPK belum dipilih.')),
     ]
     reasons += [message for value, message in need if not value]
+    if not tender.boq_items:
+        reasons.append(_l('BoQ belum diisi.'))
     size = len(tender.members)
     if size < 3 or size % 2 == 0:
         reasons.append(_l('Pokja harus beranggotakan ganjil, minimal 3 orang.'))
@@ -167,6 +168,7 @@ def publication_problems(tender, now) -> list:
     )
     if not has_main:
         reasons.append(_l('Dokumen Pemilihan belum diunggah.'))
+    reasons += tender_keys.key_problems(tender, now)
     return reasons
 
 
@@ -213,6 +215,7 @@ def publish_tender(tender: Tender, *, actor, now, ip=None):
     if tender.previous is not None:
         tender.previous.superseded = True
     db.session.flush()
+    key = tender_keys.create_tender_key(tender, now=now)
     audit.record(
         'tender.published',
         tender,
@@ -223,4 +226,6 @@ def publish_tender(tender: Tender, *, actor, now, ip=None):
         version=tender.version,
         rules_version=tender.rules_version,
         frozen_sha256=tender.frozen_sha256,
+        tender_certificate=key.fingerprint,
+        key_threshold=key.threshold,
     )

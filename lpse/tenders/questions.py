@@ -7,13 +7,12 @@ from sqlalchemy import Boolean, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import audit
-from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed, ValidationFailed
+from lpse.errors import Conflict, NotAllowed, StageClosed
 from lpse.extensions import db
+from lpse.tenders import ids, rules
 from lpse.tenders.permissions import vendor_may_participate
 from lpse.tenders.stages import Stage
 from lpse.types import UTCDateTime
-
-MAX_LENGTH = 5000
 
 
 class Question(db.Model):
@@ -42,19 +41,16 @@ def questions_of(tender):
 
 
 def get_question(tender, question_id):
-    question = db.session.get(Question, question_id)
-    if question is None or question.tender_id != tender.id:
-        raise NotFound(_l('Pertanyaan tidak ditemukan.'))
-    return question
+    return ids.get_or_404(
+        Question,
+        question_id,
+        _l('Pertanyaan tidak ditemukan.'),
+        belongs=lambda q: q.tender_id == tender.id,
+    )
 
 
 def _text(value, field):
-    text = (value or '').strip() if isinstance(value, str) else ''
-    if not text:
-        raise ValidationFailed(_l('Teks wajib diisi.'), field=field)
-    if len(text) > MAX_LENGTH:
-        raise ValidationFailed(_l('Teks paling panjang 5000 karakter.'), field=field)
-    return text
+    return rules.required_text(value, field, _l('Teks wajib diisi.'))
 
 
 def ask_question(tender, *, body, actor, now, ip=None):

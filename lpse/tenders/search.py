@@ -11,15 +11,16 @@ import base64
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import and_, delete, exists, false, func, insert, intersect, or_, select, text
 from sqlalchemy.orm import selectinload
 
 from lpse.agencies.models import Agency
+from lpse.errors import ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import stages
+from lpse.tenders import ids, rules, stages
 from lpse.tenders.models import Category, ScheduleEntry, SearchToken, Tender, TenderStatus
 from lpse.tenders.stages import Phase, Stage
 
@@ -89,8 +90,19 @@ STAGE_VALUES = {s.value for s in Stage} | {Phase.upcoming, Phase.completed, Phas
 STAGE_VALUES |= {Phase.failed}
 
 
-def parse(args) -> Query:
-    """Read the listing arguments; a bad value is dropped and reported, never an error page."""
+def page_amount(text: str) -> Decimal:
+    """The page's amount: Indonesian `1.500.000.000` (or `1500000000,50`) or a decimal string."""
+    return rules.parse_amount(rules.id_amount(text), 'hps')
+
+
+def api_amount(text: str) -> Decimal:
+    """The API's amount: a decimal string only (`1500000000.00`; `1.500` is one and a half)."""
+    return rules.parse_amount(text, 'hps')
+
+
+def parse(args, *, amount=page_amount) -> Query:
+    """Read the listing arguments; a bad value is dropped and reported, never an error page.
+    ``amount`` parses hps_min/hps_max (`page_amount` or `api_amount`)."""
     query = Query(q=(args.get('q') or '').strip()[:200])
     for name, allowed in (('stage', STAGE_VALUES), ('category', set(Category)), ('sort', SORTS)):
         value = (args.get(name) or '').strip()
@@ -106,16 +118,12 @@ def parse(args) -> Query:
         else:
             query.errors['year'] = year
     for name in ('hps_min', 'hps_max'):
-        value = (args.get(name) or '').strip().replace('.', '')
+        value = (args.get(name) or '').strip()[:60]
         if value:
             try:
-                amount = Decimal(value)
-            except InvalidOperation:
-                amount = None
-            if amount is None or not amount.is_finite() or amount < 0:
+                setattr(query, name, amount(value))
+            except ValidationFailed:
                 query.errors[name] = value
-            else:
-                setattr(query, name, amount)
     query.after = (args.get('after') or '')[:200]
     query.before = (args.get('before') or '')[:200]
     return query
@@ -198,14 +206,24 @@ def _encode(value, tender_id):
 
 
 def _decode(cursor, sort):
+    """(sort value, id) of a cursor, or None for anything we did not write ourselves: an id
+    beyond BIGINT, a non-finite or out-of-range amount, a time without zone or beyond UTC's
+    years (`0001-01-01T00:00:00+14:00`) — a bad cursor means the first page, never a 500."""
     try:
         raw = base64.urlsafe_b64decode(cursor + '=' * (-len(cursor) % 4)).decode()
         value, tender_id = raw.rsplit('|', 1)
-        key = Decimal(value) if sort == 'hps' else datetime.fromisoformat(value)
-        if isinstance(key, datetime) and key.tzinfo is None:
+        ident = ids.bounded_id(tender_id)
+        if ident is None:
             return None
-        return key, int(tender_id)
-    except (ValueError, InvalidOperation, UnicodeDecodeError):
+        if sort == 'hps':
+            if not rules.AMOUNT_RE.match(value):
+                return None  # NaN, sNaN, Infinity, 1e999999, negative, too many digits
+            return Decimal(value), ident
+        key = datetime.fromisoformat(value)
+        if key.tzinfo is None:
+            return None
+        return key.astimezone(UTC), ident
+    except (ValueError, InvalidOperation, UnicodeDecodeError, OverflowError):
         return None
 
 

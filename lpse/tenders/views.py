@@ -1,16 +1,15 @@
 """Public tender pages: the searchable list, the Atom feed, the announcement, downloads."""
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, render_template, request, send_file
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
 from lpse import clock, storage
 from lpse.agencies.models import Agency
-from lpse.errors import NotFound
 from lpse.extensions import db, login_manager
 from lpse.i18n import ZONE_NAMES
-from lpse.tenders import documents, operations, publication, questions, search
+from lpse.tenders import documents, ids, operations, publication, questions, search
 from lpse.tenders.forms import (
     CATEGORY_LABELS,
     CONTRACT_LABELS,
@@ -48,13 +47,7 @@ def viewer():
 
 def load_tender(code, version=None) -> Tender:
     """The newest version of ``code`` the visitor may see (a draft retender hides nothing)."""
-    stmt = select(Tender).where(Tender.code == (code or '').upper())
-    if version is not None:
-        stmt = stmt.where(Tender.version == version)
-    for tender in db.session.scalars(stmt.order_by(Tender.version.desc())):
-        if tender.can_view(viewer()):
-            return tender
-    raise NotFound(_l('Tender dengan kode itu tidak ditemukan.'))
+    return operations.get_tender(code, version, visible_to=viewer())
 
 
 @bp.get('/')
@@ -109,7 +102,14 @@ def detail_context(tender, now, **forms):
         'confirm': ConfirmForm(),
         'Stage': Stage,
         'previous_versions': _versions(tender),
+        'next_version': next_version(tender, user),
     }
+
+
+def next_version(tender, user):
+    """The retender of ``tender`` when the visitor may see it (the page links to it)."""
+    new = tender.retender
+    return new if new is not None and new.can_view(user) else None
 
 
 def _versions(tender):
@@ -124,7 +124,24 @@ def _versions(tender):
 def detail(code):
     version = request.args.get('version', type=int)
     tender = load_tender(code, version)
-    return render_template('tenders/detail.html', **detail_context(tender, clock.now()))
+    now = clock.now()
+    return render_template(
+        'tenders/detail.html', **detail_context(tender, now), **bid_context(tender, now)
+    )
+
+
+def bid_context(tender, now):
+    """The sealed-bid part of the page: the tender certificate, the entry to the bid form for
+    vendors who may bid, and from the deadline on the signed bid-set commitment."""
+    from lpse.bids import commitment, keys, submission
+
+    row = commitment.ensure_commitment(tender, now=now)
+    return {
+        'tender_key': keys.key_of(tender),
+        'can_bid': submission.can_submit(tender, viewer(), now),
+        'bid_commitment': row,
+        'bid_commitment_envelopes': row.envelopes if row else [],
+    }
 
 
 @bp.get('/<code>/documents/<int:document_id>')
@@ -133,9 +150,12 @@ def download(code, document_id):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     tender = load_tender(code, request.args.get('version', type=int))
-    document = db.session.get(documents.Document, document_id)
-    if document is None or document.tender_id != tender.id:
-        abort(404)
+    document = ids.get_or_404(
+        documents.Document,
+        document_id,
+        _l('Dokumen tidak ditemukan.'),
+        belongs=lambda d: d.tender_id == tender.id,
+    )
     documents.record_download(
         tender, document, actor=current_user, now=clock.now(), ip=request.remote_addr
     )

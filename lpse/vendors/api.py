@@ -11,7 +11,7 @@ from lpse.errors import NotFound, ValidationFailed
 from lpse.extensions import db
 from lpse.vendors import blacklist, documents, enrolment, mail, registration, verification
 from lpse.vendors.api_docs import document_api
-from lpse.vendors.models import Vendor
+from lpse.vendors.models import Vendor, VendorDocument
 
 
 def vendor_json(vendor):
@@ -32,6 +32,7 @@ def vendor_json(vendor):
         'sbu_grade': vendor.sbu_grade,
         'status': vendor.status,
         'status_reason': vendor.status_reason,
+        'content_version': vendor.content_version(),
         'directors': [
             {'name': d.name, 'position': d.position, 'nik': d.nik} for d in vendor.directors
         ],
@@ -85,8 +86,8 @@ def vendor_register():
     vendor = registration.register_vendor(data, now=now, ip=request.remote_addr)
     registration.note_confirmation_sent(vendor, now=now)
     db.session.commit()
-    mail.send_confirmation(vendor, now=now)
-    return jsonify(vendor_json(vendor)), 201
+    sent = mail.send_confirmation(vendor, now=now)
+    return jsonify(vendor_json(vendor) | {'confirmation_mail_sent': sent}), 201
 
 
 @bp.get('/vendors')
@@ -103,6 +104,22 @@ def vendor_detail(vendor_id):
     return jsonify(vendor_json(_vendor(vendor_id)))
 
 
+@bp.put('/vendors/<int:vendor_id>')
+@api_auth(Role.vendor)
+def vendor_update(vendor_id):
+    """The vendor corrects its data (the whole profile); after a rejection or a request for
+    changes this resubmits it to the verifier's queue."""
+    vendor = _vendor(vendor_id)
+    data = json_body()
+    for name in ('directors', 'licences'):
+        field(data, name, kind=list)
+    registration.update_vendor(
+        vendor, data, actor=g.api_user, now=clock.now(), ip=request.remote_addr
+    )
+    db.session.commit()
+    return jsonify(vendor_json(vendor))
+
+
 @bp.post('/vendors/<int:vendor_id>/verification')
 @api_auth(Role.verifier)
 def vendor_verification(vendor_id):
@@ -112,13 +129,14 @@ def vendor_verification(vendor_id):
         vendor,
         field(data, 'decision'),
         reason=field(data, 'reason', required=False),
+        content_version=field(data, 'content_version', required=False),
         actor=g.api_user,
         now=clock.now(),
         ip=request.remote_addr,
     )
     db.session.commit()
-    mail.send_decision(vendor)
-    return jsonify(vendor_json(vendor))
+    sent = mail.send_decision(vendor)
+    return jsonify(vendor_json(vendor) | {'notification_mail_sent': sent})
 
 
 @bp.post('/vendors/<int:vendor_id>/documents')
@@ -141,6 +159,20 @@ def vendor_document_upload(vendor_id):
     )
     db.session.commit()
     return jsonify({'id': doc.id, 'kind': doc.kind, 'sha256': doc.sha256, 'size': doc.size}), 201
+
+
+@bp.delete('/vendors/<int:vendor_id>/documents/<int:document_id>')
+@api_auth(Role.vendor)
+def vendor_document_delete(vendor_id, document_id):
+    vendor = _vendor(vendor_id)
+    doc = db.session.get(VendorDocument, document_id)
+    if doc is None or doc.vendor_id != vendor.id:
+        raise NotFound(_l('Dokumen tidak ditemukan.'))
+    documents.delete_document(
+        vendor, doc, actor=g.api_user, now=clock.now(), ip=request.remote_addr
+    )
+    db.session.commit()
+    return '', 204
 
 
 @bp.get('/blacklist')

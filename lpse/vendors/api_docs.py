@@ -1,6 +1,7 @@
 """The OpenAPI description of the vendor, blacklist and certificate routes."""
 
 from lpse.api.openapi import document, op, path_param, query_param
+from lpse.vendors.models import MAX_DIRECTORS, MAX_LICENCES, PROFILE_FIELDS
 
 TAG = 'vendors'
 PEM = {'200': {'description': 'PEM', 'content': {'application/x-pem-file': {}}}}
@@ -11,60 +12,71 @@ def _obj(required, **properties):
 
 
 STR = {'type': 'string'}
+PROFILE_PROPERTIES = {
+    'company_name': {'type': 'string', 'maxLength': 200},
+    'legal_form': {'enum': ['pt', 'cv', 'firma', 'koperasi', 'perorangan']},
+    'npwp': {'type': 'string', 'description': '15 digits (99.999.999.9-999.999) or 16 digits'},
+    'nib': {'type': 'string', 'description': '13 digits'},
+    'address': {'type': 'string', 'maxLength': 500},
+    'province': {'type': 'string', 'maxLength': 100},
+    'city': {'type': 'string', 'maxLength': 100},
+    'phone': STR,
+    'size_class': {'enum': ['kecil', 'non_kecil']},
+    'sbu_grade': {'enum': ['K', 'M', 'B'], 'description': 'required for KBLI 41–43'},
+}
+assert set(PROFILE_PROPERTIES) == set(PROFILE_FIELDS)
+ROWS = {
+    'directors': {
+        'type': 'array',
+        'minItems': 1,
+        'maxItems': MAX_DIRECTORS,
+        'items': _obj(
+            ['name', 'position', 'nik'],
+            name={'type': 'string', 'maxLength': 200},
+            position={'type': 'string', 'maxLength': 100},
+            nik={'type': 'string', 'description': '16 digits'},
+        ),
+    },
+    'licences': {
+        'type': 'array',
+        'minItems': 1,
+        'maxItems': MAX_LICENCES,
+        'items': _obj(
+            ['name', 'number', 'kbli'],
+            name={'type': 'string', 'maxLength': 200},
+            number={'type': 'string', 'maxLength': 100},
+            kbli={'type': 'string', 'description': '5 digits (KBLI 2020)'},
+        ),
+    },
+}
+PROFILE_REQUIRED = [*(name for name in PROFILE_FIELDS if name != 'sbu_grade'), *ROWS]
 SCHEMAS = {
+    'VendorProfile': _obj(PROFILE_REQUIRED, **PROFILE_PROPERTIES, **ROWS),
     'VendorRegistration': _obj(
-        [
-            'company_name',
-            'legal_form',
-            'npwp',
-            'nib',
-            'address',
-            'province',
-            'city',
-            'phone',
-            'size_class',
-            'directors',
-            'licences',
-            'contact_name',
-            'email',
-            'password',
-        ],
-        company_name=STR,
-        legal_form={'enum': ['pt', 'cv', 'firma', 'koperasi', 'perorangan']},
-        npwp={'type': 'string', 'description': '15 digits (99.999.999.9-999.999) or 16 digits'},
-        nib={'type': 'string', 'description': '13 digits'},
-        address=STR,
-        province=STR,
-        city=STR,
-        phone=STR,
-        size_class={'enum': ['kecil', 'non_kecil']},
-        sbu_grade={'enum': ['K', 'M', 'B'], 'description': 'required for KBLI 41–43'},
-        directors={
-            'type': 'array',
-            'items': _obj(
-                ['name', 'position', 'nik'],
-                name=STR,
-                position=STR,
-                nik={'type': 'string', 'description': '16 digits'},
-            ),
+        [*PROFILE_REQUIRED, 'contact_name', 'email', 'password'],
+        **PROFILE_PROPERTIES,
+        **ROWS,
+        contact_name={
+            'type': 'string',
+            'maxLength': 200,
+            'description': 'the login user (CN of certificates)',
         },
-        licences={
-            'type': 'array',
-            'items': _obj(
-                ['name', 'number', 'kbli'],
-                name=STR,
-                number=STR,
-                kbli={'type': 'string', 'description': '5 digits (KBLI 2020)'},
-            ),
+        email={
+            'type': 'string',
+            'maxLength': 254,
+            'description': 'company email = login; confirmed by a link',
         },
-        contact_name={'type': 'string', 'description': 'the login user (CN of certificates)'},
-        email={'type': 'string', 'description': 'company email = login; confirmed by a link'},
-        password=STR,
+        password={'type': 'string', 'maxLength': 1024},
     ),
     'VerificationDecision': _obj(
         ['decision'],
         decision={'enum': ['approve', 'reject', 'request_changes']},
         reason={'type': 'string', 'description': 'required unless approving'},
+        content_version={
+            'type': 'string',
+            'description': "the vendor's content_version the verifier examined; required to "
+            'approve; a decision on data changed since is refused (409)',
+        },
     ),
     'BlacklistEntry': _obj(
         ['company_name', 'reason', 'decree_number', 'starts_on', 'ends_on'],
@@ -120,6 +132,13 @@ def document_api():
             },
             '/vendors/{vendor_id}': {
                 'get': op('A vendor (itself, verifiers, admins, auditors)', tag=TAG, params=vid),
+                'put': op(
+                    'The vendor edits its data (unconfirmed, changes requested or rejected); '
+                    'after a rejection or a request for changes this resubmits it',
+                    tag=TAG,
+                    body='VendorProfile',
+                    params=vid,
+                ),
             },
             '/vendors/{vendor_id}/verification': {
                 'post': op(
@@ -144,6 +163,14 @@ def document_api():
                         }
                     },
                     responses={'201': {'description': 'Created'}},
+                ),
+            },
+            '/vendors/{vendor_id}/documents/{document_id}': {
+                'delete': op(
+                    'Delete a supporting document while the data may still change (audited)',
+                    tag=TAG,
+                    params=[*vid, path_param('document_id', 'integer')],
+                    responses={'204': {'description': 'Deleted'}},
                 ),
             },
             '/blacklist': {

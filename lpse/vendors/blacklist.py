@@ -114,6 +114,13 @@ def add_entry(data: dict, *, actor, now, ip=None) -> BlacklistEntry:
 
 def lift_entry(entry, *, reason, actor, now, ip=None):
     """End a sanction early (e.g. annulled by a court), with the reason on record."""
+    if entry.names_company_of(actor):
+        raise NotAllowed(
+            _l(
+                'Anda tidak dapat mencabut sanksi atas perusahaan Anda sendiri; mintalah '
+                'petugas lain.'
+            )
+        )
     if not entry.can_lift(actor, now):
         raise NotAllowed(_l('Entri ini tidak dapat dicabut.'))
     reason = reason.strip() if isinstance(reason, str) else ''

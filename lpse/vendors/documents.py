@@ -7,9 +7,14 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from lpse import audit, storage
-from lpse.errors import DomainError, NotAllowed, ValidationFailed
+from lpse.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
-from lpse.vendors.models import DocumentKind, VendorDocument
+from lpse.vendors.models import (
+    MAX_DOCUMENTS,
+    MAX_DOCUMENTS_PER_KIND,
+    DocumentKind,
+    VendorDocument,
+)
 
 PNG = 'image/png'
 JPEG = 'image/jpeg'
@@ -54,6 +59,19 @@ def add_document(vendor, *, kind, fileobj, filename, actor, now, ip=None) -> Ven
         kind = DocumentKind(kind).value
     except ValueError:
         raise ValidationFailed(_l('Pilih jenis dokumen yang tersedia.'), field='kind') from None
+    if len(vendor.documents) >= MAX_DOCUMENTS:
+        raise ValidationFailed(
+            _l('Paling banyak %(n)s dokumen; hapus yang tidak diperlukan.', n=MAX_DOCUMENTS),
+            field='file',
+        )
+    if sum(d.kind == kind for d in vendor.documents) >= MAX_DOCUMENTS_PER_KIND:
+        raise ValidationFailed(
+            _l(
+                'Paling banyak %(n)s dokumen per jenis; hapus yang tidak diperlukan.',
+                n=MAX_DOCUMENTS_PER_KIND,
+            ),
+            field='kind',
+        )
     found = {}
 
     def check(path):
@@ -98,3 +116,17 @@ def add_document(vendor, *, kind, fileobj, filename, actor, now, ip=None) -> Ven
         size=size,
     )
     return document
+
+
+def delete_document(vendor, document, *, actor, now, ip=None):
+    """Remove a supporting document while the vendor's data may still change (audited). The
+    blob stays in the content-addressed store (another row may name the same bytes)."""
+    if document.vendor_id != vendor.id:
+        raise NotFound(_l('Dokumen tidak ditemukan.'))
+    if not vendor.can_edit(actor):
+        raise NotAllowed(_l('Dokumen hanya dapat dihapus sebelum data diverifikasi.'))
+    details = {'kind': document.kind, 'sha256': document.sha256, 'filename': document.filename}
+    db.session.delete(document)
+    db.session.flush()
+    db.session.refresh(vendor, ['documents'])
+    audit.record('vendor.document_deleted', vendor, actor=actor, now=now, ip=ip, **details)

@@ -12,6 +12,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    HiddenField,
     PasswordField,
     SelectChoice,
     SelectField,
@@ -21,7 +22,15 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from lpse.pki_service import RevocationReason
-from lpse.vendors.models import DocumentKind, LegalForm, SbuGrade, SizeClass
+from lpse.vendors.models import (
+    MAX_DIRECTORS,
+    MAX_LICENCES,
+    PROFILE_FIELDS,
+    DocumentKind,
+    LegalForm,
+    SbuGrade,
+    SizeClass,
+)
 
 LEGAL_FORM_LABELS = {
     LegalForm.pt: _l('PT (Perseroan Terbatas)'),
@@ -107,26 +116,14 @@ class ProfileForm(FlaskForm):
         _l('Kualifikasi SBU (badan usaha konstruksi)'),
         choices=_choices(SBU_LABELS, blank=_l('— bukan badan usaha konstruksi —')),
     )
-    directors = FieldList(FormField(DirectorForm), min_entries=3, max_entries=3)
-    licences = FieldList(FormField(LicenceForm), min_entries=3, max_entries=3)
+    # Three rows to start with; "Tambah baris" (static/js/vendor-rows.js) adds more, up to the
+    # operation's own caps (registration.MAX_DIRECTORS / MAX_LICENCES, checked again there).
+    directors = FieldList(FormField(DirectorForm), min_entries=3, max_entries=MAX_DIRECTORS)
+    licences = FieldList(FormField(LicenceForm), min_entries=3, max_entries=MAX_LICENCES)
 
     def profile_data(self) -> dict:
         """The operation's input: blank director and licence rows left out."""
-        data = {
-            name: getattr(self, name).data
-            for name in (
-                'company_name',
-                'legal_form',
-                'npwp',
-                'nib',
-                'address',
-                'province',
-                'city',
-                'phone',
-                'size_class',
-                'sbu_grade',
-            )
-        }
+        data = {name: getattr(self, name).data for name in PROFILE_FIELDS}
         for name in ('directors', 'licences'):
             data[name] = [
                 row | {'row': i}
@@ -161,6 +158,8 @@ class DocumentForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
+    # The Vendor.content_version() the page showed: approving data that changed since is refused.
+    content_version = HiddenField()
     decision = SelectField(_l('Keputusan'), choices=_choices(DECISION_LABELS))
     reason = TextAreaField(
         _l('Alasan (wajib untuk tolak dan minta perbaikan)'), validators=[Length(max=2000)]

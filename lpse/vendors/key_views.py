@@ -9,6 +9,7 @@ from lpse import clock, pki_service
 from lpse.auth.access import role_required
 from lpse.errors import DomainError
 from lpse.extensions import db
+from lpse.formflow import run_form, show_error
 from lpse.pki_service import Certificate
 from lpse.vendors import enrolment
 from lpse.vendors.forms import (
@@ -18,7 +19,6 @@ from lpse.vendors.forms import (
     ServerKeyForm,
     UnlockForm,
 )
-from lpse.vendors.views import form_error
 
 bp = Blueprint('keys', __name__, url_prefix='/keys')
 
@@ -56,13 +56,14 @@ def index():
 @role_required('vendor', 'pokja')
 def enrol_csr():
     form = CsrForm()
-    if not form.validate_on_submit():
-        return _page(422, csr_form=form)
-    try:
-        enrolment.enrol_csr(current_user, form.csr.data, now=clock.now(), ip=request.remote_addr)
-    except DomainError as exc:
-        return _page(form_error(form, exc), csr_form=form)
-    db.session.commit()
+    outcome = run_form(
+        form,
+        lambda: enrolment.enrol_csr(
+            current_user, form.csr.data, now=clock.now(), ip=request.remote_addr
+        ),
+    )
+    if not outcome.ok:
+        return _page(outcome.status, csr_form=form)
     flash(_('Sertifikat diterbitkan. Unduh dan simpan bersama kunci Anda.'), 'info')
     return redirect(url_for('keys.index')), 303
 
@@ -71,15 +72,14 @@ def enrol_csr():
 @role_required('vendor', 'pokja')
 def enrol_server():
     form = ServerKeyForm()
-    if not form.validate_on_submit():
-        return _page(422, server_form=form)
-    try:
-        enrolment.enrol_server_held(
+    outcome = run_form(
+        form,
+        lambda: enrolment.enrol_server_held(
             current_user, form.passphrase.data, now=clock.now(), ip=request.remote_addr
-        )
-    except DomainError as exc:
-        return _page(form_error(form, exc), server_form=form)
-    db.session.commit()
+        ),
+    )
+    if not outcome.ok:
+        return _page(outcome.status, server_form=form)
     flash(
         _(
             'Kunci dibuat dan disimpan terkunci dengan frasa sandi Anda. Jangan lupakan frasa '
@@ -106,7 +106,7 @@ def check():
         form.passphrase.errors = [exc.message]
         return _page(exc.status, unlock_form=form)
     except DomainError as exc:
-        return _page(form_error(form, exc), unlock_form=form)
+        return _page(show_error(form, exc), unlock_form=form)
     db.session.commit()
     flash(_('Frasa sandi benar: kunci penandatanganan dapat dibuka.'), 'info')
     return redirect(url_for('keys.index')), 303
@@ -133,6 +133,13 @@ def download(cert_id):
     )
 
 
+def _back_from_revoking(row):
+    """Admins revoking someone else's certificate came from the registry."""
+    if current_user.has_role('admin') and row.user_id != current_user.id:
+        return 'keys.registry'
+    return 'keys.index'
+
+
 @bp.post('/<int:cert_id>/revoke')
 @role_required()
 def revoke(cert_id):
@@ -141,32 +148,37 @@ def revoke(cert_id):
     if not row.can_revoke(current_user, now):
         abort(403)
     form = RevokeForm()
-    if not form.validate_on_submit():
-        abort(400)
-    enrolment.revoke_certificate(
-        row,
-        reason=form.reason.data,
-        note=form.note.data,
-        actor=current_user,
-        now=now,
-        ip=request.remote_addr,
+    outcome = run_form(
+        form,
+        lambda: enrolment.revoke_certificate(
+            row,
+            reason=form.reason.data,
+            note=form.note.data,
+            actor=current_user,
+            now=now,
+            ip=request.remote_addr,
+        ),
     )
-    db.session.commit()
+    if not outcome.ok:
+        for errors in form.errors.values():
+            flash(' '.join(str(e) for e in errors), 'error')
+        if _back_from_revoking(row) == 'keys.registry':
+            return _registry(outcome.status)
+        return _page(outcome.status)
     flash(_('Sertifikat dicabut.'), 'info')
-    target = (
-        'keys.registry'
-        if current_user.has_role('admin') and row.user_id != current_user.id
-        else 'keys.index'
-    )
-    return redirect(url_for(target)), 303
+    return redirect(url_for(_back_from_revoking(row))), 303
 
 
 @bp.get('/all')
 @role_required('admin', 'auditor')
 def registry():
+    return _registry()
+
+
+def _registry(status=200):
     rows = db.session.scalars(
         db.select(Certificate).order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).all()
     return render_template(
         'vendors/keys_all.html', certificates=rows, now=clock.now(), revoke_form=RevokeForm()
-    )
+    ), status

@@ -8,6 +8,8 @@ classification code), **SBU** (Sertifikat Badan Usaha, the construction firm gra
 """
 
 import enum
+import hashlib
+import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -59,6 +61,28 @@ class VendorStatus(enum.StrEnum):
     rejected = 'rejected'
     verified = 'verified'
     suspended = 'suspended'
+
+
+# The company profile's own fields (directors and licences are rows of their own): the form,
+# the operation and the API schema all list them from here.
+PROFILE_FIELDS = (
+    'company_name',
+    'legal_form',
+    'npwp',
+    'nib',
+    'address',
+    'province',
+    'city',
+    'phone',
+    'size_class',
+    'sbu_grade',
+)
+
+# Rows a profile may list, and supporting documents a vendor may keep (per kind and in all).
+MAX_DIRECTORS = 20
+MAX_LICENCES = 50
+MAX_DOCUMENTS_PER_KIND = 10
+MAX_DOCUMENTS = 30
 
 
 # A vendor may edit its data (and resubmit) in these states; verified data is frozen.
@@ -165,14 +189,38 @@ class Vendor(db.Model):
         return self.is_owner(user) and self.status in EDITABLE
 
     def can_decide(self, user) -> bool:
-        """A verifier approves, rejects or asks for changes while the vendor is in the queue."""
-        return _has(user, 'verifier') and self.status == VendorStatus.submitted
+        """A verifier approves, rejects or asks for changes while the vendor is in the queue,
+        never for their own company."""
+        return (
+            _has(user, 'verifier')
+            and self.status == VendorStatus.submitted
+            and not self.is_owner(user)
+        )
 
     def can_suspend(self, user) -> bool:
-        return _has(user, 'admin') and self.status == VendorStatus.verified
+        return (
+            _has(user, 'admin') and self.status == VendorStatus.verified and not self.is_owner(user)
+        )
 
     def can_reinstate(self, user) -> bool:
-        return _has(user, 'admin') and self.status == VendorStatus.suspended
+        return (
+            _has(user, 'admin')
+            and self.status == VendorStatus.suspended
+            and not self.is_owner(user)
+        )
+
+    def content_version(self) -> str:
+        """A digest of everything a verifier looks at: the profile, its rows and the documents.
+        A decision names the version it was made on; approving a changed vendor is refused."""
+        content = {
+            'profile': [getattr(self, name) for name in PROFILE_FIELDS],
+            'email': self.email,
+            'directors': [[d.name, d.position, d.nik] for d in self.directors],
+            'licences': [[lic.name, lic.number, lic.kbli] for lic in self.licences],
+            'documents': [[d.id, d.kind, d.sha256] for d in self.documents],
+        }
+        encoded = json.dumps(content, ensure_ascii=False, sort_keys=True).encode()
+        return hashlib.sha256(encoded).hexdigest()[:32]
 
     def missing_documents(self) -> list[DocumentKind]:
         have = {d.kind for d in self.documents}
@@ -267,6 +315,18 @@ class BlacklistEntry(db.Model):
             _has(user, 'admin', 'verifier')
             and self.lifted_at is None
             and (local_date(now) <= self.ends_on)
+            and not self.names_company_of(user)
+        )
+
+    def names_company_of(self, user) -> bool:
+        """Whether this entry sanctions the company `user` acts for (they may not lift it)."""
+        if not _authenticated(user):
+            return False
+        vendor = db.session.scalar(db.select(Vendor).where(Vendor.user_id == user.id))
+        if vendor is None:
+            return False
+        return (self.npwp_key is not None and self.npwp_key == vendor.npwp_key) or (
+            self.nib is not None and self.nib == vendor.nib
         )
 
 

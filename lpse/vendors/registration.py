@@ -12,6 +12,9 @@ from lpse.errors import Conflict, NotAllowed, ValidationFailed
 from lpse.extensions import db
 from lpse.vendors import blacklist
 from lpse.vendors.models import (
+    MAX_DIRECTORS,
+    MAX_LICENCES,
+    PROFILE_FIELDS,
     LegalForm,
     SbuGrade,
     SizeClass,
@@ -37,15 +40,15 @@ DUPLICATE = _l(
     'NPWP atau NIB ini sudah terdaftar. Jika ini perusahaan Anda, hubungi admin LPSE untuk '
     'memulihkan akses.'
 )
-MAX_DIRECTORS = 20
-MAX_LICENCES = 50
 
 
 def _text(data, name, *, max_len, label, field=None):
     """A required text; a row's field is named `<row>-<name>` (as the form names it)."""
     field = f'{field}-{name}' if field else name
     value = data.get(name)
-    value = value.strip() if isinstance(value, str) else ''
+    if value is not None and not isinstance(value, str):
+        raise ValidationFailed(_l('%(label)s bertipe salah: kirim teks.', label=label), field=field)
+    value = (value or '').strip()
     if not value:
         raise ValidationFailed(_l('%(label)s wajib diisi.', label=label), field=field)
     if len(value) > max_len:
@@ -66,19 +69,51 @@ def _choice(data, name, enum_cls, label):
     value = data.get(name)
     try:
         return enum_cls(value).value
-    except ValueError:
+    except (ValueError, TypeError):
         raise ValidationFailed(
             _l('Pilih %(label)s yang tersedia.', label=label), field=name
         ) from None
 
 
-def _rows(data, name, maximum):
+# The rows of a profile: (name, cap, what an empty list says, the texts of a row and the
+# identifier of a row). Each text is (key, max length, label).
+ROWS = {
+    'directors': (
+        MAX_DIRECTORS,
+        _l('Isi minimal satu pengurus/pemilik.'),
+        (('name', 200, _l('Nama pengurus')), ('position', 100, _l('Jabatan'))),
+        ('nik', normalise_nik),
+    ),
+    'licences': (
+        MAX_LICENCES,
+        _l('Isi minimal satu izin usaha dengan KBLI.'),
+        (('name', 200, _l('Jenis izin')), ('number', 100, _l('Nomor izin'))),
+        ('kbli', normalise_kbli),
+    ),
+}
+
+
+def _parse_rows(data, name) -> list[dict]:
+    """Directors or licences: a list of objects, at most the cap, at least one."""
+    maximum, empty, texts, (id_name, normalise) = ROWS[name]
     rows = data.get(name) or []
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise ValidationFailed(_l('Kolom "%(name)s" bertipe salah.', name=name), field=name)
     if len(rows) > maximum:
-        raise ValidationFailed(_l('Terlalu banyak baris.'), field=name)
-    return rows
+        raise ValidationFailed(_l('Terlalu banyak baris (maksimal %(n)s).', n=maximum), field=name)
+    parsed = []
+    for i, row in enumerate(rows):
+        index = row.get('row')
+        where = f'{name}-{index if isinstance(index, int) and not isinstance(index, bool) else i}'
+        values = {
+            key: _text(row, key, max_len=max_len, label=label, field=where)
+            for key, max_len, label in texts
+        }
+        values[id_name] = _identifier(normalise, row, id_name, field=f'{where}-{id_name}')
+        parsed.append(values)
+    if not parsed:
+        raise ValidationFailed(empty, field=name)
+    return parsed
 
 
 def parse_profile(data: dict) -> dict:
@@ -94,30 +129,8 @@ def parse_profile(data: dict) -> dict:
         'phone': _identifier(normalise_phone, data, 'phone'),
         'size_class': _choice(data, 'size_class', SizeClass, _l('kualifikasi usaha')),
     }
-    directors = []
-    for i, row in enumerate(_rows(data, 'directors', MAX_DIRECTORS)):
-        where = f'directors-{row.get("row", i)}'
-        directors.append(
-            {
-                'name': _text(row, 'name', max_len=200, label=_l('Nama pengurus'), field=where),
-                'position': _text(row, 'position', max_len=100, label=_l('Jabatan'), field=where),
-                'nik': _identifier(normalise_nik, row, 'nik', field=f'{where}-nik'),
-            }
-        )
-    if not directors:
-        raise ValidationFailed(_l('Isi minimal satu pengurus/pemilik.'), field='directors')
-    licences = []
-    for i, row in enumerate(_rows(data, 'licences', MAX_LICENCES)):
-        where = f'licences-{row.get("row", i)}'
-        licences.append(
-            {
-                'name': _text(row, 'name', max_len=200, label=_l('Jenis izin'), field=where),
-                'number': _text(row, 'number', max_len=100, label=_l('Nomor izin'), field=where),
-                'kbli': _identifier(normalise_kbli, row, 'kbli', field=f'{where}-kbli'),
-            }
-        )
-    if not licences:
-        raise ValidationFailed(_l('Isi minimal satu izin usaha dengan KBLI.'), field='licences')
+    directors = _parse_rows(data, 'directors')
+    licences = _parse_rows(data, 'licences')
     construction = any(is_construction_kbli(lic['kbli']) for lic in licences)
     grade = data.get('sbu_grade') or None
     if construction and grade is None:
@@ -153,18 +166,7 @@ def _check_ids_free(profile, *, now, except_vendor=None):
 
 
 def _apply(vendor, profile):
-    for key in (
-        'company_name',
-        'legal_form',
-        'npwp',
-        'nib',
-        'address',
-        'province',
-        'city',
-        'phone',
-        'size_class',
-        'sbu_grade',
-    ):
+    for key in PROFILE_FIELDS:
         setattr(vendor, key, profile[key])
     vendor.npwp_key = npwp_key(profile['npwp'])
     vendor.directors = [VendorDirector(**d) for d in profile['directors']]
@@ -183,10 +185,22 @@ def _flush_unique():
 def register_vendor(data: dict, *, now, ip=None) -> Vendor:
     """A new company and its login user; it waits for its email to be confirmed."""
     profile = parse_profile(data)
-    contact = _text(data, 'contact_name', max_len=200, label=_l('Nama penanggung jawab akun'))
-    email = auth_ops.normalise_email(data.get('email'))
-    password = data.get('password') if isinstance(data.get('password'), str) else ''
-    auth_ops.check_password_strength(password)
+    contact = _text(
+        data,
+        'contact_name',
+        max_len=auth_ops.MAX_NAME_LENGTH,
+        label=_l('Nama penanggung jawab akun'),
+    )
+    email = _text(data, 'email', max_len=auth_ops.MAX_EMAIL_LENGTH, label=_l('Email'))
+    password = data.get('password')
+    if password is not None and not isinstance(password, str):
+        raise ValidationFailed(_l('Kata sandi bertipe salah: kirim teks.'), field='password')
+    if len(password or '') > auth_ops.MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _l('Kata sandi maksimal %(n)s karakter.', n=auth_ops.MAX_PASSWORD_LENGTH),
+            field='password',
+        )
+    auth_ops.check_password_strength(password or '')
     _check_ids_free(profile, now=now)
     user, _pw = auth_ops.create_user(
         email=email, name=contact, roles=['vendor'], password=password, actor=None, now=now, ip=ip
@@ -280,6 +294,15 @@ def can_resend_confirmation(vendor, now) -> bool:
     return sent is None or (now - sent).total_seconds() >= 300
 
 
-def note_confirmation_sent(vendor, *, now):
+def note_confirmation_sent(vendor, *, now, resend=False, ip=None):
+    """Mark the link as sent (it is mailed after the commit); a resend is audited."""
     vendor.confirmation_sent_at = now
+    db.session.flush()
+    if resend:
+        audit.record('vendor.confirmation_resent', vendor, actor=vendor.user, now=now, ip=ip)
+
+
+def note_confirmation_failed(vendor):
+    """The link could not be mailed: the vendor may ask for a new one at once."""
+    vendor.confirmation_sent_at = None
     db.session.flush()

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lpse import audit
-from lpse.errors import InvalidTransition, NotAllowed, ValidationFailed
+from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from lpse.extensions import db
 from lpse.vendors import blacklist
 from lpse.vendors.models import Vendor, VendorStatus
@@ -47,8 +47,26 @@ def _reason(reason, required):
     return reason[:2000] or None
 
 
-def decide(vendor, decision, *, reason=None, actor, now, ip=None):
-    """Approve, reject (with reason) or ask for changes (with reason)."""
+SELF_DEALING = _l(
+    'Anda tidak dapat memutuskan, membekukan atau memulihkan perusahaan Anda sendiri; '
+    'mintalah petugas lain.'
+)
+STALE = _l(
+    'Data penyedia berubah sejak halaman ini dibuka. Periksa data dan dokumen terbaru, lalu '
+    'putuskan lagi.'
+)
+
+
+def _refuse_self(vendor, actor):
+    if vendor.is_owner(actor):
+        raise NotAllowed(SELF_DEALING)
+
+
+def decide(vendor, decision, *, reason=None, content_version=None, actor, now, ip=None):
+    """Approve, reject (with reason) or ask for changes (with reason).
+
+    `content_version` is the `Vendor.content_version()` the verifier looked at; it is required
+    to approve, and a decision on data that changed since is refused (409)."""
     try:
         decision = Decision(decision)
     except ValueError:
@@ -57,9 +75,16 @@ def decide(vendor, decision, *, reason=None, actor, now, ip=None):
         ) from None
     if not actor.has_role('verifier'):
         raise NotAllowed(_l('Hanya verifikator yang memutuskan pendaftaran penyedia.'))
+    _refuse_self(vendor, actor)
     if vendor.status != VendorStatus.submitted:
         raise InvalidTransition(_l('Pendaftaran ini tidak sedang menunggu verifikasi.'))
     reason = _reason(reason, required=decision is not Decision.approve)
+    if decision is Decision.approve and not content_version:
+        raise ValidationFailed(
+            _l('Sebutkan versi data yang diperiksa (content_version).'), field='content_version'
+        )
+    if content_version and content_version != vendor.content_version():
+        raise Conflict(STALE, field='content_version')
     if decision is Decision.approve and vendor.missing_documents():
         raise ValidationFailed(
             _l('Dokumen wajib belum lengkap (akta, NIB, NPWP).'), field='decision'
@@ -70,35 +95,54 @@ def decide(vendor, decision, *, reason=None, actor, now, ip=None):
     vendor.decided_at = now
     vendor.decided_by_id = actor.id
     db.session.flush()
-    audit.record(action, vendor, actor=actor, now=now, ip=ip, reason=reason)
+    audit.record(
+        action,
+        vendor,
+        actor=actor,
+        now=now,
+        ip=ip,
+        reason=reason,
+        content_version=vendor.content_version(),
+    )
 
 
-def suspend(vendor, *, reason, actor, now, ip=None):
-    """An admin suspends a verified vendor (it keeps its data; it may not take part)."""
-    if not vendor.can_suspend(actor):
-        raise NotAllowed(_l('Hanya admin yang dapat membekukan penyedia terverifikasi.'))
-    vendor.status = VendorStatus.suspended.value
+class Standing(enum.StrEnum):
+    """An admin's change to a verified vendor's standing."""
+
+    suspend = 'suspend'
+    reinstate = 'reinstate'
+
+
+# action -> (who may, the status it leads to, its audit event, the refusal)
+STANDING = {
+    Standing.suspend: (
+        Vendor.can_suspend,
+        VendorStatus.suspended,
+        'vendor.suspended',
+        _l('Hanya admin yang dapat membekukan penyedia terverifikasi.'),
+    ),
+    Standing.reinstate: (
+        Vendor.can_reinstate,
+        VendorStatus.verified,
+        'vendor.reinstated',
+        _l('Hanya admin yang dapat memulihkan penyedia yang dibekukan.'),
+    ),
+}
+
+
+def change_standing(vendor, action, *, reason, actor, now, ip=None):
+    """An admin suspends a verified vendor (it keeps its data; it may not take part), or ends
+    a suspension; both with a reason, never for the admin's own company."""
+    allowed, status, event, refusal = STANDING[Standing(action)]
+    _refuse_self(vendor, actor)
+    if not allowed(vendor, actor):
+        raise NotAllowed(refusal)
+    vendor.status = status.value
     vendor.status_reason = _reason(reason, required=True)
     vendor.decided_at = now
     vendor.decided_by_id = actor.id
     db.session.flush()
-    audit.record(
-        'vendor.suspended', vendor, actor=actor, now=now, ip=ip, reason=vendor.status_reason
-    )
-
-
-def reinstate(vendor, *, reason, actor, now, ip=None):
-    """An admin ends a suspension."""
-    if not vendor.can_reinstate(actor):
-        raise NotAllowed(_l('Hanya admin yang dapat memulihkan penyedia yang dibekukan.'))
-    vendor.status = VendorStatus.verified.value
-    vendor.status_reason = _reason(reason, required=True)
-    vendor.decided_at = now
-    vendor.decided_by_id = actor.id
-    db.session.flush()
-    audit.record(
-        'vendor.reinstated', vendor, actor=actor, now=now, ip=ip, reason=vendor.status_reason
-    )
+    audit.record(event, vendor, actor=actor, now=now, ip=ip, reason=vendor.status_reason)
 
 
 def participation_problem(vendor, now):

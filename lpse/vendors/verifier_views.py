@@ -6,11 +6,19 @@ from flask_login import current_user
 
 from lpse import clock
 from lpse.auth.access import role_required
-from lpse.errors import DomainError
-from lpse.extensions import db
+from lpse.formflow import run_form
 from lpse.vendors import mail, verification
 from lpse.vendors.forms import DecisionForm, ReasonForm
-from lpse.vendors.views import bp, form_error, load_vendor
+from lpse.vendors.verification import Standing
+from lpse.vendors.views import bp, load_vendor
+
+
+def _mail_note(sent):
+    if not sent:
+        flash(
+            _('Keputusan tersimpan, tetapi email pemberitahuan ke penyedia gagal dikirim.'),
+            'error',
+        )
 
 
 @bp.get('/queue')
@@ -23,15 +31,28 @@ def queue():
 
 def _detail(vendor, status=200, **forms):
     now = clock.now()
+    decision_form = forms.get('decision_form') or DecisionForm()
+    decision_form.content_version.data = vendor.content_version()  # what this page shows
     return render_template(
         'vendors/detail.html',
         vendor=vendor,
         now=now,
         problem=verification.participation_problem(vendor, now),
-        decision_form=forms.get('decision_form') or DecisionForm(),
+        decision_form=decision_form,
         suspend_form=forms.get('suspend_form') or ReasonForm(prefix='suspend'),
         reinstate_form=forms.get('reinstate_form') or ReasonForm(prefix='reinstate'),
     ), status
+
+
+def _allowed_or_refused(vendor, allowed):
+    """None when the user may act; their own company: the page with the reason (403);
+    anything else: a plain 403."""
+    if allowed:
+        return None
+    if vendor.is_owner(current_user):
+        flash(str(verification.SELF_DEALING), 'error')
+        return _detail(vendor, 403)
+    abort(403)
 
 
 @bp.get('/<int:vendor_id>')
@@ -44,67 +65,61 @@ def detail(vendor_id):
 @role_required('verifier')
 def decide(vendor_id):
     vendor = load_vendor(vendor_id)
-    if not vendor.can_decide(current_user):
-        abort(403)
+    refused = _allowed_or_refused(vendor, vendor.can_decide(current_user))
+    if refused:
+        return refused
     form = DecisionForm()
-    if not form.validate_on_submit():
-        return _detail(vendor, 422, decision_form=form)
-    try:
-        verification.decide(
+    outcome = run_form(
+        form,
+        lambda: verification.decide(
             vendor,
             form.decision.data,
+            reason=form.reason.data,
+            content_version=form.content_version.data,
+            actor=current_user,
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
+    )
+    if not outcome.ok:
+        return _detail(vendor, outcome.status, decision_form=form)
+    _mail_note(mail.send_decision(vendor))
+    flash(_('Keputusan disimpan.'), 'info')
+    return redirect(url_for('vendors.queue'))
+
+
+def _standing(vendor_id, action: Standing, done):
+    vendor = load_vendor(vendor_id)
+    allowed = vendor.can_suspend if action is Standing.suspend else vendor.can_reinstate
+    refused = _allowed_or_refused(vendor, allowed(current_user))
+    if refused:
+        return refused
+    form = ReasonForm(prefix=action.value)
+    outcome = run_form(
+        form,
+        lambda: verification.change_standing(
+            vendor,
+            action,
             reason=form.reason.data,
             actor=current_user,
             now=clock.now(),
             ip=request.remote_addr,
-        )
-    except DomainError as exc:
-        return _detail(vendor, form_error(form, exc), decision_form=form)
-    db.session.commit()
-    mail.send_decision(vendor)
-    flash(_('Keputusan disimpan.'), 'info')
-    return redirect(url_for('vendors.queue'))
+        ),
+    )
+    if not outcome.ok:
+        return _detail(vendor, outcome.status, **{f'{action.value}_form': form})
+    _mail_note(mail.send_decision(vendor))
+    flash(done, 'info')
+    return redirect(url_for('vendors.detail', vendor_id=vendor.id))
 
 
 @bp.post('/<int:vendor_id>/suspend')
 @role_required('admin')
 def suspend(vendor_id):
-    vendor = load_vendor(vendor_id)
-    if not vendor.can_suspend(current_user):
-        abort(403)
-    form = ReasonForm(prefix='suspend')
-    if not form.validate_on_submit():
-        return _detail(vendor, 422, suspend_form=form)
-    verification.suspend(
-        vendor,
-        reason=form.reason.data,
-        actor=current_user,
-        now=clock.now(),
-        ip=request.remote_addr,
-    )
-    db.session.commit()
-    mail.send_decision(vendor)
-    flash(_('Penyedia dibekukan.'), 'info')
-    return redirect(url_for('vendors.detail', vendor_id=vendor.id))
+    return _standing(vendor_id, Standing.suspend, _('Penyedia dibekukan.'))
 
 
 @bp.post('/<int:vendor_id>/reinstate')
 @role_required('admin')
 def reinstate(vendor_id):
-    vendor = load_vendor(vendor_id)
-    if not vendor.can_reinstate(current_user):
-        abort(403)
-    form = ReasonForm(prefix='reinstate')
-    if not form.validate_on_submit():
-        return _detail(vendor, 422, reinstate_form=form)
-    verification.reinstate(
-        vendor,
-        reason=form.reason.data,
-        actor=current_user,
-        now=clock.now(),
-        ip=request.remote_addr,
-    )
-    db.session.commit()
-    mail.send_decision(vendor)
-    flash(_('Pembekuan dicabut.'), 'info')
-    return redirect(url_for('vendors.detail', vendor_id=vendor.id))
+    return _standing(vendor_id, Standing.reinstate, _('Pembekuan dicabut.'))

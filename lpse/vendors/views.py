@@ -15,12 +15,14 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
 from lpse import clock, pki_service, storage
 from lpse.auth.access import login_required, role_required
 from lpse.errors import DomainError
 from lpse.extensions import db
+from lpse.formflow import run_form
 from lpse.vendors import documents, mail, registration, verification
 from lpse.vendors.forms import (
     DOCUMENT_LABELS,
@@ -49,25 +51,6 @@ def labels():
     }
 
 
-def form_error(form, exc):
-    """Put a domain error on the field it names (`directors-0-nik` included), else flash it."""
-    db.session.rollback()
-    field = form
-    for part in (exc.field or '').split('-'):
-        if part.isdigit() and hasattr(field, 'entries'):
-            entries = field.entries
-            field = entries[int(part)].form if int(part) < len(entries) else None
-        else:
-            field = getattr(field, part, None) if part else None
-        if field is None:
-            break
-    if field is not None and field is not form and hasattr(field, 'errors'):
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, 'error')
-    return exc.status
-
-
 def load_vendor(vendor_id) -> Vendor:
     vendor = db.session.get(Vendor, vendor_id)
     if vendor is None or not vendor.can_view(current_user):
@@ -82,40 +65,47 @@ def my_vendor() -> Vendor:
     return vendor
 
 
+MAIL_FAILED = _l(
+    'Email konfirmasi belum dapat dikirim (server email sedang bermasalah). Data Anda sudah '
+    'tersimpan: pakai tombol "Kirim ulang tautan" di halaman penyedia beberapa saat lagi.'
+)
+
+
 @bp.route('/register', methods=['GET', 'POST'])
 def register():
     if current_user.is_authenticated:
         return redirect(url_for('vendors.dashboard'))
     form = RegistrationForm()
-    status = 200
-    if form.validate_on_submit():
-        now = clock.now()
-        try:
-            vendor = registration.register_vendor(
-                form.registration_data(), now=now, ip=request.remote_addr
-            )
-        except DomainError as exc:
-            status = form_error(form, exc)
-        else:
-            registration.note_confirmation_sent(vendor, now=now)
-            db.session.commit()
-            mail.send_confirmation(vendor, now=now)
-            lang = session.get('lang')
-            session.clear()  # a fresh session for the new login
-            if lang:
-                session['lang'] = lang
-            login_user(vendor.user)
-            flash(
-                _(
-                    'Pendaftaran tersimpan. Buka tautan yang kami kirim ke %(email)s.',
-                    email=vendor.email,
-                ),
-                'info',
-            )
-            return redirect(url_for('vendors.dashboard'))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('vendors/register.html', form=form), status
+    now = clock.now()
+
+    def register_and_note():
+        vendor = registration.register_vendor(
+            form.registration_data(), now=now, ip=request.remote_addr
+        )
+        registration.note_confirmation_sent(vendor, now=now)
+        return vendor
+
+    outcome = run_form(form, register_and_note)
+    if not outcome.ok:
+        return render_template('vendors/register.html', form=form), outcome.status
+    vendor = outcome.value
+    sent = mail.send_confirmation(vendor, now=now)
+    lang = session.get('lang')
+    session.clear()  # a fresh session for the new login
+    if lang:
+        session['lang'] = lang
+    login_user(vendor.user)
+    if sent:
+        flash(
+            _(
+                'Pendaftaran tersimpan. Buka tautan yang kami kirim ke %(email)s.',
+                email=vendor.email,
+            ),
+            'info',
+        )
+    else:
+        flash(str(MAIL_FAILED), 'error')
+    return redirect(url_for('vendors.dashboard'))
 
 
 @bp.get('/confirm/<token>')
@@ -139,10 +129,12 @@ def resend():
     if not registration.can_resend_confirmation(vendor, now):
         flash(_('Tautan baru dapat diminta 5 menit setelah pengiriman terakhir.'), 'error')
         return redirect(url_for('vendors.dashboard'))
-    registration.note_confirmation_sent(vendor, now=now)
+    registration.note_confirmation_sent(vendor, now=now, resend=True, ip=request.remote_addr)
     db.session.commit()
-    mail.send_confirmation(vendor, now=now)
-    flash(_('Tautan konfirmasi dikirim ulang.'), 'info')
+    if mail.send_confirmation(vendor, now=now):
+        flash(_('Tautan konfirmasi dikirim ulang.'), 'info')
+    else:
+        flash(str(MAIL_FAILED), 'error')
     return redirect(url_for('vendors.dashboard'))
 
 
@@ -186,7 +178,19 @@ def _dashboard(status=200, document_form=None):
         document_form=document_form or DocumentForm(),
         confirm=ConfirmForm(),
         can_resend=vendor is not None and registration.can_resend_confirmation(vendor, now),
+        bids=_bids(vendor),
     ), status
+
+
+def _bids(vendor):
+    """The vendor's own bids with their receipts (an edge composing the bids layer)."""
+    if vendor is None:
+        return []
+    from lpse.bids.models import Bid
+
+    return db.session.scalars(
+        db.select(Bid).where(Bid.vendor_id == vendor.id).order_by(Bid.id.desc())
+    ).all()
 
 
 @bp.get('/me')
@@ -213,25 +217,16 @@ def edit():
     if not vendor.can_edit(current_user):
         abort(403)
     form = _profile_form(vendor)
-    status = 200
-    if form.validate_on_submit():
-        try:
-            registration.update_vendor(
-                vendor,
-                form.profile_data(),
-                actor=current_user,
-                now=clock.now(),
-                ip=request.remote_addr,
-            )
-        except DomainError as exc:
-            status = form_error(form, exc)
-        else:
-            db.session.commit()
-            flash(_('Data perusahaan disimpan.'), 'info')
-            return redirect(url_for('vendors.dashboard'))
-    elif request.method == 'POST':
-        status = 422
-    return render_template('vendors/edit.html', form=form, vendor=vendor), status
+    outcome = run_form(
+        form,
+        lambda: registration.update_vendor(
+            vendor, form.profile_data(), actor=current_user, now=clock.now(), ip=request.remote_addr
+        ),
+    )
+    if not outcome.ok:
+        return render_template('vendors/edit.html', form=form, vendor=vendor), outcome.status
+    flash(_('Data perusahaan disimpan.'), 'info')
+    return redirect(url_for('vendors.dashboard'))
 
 
 @bp.post('/me/documents')
@@ -239,10 +234,9 @@ def edit():
 def upload():
     vendor = my_vendor()
     form = DocumentForm()
-    if not form.validate_on_submit():
-        return _dashboard(422, form)
-    try:
-        documents.add_document(
+    outcome = run_form(
+        form,
+        lambda: documents.add_document(
             vendor,
             kind=form.kind.data,
             fileobj=form.file.data.stream,
@@ -250,11 +244,31 @@ def upload():
             actor=current_user,
             now=clock.now(),
             ip=request.remote_addr,
-        )
-    except DomainError as exc:
-        return _dashboard(form_error(form, exc), form)
-    db.session.commit()
+        ),
+    )
+    if not outcome.ok:
+        return _dashboard(outcome.status, form)
     flash(_('Dokumen diunggah.'), 'info')
+    return redirect(url_for('vendors.dashboard')), 303
+
+
+@bp.post('/me/documents/<int:document_id>/delete')
+@role_required('vendor')
+def delete_document(document_id):
+    vendor = my_vendor()
+    doc = db.session.get(VendorDocument, document_id)
+    if doc is None or doc.vendor_id != vendor.id:
+        abort(404)
+    form = ConfirmForm()
+    outcome = run_form(
+        form,
+        lambda: documents.delete_document(
+            vendor, doc, actor=current_user, now=clock.now(), ip=request.remote_addr
+        ),
+    )
+    if not outcome.ok:
+        return _dashboard(outcome.status)
+    flash(_('Dokumen dihapus.'), 'info')
     return redirect(url_for('vendors.dashboard')), 303
 
 

@@ -4,6 +4,7 @@ search, switches to English, opens it and sees the bid deadline in the tender's 
 import re
 from datetime import UTC, datetime
 
+import pki_helpers
 import pytest
 from helpers import PASSWORD
 from playwright.sync_api import expect
@@ -30,12 +31,19 @@ SCHEDULE = {
 
 
 @pytest.fixture
-def pokja(make_user):
+def app_config(app_config):
+    return {**app_config, **pki_helpers.CONFIG}
+
+
+@pytest.fixture
+def pokja(make_user, monkeypatch):
     clock.set_now(NOW)
     make_user('ppk@uji.go.id', 'ppk')
-    make_user('pokja2@uji.go.id', 'pokja')
-    make_user('pokja3@uji.go.id', 'pokja')
-    return make_user('pokja1@uji.go.id', 'pokja')
+    members = [make_user(f'pokja{n}@uji.go.id', 'pokja') for n in (2, 3, 1)]
+    # Publication splits the tender key among the Pokja: each member needs a pokja certificate.
+    pki_helpers.certify_pokja(members)
+    pki_helpers.fake_tender_keys(monkeypatch)
+    return members[-1]
 
 
 def test_pokja_publishes_and_the_public_finds_it(page, pokja):
@@ -94,3 +102,7 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     page.get_by_role('link', name=re.compile(r'KOTAUJI-2026-\d{5}')).click()
     expect(page.locator('h1')).to_have_text('Pembangunan Jembatan Sungai Mahakam')
     expect(page.locator('dd.deadline')).to_have_text('19 November 2026 10:00 WITA (09:00 WIB)')
+    # English, not only the lang attribute: the stage names and headings are translated.
+    expect(page.get_by_role('rowheader', name='Announcement', exact=True)).to_be_visible()
+    expect(page.get_by_role('heading', name='Schedule', exact=True)).to_be_visible()
+    expect(page.get_by_text('Pengumuman', exact=True)).to_have_count(0)

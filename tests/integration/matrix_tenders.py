@@ -99,3 +99,15 @@ MATRIX = {
     ),
     ('tenders.retender', 'POST'): ('/tenders/{failed}/retender', gate(POKJA_ROLE, 403, pokja=302)),
 }
+
+# The officer pages again on a published tender ({live}), walked by the same test (keys are
+# (endpoint, method) like MATRIX's, so both cover the route): only its Pokja changes the
+# schedule or issues an addendum (422: the empty form); nobody edits it any more.
+PUBLISHED = {
+    ('tenders.schedule', 'POST'): ('/tenders/{live}/schedule', gate(OFFICER_ROLE, 403, pokja=422)),
+    ('tenders.upload', 'POST'): (
+        '/tenders/{live}/documents/new',
+        gate(OFFICER_ROLE, 403, pokja=422),
+    ),
+    ('tenders.edit', 'POST'): ('/tenders/{live}/edit', gate(OFFICER_ROLE, 403)),
+}

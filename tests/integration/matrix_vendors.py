@@ -1,7 +1,8 @@
 """Access matrix of the vendor, blacklist and key routes: (endpoint, method) -> (url, expected).
 
 `{own}` is the record of the vendor logged in as `vendor`; `other_vendor` is another (verified)
-vendor looking at it. Walked by tests/integration/vendors/test_vendor_matrix.py."""
+vendor looking at it; `{doc2}` and `{doc3}` are documents of `{own}` its deletion routes may
+remove. Walked by tests/integration/vendors/test_vendor_matrix.py."""
 
 from matrix import ALL, ANON
 
@@ -33,6 +34,10 @@ MATRIX = {
     ('vendors.upload', 'POST'): (
         '/vendors/me/documents',
         expect(403, vendor=422, other_vendor=422),
+    ),
+    ('vendors.delete_document', 'POST'): (
+        '/vendors/me/documents/{doc2}/delete',
+        expect(403, vendor=303, other_vendor=404),
     ),
     ('vendors.resend', 'POST'): ('/vendors/me/resend', expect(403, vendor=302, other_vendor=302)),
     ('vendors.queue', 'GET'): ('/vendors/queue', expect(403, **STAFF)),
@@ -67,12 +72,20 @@ MATRIX = {
     ),
     ('keys.revoke', 'POST'): (
         '/keys/{cert}/revoke',
-        expect(404, vendor=400, admin=400, auditor=403),
+        expect(404, vendor=422, admin=422, auditor=403),
     ),
     ('keys.registry', 'GET'): ('/keys/all', expect(403, admin=200, auditor=200)),
     ('api.vendor_register', 'POST'): ('/api/v1/vendors', api(415, anonymous=415)),
     ('api.vendor_list', 'GET'): ('/api/v1/vendors', api(403, **STAFF)),
     ('api.vendor_detail', 'GET'): ('/api/v1/vendors/{own}', api(404, **OWNERS)),
+    ('api.vendor_update', 'PUT'): (
+        '/api/v1/vendors/{own}',
+        api(403, vendor=415, other_vendor=404),
+    ),
+    ('api.vendor_document_delete', 'DELETE'): (
+        '/api/v1/vendors/{own}/documents/{doc3}',
+        api(403, vendor=204, other_vendor=404),
+    ),
     ('api.vendor_verification', 'POST'): (
         '/api/v1/vendors/{own}/verification',
         api(403, verifier=415),

@@ -3,6 +3,7 @@
 import io
 from datetime import timedelta
 
+import pki_helpers
 import pytest
 
 from lpse import clock
@@ -26,7 +27,13 @@ def app_config(app_config):
         'WTF_CSRF_ENABLED': False,
         'LPSE_STAGE_MIN_DURATIONS': {},
         'LPSE_STAGE_MIN_GAPS': {},
+        **pki_helpers.CONFIG,
     }
+
+
+@pytest.fixture(autouse=True)
+def _reused_tender_keys(monkeypatch):
+    pki_helpers.fake_tender_keys(monkeypatch)
 
 
 @pytest.fixture
@@ -71,7 +78,7 @@ def other_agency(app):
 def cast(person, agency, other_agency):
     """Everyone the tender tests need, keyed by who they are to the tender."""
     clock.set_now(T0)
-    return {
+    people = {
         'pokja': person('pokja1@uji.go.id', 'pokja', agency=agency),
         'pokja2': person('pokja2@uji.go.id', 'pokja', agency=agency),
         'pokja3': person('pokja3@uji.go.id', 'pokja', agency=agency),
@@ -84,6 +91,11 @@ def cast(person, agency, other_agency):
         'admin': person('admin@uji.go.id', 'admin', agency=agency),
         'verifier': person('verifikator@uji.go.id', 'verifier', agency=agency),
     }
+    # Publication splits the tender key among the Pokja: each member needs a pokja certificate.
+    pki_helpers.certify_pokja(
+        [people[k] for k in ('pokja', 'pokja2', 'pokja3', 'pokja_other', 'pokja_agency')]
+    )
+    return people
 
 
 def verified_vendor(user):

@@ -2,7 +2,7 @@
 
 import pytest
 from matrix import walk
-from matrix_tenders import MATRIX, WHO
+from matrix_tenders import MATRIX, PUBLISHED, WHO
 from sqlalchemy import select
 
 from lpse import clock
@@ -39,3 +39,5 @@ def test_tender_access_matrix(client, create_tender, cast, who):
     }
     wrong = walk(client, MATRIX, who, headers, **values)
     assert wrong == {}, f'(got, expected) for {who}'
+    wrong = walk(client, PUBLISHED, who, headers, **values)
+    assert wrong == {}, f'(got, expected) on a published tender for {who}'

@@ -1,5 +1,6 @@
 """Drafts, publication (frozen rules), cancellation, failure and retender."""
 
+import io
 import json
 from datetime import timedelta
 
@@ -10,11 +11,11 @@ from lpse import clock
 from lpse.audit import AuditEvent
 from lpse.errors import InvalidTransition, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import operations, publication
+from lpse.tenders import documents, operations, publication
 from lpse.tenders.models import Tender
 from lpse.tenders.stages import Phase, Stage
 
-from .factories import T0, draft_data
+from .factories import PDF, T0, draft_data, schedule_at
 
 
 def events(action):
@@ -173,28 +174,26 @@ def test_retender_is_the_next_version_of_the_same_code(app, create_tender, cast)
     assert not old.superseded
 
 
-def test_a_published_retender_supersedes_the_old_version(app, client, create_tender, cast):
-    import io
-
-    from lpse.tenders import documents
-
-    from .factories import PDF, schedule_at
-
-    old = create_tender(Phase.failed)
-    new = operations.retender(old, actor=cast['pokja'], now=T0)
-    publication.set_schedule(new, schedule_at(T0 + timedelta(days=1)), actor=cast['pokja'], now=T0)
+def publish_draft(tender, pokja):
+    """Schedule, upload the Dokumen Pemilihan and publish a draft (a retender) at T0."""
+    publication.set_schedule(tender, schedule_at(T0 + timedelta(days=1)), actor=pokja, now=T0)
     documents.add_document(
-        new,
+        tender,
         kind='dokumen_pemilihan',
         title='Dokpil',
         fileobj=io.BytesIO(PDF),
         filename='a.pdf',
         reason='',
-        actor=cast['pokja'],
+        actor=pokja,
         now=T0,
     )
-    publication.publish_tender(new, actor=cast['pokja'], now=T0)
+    publication.publish_tender(tender, actor=pokja, now=T0)
     db.session.commit()
+
+
+def test_a_published_retender_supersedes_the_old_version(app, client, create_tender, cast):
+    old = create_tender(Phase.failed)
+    publish_draft(operations.retender(old, actor=cast['pokja'], now=T0), cast['pokja'])
     assert old.superseded
     page = client.get('/tenders/').get_data(as_text=True)
     assert page.count(f'>{old.code}</a>') == 1 and 'Tender ulang v2' in page

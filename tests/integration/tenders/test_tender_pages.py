@@ -105,6 +105,10 @@ def test_detail_in_english_shows_the_deadline_in_both_zones(client, create_tende
     html = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert '<html lang="en">' in html
     assert re.search(r'March 2026 \d{2}:\d{2} WITA \(\d{2}:\d{2} WIB\)', html)
+    # Translated labels, not only the date format: the stage "Pengumuman" and the headings.
+    assert '<td>Announcement</td>' in html or '>Announcement<' in html
+    assert '>Schedule<' in html and 'Bid deadline' in html
+    assert '>Pengumuman<' not in html and '>Jadwal<' not in html
     assert 'Rp1.600.000.000' in html and 'Rp1.500.000.000' in html
 
 

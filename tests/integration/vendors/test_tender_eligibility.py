@@ -4,6 +4,7 @@ and ask questions (lpse.tenders.permissions.vendor_may_participate)."""
 import io
 from datetime import timedelta
 
+import pki_helpers
 import pytest
 from tenders.conftest import OFFSETS, PDF, T0, draft_data, schedule_at
 
@@ -17,11 +18,16 @@ from lpse.vendors.models import BlacklistEntry, VendorStatus, local_date
 
 @pytest.fixture
 def app_config(app_config):
-    return {**app_config, 'LPSE_STAGE_MIN_DURATIONS': {}, 'LPSE_STAGE_MIN_GAPS': {}}
+    return {
+        **app_config,
+        'LPSE_STAGE_MIN_DURATIONS': {},
+        'LPSE_STAGE_MIN_GAPS': {},
+        **pki_helpers.CONFIG,
+    }
 
 
 @pytest.fixture
-def tender(app, person, agency):
+def tender(app, person, agency, monkeypatch):
     """A published tender in its clarification stage at T0 (downloads open too)."""
     clock.set_now(T0)
     officers = {
@@ -34,6 +40,9 @@ def tender(app, person, agency):
         )
     }
     pokja = officers['pokja']
+    # Publication splits the tender key among the Pokja: each member needs a pokja certificate.
+    pki_helpers.certify_pokja([officers[n] for n in ('pokja', 'pokja2', 'pokja3')])
+    pki_helpers.fake_tender_keys(monkeypatch)
     tender = operations.create_draft(agency=agency, data=draft_data(officers), actor=pokja, now=T0)
     base = T0 - timedelta(hours=OFFSETS[Stage.clarification][0], minutes=30)
     publication.set_schedule(tender, schedule_at(base), actor=pokja, now=T0)

@@ -67,6 +67,8 @@ def test_vendor_access_matrix(
         own=own.id,
         other=other.id,
         doc=own.documents[0].id,
+        doc2=own.documents[1].id,
+        doc3=own.documents[2].id,
         cert=cert.id,
         entry=entry.id,
     )

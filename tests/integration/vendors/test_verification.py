@@ -1,10 +1,12 @@
 """The verifier's queue and decisions, resubmission, suspension — pages and API."""
 
+import re
+
 import pytest
 
 from lpse.audit import AuditEvent
 from lpse.extensions import db
-from lpse.vendors.models import Vendor, VendorStatus
+from lpse.vendors.models import PROFILE_FIELDS, Vendor, VendorStatus
 
 
 def last_action():
@@ -73,7 +75,14 @@ def test_reject_then_resubmit_then_approve(client, as_user, create_vendor, verif
     assert last_action() == 'vendor.resubmitted'
 
     as_user(verifier)
-    response = client.post(f'/vendors/{vendor.id}/verification', data={'decision': 'approve'})
+    page = client.get(f'/vendors/{vendor.id}').get_data(as_text=True)
+    version = re.search(r'name="content_version" type="hidden" value="(\w+)"', page).group(1)
+    db.session.expire_all()
+    assert version == vendor.content_version()
+    response = client.post(
+        f'/vendors/{vendor.id}/verification',
+        data={'decision': 'approve', 'content_version': version},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert vendor.status == VendorStatus.verified and last_action() == 'vendor.verified'
@@ -98,8 +107,11 @@ def test_request_changes_and_resubmit_through_the_api(client, create_vendor, ver
     assert response.status_code == 200
     assert response.get_json()['status'] == 'changes_requested'
     assert last_action() == 'vendor.changes_requested'
+    version = response.get_json()['content_version']
     response = client.post(
-        f'/api/v1/vendors/{vendor.id}/verification', headers=headers, json={'decision': 'approve'}
+        f'/api/v1/vendors/{vendor.id}/verification',
+        headers=headers,
+        json={'decision': 'approve', 'content_version': version},
     )
     assert response.status_code == 409  # not in the queue any more
     response = client.post(
@@ -109,13 +121,53 @@ def test_request_changes_and_resubmit_through_the_api(client, create_vendor, ver
     listed = client.get('/api/v1/vendors?status=changes_requested', headers=headers).get_json()
     assert [v['id'] for v in listed['vendors']] == [vendor.id]
 
+    # The vendor corrects its data and resubmits (PUT), which puts it back in the queue.
+    mine = token_for(vendor.user)
+    current = client.get(f'/api/v1/vendors/{vendor.id}', headers=mine).get_json()
+    profile = {k: current[k] for k in PROFILE_FIELDS} | {
+        'directors': current['directors'],
+        'licences': current['licences'] + [{'name': 'SIUP', 'number': 'S-9', 'kbli': '47111'}],
+    }
+    bad = profile | {'directors': [{'name': 'X', 'position': 'Y', 'nik': '12'}]}
+    response = client.put(f'/api/v1/vendors/{vendor.id}', headers=mine, json=bad)
+    assert response.status_code == 422
+    assert 'NIK' in response.get_json()['error']['message']
+    db.session.expire_all()
+    assert vendor.status == VendorStatus.changes_requested
+    response = client.put(f'/api/v1/vendors/{vendor.id}', headers=mine, json=profile)
+    assert response.status_code == 200, response.get_json()
+    body = response.get_json()
+    assert body['status'] == 'submitted' and len(body['licences']) == 2
+    assert last_action() == 'vendor.resubmitted'
+    assert body['content_version'] != version
+    # A stale version (what the verifier saw before the resubmission) is refused …
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification',
+        headers=headers,
+        json={'decision': 'approve', 'content_version': version},
+    )
+    assert response.status_code == 409
+    # … the current one is approved, and the decision records the version it was made on.
+    response = client.post(
+        f'/api/v1/vendors/{vendor.id}/verification',
+        headers=headers,
+        json={'decision': 'approve', 'content_version': body['content_version']},
+    )
+    assert response.status_code == 200 and response.get_json()['status'] == 'verified'
+    event = db.session.scalar(db.select(AuditEvent).order_by(AuditEvent.seq.desc()))
+    assert event.action == 'vendor.verified'
+    assert body['content_version'] in event.payload
+    # Verified data is frozen: no more edits through the API.
+    response = client.put(f'/api/v1/vendors/{vendor.id}', headers=mine, json=profile)
+    assert response.status_code == 403
+
 
 def test_approval_needs_the_required_documents(client, create_vendor, verifier, token_for):
     vendor = create_vendor(verified=False, documents=False)
     response = client.post(
         f'/api/v1/vendors/{vendor.id}/verification',
         headers=token_for(verifier),
-        json={'decision': 'approve'},
+        json={'decision': 'approve', 'content_version': vendor.content_version()},
     )
     assert response.status_code == 422
     assert 'Dokumen wajib' in response.get_json()['error']['message']

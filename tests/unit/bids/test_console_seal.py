@@ -85,6 +85,7 @@ def test_seal_via_main_then_openssl(pki_files, bid_dir, capsys, tender, ca):
     assert sorted(p.name for p in bid_dir.iterdir()) == [
         'bid.json',
         'bid.p7m',
+        'bid.p7m.sig',
         'foto.jpg',
         'surat.pdf',
     ]

@@ -1,6 +1,7 @@
 """The instance PKI: CA, profiles, CSR acceptance, revocation and validity checks."""
 
 import datetime as dt
+import warnings
 
 import pytest
 from cryptography import x509
@@ -212,3 +213,53 @@ def test_fingerprints_are_sha256_hex(vendor):
     assert pki.public_key_fingerprint(vendor.cert.public_key()) == pki.public_key_fingerprint(
         vendor.key.public_key()
     )
+
+
+def _name(*rdns):
+    return x509.Name([x509.RelativeDistinguishedName(list(rdn)) for rdn in rdns])
+
+
+CN = x509.NameAttribute(x509.NameOID.COMMON_NAME, 'PT Maju Jaya')
+EMAIL = x509.NameAttribute(x509.NameOID.EMAIL_ADDRESS, 'bid@maju.example')
+
+
+@pytest.mark.parametrize(
+    ('name', 'why'),
+    [
+        (
+            _name([x509.NameAttribute(x509.NameOID.COMMON_NAME, 'Orang Lain')], [CN], [EMAIL]),
+            '2 times',
+        ),
+        (
+            _name([CN], [EMAIL], [x509.NameAttribute(x509.NameOID.COMMON_NAME, 'Orang Lain')]),
+            '2 times',
+        ),
+        (_name([CN], [EMAIL], [EMAIL]), 'email appears 2 times'),
+        (_name([CN, EMAIL]), 'multi-valued RDN'),
+        (
+            _name(
+                [CN],
+                [EMAIL],
+                *[[x509.NameAttribute(x509.NameOID.ORGANIZATION_NAME, 'X' * 60)]] * 12,
+            ),
+            'unexpected organization',
+        ),
+    ],
+    ids=['second-cn-first', 'second-cn-last', 'second-email', 'multi-valued', 'twelve-o'],
+)
+def test_repeated_or_grouped_subject_attributes_are_refused(name, why):
+    with pytest.raises(SubjectMismatch, match=why):
+        pki.check_subject(name, ACCOUNT)
+
+
+def test_over_long_expected_values_are_refused():
+    long_name = 'N' * (pki.MAX_SUBJECT_VALUE + 1)
+    with warnings.catch_warnings():  # the library only warns about the length; we refuse
+        warnings.simplefilter('ignore', UserWarning)
+        cn = x509.NameAttribute(x509.NameOID.COMMON_NAME, long_name, _validate=False)
+    with pytest.raises(SubjectMismatch, match='longer than'):
+        pki.check_subject(_name([cn], [EMAIL]), {**ACCOUNT, 'common_name': long_name})
+
+
+def test_the_exact_subject_passes_the_check():
+    pki.check_subject(_name([CN], [EMAIL]), ACCOUNT)

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import struct
 import zipfile
 
 import pytest
@@ -23,8 +24,29 @@ def zipped(entries):
     return buffer.getvalue()
 
 
-def ole2(stream_name):
-    return storage.OLE2_MAGIC + b'\0' * 504 + stream_name.encode('utf-16-le') + b'\0' * 64
+def _entry(name, kind):
+    encoded = name.encode('utf-16-le') + b'\0\0'
+    return (
+        encoded.ljust(64, b'\0')
+        + struct.pack('<HBB', len(encoded), kind, 1)
+        + struct.pack('<III', 0xFFFFFFFF, 0xFFFFFFFF, 0xFFFFFFFF if kind == 2 else 1)
+        + b'\0' * 48
+    )
+
+
+def ole2(stream_name, *, padding=b''):
+    """A minimal compound file (MS-CFB v3): sector 0 the FAT, sector 1 the directory with the
+    root entry and one stream called ``stream_name``."""
+    header = bytearray(512)
+    header[:8] = storage.OLE2_MAGIC
+    struct.pack_into('<HHHHH', header, 0x18, 0x3E, 3, 0xFFFE, 9, 6)
+    struct.pack_into('<III', header, 0x2C, 1, 1, 0)  # 1 FAT sector; directory at sector 1
+    struct.pack_into('<I', header, 0x38, 4096)
+    struct.pack_into('<IIII', header, 0x3C, 0xFFFFFFFE, 0, 0xFFFFFFFE, 0)
+    struct.pack_into('<109I', header, 0x4C, 0, *[0xFFFFFFFF] * 108)
+    fat = struct.pack('<128I', 0xFFFFFFFD, 0xFFFFFFFE, *[0xFFFFFFFF] * 126)
+    directory = _entry('Root Entry', 5) + _entry(stream_name, 2) + b'\0' * 256
+    return bytes(header) + fat + directory + padding
 
 
 DOCX = zipped({'[Content_Types].xml': DOCX_TYPES, 'word/document.xml': '<w:document/>'})
@@ -48,6 +70,11 @@ ODT = zipped({'mimetype': storage.ODT, 'content.xml': '<office:document/>'})
         (zipped({'mimetype': 'application/x-shockwave-flash'}), None),
         (b'PK\x03\x04 broken zip', None),
         (ole2('SomethingElse'), None),
+        (ole2('Book'), storage.XLS),  # Excel 5/95
+        # Any OLE2 file whose *data* merely mentions the name (an .msi, a .msg…) is refused.
+        (ole2('Contents', padding='WordDocument'.encode('utf-16-le') * 4), None),
+        (ole2('WordDocument')[:600], None),  # truncated: the directory sector is missing
+        (storage.OLE2_MAGIC + b'\0' * 504 + 'WordDocument'.encode('utf-16-le'), None),
         (b'', None),
     ],
 )
@@ -123,8 +150,59 @@ def test_writes_are_fsynced_before_and_after_the_rename(tmp_path, monkeypatch):
     monkeypatch.setattr(
         storage.os, 'replace', lambda a, b: calls.append('rename') or real_replace(a, b)
     )
+    digest = hashlib.sha256(PDF).hexdigest()
+    (tmp_path / 'incoming').mkdir()
+    (tmp_path / digest[:2]).mkdir()
     storage.FileStore(tmp_path).put_stream(io.BytesIO(PDF), max_size=1000)
     assert calls == ['fsync', 'rename', 'fsync']
+
+
+def test_a_new_fan_out_directory_is_fsynced_in_its_parent(tmp_path, monkeypatch):
+    synced, real_fsync, real_replace = [], storage.os.fsync, storage.os.replace
+
+    def fsync(fd):
+        synced.append(storage.os.readlink(f'/proc/self/fd/{fd}'))
+        return real_fsync(fd)
+
+    monkeypatch.setattr(storage.os, 'fsync', fsync)
+    monkeypatch.setattr(
+        storage.os, 'replace', lambda a, b: synced.append('rename') or real_replace(a, b)
+    )
+    root = tmp_path / 'blobs'
+    digest, _size = storage.FileStore(root).put_stream(io.BytesIO(PDF), max_size=1000)
+    fan_out = str(root / digest[:2])
+    # tmp_path gets blobs/, blobs/ gets incoming/ and the fan-out directory, all before the
+    # rename; the fan-out directory gets the blob after it.
+    assert synced[synced.index('rename') + 1 :] == [fan_out]
+    before = synced[: synced.index('rename')]
+    assert before.count(str(root)) == 2 and str(tmp_path) in before
+
+
+def test_the_store_is_chosen_by_configuration(app, tmp_path):
+    class MemoryStore(storage.BlobStore):
+        def __init__(self, config):
+            self.config = config
+
+        def put_stream(self, fileobj, *, max_size, check=None):
+            raise NotImplementedError
+
+        def open(self, sha256):
+            raise NotImplementedError
+
+        def exists(self, sha256):
+            return False
+
+    assert isinstance(storage.blob_store(), storage.FileStore)  # the default: 'file'
+    storage.register_store('memory', MemoryStore)
+    try:
+        app.config['LPSE_BLOB_STORE'] = 'memory'
+        assert isinstance(storage.blob_store(), MemoryStore)
+        app.config['LPSE_BLOB_STORE'] = 's3-not-installed'
+        with pytest.raises(RuntimeError, match='unknown blob store'):
+            storage.blob_store()
+    finally:
+        storage.STORES.pop('memory')
+        app.config.pop('LPSE_BLOB_STORE')
 
 
 @pytest.mark.parametrize('bad', ['../etc/passwd', 'A' * 64, '', 'ab'])

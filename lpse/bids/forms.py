@@ -1,0 +1,119 @@
+"""The bid pages' forms, and the request class that keeps the bid form's files in memory."""
+
+import io
+import re
+from decimal import Decimal, InvalidOperation
+
+from flask import Request, current_app
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired, MultipleFileField
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+
+from lpse.bids.models import EnvelopeKind
+
+# The endpoint whose multipart body holds plaintext bid files.
+IN_MEMORY_ENDPOINTS = frozenset({'bids.submit'})
+KIND_LABELS = {
+    EnvelopeKind.single: _l('Penawaran (satu file)'),
+    EnvelopeKind.technical: _l('File I: administrasi dan teknis'),
+    EnvelopeKind.price: _l('File II: harga'),
+}
+AMOUNT_RE = re.compile(r'^(0|[1-9][0-9]{0,17})(,[0-9]{1,2})?$')
+PERCENT_RE = re.compile(r'^(100|[1-9]?[0-9])([.,][0-9]{1,2})?$')
+
+
+class BidFormRequest(Request):
+    """Werkzeug spools multipart files above 500 KB to a temporary file; for the web bid form
+    (plaintext prices and attachments) every file stays in memory instead, and the whole body
+    is capped at LPSE_BID_FORM_MAX_SIZE. Other uploads keep temporary files."""
+
+    def _in_memory(self) -> bool:
+        return self.url_rule is not None and self.url_rule.endpoint in IN_MEMORY_ENDPOINTS
+
+    def _get_file_stream(
+        self, total_content_length, content_type, filename=None, content_length=None
+    ):
+        if self._in_memory():
+            return io.BytesIO()
+        return super()._get_file_stream(
+            total_content_length, content_type, filename, content_length
+        )
+
+    @property
+    def max_content_length(self):
+        if self._max_content_length is None and self._in_memory():
+            return int(current_app.config['LPSE_BID_FORM_MAX_SIZE'])
+        return super().max_content_length
+
+    @max_content_length.setter
+    def max_content_length(self, value):
+        self._max_content_length = value
+
+
+def parse_amount(text) -> Decimal | None:
+    """A rupiah amount as typed in Indonesian ("1.500.000" or "1500000,50"); blank = None."""
+    value = (text or '').strip().replace(' ', '')
+    if not value:
+        return None
+    value = value.removeprefix('Rp').replace('.', '')
+    if not AMOUNT_RE.match(value):
+        raise ValueError(value)
+    return Decimal(value.replace(',', '.'))
+
+
+def _percent(form, field):
+    if not PERCENT_RE.match((field.data or '').strip()):
+        raise ValidationError(_l('TKDN adalah persen 0–100, paling banyak 2 desimal.'))
+    try:
+        Decimal(field.data.strip().replace(',', '.'))
+    except InvalidOperation:
+        raise ValidationError(_l('TKDN tidak valid.')) from None
+
+
+class BidForm(FlaskForm):
+    """The web bid form: prices per BoQ line (fields price-<n>, read by the view), TKDN,
+    validity, attachments, and the signing passphrase that unlocks the server-held key."""
+
+    kind = SelectField(_l('Sampul'), validators=[DataRequired()])
+    tkdn = StringField(_l('TKDN (%)'), validators=[Optional()])
+    validity_days = IntegerField(
+        _l('Masa berlaku penawaran (hari)'), validators=[Optional(), NumberRange(1, 730)]
+    )
+    attachments = MultipleFileField(_l('Lampiran (PDF)'))
+    passphrase = PasswordField(_l('Frasa sandi penandatanganan'), validators=[DataRequired()])
+
+    def setup(self, kinds):
+        self.kind.choices = [(k.value, KIND_LABELS[k]) for k in kinds]
+        return self
+
+    def validate_tkdn(self, field):
+        if self.kind.data in ('single', 'technical'):
+            if not (field.data or '').strip():
+                raise ValidationError(_l('TKDN wajib diisi.'))
+            _percent(self, field)
+
+    def validate_validity_days(self, field):
+        if self.kind.data in ('single', 'technical') and not field.data:
+            raise ValidationError(_l('Masa berlaku penawaran wajib diisi.'))
+
+
+class UploadForm(FlaskForm):
+    """Upload an envelope sealed elsewhere (`lpse seal`, or openssl) with its signature."""
+
+    kind = SelectField(_l('Sampul'), validators=[DataRequired()])
+    envelope = FileField(_l('Sampul penawaran (.p7m)'), validators=[FileRequired()])
+    signature = FileField(_l('Tanda tangan pengiriman (.p7m.sig)'), validators=[FileRequired()])
+
+    def setup(self, kinds):
+        self.kind.choices = [(k.value, KIND_LABELS[k]) for k in kinds]
+        return self
+
+
+class WithdrawForm(FlaskForm):
+    kind = SelectField(_l('Sampul'), validators=[DataRequired()])
+
+    def setup(self, kinds):
+        self.kind.choices = [(k.value, KIND_LABELS[k]) for k in kinds]
+        return self

@@ -1,0 +1,268 @@
+"""Signed audit checkpoints: the chain's (seq, hash) signed by the system key (ARCHITECTURE §5).
+
+A hash chain alone does not stop a superuser who rewrites an event and recomputes every later
+hash and the head. A checkpoint is a signed statement "at seq N the chain's hash was H" that
+leaves the database (printed into receipts and PDFs, published on /audit/checkpoints), so such a
+rewrite no longer matches what was signed. The document has the receipts' shape and signature
+(RSA-PSS-SHA256 over the canonical JSON, `lpse.crypto.receipts`) under the key ``checkpoint``:
+``{"checkpoint": {"format": "lpse-checkpoint/1", "seq", "hash", "at", "reason"},
+"signature": {"alg", "value", "certificate"}}``.
+"""
+
+import base64
+import binascii
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+from cryptography import x509
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from sqlalchemy import BigInteger, ForeignKey, String, Text, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lpse import audit, pki_service
+from lpse.crypto import pki, receipts
+from lpse.crypto.errors import CryptoError, KeyMismatch
+from lpse.extensions import db
+from lpse.types import UTCDateTime
+
+FORMAT = 'lpse-checkpoint/1'
+FILE_FORMAT = 'lpse-checkpoints/1'
+FIELDS = ('at', 'format', 'hash', 'reason', 'seq')
+HASH_RE = re.compile(r'^[0-9a-f]{64}$')
+
+
+class CheckpointInvalid(CryptoError):
+    """A checkpoint document is malformed or its signature does not hold."""
+
+
+class AuditCheckpoint(db.Model):
+    """One signed (seq, hash) of the audit chain, taken at a milestone or on demand."""
+
+    __tablename__ = 'audit_checkpoint'
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, index=True)
+    hash: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(80))
+    tender_id: Mapped[int | None] = mapped_column(ForeignKey('tender.id'), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    document: Mapped[str] = mapped_column(Text)  # the signed JSON, exactly as handed out
+
+    @property
+    def short(self) -> str:
+        """How receipts and PDF footers cite it: ``#seq`` and the first 16 hex digits."""
+        return f'#{self.seq} {self.hash[:16]}'
+
+    @property
+    def signed(self) -> dict:
+        return json.loads(self.document)
+
+    def as_json(self) -> dict:
+        return {'id': self.id, 'tender_id': self.tender_id, **self.signed}
+
+
+# --- signing -----------------------------------------------------------------------------------
+
+
+def sign_checkpoint(fields: Mapping, *, key, cert: x509.Certificate) -> dict:
+    """Sign checkpoint fields as `receipts.sign_receipt` signs a receipt (same algorithm)."""
+    fields = dict(fields)
+    _check_fields(fields)
+    if not isinstance(key, rsa.RSAPrivateKey) or not pki.key_matches_certificate(key, cert):
+        raise KeyMismatch('the checkpoint key does not belong to the system certificate')
+    value = key.sign(receipts.canonical_json(fields), pki.PSS_SHA256, hashes.SHA256())
+    return {
+        'checkpoint': fields,
+        'signature': {
+            'alg': receipts.ALGORITHM,
+            'value': base64.b64encode(value).decode('ascii'),
+            'certificate': cert.public_bytes(serialization.Encoding.PEM).decode('ascii'),
+        },
+    }
+
+
+def create_checkpoint(reason: str, *, now, tender=None) -> AuditCheckpoint:
+    """Sign the audit head as it stands in this transaction (call it after the event it covers)."""
+    head = db.session.execute(
+        select(audit.AuditHead.seq, audit.AuditHead.hash).where(audit.AuditHead.id == 1)
+    ).first()  # a fresh read: audit.record moves the head with UPDATE statements
+    seq, hash_ = (head.seq, head.hash) if head else (0, audit.GENESIS_HASH)
+    authority = pki_service.require_authority()
+    fields = {'format': FORMAT, 'seq': seq, 'hash': hash_, 'at': _stamp(now), 'reason': reason}
+    document = sign_checkpoint(fields, key=pki_service.system_key(), cert=authority.system_cert)
+    row = AuditCheckpoint(
+        seq=seq,
+        hash=hash_,
+        reason=reason,
+        tender_id=getattr(tender, 'id', None),
+        created_at=now,
+        document=json.dumps(document, sort_keys=True, ensure_ascii=False),
+    )
+    db.session.add(row)
+    db.session.flush()
+    return row
+
+
+def checkpoint_for(seq: int) -> AuditCheckpoint | None:
+    """The first checkpoint at or after `seq`: the one that vouches for that event."""
+    stmt = select(AuditCheckpoint).where(AuditCheckpoint.seq >= seq)
+    return db.session.scalars(stmt.order_by(AuditCheckpoint.seq, AuditCheckpoint.id)).first()
+
+
+def latest_checkpoint() -> AuditCheckpoint | None:
+    """The newest checkpoint (a Jinja global: receipts and PDFs print its `short` form)."""
+    stmt = select(AuditCheckpoint).order_by(AuditCheckpoint.id.desc())
+    return db.session.scalars(stmt).first()
+
+
+def all_checkpoints() -> list[AuditCheckpoint]:
+    return db.session.scalars(
+        select(AuditCheckpoint).order_by(AuditCheckpoint.seq, AuditCheckpoint.id)
+    ).all()
+
+
+def system_certificates() -> list[x509.Certificate]:
+    """The system certificates whose signatures we honour (the current one; none rotated yet)."""
+    authority = pki_service.authority()
+    return [authority.system_cert] if authority else []
+
+
+def export_file(rows: Iterable[AuditCheckpoint]) -> dict:
+    """The checkpoints file for `lpse verify-audit --checkpoints` (/audit/checkpoints.json)."""
+    authority = pki_service.authority()
+    pem = lambda c: c.public_bytes(serialization.Encoding.PEM).decode('ascii')  # noqa: E731
+    return {
+        'format': FILE_FORMAT,
+        'ca_certificate': pem(authority.ca_cert) if authority else None,
+        'system_certificates': [pem(c) for c in system_certificates()],
+        'checkpoints': [row.signed for row in rows],
+    }
+
+
+# --- verification ------------------------------------------------------------------------------
+
+
+def verify_checkpoint(doc, *, ca_cert: x509.Certificate, system_certs) -> dict:
+    """Check a checkpoint document's signature by a pinned system certificate of our CA."""
+    if not isinstance(doc, Mapping) or set(doc) != {'checkpoint', 'signature'}:
+        raise CheckpointInvalid('not a checkpoint: expected "checkpoint" and "signature"')
+    fields, sig = doc['checkpoint'], doc['signature']
+    if not isinstance(fields, dict) or not isinstance(sig, Mapping):
+        raise CheckpointInvalid('not a checkpoint: "checkpoint" and "signature" must be objects')
+    if sig.get('alg') != receipts.ALGORITHM:
+        raise CheckpointInvalid(f'signature algorithm {sig.get("alg")!r} is not accepted')
+    try:
+        value = base64.b64decode(sig.get('value', ''), validate=True)
+        cert = x509.load_pem_x509_certificate(str(sig.get('certificate', '')).encode('ascii'))
+    except (binascii.Error, ValueError, TypeError, UnicodeEncodeError):
+        raise CheckpointInvalid('the signature value or certificate cannot be decoded') from None
+    pinned = {pki.certificate_fingerprint(c) for c in system_certs}
+    if pki.certificate_fingerprint(cert) not in pinned:
+        raise CheckpointInvalid(
+            f'signed by {cert.subject.rfc4514_string()}, which is not a system certificate'
+        )
+    pki.check_issued_by(cert, ca_cert)
+    try:
+        cert.public_key().verify(
+            value, receipts.canonical_json(fields), pki.PSS_SHA256, hashes.SHA256()
+        )
+    except (InvalidSignature, TypeError, AttributeError):
+        raise CheckpointInvalid('the checkpoint signature does not verify: altered') from None
+    _check_fields(fields)
+    return fields
+
+
+def verify_chain(
+    records: Iterable[Mapping], documents: Iterable, *, ca_cert, system_certs, head=None
+) -> audit.Verification:
+    """Recompute the chain and require every signed checkpoint's hash at its seq.
+
+    A rewrite that recomputed every later hash (and the head) passes the chain check; it fails
+    here, at the first checkpoint signed after the altered event."""
+    signed = []
+    for number, doc in enumerate(documents, start=1):
+        try:
+            signed.append(verify_checkpoint(doc, ca_cert=ca_cert, system_certs=system_certs))
+        except CryptoError as exc:
+            return audit.Verification(0, audit.GENESIS_HASH, f'checkpoint {number}', exc.message)
+    wanted = {f['seq'] for f in signed}
+    seen = {0: audit.GENESIS_HASH}
+
+    def remember(stream):
+        for rec in stream:
+            if isinstance(rec, Mapping) and rec.get('seq') in wanted:
+                seen[rec['seq']] = rec.get('hash')
+            yield rec
+
+    chain = audit.verify_records(remember(records), head=head)
+    good_until = 0
+    for fields in sorted(signed, key=lambda f: f['seq']):
+        seq = fields['seq']
+        if not chain.ok and seq >= chain.first_bad_seq:
+            break  # the chain itself already names the first bad event
+        if seq > chain.count:
+            problem = f'the signed checkpoint at seq {seq} is past the end of the log'
+        elif seen.get(seq) != fields['hash']:
+            problem = (
+                f'the chain hash at seq {seq} differs from the signed checkpoint: an event '
+                f'between seq {good_until + 1} and {seq} was rewritten'
+            )
+        else:
+            good_until = seq
+            continue
+        return audit.Verification(chain.count, chain.last_hash, seq, problem)
+    return chain
+
+
+def _check_fields(fields: dict) -> None:
+    if sorted(fields) != sorted(FIELDS) or fields['format'] != FORMAT:
+        raise CheckpointInvalid(f'a checkpoint has exactly {", ".join(FIELDS)} ({FORMAT})')
+    seq = fields['seq']
+    if not isinstance(seq, int) or isinstance(seq, bool) or seq < 0:
+        raise CheckpointInvalid('seq must be a non-negative integer')
+    if not isinstance(fields['hash'], str) or not HASH_RE.match(fields['hash']):
+        raise CheckpointInvalid('hash must be 64 lowercase hex digits')
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+
+
+def verify_database() -> audit.Verification:
+    """The stored chain, its head and every stored checkpoint (`flask lpse audit-verify`)."""
+    authority = pki_service.authority()
+    head = db.session.get(audit.AuditHead, 1)
+    if authority is None:
+        return audit.verify_records(audit.iter_records(), head=head)
+    return verify_chain(
+        audit.iter_records(),
+        [row.signed for row in all_checkpoints()],
+        ca_cert=authority.ca_cert,
+        system_certs=system_certificates(),
+        head=head,
+    )
+
+
+def read_checkpoint_file(data, *, system_certs=None) -> tuple[list, list[x509.Certificate]]:
+    """The signed documents of a checkpoints file, and the system certificates to pin: those
+    given (``--system-cert``), else the ones the file lists (compare their fingerprints with
+    the published ones: any certificate of the CA could be listed there)."""
+    if isinstance(data, list):
+        data = {'checkpoints': data}
+    if not isinstance(data, dict) or not isinstance(data.get('checkpoints'), list):
+        raise CheckpointInvalid('not a checkpoints file: expected a "checkpoints" list')
+    if system_certs is None:
+        try:
+            system_certs = [
+                x509.load_pem_x509_certificate(str(pem).encode('ascii'))
+                for pem in data.get('system_certificates') or ()
+            ]
+        except (ValueError, UnicodeEncodeError):
+            raise CheckpointInvalid('a system certificate in the file is not PEM') from None
+    if not system_certs:
+        raise CheckpointInvalid('no system certificate: pass --system-cert')
+    return data['checkpoints'], list(system_certs)

@@ -1,0 +1,1 @@
+"""Issued documents: signed PDFs stored once, downloadable, and verifiable by anyone."""

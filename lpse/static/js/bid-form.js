@@ -1,0 +1,65 @@
+// Bid form: live line totals and the bid total (rupiah, Indonesian grouping), and an upload
+// progress bar (XMLHttpRequest upload progress events). Without JavaScript the form still
+// posts normally; the server computes the declared total itself.
+(function () {
+  'use strict';
+  var form = document.getElementById('bid-form');
+  if (!form) { return; }
+
+  function parse(text) {
+    var value = (text || '').replace(/\s|Rp/g, '').replace(/\./g, '').replace(',', '.');
+    if (!/^\d+(\.\d{1,2})?$/.test(value)) { return null; }
+    return Number(value);
+  }
+  function rupiah(n) {
+    return 'Rp' + n.toLocaleString('id-ID', { minimumFractionDigits: 0, maximumFractionDigits: 2 });
+  }
+  function recompute() {
+    var total = 0;
+    form.querySelectorAll('tr.price-row').forEach(function (row) {
+      var price = parse(row.querySelector('.price-input').value);
+      var cell = row.querySelector('.line-total');
+      if (price === null) { cell.textContent = '–'; return; }
+      var line = price * Number(row.getAttribute('data-quantity'));
+      total += line;
+      cell.textContent = rupiah(line);
+    });
+    document.getElementById('bid-total').textContent = rupiah(total);
+  }
+  form.addEventListener('input', recompute);
+  recompute();
+
+  var box = document.getElementById('upload-progress');
+  var bar = document.getElementById('upload-bar');
+  var status = document.getElementById('upload-status');
+  form.addEventListener('submit', function (event) {
+    if (!window.XMLHttpRequest || !window.FormData) { return; }
+    event.preventDefault();
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', form.action);
+    box.hidden = false;
+    document.getElementById('bid-submit').disabled = true;
+    xhr.upload.addEventListener('progress', function (e) {
+      if (e.lengthComputable) {
+        bar.value = Math.round(100 * e.loaded / e.total);
+        status.textContent = bar.value + '%';
+      }
+    });
+    xhr.upload.addEventListener('load', function () {
+      bar.value = 100;
+      status.textContent = form.getAttribute('data-sealing') || '100%';
+    });
+    xhr.addEventListener('load', function () {
+      // The answer is a page: the receipt after a redirect, or the form with its errors.
+      document.open();
+      document.write(xhr.responseText);
+      document.close();
+      if (xhr.responseURL) { window.history.replaceState(null, '', xhr.responseURL); }
+    });
+    xhr.addEventListener('error', function () {
+      status.textContent = form.getAttribute('data-failed') || 'Error';
+      document.getElementById('bid-submit').disabled = false;
+    });
+    xhr.send(new FormData(form));
+  });
+}());
