@@ -29,6 +29,9 @@ def build_app(config=None):
     from lpse import web
 
     web.init_app(app)
+    from lpse import storage
+
+    storage.sweep_on_start(app)
     from lpse.cli import lpse_cli
 
     app.cli.add_command(lpse_cli)

@@ -10,16 +10,20 @@ that was acknowledged is never lost and a rejected upload leaves nothing behind.
 import abc
 import hashlib
 import importlib
+import logging
 import os
 import re
 import struct
 import tempfile
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
 SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
@@ -70,6 +74,22 @@ class FileStore(BlobStore):
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open('rb')
+
+    def sweep_incoming(self, *, older_than: float) -> int:
+        """Delete temp files of uploads that never finished (a killed process leaves them);
+        only those older than ``older_than`` seconds, so live uploads of other workers stay."""
+        incoming = self.root / 'incoming'
+        if not incoming.is_dir():
+            return 0
+        cutoff, removed = time.time() - older_than, 0
+        for leftover in incoming.glob('up-*'):
+            try:
+                if leftover.stat().st_mtime < cutoff:
+                    leftover.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue  # another worker swept it first
+        return removed
 
     def put_stream(self, fileobj, *, max_size, check=None):
         incoming = self.root / 'incoming'
@@ -139,6 +159,23 @@ def register_store(name: str, factory: Callable[[dict], BlobStore]) -> None:
     """Make ``LPSE_BLOB_STORE = name`` build the store with ``factory(app.config)`` (e.g. an
     S3-compatible store reading its bucket and credentials from the configuration)."""
     STORES[name] = factory
+
+
+# An unfinished upload older than this is a leftover of a killed process, never a live one.
+INCOMING_MAX_AGE = 6 * 3600
+
+
+def sweep_on_start(app) -> None:
+    """At start-up, remove what killed uploads left in the local store's incoming folder."""
+    if (app.config.get('LPSE_BLOB_STORE') or 'file') != 'file' or not app.config.get(
+        'LPSE_DATA_DIR'
+    ):
+        return
+    removed = FileStore(Path(app.config['LPSE_DATA_DIR']) / 'blobs').sweep_incoming(
+        older_than=INCOMING_MAX_AGE
+    )
+    if removed:
+        log.info('removed %d unfinished upload(s) from the blob store', removed)
 
 
 def blob_store() -> BlobStore:

@@ -202,13 +202,6 @@ def _wait_for_row_without_blob(world, *, deadline):
         engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason='FileStore never sweeps blobs/incoming: the temp file of an upload killed '
-    'mid-stream stays forever (reported in issue 5; a start-up sweep of old temp files is '
-    'needed). Remove this mark when it exists.',
-)
 def test_incoming_swept_on_start(tmp_path):
     """What a SIGKILL mid-upload leaves (a temp file under blobs/incoming) is gone once the
     app has started again."""
@@ -220,9 +213,12 @@ def test_incoming_swept_on_start(tmp_path):
     left.write_bytes(b'0' * 1024)
     old = time.time() - 2 * 24 * 3600
     os.utime(left, (old, old))
+    fresh = incoming / 'up-live'
+    fresh.write_bytes(b'1' * 1024)
     app = create_app(
         {'LPSE_DATA_DIR': str(tmp_path / 'data'), 'SQLALCHEMY_DATABASE_URI': 'sqlite://'}
     )
     with app.test_request_context():
         app.preprocess_request()
     assert not left.exists()
+    assert fresh.exists()  # a live upload of another worker is left alone
