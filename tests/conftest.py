@@ -136,6 +136,37 @@ def make_user(app, agency):
     return make
 
 
+_shared_hash = {}
+
+
+@pytest.fixture
+def person(app):
+    """``person(email, *roles, agency=None, name=None)``: a user made directly, with one
+    argon2 hash of PASSWORD shared by the whole session (hashing per user is slow)."""
+    from lpse.auth import passwords
+    from lpse.auth.models import User, UserRole
+
+    def make(email, *roles, agency=None, name=None):
+        if 'hash' not in _shared_hash:
+            _shared_hash['hash'] = passwords.hash_password(PASSWORD)
+        user = User(
+            email=email,
+            name=name or email.split('@')[0].replace('.', ' ').title(),
+            password_hash=_shared_hash['hash'],
+            agency=agency,
+            active=True,
+            session_version=1,
+            must_change_password=False,
+            created_at=clock.now(),
+        )
+        user.role_rows = [UserRole(role=r) for r in roles]
+        db.session.add(user)
+        db.session.commit()
+        return user
+
+    return make
+
+
 @pytest.fixture
 def users(make_user):
     """One user per role, keyed by role name."""

@@ -15,7 +15,6 @@ from tenders.conftest import (  # noqa: F401 — fixtures shared with the tender
     cast,
     create_tender,
     other_agency,
-    person,
 )
 from tenders.factories import PDF, T0
 from vendor_helpers import verify_vendor

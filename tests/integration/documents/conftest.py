@@ -2,47 +2,20 @@
 
 import pytest
 from ca_fixtures import authority, ca_pki, foreign_pki, locked_keys, signing_config
-from helpers import PASSWORD
 from tenders.factories import T0, draft_data
 
 from lpse import clock
 from lpse.agencies import operations as agency_ops
-from lpse.auth import passwords
-from lpse.auth.models import User, UserRole
 from lpse.documents import operations
 from lpse.extensions import db
 from lpse.tenders import operations as tender_ops
 
 __all__ = ['authority', 'ca_pki', 'foreign_pki', 'locked_keys', 'signing_config']
-_hash = {}
 
 
 @pytest.fixture
 def app_config(signing_config):
     return signing_config
-
-
-@pytest.fixture
-def person(app):
-    def make(email, *roles, agency=None):
-        if 'hash' not in _hash:
-            _hash['hash'] = passwords.hash_password(PASSWORD)
-        user = User(
-            email=email,
-            name=email.split('@')[0].title(),
-            password_hash=_hash['hash'],
-            agency=agency,
-            active=True,
-            session_version=1,
-            must_change_password=False,
-            created_at=clock.now(),
-        )
-        user.role_rows = [UserRole(role=r) for r in roles]
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
 
 
 @pytest.fixture

@@ -8,16 +8,12 @@ import pytest
 
 from lpse import clock
 from lpse.agencies import operations as agency_ops
-from lpse.auth import passwords
-from lpse.auth.models import User, UserRole
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication
 from lpse.tenders.stages import GATES, STAGES, Phase, Stage
 from lpse.vendors.models import Vendor, VendorStatus
 
-from .factories import OFFSETS, PASSWORD, PDF, T0, draft_data, login, schedule_at
-
-_hash_cache = {}  # one argon2 hash for every test user
+from .factories import OFFSETS, PDF, T0, draft_data, login, schedule_at
 
 
 @pytest.fixture
@@ -34,31 +30,6 @@ def app_config(app_config):
 @pytest.fixture(autouse=True)
 def _reused_tender_keys(monkeypatch):
     pki_helpers.fake_tender_keys(monkeypatch)
-
-
-@pytest.fixture
-def person(app):
-    """A user made directly (one shared argon2 hash keeps the suite fast)."""
-
-    def make(email, *roles, agency=None):
-        if 'hash' not in _hash_cache:
-            _hash_cache['hash'] = passwords.hash_password(PASSWORD)
-        user = User(
-            email=email,
-            name=email.split('@')[0].replace('.', ' ').title(),
-            password_hash=_hash_cache['hash'],
-            agency=agency,
-            active=True,
-            session_version=1,
-            must_change_password=False,
-            created_at=clock.now(),
-        )
-        user.role_rows = [UserRole(role=r) for r in roles]
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
 
 
 @pytest.fixture

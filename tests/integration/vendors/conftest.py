@@ -7,8 +7,6 @@ from dataclasses import dataclass
 import pytest
 
 from lpse import clock, pki_service
-from lpse.auth import passwords
-from lpse.auth.models import User, UserRole
 from lpse.crypto import keystore, pki
 from lpse.extensions import db
 from lpse.vendors import mail
@@ -29,7 +27,6 @@ PNG = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\
 NPWP15 = '012345678901000'
 NIB = '9120001234567'
 NIK = '3174015505800001'
-_hash_cache = {}
 
 
 def registration_data(**changes):
@@ -136,31 +133,6 @@ def outbox(app):
     mail.outbox.clear()
     yield mail.outbox
     mail.outbox.clear()
-
-
-@pytest.fixture
-def person(app):
-    """A user made directly (one shared argon2 hash keeps the suite fast)."""
-
-    def make(email, *roles, agency=None, name=None):
-        if 'hash' not in _hash_cache:
-            _hash_cache['hash'] = passwords.hash_password(PASSWORD)
-        user = User(
-            email=email,
-            name=name or email.split('@')[0].replace('.', ' ').title(),
-            password_hash=_hash_cache['hash'],
-            agency=agency,
-            active=True,
-            session_version=1,
-            must_change_password=False,
-            created_at=clock.now(),
-        )
-        user.role_rows = [UserRole(role=r) for r in roles]
-        db.session.add(user)
-        db.session.commit()
-        return user
-
-    return make
 
 
 @pytest.fixture
