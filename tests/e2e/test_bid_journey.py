@@ -18,7 +18,6 @@ from tenders.conftest import (  # noqa: F401 — the tender fixtures
     cast,
     create_tender,
     other_agency,
-    person,
 )
 
 from lpse.bids.models import Bid

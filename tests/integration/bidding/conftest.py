@@ -41,7 +41,7 @@ def bidder(cast):  # noqa: F811
 
 
 @pytest.fixture
-def rival(person):  # noqa: F811
+def rival(person):
     """A second verified vendor with its own signing certificate (key 11)."""
     user = person('cv.saingan@contoh.co.id', 'vendor')
     verify_vendor(user, company='CV Saingan')
