@@ -13,6 +13,7 @@ from lpse.bids.models import (
 )
 from lpse.checkpoints import AuditCheckpoint
 from lpse.documents.models import IssuedDocument
+from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
 from lpse.pki_service import Authority, Certificate
 from lpse.tenders.documents import Addendum, Document
 from lpse.tenders.models import (
@@ -51,10 +52,13 @@ __all__ = [
     'Document',
     'IssuedDocument',
     'LoginThrottle',
+    'OpenedBid',
+    'OpeningCeremony',
     'Question',
     'ScheduleChange',
     'ScheduleEntry',
     'SearchToken',
+    'ShareRelease',
     'Tender',
     'TenderCounter',
     'TenderKey',

@@ -70,6 +70,10 @@ class TenderKey(db.Model):
     protected_key: Mapped[bytes] = mapped_column(LargeBinary)
     threshold: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The tender private key (PKCS#8 PEM), published at opening so anyone can re-open the bids;
+    # NULL until then.
+    published_key_pem: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     shares = relationship(
         'TenderKeyShare', order_by='TenderKeyShare.id', cascade='all, delete-orphan'
