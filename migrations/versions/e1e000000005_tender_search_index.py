@@ -1,7 +1,7 @@
 """tender search index
 
 Revision ID: e1e000000005
-Revises: d1e000000004
+Revises: d2e000000006
 Create Date: 2026-11-28 00:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import lpse.types  # noqa: F401 — custom column types used by autogenerate
 
 # revision identifiers, used by Alembic.
 revision = 'e1e000000005'
-down_revision = 'd1e000000004'
+down_revision = 'd2e000000006'
 branch_labels = None
 depends_on = None
 
