@@ -4,10 +4,11 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 
+import pki_helpers
 import pytest
 
 from lpse import clock, pki_service
-from lpse.crypto import keystore, pki
+from lpse.crypto import pki
 from lpse.extensions import db
 from lpse.vendors import mail
 from lpse.vendors.models import (
@@ -19,9 +20,9 @@ from lpse.vendors.models import (
 )
 
 PASSWORD = 'kata-sandi-uji-123'
-CA_PASSPHRASE = 'frasa-sandi-ca-uji-0123456789'
-SYSTEM_PASSPHRASE = 'frasa-sandi-sistem-uji-0123456789'
-SIGNING_PASSPHRASE = 'frasa tanda tangan rahasia 42'
+CA_PASSPHRASE = pki_helpers.CA_PASSPHRASE
+SYSTEM_PASSPHRASE = pki_helpers.SYSTEM_PASSPHRASE
+SIGNING_PASSPHRASE = pki_helpers.SIGNING_PASSPHRASE
 PDF = b'%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'
 PNG = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00'
 NPWP15 = '012345678901000'
@@ -63,26 +64,15 @@ class CaMaterial:
 
 @pytest.fixture(scope='session')
 def ca_material():
-    """One CA for the session, valid from long before any frozen test time."""
-    created = dt.datetime.now(dt.UTC) - dt.timedelta(days=400)
-    ca_key, ca_cert = pki.create_ca('LPSE Uji CA', now=created, validity_days=3650)
-    system_key = pki.generate_key()
-    system_cert = pki.issue_certificate(
-        ca_key,
-        ca_cert,
-        system_key.public_key(),
-        pki.build_subject(common_name='LPSE Uji sistem'),
-        profile=pki.Profile.system,
-        now=created,
-        validity_days=3650,
-    )
+    """The process-wide test CA (tests/pki_helpers.py), valid from long before any frozen time."""
+    m = pki_helpers.material()
     return CaMaterial(
-        ca_key,
-        ca_cert,
-        system_cert,
-        keystore.lock_private_key(ca_key, CA_PASSPHRASE),
-        keystore.lock_private_key(system_key, SYSTEM_PASSPHRASE),
-        created,
+        m['ca_key'],
+        m['ca_cert'],
+        m['system_cert'],
+        m['ca_locked'],
+        m['system_locked'],
+        m['created'],
     )
 
 
