@@ -119,6 +119,9 @@ BLUEPRINTS = (
     'lpse.bids.views',
     'lpse.checkpoint_views',
     'lpse.documents.views',
+    'lpse.evaluation.public_views',
+    'lpse.evaluation.views',
+    'lpse.opening.views',
 )
 
 

@@ -64,8 +64,11 @@ class Config:
     LPSE_BID_RATE_LIMIT = 10
     LPSE_BID_RATE_WINDOW = 600
     # A crashed upload must not lock its vendor out for long at the deadline.
-    LPSE_BID_LOCK_SECONDS = 120
+    LPSE_BID_LOCK_SECONDS = 20  # refreshed every LPSE_BID_LOCK_HEARTBEAT s while bytes stream
+    LPSE_BID_LOCK_HEARTBEAT = 5
+    LPSE_BID_DB_BUSY_SECONDS = 30  # SQLite: how long a submission waits for the write lock
     LPSE_BID_FORM_MAX_SIZE = 30 * 1024 * 1024
+    LPSE_OBJECTION_PERIOD_DAYS = 5  # masa sanggah: calendar days from the winner announcement
 
 
 class DevelopmentConfig(Config):
@@ -115,7 +118,10 @@ ENVIRONMENT = {
     'LPSE_BID_RATE_LIMIT': ('LPSE_BID_RATE_LIMIT', int),
     'LPSE_BID_RATE_WINDOW': ('LPSE_BID_RATE_WINDOW', int),
     'LPSE_BID_LOCK_SECONDS': ('LPSE_BID_LOCK_SECONDS', int),
+    'LPSE_BID_LOCK_HEARTBEAT': ('LPSE_BID_LOCK_HEARTBEAT', int),
+    'LPSE_BID_DB_BUSY_SECONDS': ('LPSE_BID_DB_BUSY_SECONDS', int),
     'LPSE_BID_FORM_MAX_SIZE': ('LPSE_BID_FORM_MAX_SIZE', int),
+    'LPSE_OBJECTION_PERIOD_DAYS': ('LPSE_OBJECTION_PERIOD_DAYS', int),
 }
 
 

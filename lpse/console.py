@@ -8,7 +8,7 @@ import importlib
 import json
 import sys
 
-COMMAND_MODULES = ('lpse.console', 'lpse.keys_console', 'lpse.bids.console')
+COMMAND_MODULES = ('lpse.console', 'lpse.keys_console', 'lpse.bids.console', 'lpse.opening.console')
 
 
 def _cmd_evaluate(args):

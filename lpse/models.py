@@ -13,6 +13,13 @@ from lpse.bids.models import (
 )
 from lpse.checkpoints import AuditCheckpoint
 from lpse.documents.models import IssuedDocument
+from lpse.evaluation import objection_models  # noqa: F401 — announcement, sanggah, SPPBJ
+from lpse.evaluation.models import (
+    EvaluationVersion,
+    ResultApproval,
+    ResultProposal,
+    WorksheetEntry,
+)
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
 from lpse.pki_service import Authority, Certificate
 from lpse.tenders.documents import Addendum, Document
@@ -50,11 +57,14 @@ __all__ = [
     'BoqItem',
     'Certificate',
     'Document',
+    'EvaluationVersion',
     'IssuedDocument',
     'LoginThrottle',
     'OpenedBid',
     'OpeningCeremony',
     'Question',
+    'ResultApproval',
+    'ResultProposal',
     'ScheduleChange',
     'ScheduleEntry',
     'SearchToken',
@@ -71,4 +81,5 @@ __all__ = [
     'VendorDocument',
     'VendorLicence',
     'WorkUnit',
+    'WorksheetEntry',
 ]

@@ -11,6 +11,9 @@ API_MODULES = (
     'lpse.vendors.api',
     'lpse.bids.api',
     'lpse.documents.api',
+    'lpse.evaluation.objections_api',
+    'lpse.opening.api',
+    'lpse.evaluation.api',
 )
 
 __all__ = ['API_MODULES', 'bp']

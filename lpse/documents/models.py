@@ -18,6 +18,8 @@ DOCUMENT_KINDS = (
     'opening_minutes',
     'evaluation_report',
     'award_letter',
+    'winner_announcement',
+    'objection_answer',
 )
 
 

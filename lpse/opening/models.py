@@ -70,7 +70,12 @@ class OpeningCeremony(db.Model):
     releases = relationship(
         'ShareRelease', order_by='ShareRelease.id', cascade='all, delete-orphan'
     )
-    results = relationship('OpenedBid', order_by='OpenedBid.id', cascade='all, delete-orphan')
+    results = relationship(
+        'OpenedBid',
+        order_by='OpenedBid.id',
+        cascade='all, delete-orphan',
+        back_populates='ceremony',
+    )
 
 
 class ShareRelease(db.Model):
@@ -123,6 +128,11 @@ class OpenedBid(db.Model):
     # Two-file tenders: set by lpse.evaluation from the technical verdict; the `price`
     # ceremony opens only the File II envelopes of vendors whose File I has technical_pass.
     technical_pass: Mapped[bool | None] = mapped_column(Boolean)
+    # The envelope's own AES-256 content key, kept once it is opened (or its signature looked
+    # at): it re-reads this one envelope (attachments for the Pokja) and nothing else, so a
+    # two-file tender's price envelopes stay sealed until their own ceremony.
+    content_key: Mapped[bytes | None] = mapped_column(LargeBinary)
 
+    ceremony = relationship('OpeningCeremony', back_populates='results')
     bid = relationship('Bid')
     vendor = relationship('Vendor')

@@ -53,6 +53,7 @@ def upgrade():
     sa.Column('tkdn', sa.Numeric(precision=5, scale=2), nullable=True),
     sa.Column('validity_days', sa.Integer(), nullable=True),
     sa.Column('technical_pass', sa.Boolean(), nullable=True),
+    sa.Column('content_key', sa.LargeBinary(), nullable=True),
     sa.CheckConstraint("(result = 'not_openable') = (reason IS NOT NULL)", name=op.f('ck_opened_bid_reason_iff_not_openable')),
     sa.CheckConstraint("(result = 'opened') = (bid_json IS NOT NULL)", name=op.f('ck_opened_bid_json_iff_opened')),
     sa.CheckConstraint("reason IS NULL OR reason IN ('bad_envelope', 'wrong_recipient', 'signature_invalid', 'signer_mismatch', 'certificate_revoked', 'package_malformed', 'unsafe_zip')", name=op.f('ck_opened_bid_known_reason')),

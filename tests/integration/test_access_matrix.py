@@ -77,7 +77,15 @@ def registered_routes(app):
 
 # Domains whose routes need their own objects (a tender, a bid…) keep their matrix in a module
 # of their own, walked by their own test; every one is listed here.
-DOMAIN_MATRICES = ('matrix_tenders', 'matrix_vendors', 'matrix_documents', 'matrix_bids')
+DOMAIN_MATRICES = (
+    'matrix_tenders',
+    'matrix_vendors',
+    'matrix_documents',
+    'matrix_bids',
+    'matrix_evaluation',
+    'matrix_opening',
+    'matrix_sanggah',
+)
 
 
 def all_entries():

@@ -123,3 +123,15 @@ def test_result_json_round_trips_deterministically(key, given_bids):
     again = json.dumps(result_to_dict(evaluate(key, PARAMS[key], given_bids)), ensure_ascii=False)
     assert text == again
     assert json.dumps(json.loads(text), ensure_ascii=False) == text
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.sampled_from(['merit_point', 'qcbs']), bids(min_size=1))
+def test_price_score_is_at_most_100_and_the_lowest_gets_100(key, given_bids):
+    name = 'NH' if key == 'merit_point' else 'NB'
+    scored = [r for r in evaluate(key, PARAMS[key], given_bids).results if name in r.scores]
+    for result in scored:
+        assert 0 < result.scores[name] <= 100
+    if scored:
+        lowest = min(r.evaluated_price for r in scored)
+        assert all((r.scores[name] == 100) == (r.evaluated_price == lowest) for r in scored)

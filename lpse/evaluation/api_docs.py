@@ -1,0 +1,101 @@
+"""The OpenAPI description of the evaluation routes."""
+
+from lpse.api.openapi import document, op, path_param, query_param
+
+CODE = path_param('code')
+BID = path_param('bid', 'integer')
+VERDICT = {
+    'type': 'object',
+    'required': ['passed'],
+    'properties': {
+        'passed': {'type': 'boolean'},
+        'reason': {'type': 'string', 'description': 'required when passed is false'},
+    },
+}
+SCORE = {'type': 'string', 'pattern': r'^\d{1,3}(\.\d{1,2})?$', 'example': '82.50'}
+
+
+def describe():
+    document(
+        {
+            '/tenders/{code}/bids/{bid}/evaluation': {
+                'put': op(
+                    'Record worksheet entries for one opened bid (Pokja of the tender)',
+                    tag='evaluation',
+                    body='EvaluationEntries',
+                    params=[CODE, BID],
+                )
+            },
+            '/tenders/{code}/evaluation': {
+                'get': op(
+                    'The live ranking and worksheets (Pokja, PPK, auditors); the public '
+                    'result once the winner is announced',
+                    tag='evaluation',
+                    auth=False,
+                    params=[
+                        CODE,
+                        query_param(
+                            'version',
+                            'integer',
+                            'an older evaluation version (Pokja, PPK, auditors)',
+                        ),
+                    ],
+                )
+            },
+            '/tenders/{code}/result': {
+                'post': op(
+                    'Propose the result (the ranking winner and reserves); counts as the '
+                    "proposer's approval",
+                    tag='evaluation',
+                    body='ResultProposal',
+                    params=[CODE],
+                    responses={'201': {'description': 'The proposal'}},
+                )
+            },
+            '/tenders/{code}/result/approvals': {
+                'post': op(
+                    'Approve the pending proposal; it takes effect at half the Pokja',
+                    tag='evaluation',
+                    params=[CODE],
+                )
+            },
+            '/tenders/{code}/evaluation/export': {
+                'get': op(
+                    'The evaluation case (lpse-evaluation-case/1) that `lpse evaluate` '
+                    'recomputes: decided once approved, else live (Pokja, PPK, auditors)',
+                    tag='evaluation',
+                    auth=False,
+                    params=[CODE],
+                )
+            },
+        },
+        {
+            'EvaluationEntries': {
+                'type': 'object',
+                'description': 'Any subset; each given entry replaces the previous one.',
+                'properties': {
+                    'administration': VERDICT,
+                    'qualification': VERDICT,
+                    'technical': {
+                        'type': 'object',
+                        'required': ['passed'],
+                        'properties': {
+                            **VERDICT['properties'],
+                            'score': SCORE,
+                            'criteria': {'type': 'object', 'additionalProperties': SCORE},
+                        },
+                    },
+                    'clarification': VERDICT,
+                    'pembuktian': VERDICT,
+                    'tie_break_order': {'type': 'integer', 'minimum': 1},
+                },
+            },
+            'ResultProposal': {
+                'type': 'object',
+                'properties': {
+                    'winner': {'type': 'integer', 'description': 'confirms the ranking winner'},
+                    'note': {'type': 'string'},
+                },
+            },
+        },
+    )

@@ -1,0 +1,189 @@
+"""The signed PDFs of the award stages (DOMAIN §4): the evaluation result minutes (BAHP) and
+the winner announcement (issued with the announcement), the answer to each objection
+(Jawaban Sanggah) and the letter of award (SPPBJ). Rendered from the frozen public result, so
+each document says exactly what was announced."""
+
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+
+from lpse.documents import operations as documents
+from lpse.evaluation import public_result
+from lpse.extensions import db
+from lpse.i18n import WIB, ZONE_NAMES, rupiah
+from lpse.pdf import terbilang
+
+METHOD_NAMES = {
+    'lowest_price': 'Harga Terendah (sistem gugur)',
+    'merit_point': 'Sistem Nilai',
+    'life_cycle_cost': 'Penilaian Biaya Selama Umur Ekonomis',
+    'qcbs': 'Kualitas dan Biaya',
+    'quality': 'Kualitas',
+    'fixed_budget': 'Pagu Anggaran',
+    'least_cost': 'Biaya Terendah',
+}
+VERDICTS = {'passed': 'Lulus', 'failed': 'Gugur', 'not_evaluated': '–'}
+CONSEQUENCES = {
+    'reevaluate': 'Evaluasi ulang: hasil evaluasi dibuka kembali sebagai versi baru dan '
+    'pengumuman pemenang ditarik.',
+    'fail': 'Tender dinyatakan gagal dan pengumuman pemenang ditarik.',
+}
+
+
+def moment(value, zone) -> str:
+    """`2 Maret 2026 10:00 WITA (09:00 WIB)` in Indonesian, whatever the reader's language."""
+    local = value.astimezone(ZoneInfo(zone))
+    text = f'{format_datetime(local, "d MMMM y HH:mm", locale="id")} {ZONE_NAMES.get(zone, zone)}'
+    if zone != WIB:
+        wib = value.astimezone(ZoneInfo(WIB))
+        text += f' ({format_datetime(wib, "d MMM y HH:mm", locale="id")} WIB)'
+    return text
+
+
+def _base(tender, title, number) -> dict:
+    return {
+        'title': title,
+        'agency_name': tender.agency.name,
+        'document_number': number,
+        'tender_code': tender.code,
+        'tender_version': tender.version,
+        'tender_title': tender.title,
+        'work_unit': tender.work_unit.name if tender.work_unit else '',
+        'hps': rupiah(tender.hps),
+        'hps_words': terbilang(Decimal(tender.hps).quantize(Decimal(1))),
+    }
+
+
+def _rows(result) -> list[dict]:
+    rows = []
+    for row in result['bidders']:
+        columns = row['columns']
+        rows.append(
+            {
+                **row,
+                'verdicts': {k: VERDICTS[columns[k]] for k in ('A', 'K', 'T', 'B')},
+                'price_verdict': VERDICTS[row['price']],
+                'P': rupiah(columns['P']) if columns['P'] else '–',
+                'PT': rupiah(columns['PT']) if columns['PT'] else '–',
+                'ST': columns['ST'] or '–',
+                'SH': columns['SH'] or '–',
+                'SA': columns['SA'] or '–',
+            }
+        )
+    return rows
+
+
+def _winner(result) -> dict | None:
+    row = public_result.winner_row(result)
+    if row is None:
+        return None
+    price = Decimal(row['columns']['PT'] or row['columns']['P'])
+    return {**row, 'price': rupiah(price), 'price_words': terbilang(price)}
+
+
+def issue_announcement_documents(announcement, *, now) -> None:
+    """BAHP and Pengumuman Pemenang, issued in the announcement's transaction."""
+    tender, result = announcement.tender, announcement.result
+    zone = tender.timezone
+    common = {
+        'method': METHOD_NAMES.get(result['tender']['method'], result['tender']['method']),
+        'rules_version': result['tender']['rules_version'],
+        'evaluation_version': announcement.evaluation_version,
+        'formulas': result['formulas'],
+        'stage_counts': result['stage_counts'],
+        'bidders': _rows(result),
+        'winner': _winner(result),
+        'reserves': public_result.reserve_rows(result),
+        'approved_by': result['approved_by'],
+        'decided_at': moment(tender.winner_decided_at or now, zone),
+        'announced_at': moment(announcement.announced_at, zone),
+        'objection_ends_at': moment(announcement.objection_ends_at, zone),
+        'pokja': [m.user.name for m in tender.members],
+    }
+    version = f'{tender.version}.{announcement.evaluation_version}'
+    bahp = documents.issue_document(
+        'evaluation_report',
+        'pdf/bahp.html',
+        {
+            **_base(tender, 'Berita Acara Hasil Pemilihan', f'{tender.code}/BAHP/{version}'),
+            **common,
+        },
+        tender=tender,
+        now=now,
+    )
+    notice = documents.issue_document(
+        'winner_announcement',
+        'pdf/winner_announcement.html',
+        {**_base(tender, 'Pengumuman Pemenang', f'{tender.code}/PP/{version}'), **common},
+        tender=tender,
+        now=now,
+    )
+    announcement.bahp_document_id = bahp.id
+    announcement.notice_document_id = notice.id
+    db.session.flush()
+
+
+def issue_objection_answer(objection, *, now) -> None:
+    """Jawaban Sanggah: objector, grounds, answer, accepted or rejected, consequence."""
+    announcement = objection.announcement
+    tender = announcement.tender
+    context = {
+        **_base(tender, 'Jawaban Sanggah', f'{tender.code}/JS/{tender.version}.{objection.id}'),
+        'objector': objection.vendor.company_name,
+        'objector_npwp': objection.vendor.npwp_display,
+        'filed_at': moment(objection.filed_at, tender.timezone),
+        'grounds': objection.grounds,
+        'answer': objection.answer,
+        'accepted': objection.status == 'accepted',
+        'consequence': CONSEQUENCES.get(objection.consequence or '', ''),
+        'answered_at': moment(objection.answered_at, tender.timezone),
+        'answered_by': objection.answered_by.name,
+        'late': objection.answered_late,
+        'answer_due_at': moment(announcement.answer_due_at, tender.timezone),
+    }
+    document = documents.issue_document(
+        'objection_answer',
+        'pdf/objection_answer.html',
+        context,
+        tender=tender,
+        owner=objection.filed_by,
+        now=now,
+    )
+    objection.answer_document_id = document.id
+    db.session.flush()
+
+
+def issue_award_letter(award, *, now) -> None:
+    """SPPBJ: number and date, winner, decision reference, package, price in figures and
+    words, performance bond, contract signing deadline, sanction for withdrawal, PPK."""
+    tender, announcement = award.tender, award.announcement
+    zone = tender.timezone
+    vendor = award.vendor
+    context = {
+        **_base(tender, 'Surat Penunjukan Penyedia Barang/Jasa (SPPBJ)', award.number),
+        'issued_at': moment(award.issued_at, zone),
+        'vendor_name': vendor.company_name,
+        'vendor_npwp': vendor.npwp_display,
+        'vendor_address': ', '.join(p for p in (vendor.address, vendor.city, vendor.province) if p),
+        'decision_reference': f'{tender.code}/BAHP/{tender.version}.'
+        f'{announcement.evaluation_version}',
+        'decided_at': moment(tender.winner_decided_at or announcement.announced_at, zone),
+        'announced_at': moment(announcement.announced_at, zone),
+        'amount': rupiah(award.amount),
+        'amount_words': terbilang(Decimal(award.amount)),
+        'bond': rupiah(award.performance_bond),
+        'bond_words': terbilang(Decimal(award.performance_bond)),
+        'contract_deadline': moment(award.contract_deadline, zone),
+        'ppk_name': award.issued_by.name,
+    }
+    document = documents.issue_document(
+        'award_letter',
+        'pdf/sppbj.html',
+        context,
+        tender=tender,
+        owner=vendor.user,
+        now=now,
+    )
+    award.document_id = document.id
+    db.session.flush()

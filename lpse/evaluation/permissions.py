@@ -1,0 +1,26 @@
+"""Who may do what with an evaluation: predicates used by views, templates and the matrix."""
+
+
+def _has(user, role) -> bool:
+    return user is not None and getattr(user, 'is_authenticated', False) and user.has_role(role)
+
+
+def can_evaluate(tender, user) -> bool:
+    """Record worksheet entries, propose, approve: the Pokja of a running tender."""
+    return tender.is_active and tender.is_member(user)
+
+
+def can_view_worksheets(tender, user) -> bool:
+    """The live ranking and the worksheets (who entered what): the Pokja and auditors; the
+    tender's PPK too (the package owner), read-only. Only published tenders have an evaluation."""
+    published = tender.frozen_rules is not None
+    return published and (tender.is_officer(user) or _has(user, 'auditor'))
+
+
+def is_public(tender) -> bool:
+    """The result is public once the winner is announced."""
+    return tender.winner_announced_at is not None
+
+
+def can_view_result(tender, user) -> bool:
+    return is_public(tender) or can_view_worksheets(tender, user)

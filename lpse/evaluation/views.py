@@ -1,0 +1,299 @@
+"""Evaluation pages for the Pokja (PPK and auditors read): the live ranking with each bid's
+worksheet, one bid's worksheet form, propose/approve, failure, reopening, the case export."""
+
+import json
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from lpse import clock
+from lpse.auth.access import role_required
+from lpse.errors import DomainError
+from lpse.evaluation import decision, export, permissions, views_data, worksheets
+from lpse.evaluation.forms import (
+    KIND_LABELS,
+    VERDICT_KINDS,
+    ConfirmForm,
+    ReasonForm,
+    changed_entries,
+    worksheet_form,
+)
+from lpse.evaluation.models import ProposalStatus
+from lpse.formflow import run_form
+from lpse.tenders.forms import METHOD_LABELS
+from lpse.tenders.views import load_tender, viewer
+
+bp = Blueprint('evaluation', __name__, url_prefix='/tenders/<code>/evaluation')
+
+
+def panel(tender, user) -> dict | None:
+    """What the tender page's evaluation panel shows (templates/evaluation/_tender_panel.html)."""
+    if tender.bids_opened_at is None or not permissions.can_view_worksheets(tender, user):
+        return None
+    version = worksheets.current_version(tender)
+    pending = decision.pending_proposal(tender)
+    return {
+        'version': version,
+        'bids': len(worksheets.participants(tender)),
+        'pending': pending,
+        'decided': decision.approved_proposal(tender),
+        'can_evaluate': permissions.can_evaluate(tender, user),
+    }
+
+
+@bp.app_context_processor
+def _panel_helper():
+    return {'evaluation_panel': panel}
+
+
+def _viewable(code):
+    tender = load_tender(code)
+    if not permissions.can_view_worksheets(tender, viewer()):
+        abort(403)
+    return tender
+
+
+def _member(code):
+    tender = load_tender(code)
+    if not permissions.can_evaluate(tender, viewer()):
+        abort(403)
+    return tender
+
+
+@bp.get('/')
+@role_required()
+def index(code):
+    tender = _viewable(code)
+    return _index(tender)
+
+
+def _index(tender, *, status=200, propose_form=None, fail_form=None, reopen_form=None):
+    user = viewer()
+    shown = worksheets.current_version(tender)
+    number = request.args.get('version', type=int)
+    all_versions = worksheets.versions(tender)
+    if number is not None:
+        shown = next((v for v in all_versions if v.number == number), None)
+        if shown is None:
+            abort(404)
+    data = export.build_case(tender, shown)
+    result = export.result_of(data)
+    table = worksheets.entries_of(shown) if shown else {}
+    pending = decision.pending_proposal(tender)
+    proposals = [p for p in (shown.proposals if shown else ()) if p.status != 'superseded']
+    member = permissions.can_evaluate(tender, user)
+    return (
+        render_template(
+            'evaluation/index.html',
+            tender=tender,
+            result=result,
+            participants=worksheets.participants(tender),
+            table=table,
+            version=shown,
+            current=shown is None or shown.is_current,
+            versions=all_versions,
+            proposals=proposals,
+            pending=pending,
+            decided=decision.approved_proposal(tender),
+            needed=decision.approvals_needed(tender),
+            member=member,
+            open_for_entries=member and _open(tender),
+            already_approved=pending is not None
+            and any(a.user_id == user.id for a in pending.approvals),
+            propose_form=propose_form or ConfirmForm(),
+            confirm_form=ConfirmForm(),
+            fail_form=fail_form or ReasonForm(),
+            reopen_form=reopen_form or ReasonForm(),
+            method_label=METHOD_LABELS.get(tender.evaluation_method, tender.evaluation_method),
+            KIND_LABELS=KIND_LABELS,
+            VERDICT_KINDS=VERDICT_KINDS,
+            ProposalStatus=ProposalStatus,
+            NOT_YET=export.NOT_YET,
+            incomplete=any(
+                v.get('reason') == export.NOT_YET
+                for b in data['bids']
+                for v in b['verdicts'].values()
+            ),
+        ),
+        status,
+    )
+
+
+def _open(tender) -> bool:
+    try:
+        worksheets.check_open_for_entries(tender)
+    except DomainError:
+        return False
+    return True
+
+
+@bp.route('/bids/<int:bid_id>', methods=['GET', 'POST'])
+@role_required()
+def worksheet(code, bid_id):
+    tender = _viewable(code)
+    if request.method == 'POST' and not permissions.can_evaluate(tender, viewer()):
+        abort(403)
+    try:
+        p = worksheets.participant(tender, bid_id)
+    except DomainError as exc:
+        abort(exc.status)
+    version = worksheets.current_version(tender)
+    entries = worksheets.entries_of(version, p.bid.id) if version else {}
+    criteria = worksheets.tender_parameters(tender).get('technical_criteria', [])
+    form = worksheet_form(criteria, entries=entries)
+    status = 200
+    if form.is_submitted():
+        body = changed_entries(form, criteria, entries)
+        if not body and form.validate():
+            flash(_('Tidak ada perubahan.'))
+            return redirect(url_for('evaluation.worksheet', code=tender.code, bid_id=p.bid.id))
+
+        def action():
+            try:
+                return worksheets.record(
+                    tender, p.bid.id, body, actor=viewer(), now=clock.now(), ip=request.remote_addr
+                )
+            except DomainError as exc:
+                exc.field = _form_field(exc.field)
+                raise
+
+        outcome = run_form(form, action)
+        if outcome.ok:
+            flash(_('Hasil evaluasi %(vendor)s disimpan.', vendor=p.vendor.company_name))
+            return redirect(url_for('evaluation.index', code=tender.code))
+        status = outcome.status
+    result = export.result_of(export.build_case(tender))
+    mine = next(b for b in result['bids'] if b['id'] == str(p.bid.id))
+    return (
+        render_template(
+            'evaluation/worksheet.html',
+            tender=tender,
+            p=p,
+            form=form,
+            criteria=criteria,
+            entries=entries,
+            mine=mine,
+            price=p.price_json,
+            flagged=any(f['code'] == 'below_reasonable_price' for f in mine['flags']),
+            can_edit=permissions.can_evaluate(tender, viewer()) and _open(tender),
+            KIND_LABELS=KIND_LABELS,
+            VERDICT_KINDS=VERDICT_KINDS,
+            NOT_YET=export.NOT_YET,
+        ),
+        status,
+    )
+
+
+def _form_field(name):
+    """Domain errors name `technical.score`, `administration.reason`, `technical.criteria.x`:
+    the form's fields are `technical_score`, `administration_reason`, `criterion_x`."""
+    if not name:
+        return name
+    if name.startswith('technical.criteria.'):
+        return 'criterion_' + name.removeprefix('technical.criteria.')
+    if name.endswith('.passed'):
+        return name.removesuffix('.passed')
+    return name.replace('.', '_')
+
+
+@bp.post('/propose')
+@role_required('pokja')
+def propose(code):
+    tender = _member(code)
+    form = ConfirmForm()
+    outcome = run_form(
+        form,
+        lambda: decision.propose(
+            tender, actor=viewer(), now=clock.now(), note=form.note.data, ip=request.remote_addr
+        ),
+    )
+    if outcome.ok:
+        flash(_('Hasil evaluasi diusulkan; menunggu persetujuan anggota Pokja.'))
+        return redirect(url_for('evaluation.index', code=tender.code))
+    return _index(tender, status=outcome.status or 422, propose_form=form)
+
+
+@bp.post('/approve')
+@role_required('pokja')
+def approve(code):
+    tender = _member(code)
+    form = ConfirmForm()
+    outcome = run_form(
+        form,
+        lambda: decision.approve(tender, actor=viewer(), now=clock.now(), ip=request.remote_addr),
+    )
+    if outcome.ok:
+        if outcome.value.status == ProposalStatus.approved:
+            flash(_('Pemenang ditetapkan.'))
+        else:
+            flash(_('Persetujuan Anda dicatat.'))
+        return redirect(url_for('evaluation.index', code=tender.code))
+    return _index(tender, status=outcome.status or 422)
+
+
+@bp.post('/fail')
+@role_required('pokja')
+def fail(code):
+    tender = _member(code)
+    form = ReasonForm()
+    outcome = run_form(
+        form,
+        lambda: decision.declare_failed(
+            tender,
+            reason=form.reason.data,
+            actor=viewer(),
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
+    )
+    if outcome.ok:
+        flash(_('Tender dinyatakan gagal. Tender ulang dapat dibuat dari halaman tender.'))
+        return redirect(url_for('tenders.detail', code=tender.code))
+    return _index(tender, status=outcome.status or 422, fail_form=form)
+
+
+@bp.post('/reopen')
+@role_required('pokja')
+def reopen(code):
+    tender = _member(code)
+    form = ReasonForm()
+    outcome = run_form(
+        form,
+        lambda: decision.reopen(
+            tender,
+            reason=form.reason.data,
+            actor=viewer(),
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
+    )
+    if outcome.ok:
+        flash(_('Evaluasi ulang dimulai (versi %(n)s).', n=outcome.value))
+        return redirect(url_for('evaluation.index', code=tender.code))
+    return _index(tender, status=outcome.status or 422, reopen_form=form)
+
+
+@bp.get('/case.json')
+def case_json(code):
+    tender = load_tender(code)
+    user = viewer()
+    if permissions.can_view_worksheets(tender, user):
+        data = export.export_case(tender)
+    elif permissions.is_public(tender):
+        try:
+            data = views_data.public_case(tender)
+        except DomainError:
+            abort(404)
+    elif user is None:
+        from lpse.extensions import login_manager
+
+        return login_manager.unauthorized()
+    else:
+        abort(403)
+    text = json.dumps(data, ensure_ascii=False, indent=2) + '\n'
+    filename = f'{tender.code}-v{tender.version}-evaluation-case.json'
+    return Response(
+        text,
+        mimetype='application/json',
+        headers={'Content-Disposition': f'attachment; filename="{filename}"'},
+    )

@@ -1,0 +1,107 @@
+"""`lpse open-share`: a Pokja member with a self-held key releases their share at the opening.
+
+The server sends the share encrypted to the member's Pokja certificate; it is decrypted here,
+checked against its commitment, and sent back over TLS. The member's private key never leaves
+this machine. Exit status: 0 released, 1 refused (too early, not a member, bad share, network),
+2 bad input."""
+
+import getpass
+import os
+import sys
+
+from lpse.bids.console import PASSPHRASE_ENV, TOKEN_ENV, BadInput, _read
+
+
+def register(sub):
+    cmd = sub.add_parser(
+        'open-share', help='release your key share for a bid opening (self-held Pokja key)'
+    )
+    cmd.add_argument('--server', required=True, help='e.g. https://lpse.example.go.id')
+    cmd.add_argument('--token', help=f'API token (else ${TOKEN_ENV})')
+    cmd.add_argument('--tender', required=True, help='tender code')
+    group = cmd.add_mutually_exclusive_group(required=True)
+    group.add_argument('--key', help='your Pokja key (encrypted PKCS#8 PEM)')
+    group.add_argument('--card', help='a file holding your 33-word key card instead of the key')
+    cmd.add_argument('--passphrase-file', help=f'else ${PASSPHRASE_ENV}, else a prompt')
+    cmd.set_defaults(func=_cmd_open_share)
+
+
+def _cmd_open_share(args):
+    from lpse.crypto.errors import CryptoError
+    from lpse.opening.http import ApiError, api_request
+
+    token = args.token or os.environ.get(TOKEN_ENV)
+    try:
+        if not token:
+            raise BadInput(f'give --token or set {TOKEN_ENV}')
+        key = _load_key(args) if args.key else None
+        card = _read(args.card, 'key card').decode('utf-8').strip() if args.card else None
+        base = f'/api/v1/tenders/{args.tender}/opening'
+        offer = api_request(args.server, token, 'GET', base + '/share')
+        mnemonic = card if card is not None else _decrypt(offer, key)
+        _check_locally(offer, mnemonic)
+        state = api_request(args.server, token, 'POST', base + '/shares', {'share': mnemonic})
+    except BadInput as exc:
+        print(f'lpse open-share: {exc}', file=sys.stderr)
+        return 2
+    except CryptoError as exc:
+        print(f'lpse open-share: {exc}', file=sys.stderr)
+        return 1
+    except ApiError as exc:
+        print(f'lpse open-share: {exc}', file=sys.stderr)
+        return 1
+    _report(state, offer['kind'])
+    return 0
+
+
+def _load_key(args):
+    from lpse.crypto import keystore
+
+    data = _read(args.key, 'key file')
+    if args.passphrase_file:
+        passphrase = _read(args.passphrase_file, 'passphrase file').decode().rstrip('\r\n')
+    elif os.environ.get(PASSPHRASE_ENV):
+        passphrase = os.environ[PASSPHRASE_ENV]
+    else:
+        passphrase = getpass.getpass(f'Passphrase for {args.key}: ')
+    return keystore.load_key_file(data, passphrase)
+
+
+def _decrypt(offer: dict, key) -> str:
+    import base64
+
+    from lpse.crypto import shamir
+
+    return shamir.decrypt_share(base64.b64decode(offer['ciphertext']), key)
+
+
+def _check_locally(offer: dict, mnemonic: str) -> None:
+    """Catch a wrong key card here, before the server records a refusal."""
+    from lpse.crypto import shamir
+    from lpse.crypto.errors import ShareCommitmentMismatch
+
+    try:
+        shamir.check_share(mnemonic, offer['commitment'], context=offer['context'])
+    except ShareCommitmentMismatch:
+        raise BadInput(
+            'this share does not match its commitment for this tender and member '
+            '(another tender, another member, or a mistyped key card)'
+        ) from None
+
+
+def _report(state: dict, kind: str) -> None:
+    ceremony = next((c for c in state['ceremonies'] if c['kind'] == kind), {})
+    print(f'share released for {state["tender_code"]} ({kind})')
+    print(
+        f'  shares received  {ceremony.get("shares_received")} of {state["members"]} '
+        f'(k = {state["threshold"]})'
+    )
+    if ceremony.get('opened'):
+        results = ceremony.get('results', {})
+        print(
+            f'  OPENED at {ceremony["opened_at"]}: {results.get("opened", 0)} opened, '
+            f'{results.get("not_openable", 0)} not openable, '
+            f'{results.get("not_opened", 0)} not opened'
+        )
+    else:
+        print('  waiting for the other members')

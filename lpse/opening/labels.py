@@ -1,0 +1,40 @@
+"""What opening results are called, on pages and in the opening minutes."""
+
+from flask_babel import lazy_gettext as _l
+
+RESULT_LABELS = {
+    'opened': _l('Dibuka'),
+    'not_openable': _l('Tidak dapat dibuka'),
+    'not_opened': _l('Tidak dibuka'),
+}
+REASON_LABELS = {
+    'bad_envelope': _l('sampul rusak atau telah diubah'),
+    'wrong_recipient': _l('sampul tidak ditujukan ke sertifikat tender ini'),
+    'signature_invalid': _l('tanda tangan tidak sah'),
+    'signer_mismatch': _l('penanda tangan bukan penyedia yang mengirim'),
+    'certificate_revoked': _l('sertifikat penanda tangan sudah dicabut saat pengiriman'),
+    'package_malformed': _l('paket penawaran tidak sesuai format atau tender'),
+    'unsafe_zip': _l('berkas ZIP berbahaya (tidak diekstrak)'),
+    # not opened:
+    'superseded': _l('digantikan penawaran yang lebih baru'),
+    'withdrawn': _l('ditarik oleh penyedia'),
+    'technical_not_passed': _l('File I tidak lulus evaluasi teknis'),
+}
+KIND_LABELS = {
+    'single': _l('Penawaran (satu file)'),
+    'technical': _l('File I (administrasi dan teknis)'),
+    'price': _l('File II (harga)'),
+}
+VIA_LABELS = {'server': _l('frasa sandi di server'), 'cli': _l('lpse open-share')}
+
+
+def reason_label(row) -> str:
+    """The result in words: "Tidak dapat dibuka: tanda tangan tidak sah"."""
+    label = str(RESULT_LABELS[row.result])
+    key = row.reason or (row.reason_detail if row.result == 'not_opened' else None)
+    return f'{label}: {REASON_LABELS[key]}' if key in REASON_LABELS else label
+
+
+def plain(value) -> str:
+    """A Decimal without exponent or trailing zeros ("40", "12.5")."""
+    return format(value.normalize(), 'f') if value is not None else '–'

@@ -1,0 +1,337 @@
+"""Share release (ARCHITECTURE §4, Opening): who may release, when, and what a release does.
+
+A member releases their share either through the server (server-held Pokja key: the signing
+passphrase, plus a TOTP code where configured, unlocks it here for one decryption) or from
+their desk (`lpse open-share`: the server sends the encrypted share, the member decrypts it
+locally and sends the share back). Either way the share is checked against the commitment made
+at publication before it is kept; the k-th valid share opens the envelopes in the same
+transaction (lpse.opening.ceremony)."""
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+
+from lpse import audit, pki_service
+from lpse.auth import operations as auth_ops
+from lpse.auth import throttle
+from lpse.bids import keys
+from lpse.bids.models import TenderKeyShare
+from lpse.crypto import shamir
+from lpse.crypto.errors import ShareError
+from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed, ValidationFailed
+from lpse.extensions import db
+from lpse.i18n import with_wib
+from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
+from lpse.tenders.stages import Stage
+from lpse.vendors import enrolment
+
+SINGLE, TECHNICAL, PRICE = 'single', 'technical', 'price'
+
+
+class ShareRefused(ValidationFailed):
+    """A released share failed its commitment (or could not be decrypted); names the member.
+
+    Raised after the refusal's audit event was flushed: the edge commits before answering."""
+
+    code = 'share_refused'
+
+    def __init__(self, message, *, member):
+        super().__init__(message, field='share')
+        self.member = member
+
+
+class SecondFactorRequired(ValidationFailed):
+    code = 'second_factor_required'
+
+
+# --- state --------------------------------------------------------------------------------------
+
+
+def ceremony_kinds(tender) -> tuple[str, ...]:
+    """One ceremony (`single`), or File I (`technical`) then File II (`price`)."""
+    return (TECHNICAL, PRICE) if tender.submission_files == 2 else (SINGLE,)
+
+
+def ceremony_of(tender, kind) -> OpeningCeremony | None:
+    return db.session.scalar(
+        select(OpeningCeremony).where(
+            OpeningCeremony.tender_id == tender.id, OpeningCeremony.kind == kind
+        )
+    )
+
+
+def ceremonies_of(tender) -> list[OpeningCeremony]:
+    rows = {
+        c.kind: c
+        for c in db.session.scalars(
+            select(OpeningCeremony).where(OpeningCeremony.tender_id == tender.id)
+        )
+    }
+    return [rows[k] for k in ceremony_kinds(tender) if k in rows]
+
+
+def pending_kind(tender) -> str | None:
+    """The ceremony to run next (the first one not yet opened), None when all are done."""
+    for kind in ceremony_kinds(tender):
+        ceremony = ceremony_of(tender, kind)
+        if ceremony is None or ceremony.opened_at is None:
+            return kind
+    return None
+
+
+def is_opened(tender, kind=None) -> bool:
+    """Whether the first ceremony (or the given one) has opened its envelopes."""
+    ceremony = ceremony_of(tender, kind or ceremony_kinds(tender)[0])
+    return ceremony is not None and ceremony.opened_at is not None
+
+
+def open_ceremony_kind(tender) -> str | None:
+    """The kind of the ceremony that can run now (the evaluation helpers ask this)."""
+    return pending_kind(tender)
+
+
+def share_of(tender, user) -> TenderKeyShare | None:
+    row = keys.key_of(tender)
+    if row is None:
+        return None
+    return next((s for s in row.shares if s.user_id == user.id), None)
+
+
+def released_count(ceremony) -> int:
+    if ceremony is None or ceremony.id is None:
+        return 0
+    return db.session.scalar(
+        select(func.count())
+        .select_from(ShareRelease)
+        .where(ShareRelease.ceremony_id == ceremony.id)
+    )
+
+
+def has_released(ceremony, user) -> bool:
+    return ceremony is not None and any(r.user_id == user.id for r in ceremony.releases)
+
+
+def technical_verdicts_missing(tender) -> int:
+    """Opened File I envelopes whose technical verdict the evaluation has not set yet."""
+    ceremony = ceremony_of(tender, TECHNICAL)
+    if ceremony is None or ceremony.opened_at is None:
+        return -1
+    return db.session.scalar(
+        select(func.count())
+        .select_from(OpenedBid)
+        .where(
+            OpenedBid.ceremony_id == ceremony.id,
+            OpenedBid.result == 'opened',
+            OpenedBid.technical_pass.is_(None),
+        )
+    )
+
+
+# --- gates --------------------------------------------------------------------------------------
+
+
+def release_problem(tender, user, now):
+    """Why `user` may not release a share of `tender` at `now` (a domain error), or None."""
+    if not tender.is_active:
+        return StageClosed(_l('Tender ini tidak dalam proses pemilihan.'))
+    if tender.bid_deadline is None or now < tender.bid_deadline:
+        deadline = with_wib(tender.bid_deadline, tender.timezone) if tender.bid_deadline else '–'
+        return StageClosed(
+            _l(
+                'Bagian kunci baru dapat diserahkan pada atau setelah batas akhir penawaran '
+                '(%(d)s).',
+                d=deadline,
+            )
+        )
+    if user is None or not tender.is_member(user):
+        return NotAllowed(_l('Hanya anggota Pokja tender ini yang dapat menyerahkan bagian kunci.'))
+    kind = pending_kind(tender)
+    if kind is None:
+        return Conflict(_l('Semua sampul penawaran tender ini sudah dibuka.'))
+    if kind in (SINGLE, TECHNICAL) and tender.stage(now) != Stage.bid_opening:
+        window = tender.schedule.get(Stage.bid_opening)
+        start = with_wib(window.start, tender.timezone) if window else '–'
+        return StageClosed(_l('Tahap pembukaan penawaran belum dimulai (mulai %(t)s).', t=start))
+    if kind == PRICE and technical_verdicts_missing(tender) != 0:
+        return Conflict(
+            _l(
+                'File II dibuka setelah evaluasi teknis menetapkan hasil setiap penawaran yang '
+                'File I-nya terbuka.'
+            )
+        )
+    if share_of(tender, user) is None:
+        return NotFound(_l('Anda tidak memegang bagian kunci tender ini.'))
+    if has_released(ceremony_of(tender, kind), user):
+        return Conflict(_l('Anda sudah menyerahkan bagian kunci untuk pembukaan ini.'))
+    return None
+
+
+def can_release(tender, user, now) -> bool:
+    return release_problem(tender, user, now) is None
+
+
+def require_release(tender, user, now) -> str:
+    """The kind of the ceremony `user` may release a share for now (or the refusal)."""
+    problem = release_problem(tender, user, now)
+    if problem is not None:
+        raise problem
+    return pending_kind(tender)
+
+
+def needs_second_factor(user) -> bool:
+    return user.totp_enabled or auth_ops.totp_required(user)
+
+
+def share_certificate(tender, user):
+    """The certificate the member's share was encrypted to, or None."""
+    share = share_of(tender, user)
+    if share is None:
+        return None
+    return db.session.scalar(
+        select(pki_service.Certificate).where(
+            pki_service.Certificate.serial == share.certificate_serial
+        )
+    )
+
+
+def server_held(tender, user) -> bool:
+    cert = share_certificate(tender, user)
+    return cert is not None and cert.custody == pki_service.Custody.server_held
+
+
+# --- releasing ----------------------------------------------------------------------------------
+
+
+def encrypted_share(tender, user, *, now) -> TenderKeyShare:
+    """The member's encrypted share, for `lpse open-share` (only when a release is allowed)."""
+    require_release(tender, user, now)
+    return share_of(tender, user)
+
+
+def release_with_passphrase(tender, user, passphrase, totp=None, *, now, ip=None) -> ShareRelease:
+    """The server-held path: second factor, unlock the member's Pokja key, decrypt, release."""
+    require_release(tender, user, now)
+    certificate = share_certificate(tender, user)
+    if certificate is None or certificate.custody != pki_service.Custody.server_held:
+        raise NotAllowed(
+            _l(
+                'Bagian kunci Anda terenkripsi untuk kunci yang Anda simpan sendiri: serahkan '
+                'dengan `lpse open-share`.'
+            )
+        )
+    if needs_second_factor(user):
+        _check_second_factor(user, totp, now=now, ip=ip)
+    key, unlocked = enrolment.unlock_signing_key(user, passphrase, now=now, ip=ip)
+    if unlocked.serial != certificate.serial:
+        raise Conflict(
+            _l(
+                'Sertifikat Pokja Anda berganti sejak tender diumumkan; bagian kunci hanya dapat '
+                'dibuka dengan kunci sertifikat lama.'
+            )
+        )
+    try:
+        mnemonic = shamir.decrypt_share(share_of(tender, user).ciphertext, key)
+    except ShareError:
+        _refuse(tender, user, 'decrypt', now=now, ip=ip)
+    del key
+    return release_share(tender, user, mnemonic, via='server', now=now, ip=ip)
+
+
+def _check_second_factor(user, code, *, now, ip):
+    throttle.check(user.email, ip, now=now)
+    if not user.totp_enabled:
+        raise SecondFactorRequired(
+            _l('Aktifkan TOTP pada profil Anda sebelum menyerahkan bagian kunci.'), field='totp'
+        )
+    if not auth_ops.verify_totp(user, code, now=now):
+        throttle.register_failure(user.email, ip, now=now)
+        raise SecondFactorRequired(_l('Kode TOTP salah atau sudah dipakai.'), field='totp')
+
+
+def release_share(tender, user, mnemonic, *, via, now, ip=None) -> ShareRelease:
+    """Check a decrypted share against its commitment and keep it; the k-th opens the bids."""
+    from lpse.opening import ceremony as opening
+
+    kind = require_release(tender, user, now)
+    share = share_of(tender, user)
+    if not isinstance(mnemonic, str) or not mnemonic.strip():
+        raise ValidationFailed(_l('Bagian kunci kosong.'), field='share')
+    try:
+        shamir.check_share(mnemonic, share.commitment, context=share.context)
+    except ShareError:
+        _refuse(tender, user, via, now=now, ip=ip)
+    ceremony = _ceremony(tender, kind, now)
+    release = ShareRelease(
+        ceremony_id=ceremony.id,
+        user_id=user.id,
+        via=via,
+        share=' '.join(mnemonic.lower().split()).encode(),
+        released_at=now,
+    )
+    if not _insert_once(release):  # the same member's other request got there first
+        raise Conflict(_l('Anda sudah menyerahkan bagian kunci untuk pembukaan ini.'))
+    # The audit head lock serialises releases: what follows sees every committed release.
+    audit.record(
+        'opening.share_released',
+        ceremony,
+        actor=user,
+        now=now,
+        ip=ip,
+        tender=tender.code,
+        version=tender.version,
+        kind=kind,
+        via=via,
+    )
+    db.session.refresh(ceremony)
+    if ceremony.opened_at is not None:  # opened by a release that committed meanwhile
+        raise Conflict(_l('Semua sampul penawaran tender ini sudah dibuka.'))
+    if released_count(ceremony) >= keys.require_key(tender).threshold:
+        opening.open_ceremony(tender, ceremony, actor=user, now=now)
+    return release
+
+
+def _refuse(tender, user, via, *, now, ip):
+    audit.record(
+        'opening.share_refused',
+        tender,
+        actor=user,
+        now=now,
+        ip=ip,
+        tender=tender.code,
+        member=user.id,
+        via=via,
+    )
+    raise ShareRefused(
+        _l(
+            'Bagian kunci dari %(name)s (%(email)s) tidak cocok dengan komitmennya dan ditolak.',
+            name=user.name,
+            email=user.email,
+        ),
+        member=user,
+    )
+
+
+def _ceremony(tender, kind, now) -> OpeningCeremony:
+    ceremony = ceremony_of(tender, kind)
+    if ceremony is not None:
+        return ceremony
+    ceremony = OpeningCeremony(tender_id=tender.id, kind=kind, started_at=now)
+    if not _insert_once(ceremony):  # another member's release created it first
+        ceremony = ceremony_of(tender, kind)
+    return ceremony
+
+
+def _insert_once(row) -> bool:
+    """Insert `row`; False when a unique constraint shows a concurrent request inserted it
+    first. PostgreSQL: in a savepoint. SQLite serialises writers (no such race) and pysqlite's
+    SAVEPOINT outside an explicit BEGIN would commit on release, so a plain flush there."""
+    if db.session.get_bind().dialect.name != 'postgresql':
+        db.session.add(row)
+        db.session.flush()
+        return True
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+        return True
+    except IntegrityError:
+        return False

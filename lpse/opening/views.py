@@ -1,0 +1,229 @@
+"""Opening pages: the ceremony (release a share, watch k of n arrive), the opened bids and
+their attachments, the published key and envelopes, and the opening minutes."""
+
+import io
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from lpse import clock, storage
+from lpse.auth.access import role_required
+from lpse.bids import commitment
+from lpse.bids.keys import key_of
+from lpse.bids.models import Bid
+from lpse.documents import operations as documents
+from lpse.errors import DomainError
+from lpse.extensions import db, login_manager
+from lpse.formflow import show_error
+from lpse.opening import access, ceremony, labels, present, service
+from lpse.opening.forms import ReleaseForm
+from lpse.opening.models import OpenedBid
+from lpse.tenders.views import load_tender, viewer
+from lpse.vendors import enrolment
+
+bp = Blueprint('opening', __name__, url_prefix='/tenders/<code>/opening')
+
+
+def panel(tender, user, now) -> dict:
+    """What the tender page's opening panel shows (templates/opening/_tender_panel.html)."""
+    member = tender.is_member(user)
+    return {
+        'state': present.opening_state(tender, user if member else None, now),
+        'member': member,
+        'can_see_bids': access.can_see_bids(tender, user),
+        'can_see_minutes': access.can_see_minutes(tender, user),
+        'can_download_key': access.can_download_key(tender, user),
+        'ceremonies': service.ceremonies_of(tender),
+        'KIND_LABELS': labels.KIND_LABELS,
+    }
+
+
+@bp.app_context_processor
+def _panel_helper():
+    return {'opening_panel': panel}
+
+
+def _page(tender, now, *, form=None, status=200):
+    user = viewer()
+    return (
+        render_template(
+            'opening/index.html',
+            tender=tender,
+            now=now,
+            form=form or ReleaseForm(),
+            server_held=tender.is_member(user) and service.server_held(tender, user),
+            second_factor=_authenticated(user) and service.needs_second_factor(user),
+            rows=present.opened_rows(tender) if access.can_see_bids(tender, user) else [],
+            can_read=access.can_read_bid(tender, user),
+            labels=labels,
+            **panel(tender, user, now),
+        ),
+        status,
+    )
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, 'is_authenticated', False)
+
+
+@bp.get('')
+def index(code):
+    """The ceremony: state for everyone; the release form for members; results for those
+    who may see them."""
+    tender = load_tender(code)
+    now = clock.now()
+    if tender.bid_deadline is not None and now >= tender.bid_deadline:
+        commitment.ensure_commitment(tender, now=now)
+    return _page(tender, now)
+
+
+@bp.post('/release')
+@role_required('pokja')
+def release(code):
+    """A member with a server-held key: the signing passphrase (and TOTP) release the share."""
+    tender = load_tender(code)
+    now = clock.now()
+    form = ReleaseForm()
+    service.require_release(tender, current_user, now)
+    if not form.validate():
+        return _page(tender, now, form=form, status=422)
+    commitment.ensure_commitment(tender, now=now)
+    try:
+        service.release_with_passphrase(
+            tender,
+            current_user,
+            form.passphrase.data,
+            form.totp.data or None,
+            now=now,
+            ip=request.remote_addr,
+        )
+    except (service.ShareRefused, enrolment.WrongSigningPassphrase) as exc:
+        db.session.commit()  # the refusal's audit event and failure count stand
+        form.passphrase.errors = [exc.message]
+        return _page(tender, now, form=form, status=exc.status)
+    except DomainError as exc:
+        return _page(tender, now, form=form, status=show_error(form, exc))
+    db.session.commit()
+    if service.ceremony_of(tender, _released_kind(tender)).opened_at is not None:
+        flash(_('Bagian kunci diterima. Penawaran telah dibuka.'), 'info')
+    else:
+        flash(_('Bagian kunci Anda diterima. Menunggu anggota Pokja lainnya.'), 'info')
+    return redirect(url_for('opening.index', code=tender.code))
+
+
+def _released_kind(tender):
+    """The ceremony just released into: the pending one, or the last if all are opened."""
+    return service.pending_kind(tender) or service.ceremony_kinds(tender)[-1]
+
+
+def _opened_bid(tender, bid_id) -> OpenedBid:
+    row = db.session.scalar(db.select(OpenedBid).where(OpenedBid.bid_id == bid_id))
+    if row is None or row.tender_id != tender.id:
+        abort(404)
+    return row
+
+
+def _require(predicate):
+    if not predicate:
+        if not current_user.is_authenticated:
+            return login_manager.unauthorized()
+        abort(403)
+    return None
+
+
+@bp.get('/bids/<int:bid_id>')
+def bid(code, bid_id):
+    """One opened bid: price lines, TKDN, validity, attachments (the Pokja, PPK, auditors)."""
+    tender = load_tender(code)
+    denied = _require(access.can_read_bid(tender, viewer()))
+    if denied is not None:
+        return denied
+    row = _opened_bid(tender, bid_id)
+    return render_template(
+        'opening/bid.html',
+        tender=tender,
+        row=row,
+        entry=present.bid_entry(row),
+        labels=labels,
+        can_download_key=access.can_download_key(tender, viewer()),
+    )
+
+
+@bp.get('/bids/<int:bid_id>/files/<name>')
+def attachment(code, bid_id, name):
+    """An attached file of an opened bid, read again from its envelope's own content key."""
+    tender = load_tender(code)
+    denied = _require(access.can_read_bid(tender, viewer()))
+    if denied is not None:
+        return denied
+    package = ceremony.opened_package(_opened_bid(tender, bid_id))
+    if package is None or name not in {a.name for a in package.attachments}:
+        abort(404)
+    response = send_file(
+        io.BytesIO(package.attachment(name).data),
+        mimetype='application/octet-stream',
+        as_attachment=True,
+        download_name=name,
+    )
+    response.headers['Content-Security-Policy'] = 'sandbox'
+    return response
+
+
+@bp.get('/bids/<int:bid_id>/envelope.p7m')
+def envelope(code, bid_id):
+    """The sealed envelope as received, once the tender key is published."""
+    tender = load_tender(code)
+    if not access.key_published(tender):
+        abort(404)
+    denied = _require(access.can_download_key(tender, viewer()))
+    if denied is not None:
+        return denied
+    bid = db.session.get(Bid, bid_id)
+    if bid is None or bid.tender_id != tender.id:
+        abort(404)
+    return send_file(
+        storage.blob_store().open(bid.sha256),
+        mimetype='application/pkcs7-mime',
+        as_attachment=True,
+        download_name=f'{tender.code}-v{tender.version}-{bid.receipt_number}.p7m',
+    )
+
+
+@bp.get('/key.pem')
+def key(code):
+    """The tender private key, published at opening (PKCS#8 PEM, unencrypted)."""
+    tender = load_tender(code)
+    if not access.key_published(tender):
+        abort(404)
+    denied = _require(access.can_download_key(tender, viewer()))
+    if denied is not None:
+        return denied
+    return send_file(
+        io.BytesIO(key_of(tender).published_key_pem.encode()),
+        mimetype='application/x-pem-file',
+        as_attachment=True,
+        download_name=f'{tender.code}-v{tender.version}-tender.key',
+    )
+
+
+@bp.get('/minutes/<kind>.pdf')
+def minutes(code, kind):
+    """BA Pembukaan Penawaran: the Pokja, PPK, auditors and the tender's bidders."""
+    tender = load_tender(code)
+    row = service.ceremony_of(tender, kind)
+    if row is None or row.minutes_document_id is None:
+        abort(404)
+    denied = _require(access.can_see_minutes(tender, viewer()))
+    if denied is not None:
+        return denied
+    document = documents.find_document(row.minutes_document_id)
+    response = send_file(
+        documents.open_document(document),
+        mimetype='application/pdf',
+        as_attachment=True,
+        download_name=f'BA-pembukaan-{tender.code}-v{tender.version}-{kind}.pdf',
+        etag=document.sha256,
+    )
+    response.headers['X-Content-Type-Options'] = 'nosniff'
+    return response

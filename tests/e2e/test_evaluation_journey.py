@@ -1,0 +1,111 @@
+"""The Pokja evaluates three opened bids in the browser, a second member approves, the winner
+is announced; a losing bidder reads why it lost on the public result and files an objection
+with an attachment; the Pokja answers it and the answer is public."""
+
+import sys
+from pathlib import Path
+
+# The tender and evaluation fixtures live in tests/integration (on sys.path in a whole run).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'integration'))
+
+from evaluation.conftest import (  # noqa: F401 — the tender cast and opened-bid fixtures
+    _reused_tender_keys,
+    app_config,
+    cast,
+    create_tender,
+    opened_tender,
+    other_agency,
+    pokja,
+)
+from helpers import PASSWORD
+from playwright.sync_api import expect
+from tenders.factories import PDF
+
+TECHNICAL_FAILURE = 'Metode pelaksanaan tidak memuat pekerjaan drainase'
+GROUNDS = 'Metode pelaksanaan kami memuat pekerjaan drainase pada halaman 12.'
+ANSWER = 'Halaman 12 hanya memuat gambar, bukan urutan pekerjaan; sanggah ditolak.'
+
+
+def login(page, user):
+    page.goto('/auth/login')
+    page.get_by_label('Email').fill(user.email)
+    page.get_by_label('Kata sandi').fill(PASSWORD)
+    page.get_by_role('button', name='Masuk').click()
+
+
+def logout(page):
+    page.get_by_role('button', name='Keluar').click()
+
+
+def evaluate(page, tender, bid, *, technical_failure=None):
+    page.goto(f'/tenders/{tender.code}/evaluation/bids/{bid.id}')
+    for kind in ('administration', 'qualification', 'technical', 'pembuktian'):
+        verdict = 'fail' if kind == 'technical' and technical_failure else 'pass'
+        page.locator(f'#fs-{kind} input[value="{verdict}"]').check()
+    if technical_failure:
+        page.locator('#technical_reason').fill(technical_failure)
+    page.locator('#save-worksheet').click()
+    expect(page.get_by_text('disimpan')).to_be_visible()
+
+
+def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp_path):  # noqa: F811
+    tender, bids = opened_tender()  # PT Satu 1.41 bn, PT Dua 1.34 bn, PT Tiga 1.46 bn
+    winner, loser = bids[1], bids[2]
+
+    login(page, pokja[0])
+    for bid in bids:
+        evaluate(page, tender, bid, technical_failure=TECHNICAL_FAILURE if bid is loser else None)
+    page.goto(f'/tenders/{tender.code}/evaluation/')
+    page.locator('#propose-result').click()
+    expect(page.get_by_text('menunggu persetujuan')).to_be_visible()
+    logout(page)
+
+    login(page, pokja[1])
+    page.goto(f'/tenders/{tender.code}/evaluation/')
+    page.locator('#approve-result').click()
+    expect(page.get_by_text('Pemenang ditetapkan.')).to_be_visible()
+    page.goto(f'/tenders/{tender.code}')
+    page.locator('#announce-winner').click()
+    expect(page.get_by_text('Pemenang diumumkan; masa sanggah dimulai.')).to_be_visible()
+    logout(page)
+
+    # The public result: every bidder, the legend, the winner and the loser's reason.
+    page.goto(f'/tenders/{tender.code}/results')
+    table = page.locator('#result-table')
+    for company in ('PT Satu', 'PT Dua', 'PT Tiga'):
+        expect(table).to_contain_text(company)
+    expect(page.locator('#winner')).to_contain_text(winner.vendor.company_name)
+    expect(table).to_contain_text(TECHNICAL_FAILURE)
+
+    login(page, loser.vendor.user)
+    page.goto(f'/tenders/{tender.code}')
+    attachment = tmp_path / 'metode-pelaksanaan.pdf'
+    attachment.write_bytes(PDF)
+    form = page.locator('#objection-form')
+    form.get_by_label('Alasan sanggah').fill(GROUNDS)
+    form.locator('input[type=file]').set_input_files(str(attachment))
+    form.get_by_role('button', name='Kirim sanggah').click()
+    expect(page.get_by_text('Sanggah terkirim.')).to_be_visible()
+    objection = page.locator('article.objection')
+    expect(objection).to_contain_text(GROUNDS)
+    expect(objection).to_contain_text('Menunggu jawaban Pokja')
+    expect(objection.get_by_role('link', name='metode-pelaksanaan.pdf')).to_be_visible()
+    expect(page.locator('#objection-form')).to_have_count(0)  # one objection per bidder
+    logout(page)
+
+    login(page, pokja[0])
+    page.goto(f'/tenders/{tender.code}')
+    answer = page.locator('form.answer-objection')
+    answer.get_by_label('Sanggah ditolak').check()
+    answer.get_by_label('Jawaban dan alasannya').fill(ANSWER)
+    answer.get_by_role('button', name='Kirim jawaban sanggah').click()
+    expect(page.get_by_text('Jawaban sanggah disimpan.')).to_be_visible()
+    logout(page)
+
+    # Answers are public; the attachment is not.
+    page.goto(f'/tenders/{tender.code}')
+    objection = page.locator('article.objection')
+    expect(objection).to_contain_text(ANSWER)
+    expect(objection).to_contain_text('Sanggah ditolak')
+    expect(objection.get_by_role('link', name='metode-pelaksanaan.pdf')).to_have_count(0)
+    expect(objection.get_by_role('link', name='Jawaban Sanggah (PDF)')).to_be_visible()

@@ -1,0 +1,91 @@
+"""Three Pokja members with server-held keys (two are enough) open a tender with three bids in
+the browser: each enters the signing passphrase on the opening page, the second release opens
+every bid, the third member finds the results and downloads the BA Pembukaan Penawaran."""
+
+import io
+import re
+import sys
+from pathlib import Path
+
+# The tender and opening fixtures live in tests/integration (on sys.path in a whole run).
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'integration'))
+
+import pki_helpers
+import pypdf
+from helpers import PASSWORD
+from opening.conftest import (  # noqa: F401 — the tender, bidder and opening fixtures
+    OTHER_KEY,
+    THIRD_KEY,
+    VENDOR_KEY,
+    _reused_tender_keys,
+    app_config,
+    bidder,
+    cast,
+    create_tender,
+    other_agency,
+    rival,
+    submit_sealed,
+    third,
+)
+from playwright.sync_api import expect
+
+from lpse import clock
+from lpse.tenders.stages import Stage
+
+
+def login(page, user):
+    page.goto('/auth/login')
+    page.get_by_label('Email').fill(user.email)
+    page.get_by_label('Kata sandi').fill(PASSWORD)
+    page.get_by_role('button', name='Masuk').click()
+
+
+def release(page, tender, user):
+    login(page, user)
+    page.goto(f'/tenders/{tender.code}')
+    page.get_by_role('link', name='Halaman pembukaan').click()
+    page.get_by_label('Frasa sandi penandatanganan').fill(pki_helpers.SIGNING_PASSPHRASE)
+    page.get_by_role('button', name='Serahkan bagian kunci').click()
+
+
+def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bidder, rival, third):  # noqa: F811
+    members = [cast['pokja'], cast['pokja2'], cast['pokja3']]
+    for n, member in enumerate(members, start=1):
+        pki_helpers.certify(member, n, server_held=True)
+    tender = create_tender(Stage.bid_submission)
+    submit_sealed(tender, bidder, VENDOR_KEY)
+    submit_sealed(tender, rival, OTHER_KEY)
+    submit_sealed(tender, third, THIRD_KEY)
+    clock.set_now(tender.bid_deadline)
+
+    release(page, tender, members[0])
+    expect(
+        page.get_by_text('Bagian kunci Anda diterima. Menunggu anggota Pokja lainnya.')
+    ).to_be_visible()
+    expect(page.locator('.shares-received')).to_contain_text('1 dari 2 bagian kunci diterima')
+    expect(page.locator('.opening-results')).to_have_count(0)
+    page.get_by_role('button', name='Keluar').click()
+
+    release(page, tender, members[1])
+    expect(page.get_by_text('Bagian kunci diterima. Penawaran telah dibuka.')).to_be_visible(
+        timeout=30000
+    )
+    results = page.locator('.opening-results')
+    for company in ('PT Maju Jaya', 'CV Saingan', 'CV Ketiga Karya'):
+        expect(results).to_contain_text(company)
+    expect(results.locator('tr.result-opened')).to_have_count(3)
+    page.get_by_role('button', name='Keluar').click()
+
+    login(page, members[2])
+    page.goto(f'/tenders/{tender.code}/opening')
+    expect(page.get_by_text('Semua sampul penawaran tender ini sudah dibuka.')).to_be_visible()
+    expect(page.locator('.opening-results tr.result-opened')).to_have_count(3)
+    page.get_by_role('link', name='PT Maju Jaya').click()
+    expect(page.locator('.declared-total')).to_have_text(re.compile(r'Rp1\.300\.000\.000'))
+    page.go_back()
+    with page.expect_download() as download:
+        page.get_by_role('link', name='Unduh BA Pembukaan Penawaran (PDF)').click()
+    pdf = Path(download.value.path()).read_bytes()
+    text = ' '.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(pdf)).pages)
+    assert 'PT Maju Jaya' in text and 'CV Ketiga Karya' in text
+    assert members[0].email in text.replace('\n', '') and members[2].email not in text

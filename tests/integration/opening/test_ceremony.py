@@ -1,0 +1,177 @@
+"""The ceremony's rules at the service level: deadline, membership, commitments, k of n, what
+is recorded per bid, and that an opening is one transaction."""
+
+import json
+from decimal import Decimal
+
+import opening_helpers
+import pytest
+from sqlalchemy import func, select
+
+from lpse import audit, clock
+from lpse.bids.keys import key_of
+from lpse.bids.models import Bid
+from lpse.errors import Conflict, NotAllowed, StageClosed
+from lpse.extensions import db
+from lpse.opening import service
+from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
+
+from .conftest import MS, OTHER_KEY, VENDOR_KEY, make_bid, submit, submit_sealed
+
+
+def events(action):
+    return db.session.scalars(
+        select(audit.AuditEvent).where(audit.AuditEvent.action == action)
+    ).all()
+
+
+def test_k_valid_shares_open_every_bid(tender, bids, members):
+    assert tender.threshold == 2
+    first = opening_helpers.release(tender, members[0])
+    ceremony = service.ceremony_of(tender, 'single')
+    assert ceremony.opened_at is None and first.share is not None
+    assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 0
+    opening_helpers.release(tender, members[1])
+    db.session.refresh(ceremony)
+    assert ceremony.opened_at == clock.now() and tender.bids_opened_at == clock.now()
+    results = db.session.scalars(select(OpenedBid).order_by(OpenedBid.bid_id)).all()
+    assert [r.bid_id for r in results] == [b.id for b in bids]
+    assert {r.result for r in results} == {'opened'} and all(r.signature_valid for r in results)
+    bid = json.loads(results[0].bid_json)
+    assert bid['tender_code'] == tender.code and len(bid['price_lines']) == 2
+    assert results[0].declared_total == Decimal('1300000000.00')
+    assert results[0].tkdn == Decimal('40') and results[0].validity_days == 90
+    # the shares are erased once used; the key is published; every release is audited
+    assert all(r.share is None for r in db.session.scalars(select(ShareRelease)))
+    assert key_of(tender).published_key_pem.startswith('-----BEGIN PRIVATE KEY-----')
+    assert len(events('opening.share_released')) == 2
+    assert len(events('bid.opened')) == 3 and len(events('opening.completed')) == 1
+    assert ceremony.minutes_document_id is not None and ceremony.checkpoint_id is not None
+
+
+def test_k_minus_one_shares_open_nothing(tender, bids, members):
+    opening_helpers.release(tender, members[0])
+    assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 0
+    assert service.ceremony_of(tender, 'single').opened_at is None
+    assert tender.bids_opened_at is None and key_of(tender).published_key_pem is None
+    assert service.released_count(service.ceremony_of(tender, 'single')) == 1
+
+
+def test_shares_before_the_deadline_are_refused(tender, bids, members):
+    clock.set_now(tender.bid_deadline - MS)
+    share = opening_helpers.decrypted_share(tender, members[0])
+    with pytest.raises(StageClosed, match='batas akhir'):
+        service.release_share(tender, members[0], share, via='cli', now=clock.now())
+    with pytest.raises(StageClosed):
+        service.encrypted_share(tender, members[0], now=clock.now())
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OpeningCeremony)) == 0
+    assert events('opening.share_released') == []
+
+
+def test_a_corrupted_share_is_refused_and_names_its_member(tender, bids, members):
+    words = opening_helpers.decrypted_share(tender, members[0]).split()
+    words[5] = 'academic' if words[5] != 'academic' else 'acid'
+    with pytest.raises(service.ShareRefused) as refused:
+        service.release_share(tender, members[0], ' '.join(words), via='cli', now=clock.now())
+    assert members[0].email in refused.value.message and members[0].name in refused.value.message
+    db.session.commit()  # the edge commits the refusal's audit event
+    assert [e.actor_id for e in events('opening.share_refused')] == [members[0].id]
+    assert db.session.scalar(select(func.count()).select_from(ShareRelease)) == 0
+
+
+def test_another_members_share_is_refused(tender, bids, members):
+    """A valid SLIP-39 share, but of someone else: its commitment does not fit."""
+    other = opening_helpers.decrypted_share(tender, members[1])
+    with pytest.raises(service.ShareRefused):
+        service.release_share(tender, members[0], other, via='cli', now=clock.now())
+
+
+def test_a_non_member_cannot_release(tender, bids, cast, members):
+    share = opening_helpers.decrypted_share(tender, members[0])
+    for outsider in (cast['pokja_other'], cast['ppk'], cast['auditor'], cast['vendor']):
+        with pytest.raises(NotAllowed):
+            service.release_share(tender, outsider, share, via='cli', now=clock.now())
+
+
+def test_a_member_releases_once(tender, bids, members):
+    opening_helpers.release(tender, members[0])
+    with pytest.raises(Conflict):
+        opening_helpers.release(tender, members[0])
+
+
+def test_superseded_and_withdrawn_bids_are_listed_not_opened(tender, bidder, rival, members):
+    first = submit_sealed(tender, bidder, VENDOR_KEY, marker='satu')
+    second = submit_sealed(tender, bidder, VENDOR_KEY, marker='dua')
+    gone = submit_sealed(tender, rival, OTHER_KEY)
+    from lpse.bids import submission
+    from lpse.vendors import verification
+
+    submission.withdraw(tender, rival, verification.vendor_of(rival), now=clock.now())
+    db.session.commit()
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.open_all(tender, members)
+    found = {r.bid_id: (r.result, r.reason_detail) for r in db.session.scalars(select(OpenedBid))}
+    assert found == {
+        first.id: ('not_opened', 'superseded'),
+        second.id: ('opened', None),
+        gone.id: ('not_opened', 'withdrawn'),
+    }
+
+
+def test_a_bid_signed_by_someone_else_is_not_openable_and_the_others_open(
+    tender, bidder, rival, third, members
+):
+    """The rival signs the inside of a package in the bidder's name; the bidder submits it."""
+    import pki_helpers
+
+    from lpse.bids.keys import require_key
+    from lpse.bids.submission import signing_certificate
+    from lpse.crypto import detached, envelope
+
+    package = make_bid(tender, bidder)
+    inner = envelope.seal(
+        package,
+        signer_key=pki_helpers.key(OTHER_KEY),
+        signer_cert=signing_certificate(rival, clock.now()).x509,
+        recipient_cert=require_key(tender).certificate,
+    )
+    bidder_cert = signing_certificate(bidder, clock.now()).x509
+    sig = detached.sign_detached(inner, key=pki_helpers.key(VENDOR_KEY), cert=bidder_cert)
+    forged = submit(tender, bidder, inner, sig)
+    honest = submit_sealed(tender, rival, OTHER_KEY)
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.open_all(tender, members)
+    rows = {r.bid_id: r for r in db.session.scalars(select(OpenedBid))}
+    assert rows[forged.id].result == 'not_openable'
+    assert rows[forged.id].reason == 'signer_mismatch'
+    assert rows[forged.id].bid_json is None and rows[forged.id].signature_valid is True
+    assert rows[honest.id].result == 'opened'
+
+
+def test_opening_is_one_transaction(tender, bids, members, monkeypatch):
+    """A failure after some bids were opened leaves nothing: no results, no key, no milestone."""
+    from lpse.opening import minutes
+
+    opening_helpers.release(tender, members[0])
+
+    def broken(*args, **kwargs):
+        raise RuntimeError('renderer down')
+
+    monkeypatch.setattr(minutes, 'issue_minutes', broken)
+    share = opening_helpers.decrypted_share(tender, members[1])
+    with pytest.raises(RuntimeError):
+        service.release_share(tender, members[1], share, via='cli', now=clock.now())
+    db.session.rollback()
+    assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 0
+    assert service.released_count(service.ceremony_of(tender, 'single')) == 1
+    assert key_of(tender).published_key_pem is None
+    db.session.refresh(tender)
+    assert tender.bids_opened_at is None
+    assert events('bid.opened') == []
+    remaining = db.session.scalar(select(ShareRelease))
+    assert remaining.share is not None  # still there for the next attempt
+    monkeypatch.undo()
+    opening_helpers.release(tender, members[1])
+    assert service.is_opened(tender)
+    assert db.session.scalar(select(func.count()).select_from(Bid)) == 3

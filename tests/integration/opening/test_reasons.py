@@ -1,0 +1,104 @@
+"""Why an envelope cannot be opened, each recorded with its reason while the others open:
+a key block that does not unwrap with the tender key, an inner signer whose certificate was
+revoked before the bid arrived, and an envelope altered at rest."""
+
+import os
+from datetime import timedelta
+
+import opening_helpers
+import pki_helpers
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from sqlalchemy import select
+
+from lpse import clock, storage
+from lpse.bids.keys import require_key
+from lpse.bids.submission import signing_certificate
+from lpse.crypto import detached, envelope
+from lpse.extensions import db
+from lpse.opening.models import OpenedBid
+
+from .conftest import OTHER_KEY, VENDOR_KEY, make_bid, submit, submit_sealed
+
+REVOKED_KEY = 13
+
+
+def _results():
+    return {r.bid_id: r for r in db.session.scalars(select(OpenedBid))}
+
+
+def _signed_by(user, key_index, p7m):
+    cert = signing_certificate(user, clock.now()).x509
+    return detached.sign_detached(p7m, key=pki_helpers.key(key_index), cert=cert)
+
+
+def test_an_envelope_whose_key_block_is_not_for_the_tender_key(tender, bidder, rival, members):
+    """It names the tender certificate (so upload accepts it) but wraps its key for another."""
+    tender_cert = require_key(tender).certificate
+    inner = envelope.seal(
+        make_bid(tender, bidder),
+        signer_key=pki_helpers.key(VENDOR_KEY),
+        signer_cert=signing_certificate(bidder, clock.now()).x509,
+        recipient_cert=tender_cert,
+    )
+    signed = envelope.open_envelope(inner, _test_key_of(tender_cert))
+    cek, nonce = AESGCM.generate_key(bit_length=256), os.urandom(12)
+    sealed = AESGCM(cek).encrypt(nonce, signed, None)
+    wrapped = pki_helpers.key(OTHER_KEY).public_key().encrypt(cek, envelope.OAEP_SHA256)
+    p7m = envelope._build_envelope(tender_cert, wrapped, nonce, sealed).dump()
+    odd = submit(tender, bidder, p7m, _signed_by(bidder, VENDOR_KEY, p7m))
+    fine = submit_sealed(tender, rival, OTHER_KEY)
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.open_all(tender, members)
+    rows = _results()
+    assert (rows[odd.id].result, rows[odd.id].reason) == ('not_openable', 'wrong_recipient')
+    assert rows[odd.id].signature_valid is None
+    assert rows[fine.id].result == 'opened'
+
+
+def _test_key_of(cert):
+    wanted = opening_helpers._spki(cert.public_key())
+    return next(
+        k
+        for k in pki_helpers._cache['keys'].values()
+        if opening_helpers._spki(k.public_key()) == wanted
+    )
+
+
+def test_a_signer_certificate_revoked_before_the_bid_arrived(tender, bidder, rival, members):
+    old = pki_helpers.certify(bidder, REVOKED_KEY)
+    old.revoked_at = clock.now() - timedelta(hours=1)
+    old.revocation_reason = 'key_compromise'
+    db.session.commit()
+    p7m = envelope.seal(
+        make_bid(tender, bidder),
+        signer_key=pki_helpers.key(REVOKED_KEY),
+        signer_cert=old.x509,
+        recipient_cert=require_key(tender).certificate,
+    )
+    revoked = submit(tender, bidder, p7m, _signed_by(bidder, VENDOR_KEY, p7m))
+    fine = submit_sealed(tender, rival, OTHER_KEY)
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.open_all(tender, members)
+    rows = _results()
+    assert (rows[revoked.id].result, rows[revoked.id].reason) == (
+        'not_openable',
+        'certificate_revoked',
+    )
+    assert 'key_compromise' in rows[revoked.id].reason_detail
+    assert rows[fine.id].result == 'opened'
+
+
+def test_an_envelope_altered_at_rest(tender, bidder, rival, members):
+    altered = submit_sealed(tender, bidder, VENDOR_KEY)
+    fine = submit_sealed(tender, rival, OTHER_KEY)
+    path = storage.blob_store().path(altered.sha256)
+    data = bytearray(path.read_bytes())
+    data[-40] ^= 1
+    path.chmod(0o644)
+    path.write_bytes(bytes(data))
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.open_all(tender, members)
+    rows = _results()
+    assert (rows[altered.id].result, rows[altered.id].reason) == ('not_openable', 'bad_envelope')
+    assert 'SHA-256' in rows[altered.id].reason_detail
+    assert rows[fine.id].result == 'opened'
