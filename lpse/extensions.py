@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised by create_app."""
 
+from contextlib import contextmanager
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -26,3 +28,17 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+
+
+@contextmanager
+def savepoint():
+    """`db.session.begin_nested()` that stays inside the transaction on SQLite too.
+
+    pysqlite opens its transaction only before an INSERT/UPDATE/DELETE: a SAVEPOINT issued
+    first starts SQLite's own transaction, and its RELEASE commits it, so a later rollback no
+    longer undoes the savepoint's writes. On SQLite the transaction is begun explicitly first."""
+    conn = db.session.connection()
+    if conn.dialect.name == 'sqlite' and not conn.connection.dbapi_connection.in_transaction:
+        conn.exec_driver_sql('BEGIN')
+    with db.session.begin_nested() as nested:
+        yield nested

@@ -3,6 +3,7 @@ buttons of the tender page's objections panel, and the announced documents."""
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from lpse import clock
@@ -24,16 +25,16 @@ from lpse.tenders.views import bid_context, detail_context, load_tender, viewer
 bp = Blueprint('sanggah', __name__, url_prefix='/tenders')
 PDF_KINDS = {'bahp': 'bahp_document', 'pengumuman': 'notice_document'}
 LEGEND_LABELS = {
-    'A': 'Administrasi',
-    'K': 'Kualifikasi',
-    'T': 'Teknis',
-    'ST': 'Skor teknis',
-    'P': 'Harga penawaran',
-    'PT': 'Harga terkoreksi',
-    'HN': 'Harga negosiasi',
-    'SH': 'Skor harga',
-    'SA': 'Skor akhir',
-    'B': 'Pembuktian kualifikasi',
+    'A': _l('Administrasi'),
+    'K': _l('Kualifikasi'),
+    'T': _l('Teknis'),
+    'ST': _l('Skor teknis'),
+    'P': _l('Harga penawaran'),
+    'PT': _l('Harga terkoreksi'),
+    'HN': _l('Harga negosiasi'),
+    'SH': _l('Skor harga'),
+    'SA': _l('Skor akhir'),
+    'B': _l('Pembuktian kualifikasi'),
 }
 
 

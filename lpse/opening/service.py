@@ -19,7 +19,7 @@ from lpse.bids.models import TenderKeyShare
 from lpse.crypto import shamir
 from lpse.crypto.errors import ShareError
 from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed, ValidationFailed
-from lpse.extensions import db
+from lpse.extensions import db, savepoint
 from lpse.i18n import with_wib
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
 from lpse.tenders.stages import Stage
@@ -323,14 +323,9 @@ def _ceremony(tender, kind, now) -> OpeningCeremony:
 
 def _insert_once(row) -> bool:
     """Insert `row`; False when a unique constraint shows a concurrent request inserted it
-    first. PostgreSQL: in a savepoint. SQLite serialises writers (no such race) and pysqlite's
-    SAVEPOINT outside an explicit BEGIN would commit on release, so a plain flush there."""
-    if db.session.get_bind().dialect.name != 'postgresql':
-        db.session.add(row)
-        db.session.flush()
-        return True
+    first (in a savepoint that stays inside the transaction on SQLite too)."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.add(row)
         return True
     except IntegrityError:

@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from lpse import audit
 from lpse.auth import operations as auth_ops
 from lpse.errors import Conflict, NotAllowed, ValidationFailed
-from lpse.extensions import db
+from lpse.extensions import db, savepoint
 from lpse.vendors import blacklist
 from lpse.vendors.models import (
     MAX_DIRECTORS,
@@ -176,7 +176,7 @@ def _apply(vendor, profile):
 def _flush_unique():
     """Flush; a concurrent registration that took the same NPWP/NIB is the same refusal."""
     try:
-        with db.session.begin_nested():
+        with savepoint():
             db.session.flush()
     except IntegrityError:
         raise Conflict(DUPLICATE, field='npwp') from None
