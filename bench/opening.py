@@ -106,7 +106,18 @@ def main(argv=None):
     parser.add_argument('--size-mb', type=float, default=10, help='size of each bid (10)')
     parser.add_argument('--database', help='a PostgreSQL URL of the benchmark (default SQLite)')
     parser.add_argument('--keys', type=int, default=4, help='RSA keys shared by the vendors (4)')
+    parser.add_argument(
+        '--in-memory-packages',
+        action='store_true',
+        help='read packages with lpse.bids.package.read_package, every entry kept in memory '
+        '(the behaviour before the streaming reader; for comparing peak memory)',
+    )
     args = parser.parse_args(argv)
+    if args.in_memory_packages:
+        from lpse.bids.package import read_package
+        from lpse.opening import stream_package
+
+        stream_package.read_package = lambda content, **kw: read_package(content)
     work = Path(tempfile.mkdtemp(prefix='lpse-opening-'))
     try:
         run(args, work)
@@ -123,7 +134,8 @@ def run(args, work: Path):
         reset(database)
     print(
         f'opening benchmark: {args.bids} bids × {args.size_mb:g} MB, database '
-        f'{"PostgreSQL" if args.database else "SQLite"}, {os.cpu_count()} CPUs'
+        f'{"PostgreSQL" if args.database else "SQLite"}, {os.cpu_count()} CPUs, packages '
+        f'{"in memory" if args.in_memory_packages else "streamed"}'
     )
     started = time.perf_counter()
     world = crash_server.build_world(
@@ -245,6 +257,7 @@ def per_envelope_rate(tender, members, sizes) -> float:
         tender_key=key,
         ca_cert=pki_service.require_authority().ca_cert,
         signer_records=records,
+        largest=max(sizes),
     )
     for outcome in found:
         assert outcome.bid is not None, outcome.detail

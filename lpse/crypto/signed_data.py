@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
+from cryptography import exceptions as crypto_exceptions
 from cryptography import x509
 from pyhanko.sign.general import CMSStructuralError
 from pyhanko.sign.validation import errors as pyhanko_errors
@@ -14,6 +15,19 @@ from . import pki
 from .errors import SignatureInvalid, UnsupportedAlgorithm, WrongContentType, WrongKeyUsage
 
 MIN_PSS_SALT = 32
+
+# What asn1crypto's lazy parsing and the certificate loaders raise on hostile DER, wherever in
+# the structure it sits: each means the signature cannot be checked, never a server error.
+PARSE_ERRORS = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    OverflowError,
+    RecursionError,
+    crypto_exceptions.UnsupportedAlgorithm,
+    x509.InvalidVersion,
+)
 
 
 @dataclass(frozen=True)
@@ -25,7 +39,18 @@ class VerifiedContent:
 
 
 def verify_signature(signed_der: bytes) -> VerifiedContent:
-    """Check the one RSA-PSS-SHA256 signature over the attached content (no trust decision)."""
+    """Check the one RSA-PSS-SHA256 signature over the attached content (no trust decision).
+
+    Raises only CryptoErrors: a structure that cannot even be parsed is an invalid signature."""
+    try:
+        return _verify(signed_der)
+    except PARSE_ERRORS as exc:
+        raise SignatureInvalid(
+            f'the signature structure cannot be parsed ({type(exc).__name__})'
+        ) from None
+
+
+def _verify(signed_der: bytes) -> VerifiedContent:
     try:
         info = cms.ContentInfo.load(signed_der, strict=True)
         if info['content_type'].native != 'signed_data':

@@ -66,7 +66,7 @@ def opening_release(code):
                 now=now,
                 ip=_ip(),
             )
-    except (service.ShareRefused, enrolment.WrongSigningPassphrase):
+    except (service.ShareRefused, service.WrongSecondFactor, enrolment.WrongSigningPassphrase):
         db.session.commit()  # the refusal's audit event (and the failure count) stand
         raise
     db.session.commit()

@@ -12,7 +12,8 @@ def describe():
             '/tenders/{code}/opening': {
                 'get': op(
                     'Opening state: shares received (k of n) per ceremony, opened or not, '
-                    'and what the caller may do',
+                    'and what the caller may do; `released_by` (who released) only for the '
+                    "tender's Pokja and PPK and auditors, null for everyone else",
                     tag='opening',
                     params=[CODE],
                 )

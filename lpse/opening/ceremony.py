@@ -138,6 +138,7 @@ def _open_all(tender, bids, key, ca_cert, passing):
         tender_key=key,
         ca_cert=ca_cert,
         signer_records=_signer_records({b.vendor.user_id for b in to_open}),
+        largest=max((b.size for b in to_open), default=0),
     )
     for bid in bids:
         row = OpenedBid(bid_id=bid.id, tender_id=tender.id, vendor_id=bid.vendor_id)
@@ -214,13 +215,15 @@ def commitment_matches(tender, ceremony) -> bool | None:
     return current == set(row.envelopes)
 
 
-def opened_package(opened: OpenedBid):
-    """Re-read an opened envelope's package from its content key (for attachment downloads)."""
-    from lpse.bids.package import read_package
+def opened_package(opened: OpenedBid, *, want: str | None = None):
+    """Re-read an opened envelope's package from its content key (for attachment downloads):
+    every check again, but only the attachment named `want` is kept in memory."""
     from lpse.crypto.signed_data import verify_signature
+    from lpse.opening import stream_package
 
     if opened.result != OpenResult.opened or opened.content_key is None:
         return None
     data = _envelope_bytes(opened.bid)
     signed = unseal.decrypt_with_content_key(data, opened.content_key)
-    return read_package(verify_signature(signed).content)
+    del data
+    return stream_package.read_package(verify_signature(signed).content, want=want)

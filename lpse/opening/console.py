@@ -2,8 +2,8 @@
 
 The server sends the share encrypted to the member's Pokja certificate; it is decrypted here,
 checked against its commitment, and sent back over TLS. The member's private key never leaves
-this machine. Exit status: 0 released, 1 refused (too early, not a member, bad share, network),
-2 bad input."""
+this machine. Exit status: 0 released, 1 refused (too early, not a member, bad share, network,
+an answer from the server that is not a share offer), 2 bad input, 130 interrupted."""
 
 import getpass
 import os
@@ -35,23 +35,53 @@ def _cmd_open_share(args):
         if not token:
             raise BadInput(f'give --token or set {TOKEN_ENV}')
         key = _load_key(args) if args.key else None
-        card = _read(args.card, 'key card').decode('utf-8').strip() if args.card else None
+        card = _read_card(args.card) if args.card else None
         base = f'/api/v1/tenders/{args.tender}/opening'
-        offer = api_request(args.server, token, 'GET', base + '/share')
+        offer = _offer(api_request(args.server, token, 'GET', base + '/share'))
         mnemonic = card if card is not None else _decrypt(offer, key)
         _check_locally(offer, mnemonic)
         state = api_request(args.server, token, 'POST', base + '/shares', {'share': mnemonic})
     except BadInput as exc:
         print(f'lpse open-share: {exc}', file=sys.stderr)
         return 2
-    except CryptoError as exc:
+    except (CryptoError, ApiError, BadAnswer) as exc:
         print(f'lpse open-share: {exc}', file=sys.stderr)
         return 1
-    except ApiError as exc:
-        print(f'lpse open-share: {exc}', file=sys.stderr)
-        return 1
-    _report(state, offer['kind'])
+    except (KeyboardInterrupt, EOFError):
+        print('\nlpse open-share: interrupted; nothing was sent', file=sys.stderr)
+        return 130
+    try:
+        _report(state, offer['kind'])
+    except (KeyError, TypeError, AttributeError, StopIteration):
+        print(f"share released for {args.tender} (the server's summary was not readable)")
     return 0
+
+
+class BadAnswer(Exception):
+    """The server answered with something that is not what `lpse open-share` expects."""
+
+
+OFFER_FIELDS = ('kind', 'ciphertext', 'commitment', 'context')
+
+
+def _offer(answer) -> dict:
+    """The share offer, checked: every field `open-share` needs, each a string."""
+    if not isinstance(answer, dict):
+        raise BadAnswer('the server did not answer with a share offer')
+    missing = [f for f in OFFER_FIELDS if not isinstance(answer.get(f), str)]
+    if missing:
+        raise BadAnswer(f"the server's share offer lacks {', '.join(missing)}")
+    return answer
+
+
+def _read_card(path: str) -> str:
+    try:
+        text = _read(path, 'key card').decode('utf-8').strip()
+    except UnicodeDecodeError:
+        raise BadInput(f'the key card {path} is not UTF-8 text (33 words)') from None
+    if not text:
+        raise BadInput(f'the key card {path} is empty')
+    return text
 
 
 def _load_key(args):
@@ -59,7 +89,12 @@ def _load_key(args):
 
     data = _read(args.key, 'key file')
     if args.passphrase_file:
-        passphrase = _read(args.passphrase_file, 'passphrase file').decode().rstrip('\r\n')
+        try:
+            passphrase = (
+                _read(args.passphrase_file, 'passphrase file').decode('utf-8').rstrip('\r\n')
+            )
+        except UnicodeDecodeError:
+            raise BadInput(f'the passphrase file {args.passphrase_file} is not UTF-8') from None
     elif os.environ.get(PASSPHRASE_ENV):
         passphrase = os.environ[PASSPHRASE_ENV]
     else:
@@ -69,10 +104,15 @@ def _load_key(args):
 
 def _decrypt(offer: dict, key) -> str:
     import base64
+    import binascii
 
     from lpse.crypto import shamir
 
-    return shamir.decrypt_share(base64.b64decode(offer['ciphertext']), key)
+    try:
+        ciphertext = base64.b64decode(offer['ciphertext'], validate=True)
+    except (binascii.Error, ValueError):
+        raise BadAnswer("the server's encrypted share is not valid base64") from None
+    return shamir.decrypt_share(ciphertext, key)
 
 
 def _check_locally(offer: dict, mnemonic: str) -> None:

@@ -20,6 +20,29 @@ REASON_LABELS = {
     'withdrawn': _l('ditarik oleh penyedia'),
     'technical_not_passed': _l('File I tidak lulus evaluasi teknis'),
 }
+# What the minutes (read by every bidder) say about an envelope that could not be opened: the
+# reason in general terms only. The technical detail (which may name another company's
+# certificate) stays on the officers' and auditors' pages.
+PUBLIC_DETAILS = {
+    'bad_envelope': _l(
+        'Sampul tidak dapat dibaca sebagai sampul CMS yang utuh, atau tidak lagi sama dengan '
+        'sidik SHA-256 pada tanda terimanya.'
+    ),
+    'wrong_recipient': _l('Kunci sampul tidak dapat dibuka dengan kunci privat tender ini.'),
+    'signature_invalid': _l(
+        'Tanda tangan di dalam sampul tidak dapat diverifikasi, atau sertifikatnya tidak sah '
+        'saat penawaran diterima.'
+    ),
+    'signer_mismatch': _l(
+        'Penawaran di dalam sampul ditandatangani dengan sertifikat yang bukan milik akun '
+        'penyedia pengirim.'
+    ),
+    'certificate_revoked': _l(
+        'Sertifikat penanda tangan telah dicabut sebelum penawaran diterima.'
+    ),
+    'package_malformed': _l('Isi sampul bukan paket penawaran yang sah untuk tender ini.'),
+    'unsafe_zip': _l('Paket penawaran berisi arsip ZIP berbahaya dan tidak diekstrak.'),
+}
 KIND_LABELS = {
     'single': _l('Penawaran (satu file)'),
     'technical': _l('File I (administrasi dan teknis)'),

@@ -1,9 +1,12 @@
 """BA Pembukaan Penawaran (DOMAIN §4): the opening minutes, issued once per ceremony inside the
 opening's transaction, signed and stored as a blob with its SHA-256."""
 
-from flask_babel import force_locale
-from sqlalchemy import select
+import contextlib
 
+from flask_babel import force_locale
+from sqlalchemy import event, select
+
+from lpse import storage
 from lpse.bids.models import Bid
 from lpse.documents import operations as documents
 from lpse.extensions import db
@@ -40,7 +43,10 @@ def minutes_context(tender, ceremony, *, now, checkpoint) -> dict:
                 'size': bid.size,
                 'result': row.result,
                 'result_label': labels.reason_label(row),
-                'detail': row.reason_detail if row.result == 'not_openable' else None,
+                # generic only: the minutes go to every bidder (technical detail: officers' pages)
+                'detail': str(labels.PUBLIC_DETAILS.get(row.reason, ''))
+                if row.result == 'not_openable'
+                else None,
                 'signature': {True: 'sah', False: 'tidak sah', None: '–'}[row.signature_valid],
                 'declared_total': rupiah(row.declared_total, cents=True)
                 if priced and row.declared_total is not None
@@ -53,7 +59,7 @@ def minutes_context(tender, ceremony, *, now, checkpoint) -> dict:
     members = [
         {
             'name': r.user.name,
-            'email': r.user.email,
+            'role': 'Anggota Pokja',
             'via': str(labels.VIA_LABELS[r.via]),
             'at': with_wib(r.released_at, tender.timezone),
         }
@@ -85,10 +91,13 @@ def minutes_context(tender, ceremony, *, now, checkpoint) -> dict:
 
 
 def issue_minutes(tender, ceremony, *, now, checkpoint):
-    """Render, sign and store the minutes (flushes; the opening's transaction commits)."""
+    """Render, sign and store the minutes (flushes; the opening's transaction commits).
+
+    The signed PDF is written to the blob store before the commit; should the opening roll back,
+    the blob is deleted again, so no signed minutes of an opening that never happened remain."""
     with force_locale('id'):
         context = minutes_context(tender, ceremony, now=now, checkpoint=checkpoint)
-        return documents.issue_document(
+        document = documents.issue_document(
             'opening_minutes',
             'pdf/opening_minutes.html',
             context,
@@ -96,3 +105,36 @@ def issue_minutes(tender, ceremony, *, now, checkpoint):
             now=now,
             checkpoint=checkpoint,
         )
+    _discard_on_rollback(document.blob_sha256)
+    return document
+
+
+_PENDING = 'opening_minutes_blobs'
+
+
+def _discard_on_rollback(sha256: str) -> None:
+    session = db.session()
+    pending = session.info.get(_PENDING)
+    if pending is None:
+        pending = session.info[_PENDING] = set()
+        event.listen(session, 'after_commit', _kept)
+        event.listen(session, 'after_rollback', _discard)
+    pending.add(sha256)
+
+
+def _kept(session) -> None:
+    session.info.get(_PENDING, set()).clear()
+
+
+def _discard(session) -> None:
+    """Delete the minutes written in a transaction that rolled back. Each PDF is unique (its
+    signature and timestamp), so no committed document shares the blob."""
+    pending = session.info.get(_PENDING, set())
+    store = storage.blob_store()
+    while pending:
+        sha256 = pending.pop()
+        if isinstance(store, storage.FileStore):
+            with contextlib.suppress(OSError, ValueError):
+                path = store.path(sha256)
+                path.chmod(0o600)
+                path.unlink()

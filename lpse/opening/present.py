@@ -16,7 +16,9 @@ def _iso(moment):
     return moment.isoformat().replace('+00:00', 'Z') if moment else None
 
 
-def ceremony_state(tender, kind) -> dict:
+def ceremony_state(tender, kind, *, full=False) -> dict:
+    """One ceremony's state; who released (names) only when `full` (the tender's officers and
+    auditors) — everyone else sees the count, so no one can tell which members are missing."""
     ceremony = service.ceremony_of(tender, kind)
     releases = ceremony.releases if ceremony is not None else []
     state = {
@@ -25,7 +27,9 @@ def ceremony_state(tender, kind) -> dict:
         'released_by': [
             {'name': r.user.name, 'via': r.via, 'released_at': _iso(r.released_at)}
             for r in releases
-        ],
+        ]
+        if full
+        else None,
         'opened': ceremony is not None and ceremony.opened_at is not None,
         'opened_at': _iso(ceremony.opened_at) if ceremony else None,
         'minutes_document_id': ceremony.minutes_document_id if ceremony else None,
@@ -43,8 +47,12 @@ def ceremony_state(tender, kind) -> dict:
     return state
 
 
-def opening_state(tender, user, now) -> dict:
-    """GET /tenders/{code}/opening: k of n, per ceremony what came in, and what `user` may do."""
+def opening_state(tender, user, now, *, full=None) -> dict:
+    """GET /tenders/{code}/opening: k of n, per ceremony what came in, and what `user` may do.
+
+    `full` (default: `user` is an officer of the tender or an auditor) adds who released."""
+    if full is None:
+        full = access.is_overseer(tender, user)
     row = key_of(tender)
     problem = service.release_problem(tender, user, now) if user is not None else None
     member = user is not None and tender.is_member(user)
@@ -58,7 +66,9 @@ def opening_state(tender, user, now) -> dict:
         'pending': service.pending_kind(tender),
         'opened': service.is_opened(tender),
         'key_published': row is not None and row.published_key_pem is not None,
-        'ceremonies': [ceremony_state(tender, k) for k in service.ceremony_kinds(tender)],
+        'ceremonies': [
+            ceremony_state(tender, k, full=full) for k in service.ceremony_kinds(tender)
+        ],
         'you': {
             'member': member,
             'may_release': member and problem is None,
@@ -117,6 +127,7 @@ def bids_listing(tender, user) -> list[dict]:
         entry = bid_entry(row)
         if not full:
             entry.pop('attachments')
+            entry['reason_detail'] = None  # may name another company's certificate
         entry['envelope_url'] = (
             url_for('opening.envelope', code=tender.code, bid_id=row.bid_id)
             if access.can_download_key(tender, user)

@@ -44,6 +44,11 @@ class SecondFactorRequired(ValidationFailed):
     code = 'second_factor_required'
 
 
+class WrongSecondFactor(SecondFactorRequired):
+    """A wrong TOTP code: raised after the failure was counted and audited (the edge commits
+    before answering, so repeated wrong codes end in 429 like the login's)."""
+
+
 # --- state --------------------------------------------------------------------------------------
 
 
@@ -245,7 +250,8 @@ def _check_second_factor(user, code, *, now, ip):
         )
     if not auth_ops.verify_totp(user, code, now=now):
         throttle.register_failure(user.email, ip, now=now)
-        raise SecondFactorRequired(_l('Kode TOTP salah atau sudah dipakai.'), field='totp')
+        audit.record('opening.totp_failed', user, actor=user, now=now, ip=ip)
+        raise WrongSecondFactor(_l('Kode TOTP salah atau sudah dipakai.'), field='totp')
 
 
 def release_share(tender, user, mnemonic, *, via, now, ip=None) -> ShareRelease:

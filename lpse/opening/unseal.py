@@ -12,7 +12,7 @@ from decimal import Decimal
 from cryptography import x509
 
 from lpse.bids.errors import MalformedPackage, TenderMismatch, UnsafePackage
-from lpse.bids.package import Package, TenderTerms, check_against_tender, read_package
+from lpse.bids.package import Package, TenderTerms, check_against_tender
 from lpse.crypto import envelope, pki
 from lpse.crypto.errors import (
     CertificateRejected,
@@ -23,7 +23,8 @@ from lpse.crypto.errors import (
     WrongKeyUsage,
     WrongRecipient,
 )
-from lpse.crypto.signed_data import verify_signature
+from lpse.crypto.signed_data import PARSE_ERRORS, verify_signature
+from lpse.opening import stream_package
 from lpse.opening.models import NotOpenableReason
 
 
@@ -106,6 +107,13 @@ def check_signed(
     try:
         verified = verify_signature(signed_der)
         pki.check_issued_by(verified.signer_cert, ca_cert)
+    except PARSE_ERRORS as exc:
+        return _refuse(
+            NotOpenableReason.signature_invalid,
+            f'the signer certificate cannot be parsed ({type(exc).__name__})',
+            signature_valid=False,
+            content_key=cek,
+        )
     except (SignatureInvalid, UnsupportedAlgorithm, WrongContentType, WrongKeyUsage) as exc:
         return _refuse(
             NotOpenableReason.signature_invalid, exc.message, signature_valid=False, content_key=cek
@@ -133,7 +141,7 @@ def check_signed(
             NotOpenableReason.certificate_revoked,
             f'the signer certificate was revoked at {record.revoked_at.isoformat()} '
             f'({record.revocation_reason}), before the bid was received',
-            signature_valid=False,
+            signature_valid=True,
             **known,
         )
     try:
@@ -146,7 +154,7 @@ def check_signed(
             **known,
         )
     try:
-        package = read_package(verified.content)
+        package = _read_package(verified.content)
     except UnsafePackage as exc:
         return _refuse(
             NotOpenableReason.unsafe_zip, f'{exc.code}: {exc.reason}', signature_valid=True, **known
@@ -167,7 +175,28 @@ def check_signed(
             signature_valid=True,
             **known,
         )
+    except PARSE_ERRORS as exc:
+        return _refuse(
+            NotOpenableReason.package_malformed,
+            f'invalid_bid_json: bid.json cannot be checked ({type(exc).__name__})',
+            signature_valid=True,
+            **known,
+        )
     return Outcome(signature_valid=True, package=package, **known)
+
+
+def _read_package(content: bytes) -> Package:
+    """The package, read as a stream (only bid.json is kept in memory), with what a hostile
+    bid.json can raise past its own checks (a nesting deep
+    enough to exhaust the JSON decoder's recursion) refused as a malformed package."""
+    try:
+        return stream_package.read_package(content)
+    except (UnsafePackage, MalformedPackage):  # ValueErrors themselves: keep their reason
+        raise
+    except PARSE_ERRORS as exc:
+        raise MalformedPackage(
+            f'bid.json cannot be read ({type(exc).__name__})', code='bid_json_not_json'
+        ) from None
 
 
 def amount(value) -> Decimal | None:

@@ -29,7 +29,9 @@ def panel(tender, user, now) -> dict:
     """What the tender page's opening panel shows (templates/opening/_tender_panel.html)."""
     member = tender.is_member(user)
     return {
-        'state': present.opening_state(tender, user if member else None, now),
+        'state': present.opening_state(
+            tender, user if member else None, now, full=access.is_overseer(tender, user)
+        ),
         'member': member,
         'can_see_bids': access.can_see_bids(tender, user),
         'can_see_minutes': access.can_see_minutes(tender, user),
@@ -98,9 +100,14 @@ def release(code):
             now=now,
             ip=request.remote_addr,
         )
-    except (service.ShareRefused, enrolment.WrongSigningPassphrase) as exc:
+    except (
+        service.ShareRefused,
+        service.WrongSecondFactor,
+        enrolment.WrongSigningPassphrase,
+    ) as exc:
         db.session.commit()  # the refusal's audit event and failure count stand
-        form.passphrase.errors = [exc.message]
+        target = form.totp if isinstance(exc, service.WrongSecondFactor) else form.passphrase
+        target.errors = [exc.message]
         return _page(tender, now, form=form, status=exc.status)
     except DomainError as exc:
         return _page(tender, now, form=form, status=show_error(form, exc))
@@ -157,7 +164,7 @@ def attachment(code, bid_id, name):
     denied = _require(access.can_read_bid(tender, viewer()))
     if denied is not None:
         return denied
-    package = ceremony.opened_package(_opened_bid(tender, bid_id))
+    package = ceremony.opened_package(_opened_bid(tender, bid_id), want=name)
     if package is None or name not in {a.name for a in package.attachments}:
         abort(404)
     response = send_file(

@@ -5,6 +5,7 @@ no request: they get plain values and return small ones (never the attachments' 
 most two envelopes per worker are in memory at once."""
 
 import hashlib
+import logging
 import os
 from collections import deque
 from collections.abc import Iterable, Iterator
@@ -15,6 +16,8 @@ from datetime import datetime
 from lpse.bids.package import TenderTerms
 from lpse.opening import unseal
 from lpse.opening.models import NotOpenableReason
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,14 +45,42 @@ class MissingBlob(Exception):
     """An envelope's blob is not in the store (restore it before opening)."""
 
 
-def workers() -> int:
-    return max(1, min(4, os.cpu_count() or 1))
+# What one worker holds at its peak, in envelope sizes: the envelope, the decrypted SignedData
+# and the signed content taken out of it (the package's files are hashed as a stream and not
+# kept). Workers are limited so that this times their number fits in half the free memory.
+ENVELOPE_COPIES = 3
+MAX_WORKERS = 4
 
 
-def examine_all(jobs: Iterable[Job], *, store, tender_key, ca_cert, signer_records) -> Iterator:
+def available_memory() -> int | None:
+    """MemAvailable from /proc/meminfo, in bytes (None where there is no such file)."""
+    try:
+        with open('/proc/meminfo') as fh:
+            for line in fh:
+                if line.startswith('MemAvailable:'):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        return None
+    return None
+
+
+def workers(largest: int = 0, *, memory: int | None = None) -> int:
+    """How many envelopes to open at once: one per core (at most four), fewer when the largest
+    envelope's working set would not fit, that many times, in half the available memory."""
+    count = max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+    memory = available_memory() if memory is None else memory
+    if largest > 0 and memory:
+        count = max(1, min(count, (memory // 2) // (ENVELOPE_COPIES * largest)))
+    return count
+
+
+def examine_all(
+    jobs: Iterable[Job], *, store, tender_key, ca_cert, signer_records, largest: int = 0
+) -> Iterator:
     """The Found of every job, in order; `signer_records` maps a certificate serial (hex) to
-    (fingerprint, SignerRecord) for the certificates of the bidders' accounts."""
-    count = workers()
+    (fingerprint, SignerRecord) for the certificates of the bidders' accounts; `largest` (the
+    biggest envelope, in bytes) bounds the number of workers by memory."""
+    count = workers(largest)
 
     def examine(job: Job) -> Found:
         return _examine(job, store, tender_key, ca_cert, signer_records)
@@ -87,15 +118,25 @@ def _examine(job: Job, store, tender_key, ca_cert, signer_records) -> Found:
             return None
         return found[1]
 
-    outcome = unseal.open_bid(
-        data,
-        tender_key=tender_key,
-        ca_cert=ca_cert,
-        vendor_user_id=job.vendor_user_id,
-        received_at=job.received_at,
-        terms=job.terms,
-        signer_record=record,
-    )
+    try:
+        outcome = unseal.open_bid(
+            data,
+            tender_key=tender_key,
+            ca_cert=ca_cert,
+            vendor_user_id=job.vendor_user_id,
+            received_at=job.received_at,
+            terms=job.terms,
+            signer_record=record,
+        )
+    except Exception as exc:
+        log.warning('opening: unexpected %s examining %s', type(exc).__name__, job.sha256)
+        return Found(
+            NotOpenableReason.bad_envelope,
+            f'the envelope cannot be processed ({type(exc).__name__})',
+            None,
+            None,
+            None,
+        )
     return Found(
         outcome.reason,
         outcome.detail,

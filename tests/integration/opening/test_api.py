@@ -9,6 +9,7 @@ from pathlib import Path
 import opening_helpers
 import pki_helpers
 import pyotp
+import pytest
 from sqlalchemy import func, select
 
 from lpse import audit, clock
@@ -25,6 +26,15 @@ KEY_PASSPHRASE = 'kunci-pokja-uji-12345'
 
 def _count(model):
     return db.session.scalar(select(func.count()).select_from(model))
+
+
+def _assert_forbidden(response):
+    """A 403 in the API's error shape: {"error": {"code", "message"}} and nothing else."""
+    assert response.status_code == 403
+    assert response.mimetype == 'application/json'
+    body = response.get_json()
+    assert set(body) == {'error'} and set(body['error']) == {'code', 'message'}
+    assert body['error']['code'] == 'forbidden' and body['error']['message']
 
 
 def _run_lpse(*args, env=None):
@@ -138,14 +148,14 @@ def test_a_non_member_cannot_release_through_the_api(client, tender, bids, cast,
             json={'share': share},
             headers=token(cast[outsider]),
         )
-        assert response.status_code == 403
+        _assert_forbidden(response)
     for role in ('ppk', 'auditor', 'vendor'):
         response = client.post(
             f'/api/v1/tenders/{tender.code}/opening/shares',
             json={'share': share},
             headers=token(cast[role]),
         )
-        assert response.status_code == 403
+        _assert_forbidden(response)
     assert _count(ShareRelease) == 0
 
 
@@ -175,8 +185,8 @@ def test_state_bids_and_key_through_the_api(client, tender, bids, cast, members,
     assert listing[0]['price_lines'][0]['unit_price'] == '400000'
     assert client.get(url + '/bids', headers=token(cast['auditor'])).status_code == 200
     # vendors never see each other's bids, nor the key, before the winner announcement
-    assert client.get(url + '/bids', headers=token(cast['vendor'])).status_code == 403
-    assert client.get(url + '/key.pem', headers=token(cast['vendor'])).status_code == 403
+    _assert_forbidden(client.get(url + '/bids', headers=token(cast['vendor'])))
+    _assert_forbidden(client.get(url + '/key.pem', headers=token(cast['vendor'])))
     assert client.get(url + '/key.pem').status_code == 401
     key = client.get(url + '/key.pem', headers=pokja)
     assert key.status_code == 200 and b'BEGIN PRIVATE KEY' in key.data
@@ -232,3 +242,85 @@ def test_server_held_release_needs_the_passphrase_and_the_second_factor(
 
 def _code(secret):
     return pyotp.TOTP(secret).at(clock.now())
+
+
+def test_a_share_of_another_tender_or_version_is_refused(
+    client, create_tender, tender, bids, members, token
+):
+    from lpse.bids.keys import share_context
+    from lpse.crypto import shamir
+    from lpse.crypto.errors import ShareError
+    from lpse.tenders.stages import Stage as TenderStage
+
+    other = create_tender(TenderStage.bid_submission)
+    clock.set_now(tender.bid_deadline)
+    foreign = opening_helpers.decrypted_share(other, members[0])
+    response = client.post(
+        f'/api/v1/tenders/{tender.code}/opening/shares',
+        json={'share': foreign},
+        headers=token(members[0]),
+    )
+    assert response.status_code == 422
+    assert response.get_json()['error']['code'] == 'share_refused'
+    db.session.expire_all()
+    assert _count(ShareRelease) == 0
+    # The commitment binds the tender version too: this tender's own share, presented as the
+    # share of the next version (after an addendum re-keys the tender), does not match.
+    own = opening_helpers.decrypted_share(tender, members[0])
+    row = service.share_of(tender, members[0])
+    assert row.context == share_context(tender, members[0].id)
+    shamir.check_share(own, row.commitment, context=row.context)
+    next_version = f'{tender.code}/{tender.version + 1}/{members[0].id}'
+    with pytest.raises(ShareError):
+        shamir.check_share(own, row.commitment, context=next_version)
+
+
+def test_wrong_totp_codes_through_the_api_are_counted_until_refused(
+    client, create_tender, cast, bidder, token
+):
+    from lpse.auth.models import LoginThrottle
+
+    pokja = cast['pokja']
+    pki_helpers.certify(pokja, 1, server_held=True)
+    tender = create_tender(Stage.bid_submission)
+    submit_sealed(tender, bidder, VENDOR_KEY)
+    clock.set_now(tender.bid_deadline)
+    pokja.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    url = f'/api/v1/tenders/{tender.code}/opening/shares'
+    answers = [
+        client.post(
+            url,
+            json={'passphrase': pki_helpers.SIGNING_PASSPHRASE, 'totp': '000000'},
+            headers=token(pokja),
+        )
+        for _ in range(12)
+    ]
+    assert answers[0].status_code == 422
+    assert answers[0].get_json()['error']['code'] == 'second_factor_required'
+    assert answers[-1].status_code == 429, [a.status_code for a in answers]
+    db.session.expire_all()
+    assert _count(LoginThrottle) > 0 and _count(ShareRelease) == 0
+    failed = db.session.scalars(
+        select(audit.AuditEvent).where(audit.AuditEvent.action == 'opening.totp_failed')
+    ).all()
+    assert failed and {e.actor_id for e in failed} == {pokja.id}
+
+
+def test_only_officers_learn_which_members_have_released(
+    client, tender, bids, cast, members, token
+):
+    opening_helpers.release(tender, members[0])
+    db.session.commit()
+    url = f'/api/v1/tenders/{tender.code}/opening'
+    for who in (token(cast['vendor']), token(cast['pokja_other']), {}):
+        answer = client.get(url, headers=who)
+        if answer.status_code == 401:
+            continue
+        ceremony = answer.get_json()['ceremonies'][0]
+        assert ceremony['shares_received'] == 1 and ceremony['released_by'] is None
+    for officer in (members[1], cast['ppk'], cast['auditor']):
+        ceremony = client.get(url, headers=token(officer)).get_json()['ceremonies'][0]
+        assert [r['name'] for r in ceremony['released_by']] == [members[0].name]
+    page = client.get(f'/tenders/{tender.code}/opening').get_data(as_text=True)
+    assert '1 dari 2 bagian kunci' in page and members[0].name not in page

@@ -1,11 +1,14 @@
 """The ceremony's rules at the service level: deadline, membership, commitments, k of n, what
 is recorded per bid, and that an opening is one transaction."""
 
+import io
 import json
 from decimal import Decimal
 
 import opening_helpers
+import pypdf
 import pytest
+from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
 from lpse import audit, clock
@@ -120,7 +123,7 @@ def test_superseded_and_withdrawn_bids_are_listed_not_opened(tender, bidder, riv
 
 
 def test_a_bid_signed_by_someone_else_is_not_openable_and_the_others_open(
-    tender, bidder, rival, third, members
+    client, as_user, tender, bidder, rival, third, members
 ):
     """The rival signs the inside of a package in the bidder's name; the bidder submits it."""
     import pki_helpers
@@ -147,6 +150,19 @@ def test_a_bid_signed_by_someone_else_is_not_openable_and_the_others_open(
     assert rows[forged.id].reason == 'signer_mismatch'
     assert rows[forged.id].bid_json is None and rows[forged.id].signature_valid is True
     assert rows[honest.id].result == 'opened'
+    # The officers' record names the signer; the minutes every bidder reads do not.
+    rival_cert = signing_certificate(rival, clock.now()).x509
+    subject = rival_cert.subject.rfc4514_string()
+    assert subject in rows[forged.id].reason_detail
+    common_name = rival_cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+    as_user(bidder)
+    minutes = client.get(f'/tenders/{tender.code}/opening/minutes/single.pdf')
+    assert minutes.status_code == 200
+    text = ' '.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(minutes.data)).pages)
+    flat = text.replace('\n', '').replace(' ', '')
+    assert 'bukan milik akun penyedia pengirim' in text
+    assert common_name.replace(' ', '') not in flat and 'CN=' not in flat
+    assert format(rival_cert.serial_number, 'x') not in flat.lower()
 
 
 def test_opening_is_one_transaction(tender, bids, members, monkeypatch):
@@ -175,3 +191,32 @@ def test_opening_is_one_transaction(tender, bids, members, monkeypatch):
     opening_helpers.release(tender, members[1])
     assert service.is_opened(tender)
     assert db.session.scalar(select(func.count()).select_from(Bid)) == 3
+
+
+def test_a_rolled_back_opening_leaves_no_signed_minutes_behind(tender, bids, members, monkeypatch):
+    from lpse import storage
+    from lpse.opening import minutes
+
+    opening_helpers.release(tender, members[0])
+    issued = []
+    real = minutes.issue_minutes
+
+    def then_fail(*args, **kwargs):
+        document = real(*args, **kwargs)
+        issued.append(document.blob_sha256)
+        assert storage.blob_store().exists(document.blob_sha256)
+        raise RuntimeError('database went away after the minutes were written')
+
+    monkeypatch.setattr(minutes, 'issue_minutes', then_fail)
+    share = opening_helpers.decrypted_share(tender, members[1])
+    with pytest.raises(RuntimeError):
+        service.release_share(tender, members[1], share, via='cli', now=clock.now())
+    db.session.rollback()
+    assert issued and not storage.blob_store().exists(issued[0])
+    monkeypatch.undo()
+    # the next attempt opens and its minutes stay
+    opening_helpers.release(tender, members[1])
+    db.session.commit()
+    ceremony = service.ceremony_of(tender, 'single')
+    assert ceremony.opened_at is not None
+    assert storage.blob_store().exists(ceremony.minutes_document.blob_sha256)

@@ -8,11 +8,12 @@ import io
 import opening_helpers
 import pki_helpers
 import pypdf
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lpse import checkpoints, clock, pki_service
+from lpse import audit, checkpoints, clock, pki_service
 from lpse.extensions import db
 from lpse.opening import service
+from lpse.opening.models import ShareRelease
 from lpse.pdf import verify_pdf
 from lpse.tenders.stages import Stage
 
@@ -39,8 +40,9 @@ def test_the_minutes_name_every_bidder_and_hash_and_are_signed(
         assert bid.sha256 in flat and bid.receipt_number in flat
     assert 'Berita Acara Pembukaan Penawaran' in text
     for member in members[:2]:
-        assert member.email in flat
-    assert members[2].email not in flat  # only the members whose shares opened it
+        assert member.name.replace(' ', '') in flat
+    assert members[2].name.replace(' ', '') not in flat  # only the members whose shares opened it
+    assert not any(member.email in flat for member in members)  # names and roles, no emails
     assert 'WITA' in text and 'WIB' in text
     assert f'#{ceremony.checkpoint.seq}' in text and ceremony.checkpoint.hash in flat
     assert 'Rp1.300.000.000,00' in text
@@ -125,3 +127,57 @@ def test_the_tender_page_shows_the_opening_panel(client, tender, bids, members, 
     page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert 'dibuka' in page
     assert db.session.scalar(select(service.OpeningCeremony.opened_at)) is not None
+
+
+def test_the_release_form_requires_its_csrf_token(
+    client, app, monkeypatch, create_tender, cast, bidder, as_user
+):
+    from helpers import csrf_token
+
+    pokja = cast['pokja']
+    pki_helpers.certify(pokja, 1, server_held=True)
+    tender = create_tender(Stage.bid_submission)
+    submit_sealed(tender, bidder, VENDOR_KEY)
+    clock.set_now(tender.bid_deadline)
+    as_user(pokja)
+    monkeypatch.setitem(app.config, 'WTF_CSRF_ENABLED', True)
+    url = f'/tenders/{tender.code}/opening'
+    forged = client.post(url + '/release', data={'passphrase': pki_helpers.SIGNING_PASSPHRASE})
+    assert forged.status_code == 400
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ShareRelease)) == 0
+    token = csrf_token(client, url)
+    done = client.post(
+        url + '/release',
+        data={'passphrase': pki_helpers.SIGNING_PASSPHRASE, 'csrf_token': token},
+    )
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count()).select_from(ShareRelease)) == 1
+
+
+def test_wrong_totp_codes_on_the_page_are_counted_until_refused(
+    client, create_tender, cast, bidder, as_user
+):
+    import pyotp
+
+    pokja = cast['pokja']
+    pki_helpers.certify(pokja, 1, server_held=True)
+    tender = create_tender(Stage.bid_submission)
+    submit_sealed(tender, bidder, VENDOR_KEY)
+    clock.set_now(tender.bid_deadline)
+    as_user(pokja)
+    pokja.totp_secret = pyotp.random_base32()
+    db.session.commit()
+    url = f'/tenders/{tender.code}/opening/release'
+    statuses = []
+    for _ in range(12):
+        form = {'passphrase': pki_helpers.SIGNING_PASSPHRASE, 'totp': '000000'}
+        statuses.append(client.post(url, data=form).status_code)
+    assert statuses[0] == 422 and statuses[-1] == 429, statuses
+    db.session.expire_all()
+    failed = db.session.scalars(
+        select(audit.AuditEvent).where(audit.AuditEvent.action == 'opening.totp_failed')
+    ).all()
+    assert failed and all(e.actor_id == pokja.id for e in failed)
+    assert db.session.scalar(select(func.count()).select_from(ShareRelease)) == 0

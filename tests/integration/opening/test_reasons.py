@@ -64,10 +64,9 @@ def _test_key_of(cert):
     )
 
 
-def test_a_signer_certificate_revoked_before_the_bid_arrived(tender, bidder, rival, members):
+def _sealed_by_old_certificate(tender, bidder):
+    """A bid whose inner signature is by an older certificate of the bidder (REVOKED_KEY)."""
     old = pki_helpers.certify(bidder, REVOKED_KEY)
-    old.revoked_at = clock.now() - timedelta(hours=1)
-    old.revocation_reason = 'key_compromise'
     db.session.commit()
     p7m = envelope.seal(
         make_bid(tender, bidder),
@@ -75,6 +74,14 @@ def test_a_signer_certificate_revoked_before_the_bid_arrived(tender, bidder, riv
         signer_cert=old.x509,
         recipient_cert=require_key(tender).certificate,
     )
+    return old, p7m
+
+
+def test_a_signer_certificate_revoked_before_the_bid_arrived(tender, bidder, rival, members):
+    old, p7m = _sealed_by_old_certificate(tender, bidder)
+    old.revoked_at = clock.now() - timedelta(seconds=1)
+    old.revocation_reason = 'key_compromise'
+    db.session.commit()
     revoked = submit(tender, bidder, p7m, _signed_by(bidder, VENDOR_KEY, p7m))
     fine = submit_sealed(tender, rival, OTHER_KEY)
     clock.set_now(tender.bid_deadline)
@@ -85,7 +92,26 @@ def test_a_signer_certificate_revoked_before_the_bid_arrived(tender, bidder, riv
         'certificate_revoked',
     )
     assert 'key_compromise' in rows[revoked.id].reason_detail
+    assert rows[revoked.id].signature_valid is True  # the signature verifies; the cert is revoked
     assert rows[fine.id].result == 'opened'
+
+
+def test_a_signer_certificate_revoked_after_the_bid_arrived_still_opens(
+    tender, bidder, rival, members
+):
+    """A bid signed with a then-valid certificate stays valid when the key is revoked later
+    (between receipt and opening): validity is judged at receipt."""
+    old, p7m = _sealed_by_old_certificate(tender, bidder)
+    kept = submit(tender, bidder, p7m, _signed_by(bidder, REVOKED_KEY, p7m))
+    assert kept.received_at < tender.bid_deadline
+    old.revoked_at = kept.received_at + timedelta(seconds=1)
+    old.revocation_reason = 'key_compromise'
+    db.session.commit()
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.open_all(tender, members)
+    rows = _results()
+    assert (rows[kept.id].result, rows[kept.id].reason) == ('opened', None)
+    assert rows[kept.id].signature_valid is True
 
 
 def test_an_envelope_altered_at_rest(tender, bidder, rival, members):
