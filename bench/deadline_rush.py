@@ -14,6 +14,7 @@ its tables must be empty). Only 127.0.0.1 is used. See bench/README.md.
 """
 
 import argparse
+import dataclasses
 import os
 import shutil
 import statistics
@@ -67,20 +68,23 @@ def baseline_app():
 # --- the burst ------------------------------------------------------------------------------------
 
 
-def burst(port, world):
-    """Every vendor submits its envelope at once (a barrier); per-request times and outcome."""
+def burst(port, world, skip=0):
+    """Every vendor (after the first `skip`, the warm-up ones) submits its envelope at once (a
+    barrier); per-request times and outcome."""
     import crash_server as cs
 
-    n = len(world.tokens)
+    n = len(world.tokens) - skip
     barrier = threading.Barrier(n + 1)
     results = [None] * n
 
     def vendor(v):
-        env = world.envelopes[v][0]
+        env = world.envelopes[skip + v][0]
         barrier.wait()
         start = time.monotonic()
         try:
-            status, doc = cs.submit(port, world.tender_code, world.tokens[v], env, timeout=600)
+            status, doc = cs.submit(
+                port, world.tender_code, world.tokens[skip + v], env, timeout=600
+            )
         except OSError as exc:
             status, doc = f'error: {exc}', None
         ok = status in (200, 201) and bool(doc and 'receipt' in doc)
@@ -121,6 +125,16 @@ def _pct(values, p):
     return statistics.quantiles(values, n=100, method='inclusive')[p - 1]
 
 
+def warm_up(port, world, count):
+    """`count` bids at once before anything is measured, so that each worker has opened its
+    database connections, configured the ORM and unlocked the system key (argon2id, once per
+    process): the rush is measured on a running server, as at a real deadline. Untimed."""
+    if count:
+        figures = burst(port, dataclasses.replace(world, tokens=world.tokens[:count]))
+        if figures['accepted'] != count:
+            print(f'  warm-up: only {figures["accepted"]}/{count} accepted {figures["refused"]}')
+
+
 def run_server(app, env, world, args, label, log_path):
     import crash_server as cs
 
@@ -133,10 +147,13 @@ def run_server(app, env, world, args, label, log_path):
         cwd=BENCH if app.startswith('deadline_rush') else cs.HERE,
     ).start(timeout=120)
     try:
+        warm_up(server.port, world, args.warmup)
         idle = server.rss()
+        cpu = server.cpu_seconds()
         server.start_sampling(0.05)
-        figures = burst(server.port, world)
+        figures = burst(server.port, world, skip=args.warmup)
         figures['peak_rss'] = server.stop_sampling()
+        figures['cpu'] = server.cpu_seconds() - cpu
         figures['idle_rss'] = idle
     finally:
         server.stop()
@@ -150,7 +167,8 @@ def show(f):
         f'  {f["label"]:<9} accepted {f["accepted"]}/{f["vendors"]}{refused}; '
         f'{f["mb_per_s"]:.1f} MB/s over {f["wall"]:.1f} s; time to receipt '
         f'p50 {f["p50"]:.2f} s, p95 {f["p95"]:.2f} s, p99 {f["p99"]:.2f} s; '
-        f'server memory peak {f["peak_rss"] / MB:.0f} MB (idle {f["idle_rss"] / MB:.0f} MB)'
+        f'server memory peak {f["peak_rss"] / MB:.0f} MB (idle {f["idle_rss"] / MB:.0f} MB); '
+        f'server CPU {f["cpu"]:.1f} s ({1000 * f["cpu"] / max(1, f["vendors"]):.0f} ms per bid)'
     )
 
 
@@ -183,7 +201,7 @@ class Place:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def make_world(place, vendors, size_mb, keys, log):
+def make_world(place, vendors, size_mb, keys, log, warmup=0):
     import crash_server as cs
 
     place.reset()
@@ -192,17 +210,21 @@ def make_world(place, vendors, size_mb, keys, log):
         place.url,
         place.data,
         place.envelopes,
-        vendors=vendors,
+        vendors=vendors + warmup,
         size=int(size_mb * MB) - 32 * 1024,  # the envelope itself comes out just under S MB
         keys=keys,
         log=lambda *_: None,
     )
     sizes = [e.size for es in world.envelopes for e in es]
     log(
-        f'  prepared {vendors} vendors × {statistics.mean(sizes) / MB:.2f} MB envelopes '
-        f'in {time.monotonic() - t:.0f} s'
+        f'  prepared {vendors} (+{warmup} warm-up) vendors × {statistics.mean(sizes) / MB:.2f} MB '
+        f'envelopes in {time.monotonic() - t:.0f} s'
     )
     return world
+
+
+def _load():
+    return ' '.join(f'{x:.2f}' for x in os.getloadavg())
 
 
 def main(argv=None):
@@ -217,6 +239,9 @@ def main(argv=None):
     parser.add_argument('--memory-vendors', type=int, default=10)
     parser.add_argument('--memory-sizes', default='1,50', help='S values (MB) to compare')
     parser.add_argument('--skip-memory', action='store_true')
+    parser.add_argument(
+        '--warmup', type=int, default=8, help='untimed bids first, to each server (0: cold)'
+    )
     args = parser.parse_args(argv)
     if args.quick:
         args.vendors, args.size_mb = 10, 2
@@ -230,8 +255,8 @@ def main(argv=None):
     print(
         f'deadline rush: {args.vendors} vendors × {args.size_mb:g} MB, gunicorn '
         f'{args.workers} workers × {args.threads} threads (gthread), '
-        f'{"PostgreSQL" if args.database else "SQLite"}; load {os.getloadavg()[0]:.2f}, '
-        f'{os.cpu_count()} CPUs'
+        f'{"PostgreSQL" if args.database else "SQLite"}; {args.warmup} untimed warm-up bids '
+        f'per server first; load {_load()}, {os.cpu_count()} CPUs'
     )
     t = time.monotonic()
     keys = cs.generate_keys(args.keys, processes=os.cpu_count() or 2)
@@ -240,7 +265,7 @@ def main(argv=None):
     cap = str(max(50 * MB, int(max(args.size_mb, 50) * MB) + MB))
     try:
         place = Place(tmp, 'rush', args.database)
-        world = make_world(place, args.vendors, args.size_mb, keys, log)
+        world = make_world(place, args.vendors, args.size_mb, keys, log, args.warmup)
         env = cs.server_env(place.url, place.data, LPSE_BID_MAX_SIZE=cap)
         env['LPSE_MAX_CONTENT_LENGTH'] = str(int(cap) + MB)
         lpse = run_server('crash_server:create()', env, world, args, 'lpse', place.dir / 'lpse.log')
@@ -254,7 +279,7 @@ def main(argv=None):
             for size in [float(s) for s in args.memory_sizes.split(',')]:
                 shutil.rmtree(place.dir, ignore_errors=True)
                 place = Place(tmp, f'memory-{size:g}', args.database)
-                mworld = make_world(place, args.memory_vendors, size, keys, log)
+                mworld = make_world(place, args.memory_vendors, size, keys, log, args.warmup)
                 menv = cs.server_env(place.url, place.data, LPSE_BID_MAX_SIZE=cap)
                 menv['LPSE_MAX_CONTENT_LENGTH'] = str(int(cap) + MB)
                 f = run_server(
@@ -264,7 +289,7 @@ def main(argv=None):
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
-    print('results')
+    print(f'results (load now {_load()})')
     show(lpse)
     show(baseline)
     ratio = lpse['mb_per_s'] / baseline['mb_per_s'] if baseline['mb_per_s'] else float('nan')

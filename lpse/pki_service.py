@@ -8,7 +8,9 @@ and stored whenever one is revoked (and when it grows old), so serving it costs 
 """
 
 import enum
+import functools
 import hashlib
+import threading
 from datetime import datetime, timedelta
 
 from cryptography import x509
@@ -58,6 +60,12 @@ class CertificateUnusable(Conflict):
     code = 'certificate_unusable'
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed_certificate(pem: str) -> x509.Certificate:
+    """A PEM certificate parsed once per process (an immutable value; parsed per bid otherwise)."""
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
 class Authority(db.Model):
     """The one CA of this instance and the system's own signing certificate."""
 
@@ -76,11 +84,11 @@ class Authority(db.Model):
 
     @property
     def ca_cert(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.ca_cert_pem.encode())
+        return _parsed_certificate(self.ca_cert_pem)
 
     @property
     def system_cert(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.system_cert_pem.encode())
+        return _parsed_certificate(self.system_cert_pem)
 
     @property
     def crl(self) -> x509.CertificateRevocationList:
@@ -129,7 +137,7 @@ class Certificate(db.Model):
 
     @property
     def x509(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.pem.encode())
+        return _parsed_certificate(self.pem)
 
     def state(self, now) -> str:
         if self.revoked_at is not None and self.revoked_at <= now:
@@ -258,6 +266,9 @@ def ca_key():
 # anyway, so keeping the unlocked key adds no exposure; unlocking (argon2id, ~0.3 s) for every
 # receipt and checkpoint would serialise bid submissions at the deadline.
 _system_keys: dict[bytes, object] = {}
+# One unlock per process even when a burst of threads needs the key at once (each argon2id
+# unlock costs 64 MiB and ~0.3 s: a dozen in parallel would only waste memory and CPU).
+_system_key_lock = threading.Lock()
 
 
 def system_key():
@@ -266,9 +277,12 @@ def system_key():
     cache_key = hashlib.sha256(blob + _passphrase('LPSE_SYSTEM_KEY_PASSPHRASE').encode()).digest()
     key = _system_keys.get(cache_key)
     if key is None:
-        key = _unlock(blob, 'LPSE_SYSTEM_KEY_PASSPHRASE')
-        _system_keys.clear()
-        _system_keys[cache_key] = key
+        with _system_key_lock:
+            key = _system_keys.get(cache_key)
+            if key is None:
+                key = _unlock(blob, 'LPSE_SYSTEM_KEY_PASSPHRASE')
+                _system_keys.clear()
+                _system_keys[cache_key] = key
     return key
 
 

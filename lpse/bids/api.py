@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.api.base import api_auth, bp
 from lpse.api.openapi import document, op, path_param, query_param
-from lpse.bids import commitment, keys, receipts_service, submission
+from lpse.bids import commitment, keys, submission
 from lpse.errors import NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
 from lpse.tenders.views import load_tender
@@ -78,14 +78,10 @@ def bid_submit(code):
     user = g.api_user
     vendor = submission.require_submission(tender, user, now)
     submission.check_declared_size(request.content_length)
-    token = submission.begin_upload(tender, vendor, now=now)
-    try:
-        received = submission.receive(tender, user, vendor, _upload_from_request(), now=now)
-        db.session.commit()
-    finally:
-        submission.end_upload(tender.id, vendor.id, token)
-    if received.created:
-        receipts_service.issue_after_commit(received.bid)
+    with submission.upload_lock(tender, vendor, now=now) as lock:
+        upload = _upload_from_request()
+        received = submission.receive(tender, user, vendor, upload, now=now, lock=lock)
+    # The PDF receipt is issued on its first download (bids.receipt_pdf): not in this request.
     response = jsonify(received.receipt)
     response.status_code = 201 if received.created else 200
     return response

@@ -36,7 +36,13 @@ class TenderMismatch(PackageError):
 
 # --- submission refusals (domain errors, mapped to HTTP by lpse.web) --------------------------
 
-from lpse.errors import Conflict, DomainError, StageClosed, ValidationFailed  # noqa: E402
+from lpse.errors import (  # noqa: E402
+    Conflict,
+    DomainError,
+    StageClosed,
+    Throttled,
+    ValidationFailed,
+)
 
 
 class EnvelopeRejected(ValidationFailed):
@@ -56,3 +62,14 @@ class UploadInProgress(Conflict):
 
 class DeadlinePassed(StageClosed):
     code = 'deadline_passed'
+
+
+class ServerBusy(Throttled):
+    """The database stayed locked past LPSE_BID_DB_BUSY_SECONDS (SQLite under a burst): nothing
+    was stored, the vendor retries. A 503 with Retry-After, never a 500."""
+
+    status = 503
+    code = 'busy'
+
+    def __init__(self, message, *, retry_after=5):
+        super().__init__(message, retry_after=retry_after)

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, NumberRange, StopValidation, ValidationError
 
 from lpse.bids.models import EnvelopeKind
 
@@ -19,6 +19,14 @@ KIND_LABELS = {
     EnvelopeKind.single: _l('Penawaran (satu file)'),
     EnvelopeKind.technical: _l('File I: administrasi dan teknis'),
     EnvelopeKind.price: _l('File II: harga'),
+}
+# The bid form of a two-file tender sends both envelopes at once by default.
+BOTH = 'both'
+BOTH_LABEL = _l('File I dan File II sekaligus')
+# What the bid form's choice seals: the envelope kinds, in order.
+FORM_KINDS = {
+    BOTH: (EnvelopeKind.technical, EnvelopeKind.price),
+    **{k.value: (k,) for k in EnvelopeKind},
 }
 AMOUNT_RE = re.compile(r'^(0|[1-9][0-9]{0,17})(,[0-9]{1,2})?$')
 PERCENT_RE = re.compile(r'^(100|[1-9]?[0-9])([.,][0-9]{1,2})?$')
@@ -72,31 +80,62 @@ def _percent(form, field):
         raise ValidationError(_l('TKDN tidak valid.')) from None
 
 
+def _technical_only(message):
+    """Required when the choice seals a File I (or single) envelope; otherwise the field is
+    ignored, errors and later validators included (a price-only submission)."""
+
+    def check(form, field):
+        blank = not (field.raw_data and str(field.raw_data[0]).strip())
+        if form.technical() and not blank:
+            return
+        field.errors[:] = []
+        raise StopValidation(message if form.technical() else None)
+
+    return check
+
+
 class BidForm(FlaskForm):
     """The web bid form: prices per BoQ line (fields price-<n>, read by the view), TKDN,
-    validity, attachments, and the signing passphrase that unlocks the server-held key."""
+    validity, attachments, and the signing passphrase that unlocks the server-held key.
+
+    A two-file tender's form sends File I (TKDN, validity, `attachments`) and File II (prices,
+    `price_attachments`) together — two packages, two envelopes, two receipts — or one of them
+    (to replace just that envelope)."""
 
     kind = SelectField(_l('Sampul'), validators=[DataRequired()])
-    tkdn = StringField(_l('TKDN (%)'), validators=[Optional()])
+    tkdn = StringField(_l('TKDN (%)'), validators=[_technical_only(_l('TKDN wajib diisi.'))])
     validity_days = IntegerField(
-        _l('Masa berlaku penawaran (hari)'), validators=[Optional(), NumberRange(1, 730)]
+        _l('Masa berlaku penawaran (hari)'),
+        validators=[
+            _technical_only(_l('Masa berlaku penawaran wajib diisi.')),
+            NumberRange(1, 730),
+        ],
     )
     attachments = MultipleFileField(_l('Lampiran (PDF)'))
+    price_attachments = MultipleFileField(_l('Lampiran File II (PDF)'))
     passphrase = PasswordField(_l('Frasa sandi penandatanganan'), validators=[DataRequired()])
 
     def setup(self, kinds):
-        self.kind.choices = [(k.value, KIND_LABELS[k]) for k in kinds]
+        choices = [(k.value, KIND_LABELS[k]) for k in kinds]
+        if len(kinds) > 1:
+            choices.insert(0, (BOTH, BOTH_LABEL))
+            self.attachments.label.text = _l('Lampiran File I (PDF)')
+            if not self.kind.data:
+                self.kind.data = BOTH
+        self.kind.choices = choices
         return self
 
-    def validate_tkdn(self, field):
-        if self.kind.data in ('single', 'technical'):
-            if not (field.data or '').strip():
-                raise ValidationError(_l('TKDN wajib diisi.'))
-            _percent(self, field)
+    @property
+    def kinds(self) -> tuple[EnvelopeKind, ...]:
+        """The envelopes the chosen option seals (valid after `validate`)."""
+        return FORM_KINDS.get(self.kind.data, ())
 
-    def validate_validity_days(self, field):
-        if self.kind.data in ('single', 'technical') and not field.data:
-            raise ValidationError(_l('Masa berlaku penawaran wajib diisi.'))
+    def technical(self) -> bool:
+        """Whether a File I (or single) envelope is sealed: TKDN and validity belong there."""
+        return any(k in (EnvelopeKind.single, EnvelopeKind.technical) for k in self.kinds)
+
+    def validate_tkdn(self, field):
+        _percent(self, field)
 
 
 class UploadForm(FlaskForm):

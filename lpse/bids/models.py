@@ -5,6 +5,7 @@ Nothing here holds a plaintext bid, the tender private key or the 32-byte secret
 it: only ciphertexts, SHA-256 commitments and public certificates (docs/SECURITY.md)."""
 
 import enum
+import functools
 import json
 from datetime import datetime
 
@@ -54,6 +55,12 @@ def _in(values) -> str:
     return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'
 
 
+@functools.lru_cache(maxsize=256)
+def _parsed_certificate(pem: str) -> x509.Certificate:
+    """Parsed once per process: every upload checks its recipient against it."""
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
 class TenderKey(db.Model):
     """A tender's recipient certificate and its private key, encrypted under a secret that
     exists only as k-of-n shares (`TenderKeyShare`)."""
@@ -81,7 +88,7 @@ class TenderKey(db.Model):
 
     @property
     def certificate(self) -> x509.Certificate:
-        return x509.load_pem_x509_certificate(self.certificate_pem.encode())
+        return _parsed_certificate(self.certificate_pem)
 
 
 class TenderKeyShare(db.Model):

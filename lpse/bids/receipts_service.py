@@ -1,15 +1,22 @@
-"""The receipt as a document: the PDF "Bukti Pengiriman Penawaran" (issued after the bid's own
-commit, so a slow rendering never delays the receipt or its time) and the lookup that lets the
-public /verify page say whether a verified receipt is on record."""
+"""The receipt as a document: the PDF "Bukti Pengiriman Penawaran", and the lookup that lets
+the public /verify page say whether a verified receipt is on record.
+
+The signed JSON receipt is the acknowledgement and is answered at once; the PDF is a rendering
+of it (WeasyPrint + PAdES, ~0.5 s of CPU) and is never made inside a submission. It is issued
+once — on its first download, or right after the web form's response has been sent (so it can
+list the attachments, which exist only in that request's memory) — then stored and signed like
+every issued document and served as stored, never re-rendered."""
 
 import json
 import logging
 
-from sqlalchemy import select
+from flask import current_app
+from sqlalchemy import select, update
 
-from lpse import clock
+from lpse import clock, storage
 from lpse.bids.models import Bid
 from lpse.documents import operations as documents
+from lpse.documents.models import IssuedDocument
 from lpse.extensions import db
 
 log = logging.getLogger(__name__)
@@ -25,7 +32,8 @@ def receipt_fields(bid) -> dict:
 
 
 def issue_receipt_pdf(bid, *, now, files=()):
-    """Render, sign and store the PDF receipt of `bid` (flushes; the caller commits)."""
+    """Render, sign and store a PDF receipt of `bid` (flushes; does not link it to the bid —
+    `ensure_receipt_pdf` does, once)."""
     fields = receipt_fields(bid)
     tender = bid.tender
     context = {
@@ -37,7 +45,7 @@ def issue_receipt_pdf(bid, *, now, files=()):
         'kind_label': KIND_LABELS.get(bid.kind, bid.kind),
         'files': [{'name': name, 'size': size} for name, size in files],
     }
-    document = documents.issue_document(
+    return documents.issue_document(
         'bid_receipt',
         'pdf/bid_receipt.html',
         context,
@@ -46,20 +54,62 @@ def issue_receipt_pdf(bid, *, now, files=()):
         now=now,
         checkpoint=bid.checkpoint if bid.checkpoint_id else None,
     )
-    bid.receipt_document_id = document.id
-    db.session.flush()
-    return document
 
 
-def issue_after_commit(bid, *, files=()) -> None:
-    """Issue the PDF in its own transaction; a failure leaves the (committed) bid as it is and
-    the dashboard issues the PDF on first download instead."""
-    try:
-        issue_receipt_pdf(bid, now=clock.now(), files=files)
+def ensure_receipt_pdf(bid, *, files=()) -> IssuedDocument:
+    """The bid's PDF receipt, issued and committed now if it has none yet. Rendering happens
+    before any write; two concurrent first downloads render twice but link one: the loser's
+    document row is rolled back and its blob removed."""
+    if bid.receipt_document_id is not None:
+        return bid.receipt_document
+    bid_id = bid.id
+    document = issue_receipt_pdf(bid, now=clock.now(), files=files)
+    blob = document.blob_sha256
+    linked = db.session.execute(
+        update(Bid)
+        .where(Bid.id == bid_id, Bid.receipt_document_id.is_(None))
+        .values(receipt_document_id=document.id)
+    ).rowcount
+    if linked:
         db.session.commit()
-    except Exception:
-        db.session.rollback()
-        log.exception('the PDF receipt of bid %s could not be issued now', bid.id)
+        return document
+    db.session.rollback()
+    _discard_document_blob(blob)
+    bid = db.session.get(Bid, bid_id)
+    return bid.receipt_document
+
+
+def _discard_document_blob(sha) -> None:
+    if db.session.scalar(select(IssuedDocument.id).where(IssuedDocument.blob_sha256 == sha)):
+        return
+    store = storage.blob_store()
+    if isinstance(store, storage.FileStore):
+        store.path(sha).unlink(missing_ok=True)
+
+
+def issue_after_response(response, bid_ids, *, files=()):
+    """Issue the PDF receipt(s) once `response` has been sent (WSGI close), in an app context
+    and session of their own. A failure is logged; the first download issues it then."""
+    app = current_app._get_current_object()
+    bid_ids = list(bid_ids)
+
+    def issue():
+        with app.app_context():
+            try:
+                for bid_id, listed in zip(bid_ids, files or [()] * len(bid_ids), strict=True):
+                    bid = db.session.get(Bid, bid_id)
+                    if bid is not None:
+                        ensure_receipt_pdf(bid, files=listed)
+            except Exception:
+                db.session.rollback()
+                log.exception(
+                    'PDF receipt of bid(s) %s not issued now; issued on download', bid_ids
+                )
+            finally:
+                db.session.remove()
+
+    response.call_on_close(issue)
+    return response
 
 
 @documents.register_receipt_lookup

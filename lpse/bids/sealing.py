@@ -88,19 +88,29 @@ def seal_for_vendor(tender, user, vendor, bid, attachments, *, passphrase, now, 
     """Check the bid against the tender, unlock the vendor's key, build, seal (self-checked)
     and sign the envelope for submission. A wrong passphrase raises after its failure was
     flushed (the caller commits it before answering)."""
-    try:
-        check_against_tender(bid, terms_for(tender, vendor))
-        package = build_package(bid, attachments)
-    except PackageError as exc:
-        raise ValidationFailed(_l('Penawaran tidak valid: %(why)s', why=exc.reason)) from None
+    return seal_bids(
+        tender, user, vendor, [(bid, attachments)], passphrase=passphrase, now=now, ip=ip
+    )[0]
+
+
+def seal_bids(tender, user, vendor, items, *, passphrase, now, ip=None) -> list[SealedBid]:
+    """`seal_for_vendor` for several envelopes (File I and File II of a two-file tender) with
+    one unlock of the key: every bid is checked before the key is unlocked."""
+    packages = []
+    for bid, attachments in items:
+        try:
+            check_against_tender(bid, terms_for(tender, vendor))
+            packages.append(build_package(bid, attachments))
+        except PackageError as exc:
+            raise ValidationFailed(_l('Penawaran tidak valid: %(why)s', why=exc.reason)) from None
     key, certificate = enrolment.unlock_signing_key(user, passphrase, now=now, ip=ip)
     cert = certificate.x509
-    sealed = envelope.seal(
-        package,
-        signer_key=key,
-        signer_cert=cert,
-        recipient_cert=keys.require_key(tender).certificate,
-    )
-    del package
-    signature = detached.sign_detached(sealed, key=key, cert=cert)
-    return SealedBid(sealed, signature, tuple((name, len(data)) for name, data in attachments))
+    recipient = keys.require_key(tender).certificate
+    sealed = []
+    for (_bid, attachments), package in zip(items, packages, strict=True):
+        p7m = envelope.seal(package, signer_key=key, signer_cert=cert, recipient_cert=recipient)
+        signature = detached.sign_detached(p7m, key=key, cert=cert)
+        listed = tuple((name, len(data)) for name, data in attachments)
+        sealed.append(SealedBid(p7m, signature, listed))
+    packages.clear()
+    return sealed

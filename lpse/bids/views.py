@@ -17,11 +17,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import OperationalError
 
 from lpse import clock
 from lpse.auth.access import role_required
 from lpse.bids import commitment, keys, receipts_service, sealing, submission
-from lpse.bids.errors import EnvelopeRejected
+from lpse.bids.errors import EnvelopeRejected, ServerBusy
 from lpse.bids.forms import BidForm, UploadForm, WithdrawForm, parse_amount
 from lpse.bids.models import Bid, EnvelopeKind, kinds_for
 from lpse.errors import DomainError, ValidationFailed
@@ -78,7 +79,8 @@ def _prices(tender):
 @bp.route('/bid', methods=['GET', 'POST'])
 @role_required('vendor')
 def submit(code):
-    """The bid form: the server builds, signs and seals the bid in memory, then submits it."""
+    """The bid form: the server builds, signs and seals the bid in memory, then submits it —
+    one envelope, or File I and File II of a two-file tender together (two receipts)."""
     tender = load_tender(code)
     now = clock.now()
     form = BidForm().setup(kinds_for(tender))
@@ -88,56 +90,76 @@ def submit(code):
     if not form.validate():
         return _page(tender, now, form=form, status=422)
     try:
-        kind = submission.resolve_kind(tender, form.kind.data)
-        prices = _prices(tender) if kind != EnvelopeKind.technical else {}
+        kinds = [submission.resolve_kind(tender, k.value) for k in form.kinds]
+        prices = _prices(tender) if any(k != EnvelopeKind.technical for k in kinds) else {}
         tkdn = form.tkdn.data.strip().replace(',', '.') if form.tkdn.data else None
-        bid = sealing.bid_document(
-            tender, vendor, kind, prices=prices, tkdn=tkdn, validity_days=form.validity_days.data
-        )
-        files = [(f.filename, f.read()) for f in form.attachments.data or [] if f and f.filename]
-        sealed = sealing.seal_for_vendor(
+        items = []
+        for kind in kinds:
+            bid = sealing.bid_document(
+                tender,
+                vendor,
+                kind,
+                prices=prices,
+                tkdn=tkdn,
+                validity_days=form.validity_days.data,
+            )
+            field = form.price_attachments if kind == EnvelopeKind.price else form.attachments
+            items.append(
+                (bid, [(f.filename, f.read()) for f in field.data or [] if f and f.filename])
+            )
+        sealed = sealing.seal_bids(
             tender,
             current_user,
             vendor,
-            bid,
-            files,
+            items,
             passphrase=form.passphrase.data,
             now=now,
             ip=request.remote_addr,
         )
-        del files, bid
+        del items, bid
+        # The unlock (`key.unlocked`, throttle reset) stands whatever becomes of the upload,
+        # and the upload lock is taken in a transaction of its own: commit it now.
+        db.session.commit()
     except enrolment.WrongSigningPassphrase as exc:
         db.session.commit()  # the failure count and `key.unlock_failed` stand
         form.passphrase.errors = [exc.message]
         return _page(tender, now, form=form, status=exc.status)
     except DomainError as exc:
         return _page(tender, now, form=form, status=show_error(form, exc))
-    received = _receive(tender, vendor, sealed.envelope, sealed.signature, kind.value, now, form)
-    if not isinstance(received, submission.Received):
+    envelopes = [(s.envelope, s.signature, k.value) for s, k in zip(sealed, kinds, strict=True)]
+    received = _receive(tender, vendor, envelopes, now, form)
+    if not isinstance(received, list):
         return received
-    receipts_service.issue_after_commit(received.bid, files=sealed.files)
-    flash(_('Penawaran terkirim. Nomor tanda terima %(n)s.', n=received.bid.receipt_number), 'info')
-    return redirect(url_for('bids.submit', code=tender.code, receipt=received.bid.id))
+    numbers = ', '.join(r.bid.receipt_number for r in received)
+    flash(_('Penawaran terkirim. Nomor tanda terima %(n)s.', n=numbers), 'info')
+    response = redirect(url_for('bids.submit', code=tender.code))
+    # The PDF receipts, listing the attachments (in memory only now), once the answer is sent.
+    fresh = [(r.bid.id, s.files) for r, s in zip(received, sealed, strict=True) if r.created]
+    return receipts_service.issue_after_response(
+        response, [i for i, _f in fresh], files=[f for _i, f in fresh]
+    )
 
 
-def _receive(tender, vendor, data, signature, kind, now, form):
-    token = submission.begin_upload(tender, vendor, now=now)
+def _receive(tender, vendor, envelopes, now, form):
+    """Receive (stream, signature, kind) envelopes together under the vendor's upload lock."""
     try:
-        upload = submission.Upload(
-            io.BytesIO(data) if isinstance(data, bytes) else data,
-            signature,
-            kind,
-            len(data) if isinstance(data, bytes) else request.content_length,
-            request.remote_addr,
-            request.user_agent.string,
-        )
-        received = submission.receive(tender, current_user, vendor, upload, now=now)
-        db.session.commit()
-        return received
+        with submission.upload_lock(tender, vendor, now=now) as lock:
+            uploads = [
+                submission.Upload(
+                    io.BytesIO(data) if isinstance(data, bytes) else data,
+                    signature,
+                    kind,
+                    len(data) if isinstance(data, bytes) else request.content_length,
+                    request.remote_addr,
+                    request.user_agent.string,
+                )
+                for data, signature, kind in envelopes
+            ]
+            return submission.receive_many(
+                tender, current_user, vendor, uploads, now=now, lock=lock
+            )
     except DomainError as exc:
         return _page(tender, now, form=form, status=show_error(form, exc))
-    finally:
-        submission.end_upload(tender.id, vendor.id, token)
 
 
 @bp.post('/bid/upload')
@@ -155,13 +177,15 @@ def upload(code):
     except EnvelopeRejected as exc:
         return _page(tender, now, upload_form=form, status=show_error(form, exc))
     received = _receive(
-        tender, vendor, form.envelope.data.stream, signature, form.kind.data, now, form
+        tender, vendor, [(form.envelope.data.stream, signature, form.kind.data)], now, form
     )
-    if not isinstance(received, submission.Received):
+    if not isinstance(received, list):
         return received
-    receipts_service.issue_after_commit(received.bid)
-    flash(_('Penawaran terkirim. Nomor tanda terima %(n)s.', n=received.bid.receipt_number), 'info')
-    return redirect(url_for('bids.submit', code=tender.code, receipt=received.bid.id))
+    flash(
+        _('Penawaran terkirim. Nomor tanda terima %(n)s.', n=received[0].bid.receipt_number),
+        'info',
+    )
+    return redirect(url_for('bids.submit', code=tender.code))
 
 
 @bp.post('/bid/withdraw')
@@ -206,12 +230,15 @@ def receipt_json(code, bid_id):
 @bp.get('/bid/<int:bid_id>/receipt.pdf')
 @role_required('vendor')
 def receipt_pdf(code, bid_id):
-    """The PDF receipt (issued now if the issuing after the commit had failed)."""
+    """The PDF receipt: issued on its first download (stored and signed then, served as stored
+    ever after), so that no submission waits for a PDF to be rendered."""
     bid = _own_bid(load_tender(code), bid_id)
-    if bid.receipt_document_id is None:
-        receipts_service.issue_receipt_pdf(bid, now=clock.now())
-        db.session.commit()
-    return redirect(url_for('documents.download', document_id=bid.receipt_document_id))
+    try:
+        document = receipts_service.ensure_receipt_pdf(bid)
+    except OperationalError:  # SQLite busy past its wait: try again, nothing was kept
+        db.session.rollback()
+        raise ServerBusy(_('Server sedang sibuk. Coba unduh lagi sebentar lagi.')) from None
+    return redirect(url_for('documents.download', document_id=document.id))
 
 
 @bp.get('/certificate.pem')

@@ -1,4 +1,5 @@
-// Bid form: live line totals and the bid total (rupiah, Indonesian grouping), and an upload
+// Bid form: live line totals and the bid total (rupiah, Indonesian grouping), the parts of a
+// two-file tender's form (File I / File II) shown by the chosen option, and an upload
 // progress bar (XMLHttpRequest upload progress events). Without JavaScript the form still
 // posts normally; the server computes the declared total itself.
 (function () {
@@ -28,6 +29,18 @@
   }
   form.addEventListener('input', recompute);
   recompute();
+
+  // Two-file tenders: show the parts of the envelope(s) the chosen option seals.
+  var kind = form.querySelector('select[name="kind"]');
+  function showParts() {
+    if (!kind) { return; }
+    form.querySelectorAll('fieldset.envelope-part').forEach(function (part) {
+      var kinds = (part.getAttribute('data-kinds') || '').split(' ');
+      part.hidden = kinds.indexOf(kind.value) < 0;
+    });
+  }
+  if (kind) { kind.addEventListener('change', showParts); }
+  showParts();
 
   var box = document.getElementById('upload-progress');
   var bar = document.getElementById('upload-bar');

@@ -62,13 +62,13 @@ def create():
 def _wrong_write_order():
     """The bug the crash test must catch: commit the row (and answer) before the blob is in
     place. `put_stream` leaves the checked upload as its temp file; the rename happens after
-    the commit and after the PDF receipt, as a careless "move it later" would."""
+    the commit, a moment later, as a careless "move it later" would."""
     from lpse import storage
-    from lpse.bids import receipts_service
+    from lpse.bids import submission
 
     pending = threading.local()
     original_put = storage.FileStore.put_stream
-    original_issue = receipts_service.issue_after_commit
+    original_receive = submission.receive_many
 
     def put_stream(self, fileobj, *, max_size, check=None):
         incoming = self.root / 'incoming'
@@ -88,17 +88,20 @@ def _wrong_write_order():
         pending.move = (tmp, self.path(sha.hexdigest()))
         return sha.hexdigest(), size
 
-    def issue_after_commit(bid, **kw):
-        original_issue(bid, **kw)
-        move = getattr(pending, 'move', None)
-        pending.move = None
-        if move is not None:
-            move[1].parent.mkdir(parents=True, exist_ok=True)
-            os.replace(*move)
+    def receive_many(*args, **kw):
+        try:
+            return original_receive(*args, **kw)
+        finally:
+            move = getattr(pending, 'move', None)
+            pending.move = None
+            if move is not None:
+                time.sleep(0.3)  # "later": the row is committed, the blob not yet in place
+                move[1].parent.mkdir(parents=True, exist_ok=True)
+                os.replace(*move)
 
     assert original_put is not None
     storage.FileStore.put_stream = put_stream
-    receipts_service.issue_after_commit = issue_after_commit
+    submission.receive_many = receive_many
 
 
 # --- the world: tender, vendors, envelopes ----------------------------------------------------
@@ -462,6 +465,18 @@ class Server:
             except (OSError, ValueError, IndexError):
                 continue
         return total
+
+    def cpu_seconds(self):
+        """CPU time (user + system) used so far by the group's live processes, in seconds."""
+        total, tick = 0, os.sysconf('SC_CLK_TCK')
+        for pid in _group_members(self._pgid):
+            try:
+                with open(f'/proc/{pid}/stat') as fh:
+                    fields = fh.read().rsplit(')', 1)[1].split()
+                total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+            except (OSError, ValueError, IndexError):
+                continue
+        return total / tick
 
     def start_sampling(self, interval=0.05):
         self.peak_rss = self.rss()

@@ -42,6 +42,7 @@ def test_a_vendor_bids_through_the_form_and_gets_receipts(client, tender, bidder
         f'/tenders/{tender.code}/bid', data=form_data(), content_type='multipart/form-data'
     )
     assert response.status_code == 302, response.get_data(as_text=True)
+    response.close()  # the PDF receipt is issued once the answer has been sent
     bid = db.session.scalar(select(Bid))
     assert bid.ip == '127.0.0.1' and bid.receipt_document_id
     doc = json.loads(client.get(f'/tenders/{tender.code}/bid/{bid.id}/receipt.json').get_data())
