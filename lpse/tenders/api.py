@@ -106,7 +106,12 @@ def tender_json(tender, now, user):
         ],
         'documents': [document_json(d, zone) for d in documents.documents_of(tender)],
         'addenda': [
-            {'number': a.number, 'reason': a.reason, 'issued_at': _time(a.issued_at, zone)}
+            {
+                'number': a.number,
+                'reason': a.reason,
+                'issued_at': _time(a.issued_at, zone),
+                'affects_bids': a.affects_bids,
+            }
             for a in documents.addenda_of(tender)
         ],
         'questions': [
@@ -339,9 +344,27 @@ def tender_document_add(code):
         actor=user,
         now=now,
         ip=request.remote_addr,
+        affects_bids=_form_bool(request.form.get('affects_bids')),
+        bid_deadline=parse_time(request.form['bid_deadline'], 'bid_deadline')
+        if request.form.get('bid_deadline')
+        else None,
     )
     db.session.commit()
     return jsonify(document_json(document, tender.timezone)), 201
+
+
+def _form_bool(value):
+    """`true` / `false` of a multipart field; None when absent (the service asks for it)."""
+    text = (value or '').strip().lower()
+    if not text:
+        return None
+    if text in ('true', '1', 'yes'):
+        return True
+    if text in ('false', '0', 'no'):
+        return False
+    raise ValidationFailed(
+        _('Kolom "%(name)s" harus true atau false.', name='affects_bids'), field='affects_bids'
+    )
 
 
 @bp.post('/tenders/<code>/questions')

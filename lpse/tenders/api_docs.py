@@ -99,6 +99,18 @@ def describe():
                                     },
                                     'title': {'type': 'string'},
                                     'reason': {'type': 'string'},
+                                    'affects_bids': {
+                                        'type': 'boolean',
+                                        'description': 'Required for an addendum: whether it '
+                                        'affects bids (then bid_deadline is required and must '
+                                        'be later than the current deadline)',
+                                    },
+                                    'bid_deadline': {
+                                        'type': 'string',
+                                        'format': 'date-time',
+                                        'description': 'The new bid deadline (ISO 8601 with '
+                                        'offset); later stages move by the same amount',
+                                    },
                                     'file': {'type': 'string', 'format': 'binary'},
                                 },
                             }

@@ -1,18 +1,31 @@
 """Tender documents and addenda: every version stays stored, listed and downloadable."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, Text, UniqueConstraint, func
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    func,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import audit, storage
 from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db
+from lpse.i18n import with_wib
+from lpse.tenders import rules, stages
 from lpse.tenders.models import DocumentKind, _in
+from lpse.tenders.stages import STAGES, Stage, Window
 from lpse.types import UTCDateTime
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
@@ -42,6 +55,9 @@ class Addendum(db.Model):
     reason: Mapped[str] = mapped_column(Text)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     issued_by_id: Mapped[int | None] = mapped_column(ForeignKey('user.id'))
+    # Declared by the Pokja: the change affects bids, so the bid deadline moved with it
+    # (DOMAIN §2 stage 4; the move is a schedule change with this addendum as its reason).
+    affects_bids: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Document(db.Model):
@@ -126,8 +142,98 @@ def store_upload(fileobj):
     return sha256, size, found['type']
 
 
-def add_document(tender, *, kind, title, fileobj, filename, reason, actor, now, ip=None):
-    """Upload a document: freely in a draft; after publication only as an addendum (reason)."""
+def addendum_min_hours(tender) -> float:
+    """The least time vendors get between an addendum that affects bids and the new bid
+    deadline: `LPSE_ADDENDUM_MIN_BID_HOURS` when configured, else the bid-preparation time
+    after the aanwijzing in the tender's frozen rules (`deadline_after_clarification`, 72 h by
+    default, 0 in the demo and test configuration) — an addendum reopens that preparation."""
+    configured = current_app.config.get('LPSE_ADDENDUM_MIN_BID_HOURS')
+    if configured is not None:
+        return float(configured)
+    frozen = rules.frozen_rules_of(tender) or rules.schedule_rules()
+    return float(frozen.min_gaps.get('deadline_after_clarification', 0))
+
+
+def deadline_move(tender, affects_bids, new_deadline, now) -> dict:
+    """The schedule changes an addendum brings (DOMAIN §2 stage 4: an addendum that affects
+    bids must push the bid deadline): none when it does not affect bids; else the bid
+    submission ends at ``new_deadline``, every later stage moves by the same amount, and a
+    download window still open is extended with it (vendors must be able to fetch the
+    addendum). Refused, before anything is written, when the Pokja did not say whether the
+    addendum affects bids, or the new deadline is missing, not later than the current one,
+    sooner than `addendum_min_hours` from now, or breaks the tender's schedule rules."""
+    if affects_bids is None:
+        raise ValidationFailed(
+            _l('Nyatakan apakah adendum ini memengaruhi penyusunan penawaran.'),
+            field='affects_bids',
+        )
+    if not affects_bids:
+        return {}
+    zone, old = tender.timezone, tender.bid_deadline
+    if new_deadline is None:
+        raise ValidationFailed(
+            _l(
+                'Adendum yang memengaruhi penawaran wajib memundurkan batas akhir penawaran: '
+                'isi batas akhir penawaran yang baru.'
+            ),
+            field='bid_deadline',
+        )
+    if new_deadline <= old:
+        raise ValidationFailed(
+            _l(
+                'Batas akhir penawaran yang baru harus lebih lambat dari batas akhir saat ini '
+                '(%(deadline)s).',
+                deadline=with_wib(old, zone),
+            ),
+            field='bid_deadline',
+        )
+    hours = addendum_min_hours(tender)
+    earliest = now + timedelta(hours=hours)
+    if new_deadline < earliest:
+        raise ValidationFailed(
+            _l(
+                'Penyedia harus mendapat paling sedikit %(hours)s jam setelah adendum untuk '
+                'menyesuaikan penawaran: batas akhir penawaran paling cepat %(earliest)s.',
+                hours=f'{hours:g}',
+                earliest=with_wib(earliest, zone),
+            ),
+            field='bid_deadline',
+        )
+    delta = new_deadline - old
+    schedule = tender.schedule
+    changes = {Stage.bid_submission: Window(schedule[Stage.bid_submission].start, new_deadline)}
+    for stage in STAGES[STAGES.index(Stage.bid_submission) + 1 :]:
+        changes[stage] = Window(schedule[stage].start + delta, schedule[stage].end + delta)
+    download = schedule[Stage.download]
+    if download.end > now:
+        changes[Stage.download] = Window(download.start, download.end + delta)
+    from lpse.tenders.publication import ScheduleInvalid
+
+    problems = stages.validate_schedule(
+        {**schedule, **changes}, rules.frozen_rules_of(tender) or rules.schedule_rules()
+    )
+    if problems:
+        raise ScheduleInvalid(problems)
+    return changes
+
+
+def add_document(
+    tender,
+    *,
+    kind,
+    title,
+    fileobj,
+    filename,
+    reason,
+    actor,
+    now,
+    ip=None,
+    affects_bids=None,
+    bid_deadline=None,
+):
+    """Upload a document: freely in a draft; after publication only as an addendum, with a
+    reason and a statement whether it affects bids (then ``bid_deadline``, aware, is the new
+    bid deadline: the schedule change is recorded with the addendum as its reason)."""
     if not tender.can_upload(actor, now):
         if tender.is_active and tender.is_member(actor):
             raise StageClosed(_l('Adendum tidak dapat diterbitkan setelah batas akhir penawaran.'))
@@ -137,6 +243,7 @@ def add_document(tender, *, kind, title, fileobj, filename, reason, actor, now, 
     reason = (reason or '').strip()
     if not tender.is_draft and not reason:
         raise ValidationFailed(_l('Adendum wajib menyertakan alasan.'), field='reason')
+    moves = {} if tender.is_draft else deadline_move(tender, affects_bids, bid_deadline, now)
     if fileobj is None:
         raise ValidationFailed(_l('Pilih berkas untuk diunggah.'), field='file')
     sha256, size, media_type = store_upload(fileobj)
@@ -160,6 +267,7 @@ def add_document(tender, *, kind, title, fileobj, filename, reason, actor, now, 
     if addendum is None:
         audit.record('tender.document_added', tender, actor=actor, now=now, ip=ip, **data)
     else:
+        addendum.affects_bids = bool(affects_bids)
         audit.record(
             'tender.addendum_issued',
             tender,
@@ -168,8 +276,21 @@ def add_document(tender, *, kind, title, fileobj, filename, reason, actor, now, 
             ip=ip,
             number=addendum.number,
             reason=reason,
+            affects_bids=addendum.affects_bids,
+            bid_deadline=moves[Stage.bid_submission].end.isoformat() if moves else None,
             **data,
         )
+        if moves:
+            from lpse.tenders.publication import change_schedule
+
+            change_schedule(
+                tender,
+                moves,
+                reason=f'Adendum {addendum.number}: {reason}',
+                actor=actor,
+                now=now,
+                ip=ip,
+            )
     return document
 
 

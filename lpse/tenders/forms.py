@@ -12,6 +12,7 @@ from wtforms import (
     FieldList,
     Form,
     FormField,
+    RadioField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
@@ -247,6 +248,29 @@ class DocumentForm(FlaskForm):
     title = StringField(_l('Judul'), validators=[Length(max=200)])
     file = FileField(_l('Berkas (PDF atau dokumen perkantoran)'), validators=[FileRequired()])
     reason = TextAreaField(_l('Alasan adendum (wajib setelah diumumkan)'))
+    # After publication (DOMAIN §2 stage 4): does the addendum affect bids? Then the new bid
+    # deadline comes with it. The service refuses a missing answer; drafts ignore both.
+    affects_bids = RadioField(
+        _l('Apakah adendum ini memengaruhi penyusunan penawaran?'),
+        choices=[
+            SelectChoice('ya', _l('Ya — batas akhir penawaran dimundurkan')),
+            SelectChoice('tidak', _l('Tidak — penawaran tidak terpengaruh')),
+        ],
+        validate_choice=False,
+    )
+    bid_deadline = DateTimeLocalField(
+        _l('Batas akhir penawaran yang baru'), format='%Y-%m-%dT%H:%M', validators=[Optional()]
+    )
+
+    def affects(self):
+        """True / False as chosen, None when nothing (or something unknown) was chosen."""
+        return {'ya': True, 'tidak': False}.get(self.affects_bids.data)
+
+    def new_deadline(self, zone: str):
+        """The new bid deadline as aware UTC (typed in the tender's zone), or None."""
+        if not self.bid_deadline.data:
+            return None
+        return self.bid_deadline.data.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
 
 
 class QuestionForm(FlaskForm):

@@ -367,11 +367,30 @@ class TenderCounter(db.Model):
 
 
 class SearchToken(db.Model):
-    """The inverted index of the public search: one row per distinct word of a tender."""
+    """The inverted index of the public list: one row per distinct word of a listed tender
+    (published, not superseded), carrying the tender's sort keys and filter columns so that a
+    composite index (word, sort key, id) hands out a page of matches already in list order —
+    no match needs to be fetched, let alone sorted, beyond the page. Kept in step with the
+    tender by `lpse.tenders.search` (a flush listener)."""
 
     __tablename__ = 'tender_search_token'
-
-    token: Mapped[str] = mapped_column(String(40), primary_key=True)
-    tender_id: Mapped[int] = mapped_column(
-        ForeignKey('tender.id', ondelete='CASCADE'), primary_key=True, index=True
+    __table_args__ = (
+        Index('ix_tender_search_token_newest', 'token', 'published_at', 'tender_id'),
+        Index('ix_tender_search_token_deadline', 'token', 'bid_deadline', 'tender_id'),
+        Index('ix_tender_search_token_hps', 'token', 'hps', 'tender_id'),
+        # The fiscal year goes with the publication date: walking newest-first to an older
+        # year would pass every newer match first.
+        Index('ix_tender_search_token_year', 'token', 'fiscal_year', 'published_at', 'tender_id'),
     )
+
+    # (tender_id, token) first: the probes "does this tender have a word starting with …".
+    tender_id: Mapped[int] = mapped_column(
+        ForeignKey('tender.id', ondelete='CASCADE'), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(40), primary_key=True)
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hps: Mapped[Decimal] = mapped_column(MONEY)
+    category: Mapped[str] = mapped_column(String(30))
+    agency_id: Mapped[int] = mapped_column(Integer)
+    fiscal_year: Mapped[int] = mapped_column(Integer)

@@ -236,6 +236,8 @@ def upload(code):
             actor=current_user,
             now=now,
             ip=request.remote_addr,
+            affects_bids=form.affects(),
+            bid_deadline=form.new_deadline(tender.timezone),
         ),
     )
     if outcome.ok:

@@ -12,7 +12,8 @@ from lpse.agencies.models import TIMEZONES, WorkUnit
 from lpse.auth.models import Role, User
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import ids, rules, search
+from lpse.tenders import ids, rules
+from lpse.tenders import search as _search  # noqa: F401 — keeps the list index in step
 from lpse.tenders.models import (
     BoqItem,
     BusinessSize,
@@ -116,7 +117,6 @@ def create_draft(*, agency, data, actor, now, ip=None) -> Tender:
     _apply(tender, data)
     db.session.add(tender)
     db.session.flush()
-    search.reindex(tender)
     audit.record('tender.created', tender, actor=actor, now=now, ip=ip, code=tender.code)
     return tender
 
@@ -134,7 +134,6 @@ def update_draft(tender, *, data, actor, now, ip=None) -> Tender:
         raise NotAllowed(_l('Hanya Pokja atau PPK tender ini yang dapat mengubahnya.'))
     _apply(tender, data)
     db.session.flush()
-    search.reindex(tender)
     audit.record('tender.updated', tender, actor=actor, now=now, ip=ip, fields=sorted(data))
     return tender
 
@@ -322,7 +321,6 @@ def retender(tender, *, actor, now, ip=None) -> Tender:
     new.boq_items = boq_items(tender.boq_items)
     db.session.add(new)
     db.session.flush()
-    search.reindex(new)
     audit.record(
         'tender.retendered',
         new,

@@ -1,21 +1,48 @@
 """The public tender list: word search, filters, sort and keyset pagination.
 
 Search uses an inverted index of our own (`SearchToken`: one row per distinct normalised word of
-a tender's code, title, description and agency) so that it behaves the same on SQLite and
-PostgreSQL and stays an index range scan per word; every word of the query must match as a
-prefix. Pages are keyset pages (a cursor of the last row's sort value and id), so page 5,000
-costs what page 1 does.
+a listed tender's code, title, description and agency, carrying the tender's sort keys and
+filter columns) so that it behaves the same on SQLite and PostgreSQL. Every word of the query
+must match as a prefix. A page is found without touching every match:
+
+- each query word is expanded to the indexed words it prefixes (a skip scan: one index seek
+  per distinct word, at most `EXPAND_CAP`);
+- the rarest word (a capped count) drives: for each of its words, the composite index
+  (word, sort key, id) yields rows already in list order, filtered on the columns they carry,
+  each other query word checked by a probe on the primary key (tender, word), the stage by a
+  probe of the tender — and stops after a page; several words of one prefix are merged;
+- a query made only of very common prefixes (more than `EXPAND_CAP` words each) walks the
+  tender list in order with the same probes: common words match often, so a page is near.
+
+Pages are keyset pages (a cursor of the last row's sort value and id), so page 5,000 costs what
+page 1 does. The total is counted up to `COUNT_CAP` ("more than 200").
 """
 
 import base64
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
-from sqlalchemy import and_, delete, exists, false, func, insert, intersect, or_, select, text
-from sqlalchemy.orm import selectinload
+from sqlalchemy import (
+    String,
+    and_,
+    delete,
+    event,
+    exists,
+    false,
+    func,
+    insert,
+    inspect,
+    literal,
+    or_,
+    select,
+    text,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from lpse.agencies.models import Agency
 from lpse.errors import ValidationFailed
@@ -29,6 +56,13 @@ MAX_TERMS = 6
 PAGE_SIZE = 20
 COUNT_CAP = 200
 SORTS = ('newest', 'deadline', 'hps')
+# A prefix with more indexed words than this is "common": it is checked by probes, never
+# expanded into one index walk per word.
+EXPAND_CAP = 40
+# Choosing the rarest word counts its index rows up to this many: a word that common matches
+# often enough that walking it in list order meets the other words soon (a higher cap made the
+# count itself the costliest part of a two-word search at 100,000 tenders).
+RARITY_CAP = 1000
 
 
 def normalise(text: str) -> str:
@@ -41,18 +75,92 @@ def words(text: str) -> set[str]:
     return {w[:40] for w in WORD_RE.findall(normalise(text))}
 
 
+def _value(tender, name):
+    return tender[name] if isinstance(tender, Mapping) else getattr(tender, name)
+
+
+def text_words(tender, agency_code: str, agency_name: str) -> set[str]:
+    parts = [_value(tender, n) or '' for n in ('code', 'title', 'description')]
+    return words(' '.join([*parts, agency_code, agency_name]))
+
+
 def tender_words(tender: Tender) -> set[str]:
-    agency = tender.agency
-    text = ' '.join([tender.code, tender.title, tender.description or '', agency.code, agency.name])
-    return words(text)
+    return text_words(tender, tender.agency.code, tender.agency.name)
+
+
+ROW_COLUMNS = (
+    'tender_id',
+    'token',
+    'published_at',
+    'bid_deadline',
+    'hps',
+    'category',
+    'agency_id',
+    'fiscal_year',
+)
+
+
+def index_rows(tender, agency_code: str, agency_name: str) -> list[dict]:
+    """The index rows of a listed tender (a `Tender` or a mapping with its columns)."""
+    common = {name: _value(tender, name) for name in ROW_COLUMNS[2:]}
+    common['tender_id'] = _value(tender, 'id')
+    return [{'token': w, **common} for w in sorted(text_words(tender, agency_code, agency_name))]
+
+
+def listed(tender) -> bool:
+    """Shown in the public list: published (whatever happened since) and not superseded."""
+    return tender.published_at is not None and not tender.superseded
+
+
+def _write_index(connection, tender) -> None:
+    connection.execute(delete(SearchToken).where(SearchToken.tender_id == tender.id))
+    if not listed(tender):
+        return
+    agency = connection.execute(
+        select(Agency.code, Agency.name).where(Agency.id == tender.agency_id)
+    ).one()
+    connection.execute(insert(SearchToken), index_rows(tender, agency.code, agency.name))
 
 
 def reindex(tender: Tender) -> None:
-    """Replace the tender's rows in the search index (called whenever searched text changes)."""
-    db.session.execute(delete(SearchToken).where(SearchToken.tender_id == tender.id))
-    rows = [{'token': w, 'tender_id': tender.id} for w in sorted(tender_words(tender))]
-    if rows:
-        db.session.execute(insert(SearchToken), rows)
+    """Rewrite the tender's index rows now (flushes do it by themselves, see below)."""
+    db.session.flush()
+    _write_index(db.session.connection(), tender)
+
+
+# Whatever the index rows carry: a change to any of these rewrites them in the same flush, so
+# publication, schedule changes (the bid deadline), retenders (superseded) and draft edits
+# keep the list right without each operation remembering to.
+WATCHED = (
+    'code',
+    'title',
+    'description',
+    'agency_id',
+    'published_at',
+    'bid_deadline',
+    'hps',
+    'category',
+    'fiscal_year',
+    'superseded',
+)
+
+
+@event.listens_for(Session, 'after_flush')
+def _follow_tenders(session, _context):
+    changed = [
+        obj
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, Tender)
+        and (obj in session.new or any(_changed(obj, name) for name in WATCHED))
+    ]
+    if changed:
+        connection = session.connection()
+        for tender in changed:
+            _write_index(connection, tender)
+
+
+def _changed(obj, name) -> bool:
+    return inspect(obj).attrs[name].history.has_changes()
 
 
 @dataclass
@@ -129,21 +237,71 @@ def parse(args, *, amount=page_amount) -> Query:
     return query
 
 
-def _term_ids(term: str):
-    """The ids of tenders with a word starting with ``term`` (one word exactly when 1 letter)."""
+def _bounds(term: str):
+    """(low, high) of the words a term matches: a prefix range; one letter matches exactly."""
     if len(term) < 2:
-        return select(SearchToken.tender_id).where(SearchToken.token == term)
-    upper = term[:-1] + chr(ord(term[-1]) + 1)
-    return select(SearchToken.tender_id).where(SearchToken.token >= term, SearchToken.token < upper)
+        return term, None
+    return term, term[:-1] + chr(ord(term[-1]) + 1)
 
 
-def _hits(terms):
-    """Tenders matching every term, computed first from the index alone (MATERIALIZED), so
-    the planner fetches only those rows instead of scanning every tender: it cannot know how
-    strongly words go together ("jembatan" and "sungai")."""
-    selects = [_term_ids(term) for term in terms]
-    ids = selects[0].distinct() if len(selects) == 1 else intersect(*selects)
-    return ids.cte('hits').prefix_with('MATERIALIZED')
+def _matches(column, term: str):
+    low, high = _bounds(term)
+    return column == low if high is None else and_(column >= low, column < high)
+
+
+# A skip scan: the next distinct indexed word after the previous one, one index seek each.
+EXPAND_SQL = text(
+    """
+    WITH RECURSIVE w(token, n) AS (
+        SELECT (SELECT s.token FROM tender_search_token s
+                WHERE s.token >= :low AND s.token < :high ORDER BY s.token LIMIT 1), 1
+        UNION ALL
+        SELECT (SELECT s.token FROM tender_search_token s
+                WHERE s.token > w.token AND s.token < :high ORDER BY s.token LIMIT 1), w.n + 1
+        FROM w WHERE w.token IS NOT NULL AND w.n <= :cap
+    )
+    SELECT token FROM w WHERE token IS NOT NULL
+    """
+)
+
+
+def expand(term: str) -> list[str]:
+    """The indexed words ``term`` matches, at most `EXPAND_CAP` + 1 of them."""
+    low, high = _bounds(term)
+    if high is None:
+        found = db.session.scalar(
+            select(SearchToken.token).where(SearchToken.token == low).limit(1)
+        )
+        return [found] if found else []
+    rows = db.session.execute(EXPAND_SQL, {'low': low, 'high': high, 'cap': EXPAND_CAP})
+    return [row.token for row in rows]
+
+
+def _rarity(tokens) -> int:
+    """How many index rows the words have, counted up to `RARITY_CAP`."""
+    rows = select(literal(1)).where(SearchToken.token.in_(tokens)).limit(RARITY_CAP)
+    return db.session.scalar(select(func.count()).select_from(rows.subquery()))
+
+
+@dataclass
+class Plan:
+    """How a search runs: ``driver`` are the words whose index rows are walked in list order
+    (None: walk the tender list), ``probes`` the query words every row must also match."""
+
+    driver: list[str] | None
+    probes: list[str]
+    empty: bool = False
+
+
+def plan(terms) -> Plan:
+    expansions = {term: expand(term) for term in terms}
+    if any(not found for found in expansions.values()):
+        return Plan(None, [], empty=True)  # a word nobody uses: nothing matches every word
+    narrow = [t for t in terms if len(expansions[t]) <= EXPAND_CAP]
+    if not narrow:
+        return Plan(None, list(terms))
+    rarest = narrow[0] if len(narrow) == 1 else min(narrow, key=lambda t: _rarity(expansions[t]))
+    return Plan(expansions[rarest], [t for t in terms if t != rarest])
 
 
 def _started(stage: Stage, now):
@@ -236,63 +394,193 @@ class Page:
     total_capped: bool
 
 
-def base_statement(query: Query, now):
-    """The filtered statement (no order, no page) of public tenders."""
-    stmt = select(Tender).where(Tender.published_at.is_not(None), Tender.superseded.is_(False))
-    terms = sorted(words(query.q))[:MAX_TERMS]
-    if terms:
-        hits = _hits(terms)
-        stmt = stmt.join(hits, hits.c.tender_id == Tender.id)
-    if query.stage:
-        stmt = stmt.where(stage_filter(query.stage, now))
+def _agency_id(query):
+    if not query.agency:
+        return None
+    return db.session.scalar(select(Agency.id).where(Agency.code == query.agency)) or 0
+
+
+def _opaque(column):
+    """The column's value in a form no index matches (`x + 0`, `x || ''`): a filter that must
+    be checked on the rows walked in list order, never turned by the planner into a range scan
+    that then sorts every match (both planners did, for an HPS range or a fiscal year)."""
+    if isinstance(column.type, String):
+        return column.concat('')
+    return column + 0
+
+
+def _filters(source, query: Query, agency_id, now):
+    """The filters on ``source`` (`Tender` or `SearchToken`: the same column names). Only the
+    sort column stays open to index ranges, and, sorted newest, the agency on the tender list
+    and the fiscal year in the search index (their indexes still walk in list order)."""
+    sort_column = _order(query.sort)[0].key
+    open_ = {sort_column}
+    if query.sort == 'newest':
+        # (agency, published) on the tender list, (word, year, published) in the index: both
+        # still walk in list order.
+        open_.add('agency_id' if source is Tender else 'fiscal_year')
+
+    def col(name):
+        column = getattr(source, name)
+        return column if name in open_ else _opaque(column)
+
+    where = []
     if query.category:
-        stmt = stmt.where(Tender.category == query.category)
-    if query.agency:
-        agency_id = select(Agency.id).where(Agency.code == query.agency).scalar_subquery()
-        stmt = stmt.where(Tender.agency_id == agency_id)
+        where.append(col('category') == query.category)
+    if agency_id is not None:
+        where.append(col('agency_id') == agency_id)
     if query.year:
-        stmt = stmt.where(Tender.fiscal_year == query.year)
+        where.append(col('fiscal_year') == query.year)
     if query.hps_min is not None:
-        stmt = stmt.where(Tender.hps >= query.hps_min)
+        where.append(col('hps') >= query.hps_min)
     if query.hps_max is not None:
-        stmt = stmt.where(Tender.hps <= query.hps_max)
-    return stmt
+        where.append(col('hps') <= query.hps_max)
+    if query.stage:
+        if source is Tender:
+            where.append(stage_filter(query.stage, now))
+        else:  # a probe of the tender (and its schedule) per candidate row
+            where.append(_probe(Tender.id == source.tender_id, stage_filter(query.stage, now)))
+    return where
+
+
+def _probe(*where):
+    """Whether some row satisfies ``where``, checked per walked row: a correlated scalar subquery,
+    which PostgreSQL never turns into a join (an EXISTS it would: a hash semi join reading
+    every match of both words before the first row comes out)."""
+    return select(literal(1)).where(*where).limit(1).scalar_subquery().is_not(None)
+
+
+def _probes(tender_id, terms):
+    """Each term matches a word of the tender: a range on the primary key (tender, word)."""
+    found = []
+    for term in terms:
+        other = aliased(SearchToken)
+        found.append(_probe(other.tender_id == tender_id, _matches(other.token, term)))
+    return found
+
+
+def _keyset(column, id_column, cursor, forward_is_less):
+    value, tender_id = cursor
+    # Written so the (…, column, id) index serves it as a range on both databases.
+    if forward_is_less:
+        return and_(column <= value, or_(column < value, id_column < tender_id))
+    return and_(column >= value, or_(column > value, id_column > tender_id))
+
+
+def _ordered(column, id_column, reverse):
+    return (column.desc(), id_column.desc()) if reverse else (column.asc(), id_column.asc())
+
+
+def _driven(found: Plan, where, sort, cursor, reverse, limit):
+    """(id, key) of the first ``limit`` matches in list order, walking the driver's index rows:
+    per word, the (word, sort key, id) index in order, stopping after ``limit`` survivors."""
+    column = getattr(SearchToken, _order(sort)[0].key)
+    conditions = [*where, *_probes(SearchToken.tender_id, found.probes)]
+    if cursor is not None:
+        conditions.append(_keyset(column, SearchToken.tender_id, cursor, reverse))
+    order = _ordered(column, SearchToken.tender_id, reverse)
+
+    def walk(token):
+        return (
+            select(SearchToken.tender_id.label('id'), column.label('key'))
+            .where(SearchToken.token == token, *conditions)
+            .order_by(*order)
+            .limit(limit)
+        )
+
+    if len(found.driver) == 1:
+        return walk(found.driver[0])
+    # Several words of one prefix: the first `limit` of each, merged; a tender with two of
+    # them counts once.
+    merged = union_all(*(select(walk(t).subquery()) for t in found.driver)).subquery()
+    return (
+        select(merged.c.id, merged.c.key)
+        .distinct()
+        .order_by(*_ordered(merged.c.key, merged.c.id, reverse))
+        .limit(limit)
+    )
+
+
+def _walked(found: Plan, where, sort, cursor, reverse, limit):
+    """(id, key) of the first ``limit`` matches walking the tender list in order (no search,
+    or only common words: probes per tender)."""
+    column, _descending = _order(sort)
+    conditions = [
+        Tender.published_at.is_not(None),
+        Tender.superseded.is_(False),
+        *where,
+        *_probes(Tender.id, found.probes),
+    ]
+    if cursor is not None:
+        conditions.append(_keyset(column, Tender.id, cursor, reverse))
+    return (
+        select(Tender.id.label('id'), column.label('key'))
+        .where(*conditions)
+        .order_by(*_ordered(column, Tender.id, reverse))
+        .limit(limit)
+    )
+
+
+def _statement(found, query, agency_id, now, cursor, reverse, limit):
+    if found.driver is not None:
+        where = _filters(SearchToken, query, agency_id, now)
+        return _driven(found, where, query.sort, cursor, reverse, limit)
+    where = _filters(Tender, query, agency_id, now)
+    return _walked(found, where, query.sort, cursor, reverse, limit)
+
+
+# The listing transaction's planner settings on PostgreSQL (SET LOCAL ends with it). Short
+# index walks over a hot working set: starting parallel workers costs more than it saves (30 ms
+# vs 3 ms measured); with the default random_page_cost (4, for spinning disks) the planner
+# prefers scanning to fetching a page of rows by key; and every page here is meant to come out
+# of an index already in list order — a plan that gathers all matches to sort them is the one
+# that grows with the table (the planner picked it for a filter combination whose selectivity
+# it underestimates: 4 ms at 10,000, 76 ms at 100,000), so sorting is priced out.
+PG_SETTINGS = (
+    'SET LOCAL max_parallel_workers_per_gather = 0',
+    'SET LOCAL random_page_cost = 1.1',
+    'SET LOCAL enable_sort = off',
+)
+# Only for the listing's own statements: loading the page's tenders (their schedule, members,
+# BoQ ordered by position) sorts a few rows, and without a sort walks a whole index instead.
+PG_AFTER = ('SET LOCAL enable_sort = on',)
 
 
 def run(query: Query, now, *, page_size=PAGE_SIZE, count=True) -> Page:
     """One keyset page of the list and (capped) how many tenders match."""
-    if db.session.get_bind().dialect.name == 'postgresql':
-        # Short index walks over a hot working set: starting parallel workers costs more than
-        # it saves (30 ms vs 3 ms measured), and with the default random_page_cost (4, for
-        # spinning disks) the planner scans every tender instead of fetching the few search
-        # hits by key (40 ms vs 4 ms at 100,000). SET LOCAL ends with this transaction.
-        db.session.execute(text('SET LOCAL max_parallel_workers_per_gather = 0'))
-        db.session.execute(text('SET LOCAL random_page_cost = 1.1'))
-    stmt = base_statement(query, now)
+    postgres = db.session.get_bind().dialect.name == 'postgresql'
+    if postgres:
+        for setting in PG_SETTINGS:
+            db.session.execute(text(setting))
+    terms = sorted(words(query.q))[:MAX_TERMS]
+    found = plan(terms) if terms else Plan(None, [])
+    if found.empty:
+        _planner_defaults(postgres)
+        return Page([], None, None, 0, False)
     column, descending = _order(query.sort)
     cursor = _decode(query.before, query.sort) if query.before else None
     backwards = cursor is not None
     if not backwards and query.after:
         cursor = _decode(query.after, query.sort)
-    if cursor is not None:
-        value, tender_id = cursor
-        forward_is_less = descending != backwards
-        # Written so the (column, id) index serves it as a range on both databases.
-        if forward_is_less:
-            stmt = stmt.where(column <= value, or_(column < value, Tender.id < tender_id))
-        else:
-            stmt = stmt.where(column >= value, or_(column > value, Tender.id > tender_id))
     reverse = descending != backwards
-    order = (column.desc(), Tender.id.desc()) if reverse else (column.asc(), Tender.id.asc())
-    stmt = stmt.options(selectinload(Tender.schedule_rows))  # the stage of each row
-    rows = list(db.session.scalars(stmt.order_by(*order).limit(page_size + 1)))
-    more = len(rows) > page_size
-    rows = rows[:page_size]
+    agency_id = _agency_id(query)
+    stmt = _statement(found, query, agency_id, now, cursor, reverse, page_size + 1)
+    ids_ = [row.id for row in db.session.execute(stmt)]
+    more = len(ids_) > page_size
+    ids_ = ids_[:page_size]
     if backwards:
-        rows.reverse()
+        ids_.reverse()
+    total, capped = _count(found, query, agency_id, now) if count else (0, False)
+    _planner_defaults(postgres)
+    by_id = {
+        t.id: t
+        for t in db.session.scalars(
+            select(Tender).where(Tender.id.in_(ids_)).options(selectinload(Tender.schedule_rows))
+        )
+    }
+    rows = [by_id[i] for i in ids_]
     has_next = more if not backwards else True
     has_prev = (cursor is not None) if not backwards else more
-    total, capped = _count(query, now) if count else (0, False)
     return Page(
         tenders=rows,
         next_cursor=_encode(getattr(rows[-1], column.key), rows[-1].id)
@@ -306,7 +594,16 @@ def run(query: Query, now, *, page_size=PAGE_SIZE, count=True) -> Page:
     )
 
 
-def _count(query, now):
-    inner = base_statement(query, now).with_only_columns(Tender.id).limit(COUNT_CAP + 1)
-    total = db.session.scalar(select(func.count()).select_from(inner.subquery()))
+def _planner_defaults(postgres):
+    if postgres:
+        for setting in PG_AFTER:
+            db.session.execute(text(setting))
+
+
+def _count(found, query, agency_id, now):
+    """How many match, up to `COUNT_CAP` (then "more than"): the page's own walk, unordered,
+    stopping after `COUNT_CAP` + 1 rows (per driver word; merged words count once)."""
+    inner = _statement(found, query, agency_id, now, None, True, COUNT_CAP + 1)
+    inner = inner.order_by(None).subquery()
+    total = db.session.scalar(select(func.count()).select_from(inner))
     return min(total, COUNT_CAP), total > COUNT_CAP

@@ -85,7 +85,12 @@ def test_addenda_are_numbered_and_keep_every_version(client, create_tender, cast
     assert 'Adendum wajib menyertakan alasan.' in response.get_data(as_text=True)
     for n in (2, 3):
         response = upload(
-            client, tender.code, PDF + bytes([n]), kind='dokumen_pemilihan', reason=f'Revisi {n}'
+            client,
+            tender.code,
+            PDF + bytes([n]),
+            kind='dokumen_pemilihan',
+            reason=f'Revisi {n}',
+            affects_bids='tidak',
         )
         assert response.status_code == 302
     versions = db.session.scalars(

@@ -349,7 +349,12 @@ def stale_numbers(monkeypatch, times):
 def upload(client, live, headers):
     return client.post(
         f'/api/v1/tenders/{live.code}/documents',
-        data={'kind': 'dokumen_pemilihan', 'reason': 'Revisi', 'file': (io.BytesIO(PDF), 'a.pdf')},
+        data={
+            'kind': 'dokumen_pemilihan',
+            'reason': 'Revisi',
+            'affects_bids': 'false',
+            'file': (io.BytesIO(PDF), 'a.pdf'),
+        },
         headers=headers,
         content_type='multipart/form-data',
     )
