@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import audit, storage
 from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
-from lpse.extensions import db
+from lpse.extensions import db, savepoint
 from lpse.i18n import with_wib
 from lpse.tenders import rules, stages
 from lpse.tenders.models import DocumentKind, _in
@@ -254,7 +254,7 @@ def add_document(
     # constraint refuses it). Try once more with fresh numbers, then refuse clearly (409).
     for attempt in range(2):
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 addendum, document = _number_and_add(tender, row, reason, now, actor)
             break
         except IntegrityError as exc:

@@ -11,7 +11,7 @@ from lpse import audit
 from lpse.agencies.models import TIMEZONES, WorkUnit
 from lpse.auth.models import Role, User
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
-from lpse.extensions import db
+from lpse.extensions import db, savepoint
 from lpse.tenders import ids, rules
 from lpse.tenders import search as _search  # noqa: F401 — keeps the list index in step
 from lpse.tenders.models import (
@@ -80,7 +80,7 @@ def next_code(agency, year) -> str:
         if seq is not None:
             return f'{agency.code}-{year}-{seq:05d}'
         try:
-            with db.session.begin_nested():
+            with savepoint():
                 db.session.add(TenderCounter(agency_id=agency.id, year=year, last=1))
             return f'{agency.code}-{year}-00001'
         except IntegrityError:

@@ -3,6 +3,7 @@
 import pyotp
 import pytest
 from helpers import PASSWORD
+from sqlalchemy import update
 
 from lpse import clock
 from lpse.agencies.models import Agency
@@ -209,3 +210,28 @@ def test_every_api_route_is_in_the_openapi_document(app, client):
             registered |= {(path, m) for m in rule.methods - {'HEAD', 'OPTIONS'}}
     assert registered - documented == set(), 'API routes missing from openapi.json'
     assert documented - registered == set(), 'documented routes that do not exist'
+
+
+def test_a_busy_database_when_noting_a_tokens_use_does_not_fail_the_request(
+    app, client, api_token, monkeypatch
+):
+    """Recording a token's last use is best effort: SQLite busy under a burst gives no 500."""
+    from sqlalchemy.exc import OperationalError
+
+    headers = api_token('admin')
+    with app.app_context():
+        db.session.execute(update(ApiToken).values(last_used_at=None))
+        db.session.commit()
+    real_commit = db.session.commit
+    calls = []
+
+    def busy_once():
+        if not calls:
+            calls.append(1)
+            raise OperationalError('COMMIT', {}, Exception('database is locked'))
+        return real_commit()
+
+    monkeypatch.setattr(db.session, 'commit', busy_once)
+    response = client.get('/api/v1/agencies', headers=headers)
+    assert calls == [1]
+    assert response.status_code == 200, response.get_json()
