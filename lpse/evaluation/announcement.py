@@ -1,7 +1,8 @@
 """Pengumuman pemenang: the Pokja makes the approved result public and the objection period
 (masa sanggah) starts. Before it, the result is the Pokja's, the PPK's and the auditors' only."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -18,6 +19,17 @@ from lpse.tenders.models import TenderStatus
 DEFAULT_PERIOD_DAYS = 5
 #: DOMAIN §2 stage 10: the Pokja answers at most 3 days after the objection period ends.
 ANSWER_DAYS = 3
+
+
+def objection_period_end(announced_at: datetime, zone: str, days: int) -> datetime:
+    """The (exclusive) end of the objection period: DOMAIN §2 stage 10 gives "5 calendar
+    days" after the announcement, counted in the tender's time zone — the announcement day
+    itself is not counted, and the period runs to the end of the 5th calendar day after it
+    (23:59:59.999999 local; stored as the following local midnight, exclusive)."""
+    tz = ZoneInfo(zone)
+    last_day = announced_at.astimezone(tz).date() + timedelta(days=days)
+    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
+    return end.astimezone(UTC)
 
 
 def period_days() -> int:
@@ -88,7 +100,7 @@ def announce_winner(tender, *, actor, now, ip=None) -> Announcement:
         )
     if decision.failed_reason or decision.winner_bid_id is None or decision.result is None:
         raise InvalidTransition(_l('Tender tanpa pemenang tidak diumumkan; nyatakan gagal.'))
-    ends = now + timedelta(days=period_days())
+    ends = objection_period_end(now, tender.timezone, period_days())
     row = Announcement(
         tender_id=tender.id,
         evaluation_version=decision.version,

@@ -43,6 +43,8 @@ def evaluation_show(code):
         return jsonify(views_data.live_json(tender, request.args.get('version', type=int)))
     if permissions.is_public(tender):
         return jsonify(views_data.public_json(tender))
+    if views_data.withdrawn_announcements(tender):
+        return jsonify(views_data.withdrawn_json(tender))
     if user is None:
         from flask import abort
 
@@ -72,7 +74,11 @@ def result_propose(code):
 def result_approve(code):
     tender = _tender(code)
     _require_member(tender)
-    proposal = decision.approve(tender, actor=g.api_user, now=clock.now(), ip=request.remote_addr)
+    data = json_body()
+    proposal_id = field(data, 'proposal', kind=int)
+    proposal = decision.approve(
+        tender, proposal_id=proposal_id, actor=g.api_user, now=clock.now(), ip=request.remote_addr
+    )
     db.session.commit()
     return jsonify(views_data.proposal_json(tender, proposal))
 

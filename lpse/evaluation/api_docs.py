@@ -54,8 +54,11 @@ def describe():
             },
             '/tenders/{code}/result/approvals': {
                 'post': op(
-                    'Approve the pending proposal; it takes effect at half the Pokja',
+                    'Approve the pending proposal named by `proposal` (the id the member '
+                    'reviewed); it takes effect at half the Pokja. 409 when that proposal is '
+                    'no longer the pending one',
                     tag='evaluation',
+                    body='ResultApproval',
                     params=[CODE],
                 )
             },
@@ -88,6 +91,16 @@ def describe():
                     'clarification': VERDICT,
                     'pembuktian': VERDICT,
                     'tie_break_order': {'type': 'integer', 'minimum': 1},
+                },
+            },
+            'ResultApproval': {
+                'type': 'object',
+                'required': ['proposal'],
+                'properties': {
+                    'proposal': {
+                        'type': 'integer',
+                        'description': 'id of the pending proposal being approved',
+                    },
                 },
             },
             'ResultProposal': {

@@ -2,7 +2,7 @@
 the objection period has ended and every objection is answered."""
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -63,7 +63,7 @@ def can_issue(tender, user, now) -> bool:
 
 def performance_bond(amount: Decimal, hps: Decimal) -> Decimal:
     base = hps if amount < LOW_PRICE_RATIO * hps else amount
-    return (base * BOND_RATE).quantize(Decimal(1))
+    return (base * BOND_RATE).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 
 def issue_award(tender, *, actor, now, contract_deadline=None, ip=None) -> AwardLetter:

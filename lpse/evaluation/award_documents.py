@@ -98,7 +98,7 @@ def issue_announcement_documents(announcement, *, now) -> None:
         'approved_by': result['approved_by'],
         'decided_at': moment(tender.winner_decided_at or now, zone),
         'announced_at': moment(announcement.announced_at, zone),
-        'objection_ends_at': moment(announcement.objection_ends_at, zone),
+        'objection_ends_at': moment(announcement.objection_last_minute, zone),
         'pokja': [m.user.name for m in tender.members],
     }
     version = f'{tender.version}.{announcement.evaluation_version}'
@@ -122,6 +122,40 @@ def issue_announcement_documents(announcement, *, now) -> None:
     announcement.bahp_document_id = bahp.id
     announcement.notice_document_id = notice.id
     db.session.flush()
+
+
+def issue_failure_report(tender, *, decision, actor, now):
+    """The BAHP of a tender declared failed (gagal) at the evaluation: every bidder's verdicts
+    as the worksheets stand, the stage counts, and the statement of failure with its reason.
+    ``decision`` is a lpse.evaluation.service.Decision without a winner (its ``result`` may be
+    None when the evaluation cannot be computed). Returns the IssuedDocument."""
+    zone = tender.timezone
+    result = public_result.build(tender, decision) if decision.result is not None else None
+    common = {
+        'method': METHOD_NAMES.get(tender.evaluation_method, tender.evaluation_method),
+        'rules_version': result['tender']['rules_version'] if result else '',
+        'evaluation_version': decision.version,
+        'formulas': result['formulas'] if result else [],
+        'stage_counts': result['stage_counts'] if result else {},
+        'bidders': _rows(result) if result else [],
+        'winner': None,
+        'reserves': [],
+        'approved_by': [actor.name],
+        'decided_at': moment(now, zone),
+        'announced_at': moment(now, zone),
+        'pokja': [m.user.name for m in tender.members],
+        'failed': True,
+        'failed_reason': decision.failed_reason,
+        'failed_by': actor.name,
+    }
+    number = f'{tender.code}/BAHP/{tender.version}.{decision.version}-GAGAL'
+    return documents.issue_document(
+        'evaluation_report',
+        'pdf/bahp.html',
+        {**_base(tender, 'Berita Acara Hasil Pemilihan (Tender Gagal)', number), **common},
+        tender=tender,
+        now=now,
+    )
 
 
 def issue_objection_answer(objection, *, now) -> None:

@@ -246,8 +246,12 @@ def _check_parameters(method: str, p: Params, raw: dict) -> None:
     _unique('parameters.tie_break', list(p.tie_break))
     if p.contract_type != 'lump_sum' and not p.boq:
         raise CaseError(f'parameters.boq: required for a {p.contract_type} contract')
-    if p.tkdn.max_preference > 1:
-        raise CaseError('parameters.tkdn.max_preference: a fraction, at most 1 (0.25 = 25%)')
+    if not 0 <= p.tkdn.max_preference < 1:
+        # KP = 1 makes HEA = (1 − KP) × P zero (a division by zero in NH = Pmin / HEA).
+        raise CaseError(
+            'parameters.tkdn.max_preference: a fraction from 0 up to (not including) 1 '
+            f'(0.25 = 25%), not {p.tkdn.max_preference}'
+        )
     for name in ('reasonableness_ratio', 'unbalanced_ratio'):
         if getattr(p, name) <= 0:
             raise CaseError(f'parameters.{name}: must be above 0')
@@ -313,6 +317,11 @@ def result_to_dict(ranking: Ranking) -> dict:
         'reserves': list(ranking.reserves),
         'failure_reason': ranking.failure_reason,
         'unresolved_tie': list(ranking.unresolved_tie),
+        **(
+            {'unresolved_reserve_tie': list(ranking.unresolved_reserve_tie)}
+            if ranking.unresolved_reserve_tie
+            else {}
+        ),
         'stage_counts': {
             stage: {
                 status: sum(1 for r in ranking.results if r.stages[stage].status == status)

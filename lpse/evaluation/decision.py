@@ -13,6 +13,7 @@ from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFaile
 from lpse.evaluation import export, permissions, worksheets
 from lpse.evaluation.models import (
     FILE_ONE,
+    EntryKind,
     EvaluationVersion,
     ProposalStatus,
     ResultApproval,
@@ -121,6 +122,28 @@ def _check_ready(tender, ranking, data) -> None:
         raise Conflict(
             _l('Peringkat pertama seri: catat urutan keputusan Pokja untuk penawaran yang seri.')
         )
+    if ranking.unresolved_reserve_tie:
+        names = sorted(ranking.result(b).vendor.name for b in ranking.unresolved_reserve_tie)
+        raise Conflict(
+            _l(
+                'Peringkat cadangan seri: catat urutan keputusan Pokja untuk %(names)s.',
+                names=', '.join(names),
+            )
+        )
+    unclarified = [
+        bid['vendor']['name']
+        for bid in data['bids']
+        if bid.get('clarification') is None
+        and _needs_clarification(ranking, ranking.result(bid['id']))
+    ]
+    if unclarified:
+        raise Conflict(
+            _l(
+                'Klarifikasi kewajaran harga belum dicatat untuk: %(names)s (harga terkoreksi di '
+                'bawah ambang kewajaran HPS). Penawaran itu belum selesai dievaluasi.',
+                names=', '.join(sorted(unclarified)),
+            )
+        )
     if ranking.winner is None:
         raise Conflict(
             _l(
@@ -129,6 +152,24 @@ def _check_ready(tender, ranking, data) -> None:
             )
         )
     winner = ranking.result(ranking.winner)
+    unopened = [
+        bid['vendor']['name']
+        for bid in data['bids']
+        if tender.submission_files == 2
+        and ranking.method != 'quality'
+        and 'price_lines' not in bid
+        and all(
+            ranking.result(bid['id']).stages[s].status == 'passed'
+            for s in ('administration', 'qualification', 'technical')
+        )
+    ]
+    if unopened and worksheets.price_opened(tender):
+        raise Conflict(
+            _l(
+                'File I lulus tetapi File II (harga) belum dibuka untuk: %(names)s.',
+                names=', '.join(sorted(unopened)),
+            )
+        )
     missing = [
         bid['vendor']['name']
         for bid in data['bids']
@@ -145,6 +186,22 @@ def _check_ready(tender, ranking, data) -> None:
         )
 
 
+def _needs_clarification(ranking, other) -> bool:
+    """A bid below the reasonableness floor whose clarification is not recorded counts as not
+    yet evaluated when it could change the result: it passed the other stages and, for lowest
+    price, it is not dearer than the last of the winner and reserves."""
+    if not any(f.code == 'below_reasonable_price' for f in other.flags):
+        return False
+    if any(
+        other.stages[s].status == 'failed' for s in ('administration', 'qualification', 'technical')
+    ):
+        return False
+    ranked = [ranking.result(r) for r in (ranking.winner, *ranking.reserves) if r is not None]
+    if ranking.method == 'lowest_price' and len(ranked) >= 3 and other.corrected_total is not None:
+        return other.corrected_total <= ranked[-1].evaluated_price
+    return True
+
+
 def _may_stay_unevaluated(ranking, other) -> bool:
     """Lowest price lets the Pokja evaluate from the cheapest up: once a winner and two
     reserves stand, a bid dearer than the last of them cannot change the result."""
@@ -154,18 +211,39 @@ def _may_stay_unevaluated(ranking, other) -> bool:
     return other.evaluated_price > ranked[-1].evaluated_price
 
 
-def approve(tender, *, actor, now, ip=None) -> ResultProposal:
-    """A member approves the pending proposal (once); it takes effect at half the Pokja."""
+def approve(tender, *, proposal_id, actor, now, ip=None) -> ResultProposal:
+    """A member approves the pending proposal (once); it takes effect at half the Pokja.
+
+    ``proposal_id`` is the proposal the member saw: when it is no longer the pending one (it
+    lapsed, or another member proposed a different result meanwhile) nothing is approved."""
     _check_member(tender, actor)
     worksheets.check_open_for_entries(tender)
     worksheets.lock(tender)
     proposal = pending_proposal(tender)
     if proposal is None:
         raise Conflict(_l('Tidak ada usulan hasil yang menunggu persetujuan.'))
+    if _as_id(proposal_id) != proposal.id:
+        raise Conflict(
+            _l(
+                'Usulan yang Anda setujui (#%(seen)s) tidak lagi menunggu persetujuan; usulan '
+                'yang berlaku sekarang #%(pending)s. Periksa usulan itu sebelum menyetujuinya.',
+                seen=proposal_id if proposal_id not in (None, '') else '-',
+                pending=proposal.id,
+            )
+        )
     if any(a.user_id == actor.id for a in proposal.approvals):
         raise Conflict(_l('Anda sudah menyetujui usulan ini.'))
     _approve(tender, proposal, actor=actor, now=now, ip=ip)
     return proposal
+
+
+def _as_id(value) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    text = str(value or '').strip()
+    return int(text) if text.isascii() and text.isdecimal() else None
 
 
 def _approve(tender, proposal, *, actor, now, ip) -> None:
@@ -229,10 +307,22 @@ def decided_result(tender) -> Decision | None:
 
 def reopen(tender, *, reason, actor, now, ip=None) -> int:
     """Start the next evaluation version (entries copied, attribution kept); the old version
-    and its decision stay for auditors; the decision is cleared."""
+    and its decision stay for auditors; the decision is cleared.
+
+    Refused once the SPPBJ is issued; once the winner is announced only an accepted objection
+    reopens (objections.answer_objection withdraws the announcement first, then calls this)."""
     _check_member(tender, actor)
     if not tender.is_active or tender.bids_opened_at is None:
         raise InvalidTransition(_l('Evaluasi tender ini tidak dapat dibuka kembali.'))
+    if tender.award_issued_at is not None:
+        raise InvalidTransition(_l('SPPBJ sudah diterbitkan: evaluasi tidak dapat dibuka kembali.'))
+    if tender.winner_announced_at is not None:
+        raise InvalidTransition(
+            _l(
+                'Pemenang sudah diumumkan: evaluasi hanya dapat dibuka kembali melalui sanggah '
+                'yang diterima (pengumuman ditarik lebih dulu).'
+            )
+        )
     reason = rules.required_text(reason, 'reason', _l('Alasan evaluasi ulang wajib diisi.'))
     worksheets.lock(tender)
     old = worksheets.ensure_version(tender, actor=actor, now=now)
@@ -276,13 +366,34 @@ def reopen(tender, *, reason, actor, now, ip=None) -> int:
     return new.number
 
 
-def declare_failed(tender, *, reason, actor, now, ip=None) -> None:
-    """The tender fails (gagal) with its reason; the Pokja may then retender."""
+def declare_failed(tender, *, reason, actor, now, ip=None):
+    """The tender fails (gagal) with its reason; the Pokja may then retender. The BAHP stating
+    the failure (every bidder's verdicts as they stand, the reason) is issued in the same
+    transaction and returned (an IssuedDocument)."""
     _check_member(tender, actor)
     version = worksheets.current_version(tender)
     if version is not None:
         worksheets.lapse_pending(version, reason='tender failed', actor=actor, now=now)
+    ranking = None
+    if tender.bids_opened_at is not None:
+        try:
+            ranking = export.live_ranking(tender)
+        except Conflict:
+            ranking = None  # an uncomputable evaluation: the BAHP lists no verdicts
     tender_ops.fail_tender(tender, reason=reason, actor=actor, now=now, ip=ip)
+    from lpse.evaluation import award_documents
+
+    report = award_documents.issue_failure_report(
+        tender,
+        decision=Decision(
+            version=version.number if version else 0,
+            decided_at=now,
+            result=ranking,
+            failed_reason=tender.end_reason,
+        ),
+        actor=actor,
+        now=now,
+    )
     audit.record(
         'evaluation.declared_failed',
         tender,
@@ -291,27 +402,61 @@ def declare_failed(tender, *, reason, actor, now, ip=None) -> None:
         ip=ip,
         version=version.number if version else None,
         reason=tender.end_reason,
+        report=report.id,
     )
+    return report
 
 
 def sync_technical_pass(tender) -> None:
     """Two-file tenders: File II opens only for bids whose File I passed (threshold included).
-    Unset while any File I verdict is missing; frozen once File II has been opened."""
+    Unset while any File I verdict is missing; frozen once File II has been opened.
+
+    Kualitas (``quality``): only the File II of the top-ranked technical bid is opened (highest
+    NT; equal NT is settled by the Pokja's recorded tie-break order, and stays unset — no File
+    II opens — until the Pokja records it); every other bid's ``technical_pass`` is False."""
     if tender.submission_files != 2 or worksheets.price_opened(tender):
         return
     version = worksheets.current_version(tender)
     table = worksheets.entries_of(version) if version else {}
     ranking = export.live_ranking(tender)
+    complete = True
+    passers = []
     for p in worksheets.participants(tender):
         entries = table.get(p.bid.id, {})
         if not all(kind in entries for kind in FILE_ONE):
             p.first.technical_pass = None
+            complete = False
             continue
-        stages = ranking.result(str(p.bid.id)).stages
+        result = ranking.result(str(p.bid.id))
+        stages = result.stages
         p.first.technical_pass = all(
             stages[s].status == 'passed' for s in ('administration', 'qualification', 'technical')
         )
+        if p.first.technical_pass:
+            tie = entries.get(EntryKind.tie_break)
+            passers.append((p, result.scores.get('NT') or 0, tie.tie_order if tie else None))
+    if ranking.method == 'quality' and passers:
+        _only_the_top_technical(passers, complete)
     db.session.flush()
+
+
+def _only_the_top_technical(passers, complete) -> None:
+    best = max(nt for _p, nt, _order in passers)
+    top = [(p, order) for p, nt, order in passers if nt == best]
+    if len(top) > 1:
+        orders = [order for _p, order in top]
+        if None in orders or len(set(orders)) < len(orders):
+            chosen = None
+        else:
+            chosen = min(top, key=lambda item: item[1])[0]
+    else:
+        chosen = top[0][0]
+    for p, _nt, _order in passers:
+        if chosen is None:
+            p.first.technical_pass = None if any(p is q for q, _o in top) else False
+        else:
+            # While another bid's File I is unrecorded, the top may still change.
+            p.first.technical_pass = (True if complete else None) if p is chosen else False
 
 
 def _check_member(tender, actor) -> None:

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, StringField, TextAreaField
+from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from lpse.evaluation.models import EntryKind
@@ -35,6 +35,13 @@ class ConfirmForm(FlaskForm):
     """A button with CSRF protection (propose, approve)."""
 
     note = TextAreaField(_l('Catatan (opsional)'), validators=[Optional(), Length(max=5000)])
+
+
+class ApproveForm(FlaskForm):
+    """Approve one proposal: its id travels with the button, so a member approves only the
+    proposal the page showed them."""
+
+    proposal_id = HiddenField(validators=[DataRequired()])
 
 
 class ReasonForm(FlaskForm):
@@ -115,8 +122,19 @@ def changed_entries(form, criteria, entries) -> dict:
     order = (form.tie_break_order.data or '').strip()
     tie = entries.get(EntryKind.tie_break)
     if order and (tie is None or str(tie.tie_order) != order):
-        body['tie_break_order'] = int(order) if order.isdigit() else order
+        body['tie_break_order'] = _order(order)
     return body
+
+
+def _order(text: str):
+    """An integer when the text is ASCII digits ("²" or "٣" stay text: the service refuses
+    them with a 422 naming the field)."""
+    if text.isascii() and text.isdecimal():
+        try:
+            return int(text)
+        except ValueError:
+            return text
+    return text
 
 
 def _technical(form, criteria) -> dict:

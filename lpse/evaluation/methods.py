@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterable
 from decimal import Decimal, localcontext
 
 from lpse.evaluation import correction as price
-from lpse.evaluation.ranking import TIE_KEYS, Assessed, build_ranking
+from lpse.evaluation.ranking import TIE_KEYS, Assessed, build_ranking, id_key
 from lpse.evaluation.types import (
     CONSULTANCY,
     FAILED,
@@ -293,7 +293,11 @@ def quality(bids: list[Bid], params: Params) -> Ranking:
         assessed.append(a)
     candidates = [a for a in assessed if a.passes('administration', 'qualification', 'technical')]
     candidates.sort(
-        key=lambda a: (-a.scores['NT'], *(TIE_KEYS[k](a) for k in params.tie_break), a.bid.id)
+        key=lambda a: (
+            -a.scores['NT'],
+            *(TIE_KEYS[k](a) for k in params.tie_break),
+            id_key(a.bid.id),
+        )
     )
     opened = None
     for a in candidates:

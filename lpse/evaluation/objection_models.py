@@ -8,7 +8,7 @@ stays: auditors see every announcement the tender ever had)."""
 
 import enum
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import (
@@ -87,6 +87,12 @@ class Announcement(db.Model):
     @property
     def is_current(self) -> bool:
         return self.withdrawn_at is None
+
+    @property
+    def objection_last_minute(self) -> datetime:
+        """The period's last minute for display ("sampai 23:59"): objections are accepted
+        until ``objection_ends_at`` (the next local midnight, exclusive)."""
+        return self.objection_ends_at - timedelta(minutes=1)
 
     def in_objection_period(self, now) -> bool:
         return self.is_current and self.announced_at <= now < self.objection_ends_at

@@ -106,6 +106,17 @@ def file_objection(tender, *, actor, grounds, attachments=(), now, ip=None) -> O
         raise ValidationFailed(
             _l('Paling banyak %(n)s lampiran.', n=MAX_ATTACHMENTS), field='attachments'
         )
+    # Every attachment is checked (and its content stored) before any row is written: a
+    # refused attachment leaves neither an objection nor a reference to a blob.
+    checked = []
+    for fileobj, name in attachments:
+        try:
+            sha256, size, media_type = tender_documents.store_upload(fileobj)
+        except ValidationFailed as exc:
+            raise ValidationFailed(exc.message, field='attachments') from exc
+        if size == 0:
+            raise ValidationFailed(_l('Lampiran kosong.'), field='attachments')
+        checked.append((_safe_filename(name), media_type, size, sha256))
     row = Objection(
         tender_id=tender.id,
         announcement_id=current.id,
@@ -118,16 +129,10 @@ def file_objection(tender, *, actor, grounds, attachments=(), now, ip=None) -> O
     db.session.add(row)
     db.session.flush()
     stored = []
-    for fileobj, name in attachments:
-        try:
-            sha256, size, media_type = tender_documents.store_upload(fileobj)
-        except ValidationFailed as exc:
-            raise ValidationFailed(exc.message, field='attachments') from exc
-        if size == 0:
-            raise ValidationFailed(_l('Lampiran kosong.'), field='attachments')
+    for filename, media_type, size, sha256 in checked:
         attachment = ObjectionAttachment(
             objection_id=row.id,
-            filename=_safe_filename(name),
+            filename=filename,
             media_type=media_type,
             size=size,
             sha256=sha256,

@@ -10,6 +10,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lpse.bids.models import Bid, BidStatus, EnvelopeKind
+from lpse.evaluation.case import score_text
+from lpse.evaluation.correction import rupiah
 from lpse.evaluation.types import FAILED, NOT_EVALUATED, PASSED
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
@@ -33,17 +35,18 @@ STAGE_NAMES = {
 # The price score (SH) and final score (SA) each method computes (lpse.evaluation.methods).
 PRICE_SCORE = ('NH', 'NB')
 FINAL_SCORE = ('NA', 'NK')
-SCORE_PLACES = Decimal('0.01')
 
 
 def _money(value) -> str | None:
-    return None if value is None else str(Decimal(value).quantize(Decimal(1)))
+    """Whole rupiah exactly as ``lpse evaluate`` prints them (lpse.evaluation.case: half up)."""
+    return None if value is None else rupiah(Decimal(value))
 
 
 def _score(scores, names) -> str | None:
+    """Two decimals exactly as ``lpse evaluate`` prints them (case.score_text: half up)."""
     for name in names:
         if scores.get(name) is not None:
-            return str(Decimal(scores[name]).quantize(SCORE_PLACES))
+            return score_text(Decimal(scores[name]))
     return None
 
 
@@ -60,8 +63,26 @@ def first_envelopes(tender) -> list[Bid]:
     ).all()
 
 
+def _public_stages(result) -> dict:
+    """Stage outcomes as published: a stage the Pokja never recorded (the case carries it as
+    a failed verdict with the reason ``belum dievaluasi`` so that the engine ranks it out) is
+    shown as not evaluated, never as a failure."""
+    from lpse.evaluation.export import NOT_YET
+    from lpse.evaluation.types import StageResult
+
+    return {
+        name: StageResult(NOT_EVALUATED, NOT_YET)
+        if outcome.status == FAILED and outcome.reason == NOT_YET
+        else outcome
+        for name, outcome in result.stages.items()
+    }
+
+
 def _row(result, bid, decision) -> dict:
-    stages = result.stages
+    stages = _public_stages(result)
+    evaluated = all(
+        stages[s].status != NOT_EVALUATED for s in ('administration', 'qualification', 'technical')
+    ) or any(outcome.status == FAILED for outcome in stages.values())
     row = {
         'bid_id': bid.id,
         'vendor': _vendor(bid),
@@ -88,6 +109,7 @@ def _row(result, bid, decision) -> dict:
             if outcome.status == FAILED
         ],
         'flags': [{'code': f.code, 'detail': f.detail} for f in result.flags],
+        'not_evaluated': not evaluated,
     }
     if result.scores.get('LCC') is not None:
         row['columns']['SA'] = _money(result.scores['LCC'])
@@ -124,6 +146,7 @@ def _unopened_row(bid) -> dict:
         'reserve': None,
         'reasons': [{'stage': 'opening', 'stage_name': STAGE_NAMES['opening'], 'reason': reason}],
         'flags': [],
+        'not_evaluated': False,
     }
 
 

@@ -102,6 +102,7 @@ def _act(tender, form, action, message):
     try:
         action()
     except DomainError as exc:
+        db.session.rollback()  # nothing of a refused action stays, not even on this page
         show_error(None, exc)
         return _tender_page(tender, exc.status)
     db.session.commit()
@@ -112,9 +113,17 @@ def _act(tender, form, action, message):
 @bp.get('/<code>/results')
 def results(code):
     tender = load_tender(code)
-    result, announcement = announcements.visible_result(
-        tender, viewer(), request.args.get('announcement', type=int)
-    )
+    requested = request.args.get('announcement', type=int)
+    try:
+        result, announcement = announcements.visible_result(tender, viewer(), requested)
+    except NotFound:
+        withdrawn = [a for a in announcements.announcements_of(tender) if not a.is_current]
+        if requested is not None or not withdrawn:
+            raise
+        # An accepted objection withdrew the announcement: say so instead of a bare 404.
+        return render_template(
+            'evaluation/results_withdrawn.html', tender=tender, withdrawn=withdrawn
+        )
     return render_template(
         'evaluation/results.html',
         tender=tender,

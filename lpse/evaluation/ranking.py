@@ -72,7 +72,8 @@ def build_ranking(
     def full_key(a: Assessed) -> tuple:
         return (key(a), *(TIE_KEYS[k](a) for k in params.tie_break))
 
-    eligible.sort(key=lambda a: (full_key(a), a.bid.id))
+    # Bid ids only order the display of bids still tied (they share a rank): never a tie-break.
+    eligible.sort(key=lambda a: (full_key(a), id_key(a.bid.id)))
     ranks: dict[str, int] = {}
     for position, a in enumerate(eligible, start=1):
         previous = eligible[position - 2] if position > 1 else None
@@ -80,19 +81,34 @@ def build_ranking(
         ranks[a.bid.id] = ranks[previous.bid.id] if same else position
     first = [a.bid.id for a in eligible if ranks[a.bid.id] == 1]
     winner = first[0] if len(first) == 1 else None
-    reserves = tuple(a.bid.id for a in eligible[1:3]) if winner else ()
-    rest = sorted((a for a in assessed if a.bid.id not in ranks), key=lambda a: a.bid.id)
+    reserves: list[str] = []
+    reserve_tie: tuple[str, ...] = ()
+    if winner:
+        for a in eligible[1:3]:
+            tied = [b.bid.id for b in eligible if ranks[b.bid.id] == ranks[a.bid.id]]
+            if len(tied) > 1:
+                reserve_tie = tuple(tied)
+                break
+            reserves.append(a.bid.id)
+    rest = sorted((a for a in assessed if a.bid.id not in ranks), key=lambda a: id_key(a.bid.id))
     results = tuple(_result(a, ranks.get(a.bid.id)) for a in [*eligible, *rest])
     return Ranking(
         method=method,
         rules_version=params.rules_version,
         results=results,
         winner=winner,
-        reserves=reserves,
+        reserves=tuple(reserves),
         failure_reason=_failure_reason(assessed, eligible),
         unresolved_tie=tuple(first) if len(first) > 1 else (),
         formulas=(*formulas, tie_break_formula(params)),
+        unresolved_reserve_tie=reserve_tie,
     )
+
+
+def id_key(bid_id: str) -> tuple:
+    """Bid ids in numeric order ("9" before "12"), other ids after them as text."""
+    text = str(bid_id)
+    return (0, int(text), '') if text.isascii() and text.isdecimal() else (1, 0, text)
 
 
 def _failure_reason(assessed: list[Assessed], eligible: list[Assessed]) -> str | None:

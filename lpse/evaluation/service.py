@@ -44,5 +44,6 @@ def reopen(tender, *, reason, actor, now) -> int:
     return decision.reopen(tender, reason=reason, actor=actor, now=now)
 
 
-def declare_failed(tender, *, reason, actor, now) -> None:
-    decision.declare_failed(tender, reason=reason, actor=actor, now=now)
+def declare_failed(tender, *, reason, actor, now):
+    """Returns the BAHP stating the failure (an IssuedDocument)."""
+    return decision.declare_failed(tender, reason=reason, actor=actor, now=now)

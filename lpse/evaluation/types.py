@@ -186,6 +186,9 @@ class Ranking:
     failure_reason: str | None
     unresolved_tie: tuple[str, ...]
     formulas: tuple[str, ...]
+    #: Bids tied (after the whole tie-break chain) for a reserve place: the Pokja must record
+    #: its decision (tie-break order) before the result can be proposed.
+    unresolved_reserve_tie: tuple[str, ...] = ()
 
     def result(self, bid_id: str) -> BidResult:
         return next(r for r in self.results if r.bid_id == bid_id)

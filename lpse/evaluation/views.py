@@ -13,6 +13,7 @@ from lpse.evaluation import decision, export, permissions, views_data, worksheet
 from lpse.evaluation.forms import (
     KIND_LABELS,
     VERDICT_KINDS,
+    ApproveForm,
     ConfirmForm,
     ReasonForm,
     changed_entries,
@@ -102,6 +103,7 @@ def _index(tender, *, status=200, propose_form=None, fail_form=None, reopen_form
             and any(a.user_id == user.id for a in pending.approvals),
             propose_form=propose_form or ConfirmForm(),
             confirm_form=ConfirmForm(),
+            approve_form=ApproveForm(),
             fail_form=fail_form or ReasonForm(),
             reopen_form=reopen_form or ReasonForm(),
             method_label=METHOD_LABELS.get(tender.evaluation_method, tender.evaluation_method),
@@ -217,10 +219,16 @@ def propose(code):
 @role_required('pokja')
 def approve(code):
     tender = _member(code)
-    form = ConfirmForm()
+    form = ApproveForm()
     outcome = run_form(
         form,
-        lambda: decision.approve(tender, actor=viewer(), now=clock.now(), ip=request.remote_addr),
+        lambda: decision.approve(
+            tender,
+            proposal_id=form.proposal_id.data,
+            actor=viewer(),
+            now=clock.now(),
+            ip=request.remote_addr,
+        ),
     )
     if outcome.ok:
         if outcome.value.status == ProposalStatus.approved:

@@ -131,3 +131,40 @@ def public_json(tender) -> dict:
         'winner_decided_at': _time(proposal.decided_at),
         'result': json.loads(proposal.result_json),
     }
+
+
+def withdrawn_announcements(tender) -> list:
+    from lpse.evaluation import announcement
+
+    return [a for a in announcement.announcements_of(tender) if a.withdrawn_at is not None]
+
+
+def withdrawn_json(tender) -> dict:
+    """After an accepted objection withdrew the announcement: the public sees that the
+    result was withdrawn, why, and whether the evaluation is running again or the tender
+    failed — never the new version's worksheets before its own announcement."""
+    from lpse.tenders.models import TenderStatus
+
+    rows = withdrawn_announcements(tender)
+    failed = tender.status == TenderStatus.failed
+    return {
+        'tender': tender.code,
+        'tender_version': tender.version,
+        'public': True,
+        'state': 'failed' if failed else 'reevaluation',
+        'result': None,
+        'withdrawn': [
+            {
+                'announcement': a.id,
+                'announced_at': _time(a.announced_at),
+                'withdrawn_at': _time(a.withdrawn_at),
+                'reason': a.withdrawn_reason,
+            }
+            for a in rows
+        ],
+        'message': str(
+            _l('Pengumuman pemenang ditarik; tender dinyatakan gagal.')
+            if failed
+            else _l('Pengumuman pemenang ditarik; evaluasi ulang sedang berlangsung.')
+        ),
+    }

@@ -125,16 +125,34 @@ def entries_of(version, bid_id=None) -> dict:
 
 def price_opened(tender) -> bool:
     """Two-file tenders: has the File II ceremony opened the price envelopes?"""
-    return (
-        db.session.scalar(
-            select(OpeningCeremony.id).where(
-                OpeningCeremony.tender_id == tender.id,
-                OpeningCeremony.kind == 'price',
-                OpeningCeremony.opened_at.is_not(None),
-            )
+    return price_opened_at(tender) is not None
+
+
+def price_opened_at(tender):
+    """When the File II ceremony opened the price envelopes (None before)."""
+    return db.session.scalar(
+        select(OpeningCeremony.opened_at).where(
+            OpeningCeremony.tender_id == tender.id,
+            OpeningCeremony.kind == 'price',
+            OpeningCeremony.opened_at.is_not(None),
         )
-        is not None
     )
+
+
+def file_one_frozen(tender) -> bool:
+    """File I verdicts are frozen once File II is opened — in the version that was evaluated
+    when it opened. A version started afterwards (the evaluation reopened, after an
+    announcement only by an accepted objection) may correct File I verdicts: that is what the
+    re-evaluation is for. Its ranking then uses the price envelopes already opened; a bid that
+    passes File I only in the new version and whose File II was never opened blocks the
+    proposal (decision._check_ready) until its price envelope is opened."""
+    if tender.submission_files != 2:
+        return False
+    opened_at = price_opened_at(tender)
+    if opened_at is None:
+        return False
+    version = current_version(tender)
+    return version is None or version.created_at <= opened_at
 
 
 # --- recording -------------------------------------------------------------------------------
@@ -149,9 +167,12 @@ def record(tender, bid_id, data, *, actor, now, ip=None) -> Participant:
     p = participant(tender, bid_id)
     parsed = parse_entries(tender, data)
     changes_file_one = any(kind in FILE_ONE for kind in parsed)
-    if changes_file_one and tender.submission_files == 2 and price_opened(tender):
+    if changes_file_one and file_one_frozen(tender):
         raise InvalidTransition(
-            _l('File II sudah dibuka: hasil evaluasi File I tidak dapat diubah lagi.')
+            _l(
+                'File II sudah dibuka: hasil evaluasi File I tidak dapat diubah lagi, kecuali '
+                'pada evaluasi ulang (versi baru).'
+            )
         )
     if EntryKind.clarification in parsed and not needs_clarification(tender, p):
         raise ValidationFailed(

@@ -3,8 +3,8 @@ Pokja, 'ppk' is its PPK). Walked by tests/integration/evaluation/test_eval_api_a
 
 URL values: {open} a tender in its evaluation stage with three opened bids and no entries yet,
 {bid} one of its bids, {announced} a tender whose decided result has been announced.
-Empty bodies: the gate lets the member through and the missing data answers (422 form,
-415 JSON body, 409 nothing to propose or approve, 302 an unchanged worksheet)."""
+Empty bodies: the gate lets the member through and the missing data answers (422 form or
+missing proposal id, 415 JSON body, 409 nothing to propose, 302 an unchanged worksheet)."""
 
 from matrix_tenders import MEMBER, PPK, api, page
 
@@ -27,7 +27,7 @@ MATRIX = {
         page(403, **{MEMBER: 302}),
     ),
     ('evaluation.propose', 'POST'): ('/tenders/{open}/evaluation/propose', page(403, pokja=409)),
-    ('evaluation.approve', 'POST'): ('/tenders/{open}/evaluation/approve', page(403, pokja=409)),
+    ('evaluation.approve', 'POST'): ('/tenders/{open}/evaluation/approve', page(403, pokja=422)),
     ('evaluation.fail', 'POST'): ('/tenders/{open}/evaluation/fail', page(403, pokja=422)),
     ('evaluation.reopen', 'POST'): ('/tenders/{open}/evaluation/reopen', page(403, pokja=422)),
     ('evaluation.case_json', 'GET'): ('/tenders/{open}/evaluation/case.json', viewers()),
@@ -39,7 +39,7 @@ MATRIX = {
     ('api.result_propose', 'POST'): ('/api/v1/tenders/{open}/result', api(403, pokja=415)),
     ('api.result_approve', 'POST'): (
         '/api/v1/tenders/{open}/result/approvals',
-        api(403, pokja=409),
+        api(403, pokja=415),
     ),
     ('api.evaluation_export', 'GET'): (
         '/api/v1/tenders/{open}/evaluation/export',

@@ -38,7 +38,12 @@ def evaluate(tender, bids, pokja, *, now=None):
 
 
 def approve(tender, pokja, *, now=None):
-    decision.approve(tender, actor=pokja[1], now=now or clock.now())
+    decision.approve(
+        tender,
+        proposal_id=decision.pending_proposal(tender).id,
+        actor=pokja[1],
+        now=now or clock.now(),
+    )
     db.session.commit()
 
 

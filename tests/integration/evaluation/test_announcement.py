@@ -25,8 +25,8 @@ def test_announcing_freezes_the_public_result_and_starts_the_objection_period(ap
     tender, bids, row = announced
     now = clock.now()
     assert tender.winner_announced_at == now
-    assert row.objection_ends_at == now + timedelta(days=5)
-    assert row.answer_due_at == now + timedelta(days=8)
+    assert row.objection_ends_at == announcement.objection_period_end(now, tender.timezone, 5)
+    assert row.answer_due_at == row.objection_ends_at + timedelta(days=3)
     result = row.result
     names = [b['vendor']['name'] for b in result['bidders']]
     assert sorted(names) == ['PT Dua', 'PT Satu', 'PT Tiga']
@@ -65,7 +65,10 @@ def test_the_period_length_is_configurable(app, decided, pokja):
     tender, _bids = decided
     app.config['LPSE_OBJECTION_PERIOD_DAYS'] = 7
     row = announcement.announce_winner(tender, actor=pokja[1], now=clock.now())
-    assert row.objection_ends_at - row.announced_at == timedelta(days=7)
+    assert row.objection_ends_at == announcement.objection_period_end(
+        row.announced_at, tender.timezone, 7
+    )
+    assert timedelta(days=7) < row.objection_ends_at - row.announced_at <= timedelta(days=8)
 
 
 def test_announcing_without_approval_is_refused_and_writes_nothing(app, opened_tender, pokja):

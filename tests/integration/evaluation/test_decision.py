@@ -57,6 +57,11 @@ def test_half_of_a_pokja_of_three_is_two(client, opened_tender, pokja, token):
     assert service.decided_result(tender) is None
 
     response = client.post(f'{url}/approvals', json={}, headers=token(pokja[2]))
+    assert response.status_code == 422
+    assert '"proposal"' in response.get_json()['error']['message']
+    response = client.post(
+        f'{url}/approvals', json={'proposal': body['id']}, headers=token(pokja[2])
+    )
     assert response.status_code == 200
     assert response.get_json()['status'] == 'approved'
     db.session.refresh(tender)
@@ -92,9 +97,13 @@ def test_half_of_a_pokja_of_five_is_three(opened_tender, cast, person, agency):
     evaluate_all(tender, bids, members[0])
     now = clock.now()
     decision.propose(tender, actor=members[0], now=now)
-    decision.approve(tender, actor=members[1], now=now)
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=members[1], now=now
+    )
     assert tender.winner_decided_at is None
-    decision.approve(tender, actor=members[4], now=now)
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=members[4], now=now
+    )
     assert tender.winner_decided_at == now
 
 
@@ -107,7 +116,10 @@ def test_approving_twice_is_refused_and_writes_nothing(client, opened_tender, po
         db.session.scalar(select(func.count()).select_from(AuditEvent)),
         db.session.scalar(select(func.count()).select_from(ResultApproval)),
     )
-    response = client.post(f'/api/v1/tenders/{tender.code}/result/approvals', json={}, headers=h)
+    pending = decision.pending_proposal(tender).id
+    response = client.post(
+        f'/api/v1/tenders/{tender.code}/result/approvals', json={'proposal': pending}, headers=h
+    )
     assert response.status_code == 409
     assert 'sudah menyetujui' in response.get_json()['error']['message']
     after = (
@@ -128,7 +140,7 @@ def test_a_second_proposal_waits_for_the_first(opened_tender, pokja):
 def test_approving_without_a_proposal_is_refused(opened_tender, pokja):
     tender, _bids = opened_tender()
     with pytest.raises(Conflict):
-        decision.approve(tender, actor=pokja[1], now=clock.now())
+        decision.approve(tender, proposal_id=1, actor=pokja[1], now=clock.now())
 
 
 def test_only_members_propose_and_approve(opened_tender, pokja, cast):
@@ -139,7 +151,12 @@ def test_only_members_propose_and_approve(opened_tender, pokja, cast):
             decision.propose(tender, actor=cast[who], now=clock.now())
     decision.propose(tender, actor=pokja[0], now=clock.now())
     with pytest.raises(NotAllowed):
-        decision.approve(tender, actor=cast['pokja_other'], now=clock.now())
+        decision.approve(
+            tender,
+            proposal_id=decision.pending_proposal(tender).id,
+            actor=cast['pokja_other'],
+            now=clock.now(),
+        )
 
 
 def test_the_proposed_winner_must_be_the_ranking_winner(opened_tender, pokja):
@@ -223,7 +240,7 @@ def test_a_changed_entry_lapses_the_pending_proposal(opened_tender, pokja):
     worksheets.record(tender, bids[2].id, {'technical': OK}, actor=pokja[1], now=now)
     assert proposal.status == 'superseded'
     with pytest.raises(Conflict):
-        decision.approve(tender, actor=pokja[1], now=now)
+        decision.approve(tender, proposal_id=proposal.id, actor=pokja[1], now=now)
 
 
 def test_after_the_decision_entries_are_closed(opened_tender, pokja):
@@ -231,11 +248,15 @@ def test_after_the_decision_entries_are_closed(opened_tender, pokja):
     evaluate_all(tender, bids, pokja[0])
     now = clock.now()
     decision.propose(tender, actor=pokja[0], now=now)
-    decision.approve(tender, actor=pokja[1], now=now)
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[1], now=now
+    )
     with pytest.raises(InvalidTransition):
         worksheets.record(tender, bids[0].id, {'technical': OK}, actor=pokja[1], now=now)
     with pytest.raises(InvalidTransition):
-        decision.approve(tender, actor=pokja[2], now=now)
+        decision.approve(
+            tender, proposal_id=decision.approved_proposal(tender).id, actor=pokja[2], now=now
+        )
 
 
 def test_no_passing_bid_means_the_tender_is_declared_failed(opened_tender, pokja):
@@ -272,7 +293,9 @@ def test_reopen_starts_a_new_version_and_keeps_the_old(opened_tender, pokja):
     evaluate_all(tender, bids, pokja[0])
     now = clock.now()
     decision.propose(tender, actor=pokja[0], now=now)
-    decision.approve(tender, actor=pokja[1], now=now)
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[1], now=now
+    )
     old_result = service.decided_result(tender).result_dict
     with pytest.raises(ValidationFailed):
         service.reopen(tender, reason='', actor=pokja[0], now=now)
@@ -353,7 +376,9 @@ def test_auditors_see_the_superseded_version(client, opened_tender, pokja, cast,
     evaluate_all(tender, bids, pokja[0])
     now = clock.now()
     decision.propose(tender, actor=pokja[0], now=now)
-    decision.approve(tender, actor=pokja[1], now=now)
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[1], now=now
+    )
     service.reopen(tender, reason='Sanggah diterima', actor=pokja[0], now=now)
     fail = {'qualification': {'passed': False, 'reason': 'Pengalaman tidak terbukti'}}
     worksheets.record(tender, bids[1].id, fail, actor=pokja[0], now=now)
@@ -374,3 +399,48 @@ def test_auditors_see_the_superseded_version(client, opened_tender, pokja, cast,
     page = as_user(cast['auditor']).get(f'/tenders/{tender.code}/evaluation/?version=1')
     assert page.status_code == 200
     assert 'digantikan' in page.get_data(as_text=True)
+
+
+def test_approving_a_proposal_that_is_no_longer_pending_is_refused(
+    client, opened_tender, pokja, token
+):
+    """A member approves the proposal the page showed: when another member proposed a
+    different result meanwhile, the approval is refused (409) and nothing is written."""
+    tender, bids = opened_tender()
+    evaluate_all(tender, bids, pokja[0])
+    now = clock.now()
+    seen = decision.propose(tender, actor=pokja[0], now=now)
+    worksheets.record(
+        tender, bids[1].id, {'technical': {'passed': False, 'reason': 'x'}}, actor=pokja[2], now=now
+    )
+    worksheets.record(tender, bids[0].id, {'pembuktian': OK}, actor=pokja[2], now=now)
+    current = decision.propose(tender, actor=pokja[2], now=now)
+    db.session.commit()
+    assert seen.status == 'superseded' and current.winner_bid_id != seen.winner_bid_id
+    with pytest.raises(Conflict, match=f'#{seen.id}'):
+        decision.approve(tender, proposal_id=seen.id, actor=pokja[1], now=now)
+    url = f'/api/v1/tenders/{tender.code}/result/approvals'
+    response = client.post(url, json={'proposal': seen.id}, headers=token(pokja[1]))
+    assert response.status_code == 409
+    assert f'#{current.id}' in response.get_json()['error']['message']
+    db.session.refresh(current)
+    assert current.status == 'pending' and len(current.approvals) == 1
+    response = client.post(url, json={'proposal': current.id}, headers=token(pokja[1]))
+    assert response.status_code == 200 and response.get_json()['status'] == 'approved'
+
+
+def test_the_approve_button_names_the_proposal_shown(opened_tender, pokja, as_user):
+    tender, bids = opened_tender()
+    evaluate_all(tender, bids, pokja[0])
+    seen = decision.propose(tender, actor=pokja[0], now=clock.now())
+    db.session.commit()
+    client = as_user(pokja[1])
+    page = client.get(f'/tenders/{tender.code}/evaluation/')
+    assert f'name="proposal_id" value="{seen.id}"'.encode() in page.data
+    url = f'/tenders/{tender.code}/evaluation/approve'
+    assert client.post(url, data={'proposal_id': str(seen.id + 1000)}).status_code == 409
+    assert client.post(url, data={}).status_code == 422
+    response = client.post(url, data={'proposal_id': str(seen.id)})
+    assert response.status_code == 302
+    db.session.refresh(seen)
+    assert seen.status == 'approved'

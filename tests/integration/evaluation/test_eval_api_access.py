@@ -30,7 +30,9 @@ def test_evaluation_access_matrix(client, opened_tender, cast, pokja, who):
     winner = int(service.live_result(announced).winner)
     worksheets.record(announced, winner, {'pembuktian': OK}, actor=pokja[0], now=now)
     decision.propose(announced, actor=pokja[0], now=now)
-    decision.approve(announced, actor=pokja[1], now=now)
+    decision.approve(
+        announced, proposal_id=decision.pending_proposal(announced).id, actor=pokja[1], now=now
+    )
     announced.winner_announced_at = now  # what the announcement records
     db.session.commit()
     tender, bids = opened_tender()

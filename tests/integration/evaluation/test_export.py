@@ -50,7 +50,9 @@ def decide(tender, bids, pokja, *, extra=None):
     winner = int(service.live_result(tender).winner)
     worksheets.record(tender, winner, {'pembuktian': OK}, actor=pokja[1], now=now)
     decision.propose(tender, actor=pokja[0], now=now)
-    decision.approve(tender, actor=pokja[2], now=now)
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[2], now=now
+    )
     db.session.commit()
 
 

@@ -73,9 +73,12 @@ def test_real_bids_evaluated_and_recomputed(
     winner = service.live_result(tender).winner
     url = f'/api/v1/tenders/{tender.code}/bids/{winner}/evaluation'
     assert client.put(url, json={'pembuktian': OK}, headers=h).status_code == 200
-    assert client.post(f'/api/v1/tenders/{tender.code}/result', json={}, headers=h).status_code
+    propose = client.post(f'/api/v1/tenders/{tender.code}/result', json={}, headers=h)
+    assert propose.status_code == 201
     approve = client.post(
-        f'/api/v1/tenders/{tender.code}/result/approvals', json={}, headers=_token(client, pokja[1])
+        f'/api/v1/tenders/{tender.code}/result/approvals',
+        json={'proposal': propose.get_json()['id']},
+        headers=_token(client, pokja[1]),
     )
     assert approve.get_json()['status'] == 'approved'
 

@@ -93,7 +93,9 @@ def test_file_two_opens_only_for_technically_passing_bids(
 
     worksheets.record(tender, passing.bid.id, {'pembuktian': OK}, actor=pokja[0], now=now)
     decision.propose(tender, actor=pokja[0], now=now)
-    decision.approve(tender, actor=pokja[2], now=now)
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[2], now=now
+    )
     db.session.commit()
     path = tmp_path / 'case.json'
     path.write_text(json.dumps(service.export_case(tender)), encoding='utf-8')

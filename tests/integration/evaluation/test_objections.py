@@ -30,18 +30,18 @@ def file(tender, bid, *, now, grounds='Penawaran kami dinilai gugur teknis tanpa
 
 
 @pytest.mark.parametrize(
-    ('offset', 'accepted'),
+    ('moment', 'accepted'),
     [
-        (timedelta(0), True),  # the moment of the announcement
-        (timedelta(days=5) - US, True),  # the last instant of the period
-        (timedelta(days=5), False),  # the end is exclusive
-        (-US, False),  # before the announcement
+        (lambda row: row.announced_at, True),  # the moment of the announcement
+        (lambda row: row.objection_ends_at - US, True),  # the last instant of the period
+        (lambda row: row.objection_ends_at, False),  # the end is exclusive
+        (lambda row: row.announced_at - US, False),  # before the announcement
     ],
 )
-def test_objection_window_boundaries(app, announced, offset, accepted):
+def test_objection_window_boundaries(app, announced, moment, accepted):
     tender, bids, row = announced
     before = written()
-    now = row.announced_at + offset
+    now = moment(row)
     if accepted:
         filed = file(tender, bids[LOSER], now=now)
         db.session.commit()
@@ -247,7 +247,9 @@ def test_after_reevaluation_the_new_version_is_announced_and_both_are_kept(
         now=clock.now(),
     )
     decision.propose(tender, actor=pokja[0], now=clock.now())
-    decision.approve(tender, actor=pokja[2], now=clock.now())
+    decision.approve(
+        tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[2], now=clock.now()
+    )
     second = announcement.announce_winner(tender, actor=pokja[0], now=clock.now())
     db.session.commit()
     assert (first.evaluation_version, second.evaluation_version) == (1, 2)

@@ -215,7 +215,16 @@ def test_after_a_failing_objection_auditors_still_reach_the_withdrawn_result(
         now=clock.now(),
     )
     db.session.commit()
-    assert page_as(client, None, f'/tenders/{tender.code}/results').status_code == 404
+    public = page_as(client, None, f'/tenders/{tender.code}/results')
+    # The public learns that the announcement was withdrawn and the tender failed, not the
+    # withdrawn result itself.
+    assert public.status_code == 200
+    assert 'Tender dinyatakan gagal.' in public.get_data(as_text=True)
+    assert 'PT Dua' not in public.get_data(as_text=True)
+    assert (
+        page_as(client, None, f'/tenders/{tender.code}/results?announcement={row.id}').status_code
+        == 404
+    )
     page_as(client, cast['auditor'], f'/tenders/{tender.code}')
     html = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert f'/tenders/{tender.code}/results?announcement={row.id}' in html

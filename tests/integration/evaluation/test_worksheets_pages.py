@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import func, select
 
-from lpse.evaluation import service
+from lpse.evaluation import decision, service
 from lpse.evaluation.models import WorksheetEntry
 from lpse.extensions import db
 from lpse.tenders.models import TenderStatus
@@ -44,7 +44,10 @@ def test_pokja_evaluates_three_bids_and_decides_on_pages(opened_tender, pokja, a
     other = as_user(pokja[1])
     page = other.get(f'/tenders/{tender.code}/evaluation/').get_data(as_text=True)
     assert 'id="approve-result"' in page
-    assert other.post(f'/tenders/{tender.code}/evaluation/approve', data={}).status_code == 302
+    pending = decision.pending_proposal(tender).id
+    assert f'name="proposal_id" value="{pending}"' in page
+    approve = f'/tenders/{tender.code}/evaluation/approve'
+    assert other.post(approve, data={'proposal_id': str(pending)}).status_code == 302
     db.session.expire_all()
     assert service.decided_result(tender).winner_bid_id == bids[1].id
     page = other.get(f'/tenders/{tender.code}/evaluation/').get_data(as_text=True)

@@ -238,6 +238,14 @@ BAD_CASES = {
         'parameters.category: method qcbs is not used for goods, works, other services',
     ),
     'wrong format': (mutate(set_in(('format',), 'lpse-evaluation-case/2')), 'format:'),
+    'max preference 1': (
+        mutate(set_in(('parameters', 'tkdn'), {'max_preference': '1'})),
+        'parameters.tkdn.max_preference: a fraction from 0 up to (not including) 1',
+    ),
+    'max preference 1.5': (
+        mutate(set_in(('parameters', 'tkdn'), {'max_preference': '1.5'})),
+        'parameters.tkdn.max_preference: a fraction from 0 up to (not including) 1',
+    ),
     'duplicate price line': (
         mutate(set_in(('bids', 0, 'price_lines', 1, 'item'), '1')),
         "bids[0].price_lines[1]: duplicate '1'",
@@ -268,6 +276,18 @@ def test_console_reports_bad_input(tmp_path, capsys):
     captured = capsys.readouterr()
     assert captured.out == ''
     assert "lpse evaluate: method: unknown evaluation method 'x'" in captured.err
+
+
+def test_console_refuses_a_full_tkdn_preference_instead_of_crashing(tmp_path, capsys):
+    data = case()
+    data['parameters']['category'] = 'barang'
+    data['parameters']['tkdn'] = {'max_preference': '1', 'hps_above': '0'}
+    for bid in data['bids']:
+        bid['tkdn'] = '100'
+    path = tmp_path / 'tkdn.json'
+    path.write_text(json.dumps(data), encoding='utf-8')
+    assert main(['evaluate', str(path)]) == 2
+    assert 'max_preference' in capsys.readouterr().err
 
 
 def lpse_command():

@@ -268,3 +268,31 @@ def test_least_cost_lowest_price_above_threshold():
         'technical score 69.99 below threshold 70'
     )
     assert ranking.result('C').stages['price'].status == NOT_EVALUATED
+
+
+def test_a_tie_for_a_reserve_place_is_left_to_the_pokja_and_ids_sort_as_numbers():
+    bids = [make_bid('12', 900_000), make_bid('9', 900_000), make_bid('100', 800_000)]
+    ranking = evaluate('lowest_price', make_params(), bids)
+    assert ranking.winner == '100'
+    assert ranking.reserves == ()
+    assert ranking.unresolved_reserve_tie == ('9', '12')
+    assert [r.rank for r in ranking.results] == [1, 2, 2]
+    assert result_to_dict(ranking)['unresolved_reserve_tie'] == ['9', '12']
+    decided = [
+        make_bid('12', 900_000, tie_break_order=1),
+        make_bid('9', 900_000, tie_break_order=2),
+    ]
+    ranking = evaluate('lowest_price', make_params(), [*decided, bids[2]])
+    assert (ranking.winner, ranking.reserves) == ('100', ('12', '9'))
+    assert ranking.unresolved_reserve_tie == ()
+
+
+def test_a_tie_below_the_reserve_places_needs_no_decision():
+    prices = (('A', 900_001), ('B', 900_002), ('C', 900_003), ('D', 900_004), ('E', 900_004))
+    bids = [make_bid(n, price) for n, price in prices]
+    ranking = evaluate('lowest_price', make_params(), bids)
+    assert (ranking.winner, ranking.reserves, ranking.unresolved_reserve_tie) == (
+        'A',
+        ('B', 'C'),
+        (),
+    )
