@@ -39,6 +39,7 @@ __all__ = [
     'bid_errors',
     'build_package',
     'check_against_tender',
+    'check_entries',
     'evaluation_inputs',
     'load_bid_json',
     'read_package',
@@ -126,7 +127,15 @@ def read_package(zip_bytes: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Packag
 
     Raises UnsafePackage for a hostile ZIP and MalformedPackage for anything else that is not a
     valid `lpse-bid/1` package; both carry a short reason and a stable ``code``."""
-    entries = inspect_zip(zip_bytes, limits)
+    bid, by_name = check_entries(inspect_zip(zip_bytes, limits), limits)
+    listed = dict.fromkeys(a['name'] for a in bid['attachments'])
+    return Package(bid, tuple(Attachment(n, by_name[n].data, by_name[n].sha256) for n in listed))
+
+
+def check_entries(entries: Sequence, limits: Limits) -> tuple[dict, dict]:
+    """The package rules over inspected entries (anything with name, size, sha256, is_dir and,
+    for bid.json, data): files only at the top level, a valid bid.json, every attachment listed
+    there present and matching, nothing unlisted. Returns the bid and the entries by name."""
     for entry in entries:
         if entry.is_dir or '/' in entry.name:
             raise MalformedPackage(
@@ -136,7 +145,7 @@ def read_package(zip_bytes: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Packag
     by_name = {entry.name: entry for entry in entries}
     if BID_JSON not in by_name:
         raise MalformedPackage('The package has no bid.json.', code='missing_bid_json')
-    if len(by_name[BID_JSON].data) > limits.max_bid_json:
+    if by_name[BID_JSON].size > limits.max_bid_json:
         raise MalformedPackage(
             f'bid.json is larger than {limits.max_bid_json} bytes.', code='bid_json_too_large'
         )
@@ -157,12 +166,12 @@ def read_package(zip_bytes: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Packag
             )
     for name, listing in listed.items():
         entry = by_name[name]
-        if len(entry.data) != listing['size'] or entry.sha256 != listing['sha256']:
+        if entry.size != listing['size'] or entry.sha256 != listing['sha256']:
             raise MalformedPackage(
                 f'The attachment "{name}" does not match the SHA-256 and size in bid.json.',
                 code='attachment_mismatch',
             )
-    return Package(bid, tuple(Attachment(n, by_name[n].data, by_name[n].sha256) for n in listed))
+    return bid, by_name
 
 
 def check_against_tender(bid: dict, terms: TenderTerms) -> None:

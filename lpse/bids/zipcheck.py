@@ -74,6 +74,10 @@ class Entry:
     sha256: str
     is_dir: bool
 
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
 
 @dataclass(frozen=True)
 class _Span:
@@ -85,6 +89,17 @@ class _Span:
 
 def inspect_zip(data: bytes, limits: Limits) -> list[Entry]:
     """Check a ZIP held in memory against every defence and return its inflated entries."""
+    entries, total = [], 0
+    for info, raw in checked_entries(data, limits):
+        entry = _inflate(info, raw, limits, budget=limits.max_total_size - total)
+        total += len(entry.data)
+        entries.append(entry)
+    return entries
+
+
+def checked_entries(data: bytes, limits: Limits) -> list[tuple[zipfile.ZipInfo, memoryview]]:
+    """The checks made before anything is inflated (directory, entry count, names, kinds,
+    offsets, overlaps); returns each entry's ZipInfo with a view of its compressed bytes."""
     cd_offset = _check_directory(data, limits)
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -101,14 +116,11 @@ def inspect_zip(data: bytes, limits: Limits) -> list[Entry]:
         _check_kind(info)
     spans = [_locate(data, info, cd_offset) for info in infos]
     _check_overlap(spans)
-    entries, total = [], 0
     view = memoryview(data)
-    for span in spans:
-        raw = view[span.data_start : span.data_start + span.info.compress_size]
-        entry = _inflate(span.info, raw, limits, budget=limits.max_total_size - total)
-        total += len(entry.data)
-        entries.append(entry)
-    return entries
+    return [
+        (span.info, view[span.data_start : span.data_start + span.info.compress_size])
+        for span in spans
+    ]
 
 
 def check_name(name: str, limits: Limits, seen: dict[str, str]) -> None:
@@ -247,21 +259,36 @@ def _inflate(info: zipfile.ZipInfo, raw: memoryview, limits: Limits, *, budget: 
     digest, crc, size, parts = hashlib.sha256(), 0, 0, []
     for chunk in _chunks(info, raw):
         size += len(chunk)
-        if size > budget:
-            raise UnsafePackage(
-                f'The package inflates to more than {limits.max_total_size // MIB} MB '
-                f'(stopped in "{name}").',
-                code='too_large',
-            )
-        if size > limits.ratio_floor and size > limits.max_ratio * max(len(raw), 1):
-            raise UnsafePackage(
-                f'The entry "{name}" inflates more than {limits.max_ratio} times its '
-                'compressed size (a zip bomb).',
-                code='compression_ratio',
-            )
+        check_inflating(name, size, len(raw), limits, budget=budget)
         digest.update(chunk)
         crc = zlib.crc32(chunk, crc)
         parts.append(chunk)
+    content = b''.join(parts)
+    check_inflated(info, size, crc, content[:SNIFF_BYTES])
+    return Entry(name, content, digest.hexdigest(), info.is_dir() or _dos_dir(info))
+
+
+def check_inflating(name: str, size: int, raw_size: int, limits: Limits, *, budget: int) -> None:
+    """Stop an entry as soon as its inflated `size` so far passes the package's remaining
+    `budget` or the compression-ratio cap (`raw_size` is its compressed size)."""
+    if size > budget:
+        raise UnsafePackage(
+            f'The package inflates to more than {limits.max_total_size // MIB} MB '
+            f'(stopped in "{name}").',
+            code='too_large',
+        )
+    if size > limits.ratio_floor and size > limits.max_ratio * max(raw_size, 1):
+        raise UnsafePackage(
+            f'The entry "{name}" inflates more than {limits.max_ratio} times its '
+            'compressed size (a zip bomb).',
+            code='compression_ratio',
+        )
+
+
+def check_inflated(info: zipfile.ZipInfo, size: int, crc: int, head: bytes) -> None:
+    """Once an entry is inflated: its size and CRC must match the header, and its first bytes
+    (`head`, up to SNIFF_BYTES) must not be another archive."""
+    name = info.orig_filename
     if size != info.file_size:
         raise UnsafePackage(
             f'The entry "{name}" inflates to {size} bytes, but its header says {info.file_size}.',
@@ -269,14 +296,12 @@ def _inflate(info: zipfile.ZipInfo, raw: memoryview, limits: Limits, *, budget: 
         )
     if crc != info.CRC:
         raise MalformedPackage(f'The entry "{name}" is damaged (CRC mismatch).', code='damaged')
-    content = b''.join(parts)
-    archive = _archive_kind(content[:SNIFF_BYTES])
+    archive = _archive_kind(head)
     if archive:
         raise UnsafePackage(
             f'The entry "{name}" is a {archive} archive; archives inside a bid are not accepted.',
             code='nested_archive',
         )
-    return Entry(name, content, digest.hexdigest(), info.is_dir() or _dos_dir(info))
 
 
 def _chunks(info: zipfile.ZipInfo, raw: memoryview):

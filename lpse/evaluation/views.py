@@ -198,21 +198,35 @@ def _form_field(name):
     return name.replace('.', '_')
 
 
+def _stamp():
+    """Who acts, when and from where: the keywords every decision operation takes."""
+    return {'actor': viewer(), 'now': clock.now(), 'ip': request.remote_addr}
+
+
+def _decide(tender, form, action, success, *, form_arg=None, endpoint='evaluation.index'):
+    """Run one decision form: when it goes through, flash ``success(value)`` and redirect to
+    ``endpoint``; otherwise show the evaluation page again (422 unless the domain error says
+    otherwise), with the submitted form passed as ``form_arg`` to keep its errors."""
+    outcome = run_form(form, action)
+    if outcome.ok:
+        flash(success(outcome.value))
+        return redirect(url_for(endpoint, code=tender.code))
+    forms = {form_arg: form} if form_arg else {}
+    return _index(tender, status=outcome.status or 422, **forms)
+
+
 @bp.post('/propose')
 @role_required('pokja')
 def propose(code):
     tender = _member(code)
     form = ConfirmForm()
-    outcome = run_form(
+    return _decide(
+        tender,
         form,
-        lambda: decision.propose(
-            tender, actor=viewer(), now=clock.now(), note=form.note.data, ip=request.remote_addr
-        ),
+        lambda: decision.propose(tender, note=form.note.data, **_stamp()),
+        lambda _value: _('Hasil evaluasi diusulkan; menunggu persetujuan anggota Pokja.'),
+        form_arg='propose_form',
     )
-    if outcome.ok:
-        flash(_('Hasil evaluasi diusulkan; menunggu persetujuan anggota Pokja.'))
-        return redirect(url_for('evaluation.index', code=tender.code))
-    return _index(tender, status=outcome.status or 422, propose_form=form)
 
 
 @bp.post('/approve')
@@ -220,23 +234,16 @@ def propose(code):
 def approve(code):
     tender = _member(code)
     form = ApproveForm()
-    outcome = run_form(
+    return _decide(
+        tender,
         form,
-        lambda: decision.approve(
-            tender,
-            proposal_id=form.proposal_id.data,
-            actor=viewer(),
-            now=clock.now(),
-            ip=request.remote_addr,
+        lambda: decision.approve(tender, proposal_id=form.proposal_id.data, **_stamp()),
+        lambda proposal: (
+            _('Pemenang ditetapkan.')
+            if proposal.status == ProposalStatus.approved
+            else _('Persetujuan Anda dicatat.')
         ),
     )
-    if outcome.ok:
-        if outcome.value.status == ProposalStatus.approved:
-            flash(_('Pemenang ditetapkan.'))
-        else:
-            flash(_('Persetujuan Anda dicatat.'))
-        return redirect(url_for('evaluation.index', code=tender.code))
-    return _index(tender, status=outcome.status or 422)
 
 
 @bp.post('/fail')
@@ -244,20 +251,14 @@ def approve(code):
 def fail(code):
     tender = _member(code)
     form = ReasonForm()
-    outcome = run_form(
+    return _decide(
+        tender,
         form,
-        lambda: decision.declare_failed(
-            tender,
-            reason=form.reason.data,
-            actor=viewer(),
-            now=clock.now(),
-            ip=request.remote_addr,
-        ),
+        lambda: decision.declare_failed(tender, reason=form.reason.data, **_stamp()),
+        lambda _value: _('Tender dinyatakan gagal. Tender ulang dapat dibuat dari halaman tender.'),
+        form_arg='fail_form',
+        endpoint='tenders.detail',
     )
-    if outcome.ok:
-        flash(_('Tender dinyatakan gagal. Tender ulang dapat dibuat dari halaman tender.'))
-        return redirect(url_for('tenders.detail', code=tender.code))
-    return _index(tender, status=outcome.status or 422, fail_form=form)
 
 
 @bp.post('/reopen')
@@ -265,20 +266,13 @@ def fail(code):
 def reopen(code):
     tender = _member(code)
     form = ReasonForm()
-    outcome = run_form(
+    return _decide(
+        tender,
         form,
-        lambda: decision.reopen(
-            tender,
-            reason=form.reason.data,
-            actor=viewer(),
-            now=clock.now(),
-            ip=request.remote_addr,
-        ),
+        lambda: decision.reopen(tender, reason=form.reason.data, **_stamp()),
+        lambda n: _('Evaluasi ulang dimulai (versi %(n)s).', n=n),
+        form_arg='reopen_form',
     )
-    if outcome.ok:
-        flash(_('Evaluasi ulang dimulai (versi %(n)s).', n=outcome.value))
-        return redirect(url_for('evaluation.index', code=tender.code))
-    return _index(tender, status=outcome.status or 422, reopen_form=form)
 
 
 @bp.get('/case.json')

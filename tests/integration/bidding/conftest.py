@@ -43,9 +43,14 @@ def bidder(cast):  # noqa: F811
 @pytest.fixture
 def rival(person):
     """A second verified vendor with its own signing certificate (key 11)."""
-    user = person('cv.saingan@contoh.co.id', 'vendor')
-    verify_vendor(user, company='CV Saingan')
-    pki_helpers.certify(user, OTHER_KEY)
+    return certified_vendor(person, 'cv.saingan@contoh.co.id', 'CV Saingan', OTHER_KEY)
+
+
+def certified_vendor(person, email, company, key_index):
+    """A verified vendor `company` (user `email`) with its own signing certificate."""
+    user = person(email, 'vendor')
+    verify_vendor(user, company=company)
+    pki_helpers.certify(user, key_index)
     return user
 
 

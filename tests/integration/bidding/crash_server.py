@@ -496,6 +496,18 @@ class Server:
         return self.peak_rss
 
 
+def world_server(world, tmp_path, **env):
+    """The tests' server for `world`: the app on its database and data folder, 2 gthread
+    workers × 8 threads, gunicorn's log in tmp_path; `env` adds LPSE_* settings."""
+    return Server(
+        'crash_server:create()',
+        server_env(world.database_url, world.data_dir, **env),
+        workers=2,
+        threads=8,
+        log_path=tmp_path / 'gunicorn.log',
+    )
+
+
 def _group_members(pgid):
     members = []
     for entry in os.listdir('/proc'):
@@ -639,3 +651,20 @@ def drop_database(server_url, name):
     with engine.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     engine.dispose()
+
+
+@contextlib.contextmanager
+def own_database(tmp_path, label):
+    """A database of the test's own: the SQLite file `<label>.db` in tmp_path, or — when
+    LPSE_TEST_DATABASE_URL is set — a fresh PostgreSQL database `lpse_<label>_<pid>` on that
+    server, dropped afterwards (the shared test database is never touched)."""
+    server_url = os.environ.get('LPSE_TEST_DATABASE_URL')
+    if not server_url:
+        yield f'sqlite:///{tmp_path / f"{label}.db"}'
+        return
+    name = f'lpse_{label}_{os.getpid()}'
+    url = create_database(server_url, name)
+    try:
+        yield url
+    finally:
+        drop_database(server_url, name)

@@ -23,15 +23,8 @@ ENVELOPE_SIZE = 200 * 1024
 
 @pytest.fixture
 def database(tmp_path):
-    if not PG_URL:
-        yield f'sqlite:///{tmp_path / "burst.db"}'
-        return
-    name = f'lpse_burst_{os.getpid()}'
-    url = cs.create_database(PG_URL, name)
-    try:
+    with cs.own_database(tmp_path, 'burst') as url:
         yield url
-    finally:
-        cs.drop_database(PG_URL, name)
 
 
 @pytest.fixture
@@ -63,13 +56,7 @@ def slow_world(database, tmp_path):
 
 
 def _server(world, tmp_path, **env):
-    return cs.Server(
-        'crash_server:create()',
-        cs.server_env(world.database_url, world.data_dir, **env),
-        workers=2,
-        threads=8,
-        log_path=tmp_path / 'gunicorn.log',
-    )
+    return cs.world_server(world, tmp_path, **env)
 
 
 def _burst(port, world, number):

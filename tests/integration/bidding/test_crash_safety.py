@@ -26,8 +26,8 @@ from . import crash_server as cs
 
 PG_URL = os.environ.get('LPSE_TEST_DATABASE_URL')
 VENDORS = 10
-ENVELOPES_PER_VENDOR = 2  # the second supersedes the first
-ENVELOPE_SIZE = 300 * 1024
+ENVELOPES_PER_VENDOR = 3  # each supersedes the one before
+ENVELOPE_SIZE = 1024 * 1024
 KILLS = 3
 ATTEMPTS = 40  # per envelope, across kills and restarts
 CLIENT_DEADLINE = 90  # seconds: every client thread stops by then, whatever happens
@@ -40,15 +40,8 @@ RETRYABLE = {409, 502, 503}
 @pytest.fixture
 def database(tmp_path):
     """A database of the crash test's own: SQLite in tmp_path, or a fresh PostgreSQL one."""
-    if not PG_URL:
-        yield f'sqlite:///{tmp_path / "crash.db"}'
-        return
-    name = f'lpse_crash_{os.getpid()}'
-    url = cs.create_database(PG_URL, name)
-    try:
+    with cs.own_database(tmp_path, 'crash') as url:
         yield url
-    finally:
-        cs.drop_database(PG_URL, name)
 
 
 @pytest.fixture
@@ -65,13 +58,7 @@ def world(database, tmp_path):
 
 
 def _server(world, tmp_path, **env):
-    return cs.Server(
-        'crash_server:create()',
-        cs.server_env(world.database_url, world.data_dir, LPSE_BID_LOCK_SECONDS=2, **env),
-        workers=2,
-        threads=8,
-        log_path=tmp_path / 'gunicorn.log',
-    )
+    return cs.world_server(world, tmp_path, LPSE_BID_LOCK_SECONDS=2, **env)
 
 
 class Load:
@@ -92,6 +79,9 @@ class Load:
     def start(self):
         for t in self.threads:
             t.start()
+
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
 
     def join(self):
         for t in self.threads:
@@ -139,7 +129,13 @@ def test_sigkill_during_concurrent_submissions_loses_nothing(world, tmp_path):
     hits = []
     try:
         for _kill in range(KILLS):
-            time.sleep(rng.uniform(0.8, 3.0))
+            # A random moment, then the next instant an upload is in flight (uploads are fast:
+            # a fixed pause could fall after the whole load had finished).
+            time.sleep(rng.uniform(0.0, 0.4))
+            give_up = time.monotonic() + 20
+            while load.in_flight == 0 and time.monotonic() < give_up and load.running():
+                time.sleep(0.002)
+            time.sleep(rng.uniform(0.0, 0.05))
             hits.append(load.in_flight)
             server.kill()
             time.sleep(rng.uniform(0.0, 0.5))

@@ -4,7 +4,6 @@ opening stage; bids are received through `submission.receive` (the path every up
 import io
 from datetime import timedelta
 
-import pki_helpers
 import pytest
 from bidding.conftest import (  # noqa: F401 — fixtures shared with the bid tests
     OTHER_KEY,
@@ -14,6 +13,7 @@ from bidding.conftest import (  # noqa: F401 — fixtures shared with the bid te
     as_user,
     bidder,
     cast,
+    certified_vendor,
     create_tender,
     make_bid,
     other_agency,
@@ -21,7 +21,6 @@ from bidding.conftest import (  # noqa: F401 — fixtures shared with the bid te
     seal,
     token,
 )
-from vendor_helpers import verify_vendor
 
 from lpse import clock
 from lpse.bids import submission
@@ -37,10 +36,7 @@ PDF_MARK = 'penanda-lampiran-42'
 @pytest.fixture
 def third(person):
     """A third verified vendor with its own signing certificate (key 12)."""
-    user = person('cv.ketiga@contoh.co.id', 'vendor')
-    verify_vendor(user, company='CV Ketiga Karya')
-    pki_helpers.certify(user, THIRD_KEY)
-    return user
+    return certified_vendor(person, 'cv.ketiga@contoh.co.id', 'CV Ketiga Karya', THIRD_KEY)
 
 
 @pytest.fixture

@@ -1,25 +1,22 @@
 """Key material for the bid tests, made once per session: CA, vendor, tender and system keys."""
 
-import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ca_test_helpers import (  # noqa: F401 — other_ca and pokja are shared fixtures
+    Party,
+    issue,
+    make_ca,
+    other_ca,
+    pokja,
+)
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 
 from lpse.crypto import keystore, pki
 
-NOW = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
 PASSPHRASE = 'correct horse battery staple'
-
-
-@dataclass(frozen=True)
-class Party:
-    """A key pair and the certificate a test CA issued for it."""
-
-    key: object
-    cert: x509.Certificate
 
 
 @dataclass(frozen=True)
@@ -36,33 +33,14 @@ class PkiFiles:
     passphrase: Path
 
 
-def _issue(ca: Party, profile: pki.Profile, **subject) -> Party:
-    key = pki.generate_key()
-    cert = pki.issue_certificate(
-        ca.key,
-        ca.cert,
-        key.public_key(),
-        pki.build_subject(**subject),
-        profile=profile,
-        now=NOW,
-        validity_days=365,
-    )
-    return Party(key, cert)
-
-
 @pytest.fixture(scope='session')
 def ca() -> Party:
-    return Party(*pki.create_ca('LPSE Test CA', now=NOW, validity_days=3650))
-
-
-@pytest.fixture(scope='session')
-def other_ca() -> Party:
-    return Party(*pki.create_ca('Rogue CA', now=NOW, validity_days=3650))
+    return make_ca('LPSE Test CA')
 
 
 @pytest.fixture(scope='session')
 def vendor(ca) -> Party:
-    return _issue(
+    return issue(
         ca,
         pki.Profile.signing,
         common_name='Siti Rahma',
@@ -74,22 +52,17 @@ def vendor(ca) -> Party:
 
 @pytest.fixture(scope='session')
 def tender(ca) -> Party:
-    return _issue(ca, pki.Profile.tender, common_name='Tender KEMKES-2026-00001')
-
-
-@pytest.fixture(scope='session')
-def pokja(ca) -> Party:
-    return _issue(ca, pki.Profile.pokja, common_name='Budi Santoso', email='budi@pokja.example')
+    return issue(ca, pki.Profile.tender, common_name='Tender KEMKES-2026-00001')
 
 
 @pytest.fixture(scope='session')
 def system(ca) -> Party:
-    return _issue(ca, pki.Profile.system, common_name='LPSE Test CA — sistem')
+    return issue(ca, pki.Profile.system, common_name='LPSE Test CA — sistem')
 
 
 @pytest.fixture(scope='session')
-def rogue_system(other_ca) -> Party:
-    return _issue(other_ca, pki.Profile.system, common_name='LPSE Test CA — sistem')
+def rogue_system(other_ca) -> Party:  # noqa: F811
+    return issue(other_ca, pki.Profile.system, common_name='LPSE Test CA — sistem')
 
 
 def _pem(cert: x509.Certificate) -> bytes:
@@ -97,7 +70,7 @@ def _pem(cert: x509.Certificate) -> bytes:
 
 
 @pytest.fixture(scope='session')
-def pki_files(tmp_path_factory, ca, vendor, tender, pokja) -> PkiFiles:
+def pki_files(tmp_path_factory, ca, vendor, tender, pokja) -> PkiFiles:  # noqa: F811
     d = tmp_path_factory.mktemp('pki')
     files = PkiFiles(
         ca=d / 'ca.pem',

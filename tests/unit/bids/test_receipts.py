@@ -7,13 +7,12 @@ import hashlib
 import io
 
 import pytest
+from ca_test_helpers import NOW
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from lpse.crypto import receipts
 from lpse.crypto.errors import CryptoError, KeyMismatch, NotIssuedByCa, UnsupportedAlgorithm
-
-from .conftest import NOW
 
 ENVELOPE = b'0\x82sealed bid bytes' * 100
 

@@ -1,54 +1,30 @@
 """Shared key material for the crypto tests: RSA-3072 keys are made once per session."""
 
-import datetime as dt
 import shlex
 import subprocess
-from dataclasses import dataclass
 
 import pytest
-from cryptography import x509
+from ca_test_helpers import (  # noqa: F401 — other_ca and pokja are shared fixtures
+    NOW,
+    Party,
+    issue,
+    make_ca,
+    other_ca,
+    pokja,
+)
 from cryptography.hazmat.primitives import serialization
 
 from lpse.crypto import pki
 
-NOW = dt.datetime(2026, 1, 5, 9, 30, tzinfo=dt.UTC)
-
-
-@dataclass(frozen=True)
-class Party:
-    """A key pair and the certificate the test CA issued for it."""
-
-    key: object
-    cert: x509.Certificate
-
-
-def _issue(ca: Party, profile: pki.Profile, **subject) -> Party:
-    key = pki.generate_key()
-    cert = pki.issue_certificate(
-        ca.key,
-        ca.cert,
-        key.public_key(),
-        pki.build_subject(**subject),
-        profile=profile,
-        now=NOW,
-        validity_days=365,
-    )
-    return Party(key, cert)
-
 
 @pytest.fixture(scope='session')
 def ca() -> Party:
-    return Party(*pki.create_ca('LPSE Test CA', now=NOW, validity_days=3650, organization='LPSE'))
-
-
-@pytest.fixture(scope='session')
-def other_ca() -> Party:
-    return Party(*pki.create_ca('Rogue CA', now=NOW, validity_days=3650))
+    return make_ca('LPSE Test CA', organization='LPSE')
 
 
 @pytest.fixture(scope='session')
 def vendor(ca) -> Party:
-    return _issue(
+    return issue(
         ca,
         pki.Profile.signing,
         common_name='PT Maju Jaya',
@@ -59,22 +35,17 @@ def vendor(ca) -> Party:
 
 @pytest.fixture(scope='session')
 def tender(ca) -> Party:
-    return _issue(ca, pki.Profile.tender, common_name='Tender 10001')
+    return issue(ca, pki.Profile.tender, common_name='Tender 10001')
 
 
 @pytest.fixture(scope='session')
 def other_tender(ca) -> Party:
-    return _issue(ca, pki.Profile.tender, common_name='Tender 10002')
+    return issue(ca, pki.Profile.tender, common_name='Tender 10002')
 
 
 @pytest.fixture(scope='session')
-def pokja(ca) -> Party:
-    return _issue(ca, pki.Profile.pokja, common_name='Budi Santoso', email='budi@pokja.example')
-
-
-@pytest.fixture(scope='session')
-def foreign_vendor(other_ca) -> Party:
-    return _issue(other_ca, pki.Profile.signing, common_name='PT Maju Jaya')
+def foreign_vendor(other_ca) -> Party:  # noqa: F811
+    return issue(other_ca, pki.Profile.signing, common_name='PT Maju Jaya')
 
 
 @pytest.fixture
