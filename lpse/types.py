@@ -27,3 +27,8 @@ class UTCDateTime(TypeDecorator):
 
 def utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
+
+
+def sql_in(values) -> str:
+    """`IN ('a', 'b')` for a CHECK constraint over an enum's fixed, code-defined values."""
+    return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.extensions import db
-from lpse.types import UTCDateTime
+from lpse.types import UTCDateTime, sql_in
 
 
 class EnvelopeKind(enum.StrEnum):
@@ -49,10 +49,6 @@ def kinds_for(tender) -> tuple[EnvelopeKind, ...]:
     if tender.submission_files == 2:
         return (EnvelopeKind.technical, EnvelopeKind.price)
     return (EnvelopeKind.single,)
-
-
-def _in(values) -> str:
-    return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'
 
 
 @functools.lru_cache(maxsize=256)
@@ -117,8 +113,8 @@ class Bid(db.Model):
     __table_args__ = (
         UniqueConstraint('tender_id', 'vendor_id', 'sha256', name='uq_bid_envelope'),
         UniqueConstraint('tender_id', 'receipt_number', name='uq_bid_receipt_number'),
-        CheckConstraint(f'kind {_in(EnvelopeKind)}', name='known_kind'),
-        CheckConstraint(f'status {_in(BidStatus)}', name='known_status'),
+        CheckConstraint(f'kind {sql_in(EnvelopeKind)}', name='known_kind'),
+        CheckConstraint(f'status {sql_in(BidStatus)}', name='known_status'),
         CheckConstraint('size > 0', name='not_empty'),
         CheckConstraint(
             "(status = 'withdrawn') = (withdrawn_at IS NOT NULL)", name='withdrawn_has_time'

@@ -25,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.extensions import db
-from lpse.types import UTCDateTime
+from lpse.types import UTCDateTime, sql_in
 
 
 class EntryKind(enum.StrEnum):
@@ -50,10 +50,6 @@ class ProposalStatus(enum.StrEnum):
     pending = 'pending'
     approved = 'approved'
     superseded = 'superseded'
-
-
-def _in(values) -> str:
-    return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'
 
 
 class EvaluationVersion(db.Model):
@@ -97,7 +93,7 @@ class WorksheetEntry(db.Model):
     __tablename__ = 'evaluation_entry'
     __table_args__ = (
         UniqueConstraint('version_id', 'bid_id', 'kind', name='uq_evaluation_entry_kind'),
-        CheckConstraint(f'kind {_in(EntryKind)}', name='known_kind'),
+        CheckConstraint(f'kind {sql_in(EntryKind)}', name='known_kind'),
         CheckConstraint(
             'passed IS NULL OR passed OR length(trim(reason)) > 0', name='failure_has_reason'
         ),
@@ -137,7 +133,7 @@ class ResultProposal(db.Model):
 
     __tablename__ = 'evaluation_proposal'
     __table_args__ = (
-        CheckConstraint(f'status {_in(ProposalStatus)}', name='known_status'),
+        CheckConstraint(f'status {sql_in(ProposalStatus)}', name='known_status'),
         CheckConstraint(
             "(status = 'approved') = (decided_at IS NOT NULL)", name='decided_iff_approved'
         ),

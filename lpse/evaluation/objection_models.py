@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.extensions import db
-from lpse.types import UTCDateTime
+from lpse.types import UTCDateTime, sql_in
 
 
 class ObjectionStatus(enum.StrEnum):
@@ -38,10 +38,6 @@ class Consequence(enum.StrEnum):
 
     reevaluate = 'reevaluate'
     fail = 'fail'
-
-
-def _in(values) -> str:
-    return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'
 
 
 class Announcement(db.Model):
@@ -108,9 +104,9 @@ class Objection(db.Model):
     __tablename__ = 'objection'
     __table_args__ = (
         UniqueConstraint('announcement_id', 'vendor_id', name='uq_objection_one_per_vendor'),
-        CheckConstraint(f'status {_in(ObjectionStatus)}', name='known_status'),
+        CheckConstraint(f'status {sql_in(ObjectionStatus)}', name='known_status'),
         CheckConstraint(
-            f'consequence IS NULL OR consequence {_in(Consequence)}', name='known_consequence'
+            f'consequence IS NULL OR consequence {sql_in(Consequence)}', name='known_consequence'
         ),
         CheckConstraint(
             "(status = 'pending') = (answered_at IS NULL)", name='answered_iff_decided'

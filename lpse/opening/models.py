@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.extensions import db
-from lpse.types import UTCDateTime
+from lpse.types import UTCDateTime, sql_in
 
 
 class OpenResult(enum.StrEnum):
@@ -39,10 +39,6 @@ class NotOpenableReason(enum.StrEnum):
     certificate_revoked = 'certificate_revoked'
     package_malformed = 'package_malformed'
     unsafe_zip = 'unsafe_zip'
-
-
-def _in(values) -> str:
-    return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'
 
 
 class OpeningCeremony(db.Model):
@@ -104,8 +100,10 @@ class OpenedBid(db.Model):
 
     __tablename__ = 'opened_bid'
     __table_args__ = (
-        CheckConstraint(f'result {_in(OpenResult)}', name='known_result'),
-        CheckConstraint(f'reason IS NULL OR reason {_in(NotOpenableReason)}', name='known_reason'),
+        CheckConstraint(f'result {sql_in(OpenResult)}', name='known_result'),
+        CheckConstraint(
+            f'reason IS NULL OR reason {sql_in(NotOpenableReason)}', name='known_reason'
+        ),
         CheckConstraint(
             "(result = 'not_openable') = (reason IS NOT NULL)", name='reason_iff_not_openable'
         ),

@@ -24,9 +24,9 @@ from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db, savepoint
 from lpse.i18n import with_wib
 from lpse.tenders import rules, stages
-from lpse.tenders.models import DocumentKind, _in
+from lpse.tenders.models import DocumentKind
 from lpse.tenders.stages import STAGES, Stage, Window
-from lpse.types import UTCDateTime
+from lpse.types import UTCDateTime, sql_in
 
 DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 KIND_LABELS = {
@@ -66,7 +66,7 @@ class Document(db.Model):
     __tablename__ = 'tender_document'
     __table_args__ = (
         UniqueConstraint('tender_id', 'kind', 'version', name='uq_tender_document_version'),
-        CheckConstraint(f'kind {_in(DocumentKind)}', name='known_kind'),
+        CheckConstraint(f'kind {sql_in(DocumentKind)}', name='known_kind'),
         CheckConstraint('size >= 0', name='size_not_negative'),
     )
 

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 from lpse.extensions import db
 from lpse.tenders import stages
 from lpse.tenders.stages import Stage, Window
-from lpse.types import UTCDateTime
+from lpse.types import UTCDateTime, sql_in
 
 MONEY = Numeric(20, 2)
 
@@ -82,22 +82,20 @@ class DocumentKind(enum.StrEnum):
     other = 'other'
 
 
-def _in(values) -> str:
-    return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'
-
-
 class Tender(db.Model):
     """One version of a procurement package; a retender is the next version of the same code."""
 
     __tablename__ = 'tender'
     __table_args__ = (
         UniqueConstraint('code', 'version', name='uq_tender_code_version'),
-        CheckConstraint(f'category {_in(Category)}', name='known_category'),
-        CheckConstraint(f'selection_method {_in(SelectionMethod)}', name='known_selection_method'),
-        CheckConstraint(f'contract_type {_in(ContractType)}', name='known_contract_type'),
-        CheckConstraint(f'business_size {_in(BusinessSize)}', name='known_business_size'),
-        CheckConstraint(f'evaluation_method {_in(EvaluationMethod)}', name='known_method'),
-        CheckConstraint(f'status {_in(TenderStatus)}', name='known_status'),
+        CheckConstraint(f'category {sql_in(Category)}', name='known_category'),
+        CheckConstraint(
+            f'selection_method {sql_in(SelectionMethod)}', name='known_selection_method'
+        ),
+        CheckConstraint(f'contract_type {sql_in(ContractType)}', name='known_contract_type'),
+        CheckConstraint(f'business_size {sql_in(BusinessSize)}', name='known_business_size'),
+        CheckConstraint(f'evaluation_method {sql_in(EvaluationMethod)}', name='known_method'),
+        CheckConstraint(f'status {sql_in(TenderStatus)}', name='known_status'),
         CheckConstraint('pagu >= 0 AND hps >= 0', name='amounts_not_negative'),
         CheckConstraint('hps <= pagu', name='hps_within_pagu'),
         CheckConstraint('submission_files IN (1, 2)', name='one_or_two_files'),
@@ -327,7 +325,7 @@ class ScheduleEntry(db.Model):
     __table_args__ = (
         UniqueConstraint('tender_id', 'stage', name='uq_tender_schedule_stage'),
         Index('ix_tender_schedule_stage_start', 'stage', 'starts_at', 'tender_id'),
-        CheckConstraint(f'stage {_in(Stage)}', name='known_stage'),
+        CheckConstraint(f'stage {sql_in(Stage)}', name='known_stage'),
         CheckConstraint('ends_at > starts_at', name='window_not_empty'),
     )
 

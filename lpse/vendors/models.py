@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.extensions import db
-from lpse.types import UTCDateTime
+from lpse.types import UTCDateTime, sql_in
 from lpse.vendors.validators import format_npwp
 
 # Blacklist periods are dates in decrees; a day is a day in Jakarta (WIB).
@@ -108,19 +108,15 @@ class DocumentKind(enum.StrEnum):
 REQUIRED_DOCUMENTS = (DocumentKind.akta, DocumentKind.nib, DocumentKind.npwp)
 
 
-def _in(values) -> str:
-    return 'IN (' + ', '.join(f"'{v}'" for v in values) + ')'
-
-
 class Vendor(db.Model):
     """A company (penyedia) registered on this instance; one login user acts for it."""
 
     __tablename__ = 'vendor'
     __table_args__ = (
-        CheckConstraint(f'legal_form {_in(LegalForm)}', name='known_legal_form'),
-        CheckConstraint(f'size_class {_in(SizeClass)}', name='known_size_class'),
-        CheckConstraint(f'sbu_grade IS NULL OR sbu_grade {_in(SbuGrade)}', name='known_sbu'),
-        CheckConstraint(f'status {_in(VendorStatus)}', name='known_status'),
+        CheckConstraint(f'legal_form {sql_in(LegalForm)}', name='known_legal_form'),
+        CheckConstraint(f'size_class {sql_in(SizeClass)}', name='known_size_class'),
+        CheckConstraint(f'sbu_grade IS NULL OR sbu_grade {sql_in(SbuGrade)}', name='known_sbu'),
+        CheckConstraint(f'status {sql_in(VendorStatus)}', name='known_status'),
         CheckConstraint('length(npwp) IN (15, 16) AND length(npwp_key) = 16', name='npwp_digits'),
         CheckConstraint('length(nib) = 13', name='nib_digits'),
         CheckConstraint(
@@ -258,7 +254,7 @@ class VendorDocument(db.Model):
 
     __tablename__ = 'vendor_document'
     __table_args__ = (
-        CheckConstraint(f'kind {_in(DocumentKind)}', name='known_kind'),
+        CheckConstraint(f'kind {sql_in(DocumentKind)}', name='known_kind'),
         CheckConstraint('size > 0', name='not_empty'),
     )
 
