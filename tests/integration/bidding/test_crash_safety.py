@@ -14,6 +14,7 @@ while incomplete). It cannot show that the fsyncs happen (the page cache survive
 process); that needs a power cut, see docs/ARCHITECTURE.md "Crash safety and the deadline rush".
 """
 
+import http.client
 import os
 import random
 import threading
@@ -100,7 +101,7 @@ class Load:
                     status, doc = cs.submit(
                         self.port, self.world.tender_code, self.world.tokens[v], env
                     )
-                except OSError:  # refused, reset, or cut by the kill
+                except (OSError, http.client.HTTPException):  # refused, reset, cut by the kill
                     time.sleep(0.3)
                     continue
                 finally:
