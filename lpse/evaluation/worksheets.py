@@ -23,7 +23,7 @@ from lpse.evaluation.models import (
 )
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid, OpeningCeremony, OpenResult
-from lpse.tenders.models import Tender
+from lpse.tenders.locking import lock_tenders
 from lpse.vendors.models import Vendor
 
 SCORED_METHODS = ('merit_point', 'qcbs', 'quality', 'fixed_budget', 'least_cost')
@@ -99,7 +99,7 @@ def versions(tender) -> list[EvaluationVersion]:
 def lock(tender) -> None:
     """Serialise evaluation writes of one tender (a row lock on PostgreSQL; SQLite has one
     writer): two approvals or two proposals at once cannot both count on a stale state."""
-    db.session.execute(select(Tender.id).where(Tender.id == tender.id).with_for_update())
+    lock_tenders(db.session, [tender.id])
 
 
 def ensure_version(tender, *, actor, now) -> EvaluationVersion:

@@ -22,6 +22,7 @@ from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed, ValidationF
 from lpse.extensions import db, savepoint
 from lpse.i18n import with_wib
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
+from lpse.tenders.locking import lock_tenders
 from lpse.tenders.stages import Stage
 from lpse.vendors import enrolment
 
@@ -266,6 +267,10 @@ def release_share(tender, user, mnemonic, *, via, now, ip=None) -> ShareRelease:
         shamir.check_share(mnemonic, share.commitment, context=share.context)
     except ShareError:
         _refuse(tender, user, via, now=now, ip=ip)
+    # The opening records a milestone on the tender after audit records: its row first, as
+    # every operation on a tender does, so a schedule change at the same moment cannot
+    # deadlock with it.
+    lock_tenders(db.session, [tender.id])
     ceremony = _ceremony(tender, kind, now)
     release = ShareRelease(
         ceremony_id=ceremony.id,

@@ -324,7 +324,6 @@ class ScheduleEntry(db.Model):
     __tablename__ = 'tender_schedule'
     __table_args__ = (
         UniqueConstraint('tender_id', 'stage', name='uq_tender_schedule_stage'),
-        Index('ix_tender_schedule_stage_start', 'stage', 'starts_at', 'tender_id'),
         CheckConstraint(f'stage {sql_in(Stage)}', name='known_stage'),
         CheckConstraint('ends_at > starts_at', name='window_not_empty'),
     )
@@ -364,7 +363,23 @@ class TenderCounter(db.Model):
     last: Mapped[int] = mapped_column(Integer)
 
 
-class SearchToken(db.Model):
+LISTED_COLUMNS = ('published_at', 'bid_deadline', 'hps', 'category', 'agency_id', 'fiscal_year')
+
+
+class ListedColumns:
+    """A listed tender's sort keys and filter columns, copied onto the public list's index
+    rows (`SearchToken`, `StageWindow`, `StageHold`) so that their indexes serve a page alone:
+    the columns of `LISTED_COLUMNS`."""
+
+    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hps: Mapped[Decimal] = mapped_column(MONEY)
+    category: Mapped[str] = mapped_column(String(30))
+    agency_id: Mapped[int] = mapped_column(Integer)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+
+
+class SearchToken(ListedColumns, db.Model):
     """The inverted index of the public list: one row per distinct word of a listed tender
     (published, not superseded), carrying the tender's sort keys and filter columns so that a
     composite index (word, sort key, id) hands out a page of matches already in list order —
@@ -386,9 +401,87 @@ class SearchToken(db.Model):
         ForeignKey('tender.id', ondelete='CASCADE'), primary_key=True
     )
     token: Mapped[str] = mapped_column(String(40), primary_key=True)
-    published_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    hps: Mapped[Decimal] = mapped_column(MONEY)
-    category: Mapped[str] = mapped_column(String(30))
-    agency_id: Mapped[int] = mapped_column(Integer)
-    fiscal_year: Mapped[int] = mapped_column(Integer)
+
+
+# The columns a stage row carries besides its window, for the list's filters and sort keys;
+# every index below covers them, so a page is read from the index alone.
+_STAGE_COVER = ('category', 'agency_id', 'fiscal_year')
+
+
+class StageWindow(ListedColumns, db.Model):
+    """The public list's stage filter, part one: each window ``[starts_at, ends_at)`` in which
+    a listed tender's derived stage (`stages.current_stage`) is ``stage``, for its current
+    schedule, milestones and status (`stages.phase_windows`; the open-ended last one is a
+    `StageHold`). "In stage S now" is the range ``stage = S AND ends_at > now`` of one index,
+    which holds only the tenders that have not left S yet — whatever the archive's size.
+    Rewritten with the tender by `lpse.tenders.stage_index` (a flush listener): no clock job."""
+
+    __tablename__ = 'tender_stage_window'
+    __table_args__ = (
+        Index(
+            'ix_tender_stage_window_open',
+            'stage',
+            'ends_at',
+            'starts_at',
+            'published_at',
+            'bid_deadline',
+            'hps',
+            *_STAGE_COVER,
+            'tender_id',
+        ),
+    )
+
+    tender_id: Mapped[int] = mapped_column(
+        ForeignKey('tender.id', ondelete='CASCADE'), primary_key=True
+    )
+    stage: Mapped[str] = mapped_column(String(30), primary_key=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class StageHold(ListedColumns, db.Model):
+    """The stage filter, part two: the stage a listed tender holds from ``starts_at`` on, with
+    no end in sight (completed, cancelled, failed, or waiting for a milestone such as the
+    opening). One row per listed tender, indexed (stage, sort key, id) so that "in stage S
+    now" walks S's tenders in list order, passing only those whose hold has not begun."""
+
+    __tablename__ = 'tender_stage_hold'
+    __table_args__ = (
+        Index(
+            'ix_tender_stage_hold_newest',
+            'stage',
+            'published_at',
+            'tender_id',
+            'starts_at',
+            'hps',
+            *_STAGE_COVER,
+        ),
+        Index(
+            'ix_tender_stage_hold_deadline',
+            'stage',
+            'bid_deadline',
+            'tender_id',
+            'starts_at',
+            'hps',
+            *_STAGE_COVER,
+        ),
+        Index('ix_tender_stage_hold_hps', 'stage', 'hps', 'tender_id', 'starts_at', *_STAGE_COVER),
+        # One agency's tenders newest first (the list most visitors of an agency's LPSE see).
+        Index(
+            'ix_tender_stage_hold_agency',
+            'stage',
+            'agency_id',
+            'published_at',
+            'tender_id',
+            'starts_at',
+            'hps',
+            'category',
+            'fiscal_year',
+        ),
+    )
+
+    tender_id: Mapped[int] = mapped_column(
+        ForeignKey('tender.id', ondelete='CASCADE'), primary_key=True
+    )
+    stage: Mapped[str] = mapped_column(String(30))
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)

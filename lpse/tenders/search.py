@@ -10,9 +10,14 @@ must match as a prefix. A page is found without touching every match:
 - the rarest word (a capped count) drives: for each of its words, the composite index
   (word, sort key, id) yields rows already in list order, filtered on the columns they carry,
   each other query word checked by a probe on the primary key (tender, word), the stage by a
-  probe of the tender — and stops after a page; several words of one prefix are merged;
+  probe of the tender's stage timeline — and stops after a page; several words of one prefix
+  are merged;
 - a query made only of very common prefixes (more than `EXPAND_CAP` words each) walks the
-  tender list in order with the same probes: common words match often, so a page is near.
+  tender list in order with the same probes: common words match often, so a page is near;
+- a stage filter reads the stage timelines of `lpse.tenders.stage_index`: the tenders whose
+  window of that stage contains now (one index range over those not past it yet), merged with
+  those holding that stage (walked in list order). It drives the page when the stage has
+  fewer members than the rarest word has rows; otherwise each row is probed for the stage.
 
 Pages are keyset pages (a cursor of the last row's sort value and id), so page 5,000 costs what
 page 1 does. The total is counted up to `COUNT_CAP` ("more than 200").
@@ -31,8 +36,6 @@ from sqlalchemy import (
     and_,
     delete,
     event,
-    exists,
-    false,
     func,
     insert,
     inspect,
@@ -47,8 +50,15 @@ from sqlalchemy.orm import Session, aliased, selectinload
 from lpse.agencies.models import Agency
 from lpse.errors import ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import ids, rules, stages
-from lpse.tenders.models import Category, ScheduleEntry, SearchToken, Tender, TenderStatus
+from lpse.tenders import ids, rules, stage_index  # noqa: F401 — its flush listener
+from lpse.tenders.models import (
+    LISTED_COLUMNS,
+    Category,
+    SearchToken,
+    StageHold,
+    StageWindow,
+    Tender,
+)
 from lpse.tenders.stages import Phase, Stage
 
 WORD_RE = re.compile(r'[0-9a-z]+')
@@ -63,6 +73,9 @@ EXPAND_CAP = 40
 # often enough that walking it in list order meets the other words soon (a higher cap made the
 # count itself the costliest part of a two-word search at 100,000 tenders).
 RARITY_CAP = 1000
+# A stage filter and a word that both reach `RARITY_CAP` are counted again up to this many, to
+# tell which of them is rarer (driving by the wrong one walks many rows to fill a page).
+TIE_CAP = 10_000
 
 
 def normalise(text: str) -> str:
@@ -88,16 +101,7 @@ def tender_words(tender: Tender) -> set[str]:
     return text_words(tender, tender.agency.code, tender.agency.name)
 
 
-ROW_COLUMNS = (
-    'tender_id',
-    'token',
-    'published_at',
-    'bid_deadline',
-    'hps',
-    'category',
-    'agency_id',
-    'fiscal_year',
-)
+ROW_COLUMNS = ('tender_id', 'token', *LISTED_COLUMNS)
 
 
 def index_rows(tender, agency_code: str, agency_name: str) -> list[dict]:
@@ -277,10 +281,14 @@ def expand(term: str) -> list[str]:
     return [row.token for row in rows]
 
 
-def _rarity(tokens) -> int:
-    """How many index rows the words have, counted up to `RARITY_CAP`."""
-    rows = select(literal(1)).where(SearchToken.token.in_(tokens)).limit(RARITY_CAP)
-    return db.session.scalar(select(func.count()).select_from(rows.subquery()))
+def _rarity(tokens, cap=None) -> int:
+    """How many index rows the words have, counted up to ``cap`` (default `RARITY_CAP`)."""
+    return _capped_count(select(literal(1)).where(SearchToken.token.in_(tokens)), cap)
+
+
+def _capped_count(rows, cap) -> int:
+    rows = rows.limit(cap or RARITY_CAP).subquery()
+    return db.session.scalar(select(func.count()).select_from(rows))
 
 
 @dataclass
@@ -291,58 +299,57 @@ class Plan:
     driver: list[str] | None
     probes: list[str]
     empty: bool = False
+    by_stage: bool = False  # the stage filter's rows drive, every word is a probe
 
 
-def plan(terms) -> Plan:
+def plan(terms, stage='', now=None) -> Plan:
     expansions = {term: expand(term) for term in terms}
     if any(not found for found in expansions.values()):
         return Plan(None, [], empty=True)  # a word nobody uses: nothing matches every word
     narrow = [t for t in terms if len(expansions[t]) <= EXPAND_CAP]
     if not narrow:
-        return Plan(None, list(terms))
-    rarest = narrow[0] if len(narrow) == 1 else min(narrow, key=lambda t: _rarity(expansions[t]))
+        return Plan(None, list(terms), by_stage=bool(stage))
+    if len(narrow) == 1 and not stage:
+        return Plan(expansions[narrow[0]], [t for t in terms if t != narrow[0]])
+    rarity = {t: _rarity(expansions[t]) for t in narrow}
+    rarest = min(narrow, key=rarity.get)
+    if stage and _stage_is_rarer(stage, now, expansions[rarest], rarity[rarest]):
+        return Plan(None, list(terms), by_stage=True)
     return Plan(expansions[rarest], [t for t in terms if t != rarest])
 
 
-def _started(stage: Stage, now):
-    return exists().where(
-        ScheduleEntry.tender_id == Tender.id,
-        ScheduleEntry.stage == stage.value,
-        ScheduleEntry.starts_at <= now,
+def _stage_is_rarer(stage, now, tokens, rarity) -> bool:
+    """Fewer tenders are in ``stage`` now than the words have index rows (both counted up to
+    `RARITY_CAP`, and again up to `TIE_CAP` when both reach it)."""
+    size = _stage_size(stage, now)
+    if size >= RARITY_CAP <= rarity:
+        size, rarity = _stage_size(stage, now, TIE_CAP), _rarity(tokens, TIE_CAP)
+    return size < rarity
+
+
+def _stage_size(stage, now, cap=None) -> int:
+    """How many tenders are in ``stage`` now, counted up to ``cap`` (default `RARITY_CAP`)."""
+    return sum(
+        _capped_count(select(literal(1)).where(*_in_window(model, stage, now)), cap)
+        for model in (StageWindow, StageHold)
     )
 
 
-def stage_filter(value: str, now):
-    """SQL for "the derived current stage is ``value``" (the same rule as stages.current_stage,
-    relying on validated schedules whose stage starts never go backwards)."""
-    published = Tender.status == TenderStatus.published
-    if value in (Phase.cancelled, Phase.failed):
-        return Tender.status == value
-    if value == Phase.upcoming:
-        return and_(published, ~_started(Stage.announcement, now))
-    gates = [getattr(Tender, name).is_not(None) for name in stages.GATES.values()]
-    if value == Phase.completed:
-        return and_(published, _started(Stage.contract, now), *gates)
-    stage = Stage(value)
-    index = stages.STAGES.index(stage)
-    earlier = [
-        getattr(Tender, name).is_not(None)
-        for gated, name in stages.GATES.items()
-        if stages.STAGES.index(gated) < index
-    ]
-    following = stages.STAGES[index + 1] if index + 1 < len(stages.STAGES) else None
-    # "The next stage has not started" drives the query: an index range over the few tenders
-    # whose next stage lies in the future, instead of a probe per tender.
-    waiting = _not_started(following, now) if following else false()
-    gate = stages.GATES.get(stage)
-    stays = getattr(Tender, gate).is_(None) if gate else false()
-    return and_(published, _started(stage, now), *earlier, or_(waiting, stays))
+def _in_window(model, stage, now):
+    """The ``model`` (`StageWindow` or `StageHold` itself, not an alias) row says: in
+    ``stage`` at ``now``."""
+    where = [model.stage == stage, model.starts_at <= now]
+    if model is StageWindow:
+        where.append(model.ends_at > now)
+    return where
 
 
-def _not_started(stage: Stage, now):
-    return Tender.id.in_(
-        select(ScheduleEntry.tender_id).where(
-            ScheduleEntry.stage == stage.value, ScheduleEntry.starts_at > now
+def _in_stage(tender_id, stage, now):
+    """The tender is in ``stage`` now: a probe of its window or its hold (primary keys)."""
+    return or_(
+        *(
+            _probe(model.tender_id == tender_id, *_in_window(model, stage, now))
+            for model in (StageWindow, StageHold)
         )
     )
 
@@ -409,16 +416,19 @@ def _opaque(column):
     return column + 0
 
 
-def _filters(source, query: Query, agency_id, now):
-    """The filters on ``source`` (`Tender` or `SearchToken`: the same column names). Only the
-    sort column stays open to index ranges, and, sorted newest, the agency on the tender list
-    and the fiscal year in the search index (their indexes still walk in list order)."""
+# Sorted newest, these indexes still walk in list order: (agency, published) on the tender
+# list and on the stage holds, (word, year, published) in the search index.
+OPEN_WHEN_NEWEST = {Tender: 'agency_id', SearchToken: 'fiscal_year', StageHold: 'agency_id'}
+
+
+def _filters(source, query: Query, agency_id):
+    """The filters on ``source`` (`Tender`, `SearchToken`, `StageWindow`, `StageHold`: the same
+    column names), the stage apart. Only the sort column stays open to index ranges, and,
+    sorted newest, the column of `OPEN_WHEN_NEWEST`."""
     sort_column = _order(query.sort)[0].key
     open_ = {sort_column}
-    if query.sort == 'newest':
-        # (agency, published) on the tender list, (word, year, published) in the index: both
-        # still walk in list order.
-        open_.add('agency_id' if source is Tender else 'fiscal_year')
+    if query.sort == 'newest' and source in OPEN_WHEN_NEWEST:
+        open_.add(OPEN_WHEN_NEWEST[source])
 
     def col(name):
         column = getattr(source, name)
@@ -435,11 +445,6 @@ def _filters(source, query: Query, agency_id, now):
         where.append(col('hps') >= query.hps_min)
     if query.hps_max is not None:
         where.append(col('hps') <= query.hps_max)
-    if query.stage:
-        if source is Tender:
-            where.append(stage_filter(query.stage, now))
-        else:  # a probe of the tender (and its schedule) per candidate row
-            where.append(_probe(Tender.id == source.tender_id, stage_filter(query.stage, now)))
     return where
 
 
@@ -521,11 +526,46 @@ def _walked(found: Plan, where, sort, cursor, reverse, limit):
     )
 
 
+def _staged(found: Plan, query, agency_id, now, cursor, reverse, limit):
+    """(id, key) of the first ``limit`` tenders in the stage, in list order: those whose
+    window of the stage contains now (the index range of tenders not past the stage yet,
+    sorted) merged with those holding the stage (walked in list order), each filtered on the
+    columns its rows carry and probed for the words."""
+    key = _order(query.sort)[0].key
+    parts = []
+    for model in (StageWindow, StageHold):
+        column = getattr(model, key)
+        conditions = [
+            *_in_window(model, query.stage, now),
+            *_filters(model, query, agency_id),
+            *_probes(model.tender_id, found.probes),
+        ]
+        if cursor is not None:
+            conditions.append(_keyset(column, model.tender_id, cursor, reverse))
+        part = (
+            select(model.tender_id.label('id'), column.label('key'))
+            .where(*conditions)
+            .order_by(*_ordered(column, model.tender_id, reverse))
+            .limit(limit)
+        )
+        parts.append(select(part.subquery()))
+    merged = union_all(*parts).subquery()  # a tender is in one stage: no duplicates
+    return (
+        select(merged.c.id, merged.c.key)
+        .order_by(*_ordered(merged.c.key, merged.c.id, reverse))
+        .limit(limit)
+    )
+
+
 def _statement(found, query, agency_id, now, cursor, reverse, limit):
+    if found.by_stage:
+        return _staged(found, query, agency_id, now, cursor, reverse, limit)
     if found.driver is not None:
-        where = _filters(SearchToken, query, agency_id, now)
+        where = _filters(SearchToken, query, agency_id)
+        if query.stage:
+            where.append(_in_stage(SearchToken.tender_id, query.stage, now))
         return _driven(found, where, query.sort, cursor, reverse, limit)
-    where = _filters(Tender, query, agency_id, now)
+    where = _filters(Tender, query, agency_id)
     return _walked(found, where, query.sort, cursor, reverse, limit)
 
 
@@ -535,11 +575,14 @@ def _statement(found, query, agency_id, now, cursor, reverse, limit):
 # prefers scanning to fetching a page of rows by key; and every page here is meant to come out
 # of an index already in list order — a plan that gathers all matches to sort them is the one
 # that grows with the table (the planner picked it for a filter combination whose selectivity
-# it underestimates: 4 ms at 10,000, 76 ms at 100,000), so sorting is priced out.
+# it underestimates: 4 ms at 10,000, 76 ms at 100,000), so sorting is priced out. A sort that
+# remains (of the few tenders inside a stage window) then carries that price in its cost, which
+# would have PostgreSQL compile the query to machine code (JIT, 60 ms) for a 1 ms run: no JIT.
 PG_SETTINGS = (
     'SET LOCAL max_parallel_workers_per_gather = 0',
     'SET LOCAL random_page_cost = 1.1',
     'SET LOCAL enable_sort = off',
+    'SET LOCAL jit = off',
 )
 # Only for the listing's own statements: loading the page's tenders (their schedule, members,
 # BoQ ordered by position) sorts a few rows, and without a sort walks a whole index instead.
@@ -553,7 +596,7 @@ def run(query: Query, now, *, page_size=PAGE_SIZE, count=True) -> Page:
         for setting in PG_SETTINGS:
             db.session.execute(text(setting))
     terms = sorted(words(query.q))[:MAX_TERMS]
-    found = plan(terms) if terms else Plan(None, [])
+    found = plan(terms, query.stage, now) if terms else Plan(None, [], by_stage=bool(query.stage))
     if found.empty:
         _planner_defaults(postgres)
         return Page([], None, None, 0, False)

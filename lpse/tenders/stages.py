@@ -7,7 +7,7 @@ import enum
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 
@@ -145,6 +145,40 @@ def current_stage(
     if current is Stage.contract:
         return Phase.completed
     return current
+
+
+# Where time starts for `phase_windows` (no tender is listed before it).
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def phase_windows(
+    status: str, schedule: Mapping[Stage, Window], milestones: Mapping[str, object]
+) -> list[tuple[Stage | Phase, datetime, datetime | None]]:
+    """`current_stage` as a function of time: consecutive windows ``(stage, start, end)`` from
+    `EPOCH` on, the last one open-ended (end None) — the stage the tender holds until its
+    schedule, milestones or status change. Inside each window `current_stage` gives its stage;
+    a stage that starts together with the next one has no moment of its own and no window."""
+    if status in (Phase.draft, Phase.cancelled, Phase.failed):
+        return [(Phase(status), EPOCH, None)]
+    spans: list[tuple[Stage | Phase, datetime, datetime | None]] = []
+    label: Stage | Phase = Phase.upcoming
+    since = EPOCH
+    for stage in STAGES:
+        window = schedule.get(stage)
+        if window is None:
+            break
+        # current_stage stops at the first stage not yet started: a stage is reached only
+        # once every earlier one has started, i.e. at the latest start so far.
+        begins = max(window.start, since)
+        if begins > since:
+            spans.append((label, since, begins))
+        label, since = stage, begins
+        gate = GATES.get(stage)
+        if gate is not None and milestones.get(gate) is None:
+            return [*spans, (stage, since, None)]
+    if label is Stage.contract:
+        label = Phase.completed
+    return [*spans, (label, since, None)]
 
 
 def open_stages(schedule: Mapping[Stage, Window], now: datetime) -> set[Stage]:

@@ -9,17 +9,19 @@ schedule changes, retenders.
 
 import io
 import random
+from collections import Counter
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from flask_migrate import downgrade, upgrade
 from sqlalchemy import select
 
 from lpse import clock
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication, search
-from lpse.tenders.models import ScheduleEntry, SearchToken, Tender
-from lpse.tenders.stages import STAGES, Phase, Stage, Window
+from lpse.tenders.models import ScheduleEntry, SearchToken, StageHold, StageWindow, Tender
+from lpse.tenders.stages import GATES, STAGES, Phase, Stage, Window
 
 from .factories import PDF, T0
 
@@ -55,7 +57,8 @@ CATEGORIES = ['pekerjaan_konstruksi', 'barang', 'jasa_konsultansi', 'jasa_lainny
 @pytest.fixture
 def many(agency, other_agency):
     """60 listed tenders (some sharing a publication time, an HPS or a deadline, so ties are
-    broken by id), with schedules, built directly (the flush writes their index rows)."""
+    broken by id), with schedules and some milestones recorded, some cancelled or failed,
+    built directly (the flush writes their index rows)."""
     clock.set_now(T0)
     rng = random.Random(7)
     agencies = [agency, other_agency]
@@ -69,7 +72,7 @@ def many(agency, other_agency):
             code=f'{owner.code}-2026-{i + 1:05d}',
             version=1,
             superseded=False,
-            status='published' if i % 13 else 'cancelled',
+            status='cancelled' if i % 13 == 0 else 'failed' if i % 17 == 0 else 'published',
             title=TITLES[i % len(TITLES)] + f' Paket {i % 4}',
             description='Tahun anggaran 2026.',
             category=CATEGORIES[i % 4],
@@ -91,6 +94,9 @@ def many(agency, other_agency):
             published_at=published,
             bid_deadline=base + timedelta(hours=264),
         )
+        # The milestones recorded so far, in order (the stage filter follows them).
+        for name in list(GATES.values())[: rng.randrange(len(GATES) + 1)]:
+            setattr(tender, name, published + timedelta(hours=300))
         tender.schedule_rows = [
             ScheduleEntry(
                 stage=stage.value,
@@ -209,6 +215,74 @@ def test_common_prefixes_walk_the_list_and_agree(many, monkeypatch, fields):
         assert forward == backward == expected, sort
 
 
+STAGE_FILTERS = [*STAGES, Phase.upcoming, Phase.completed, Phase.cancelled, Phase.failed]
+
+
+@pytest.mark.parametrize('hours', [-500, -150, -30, 0, 150, 700])
+def test_every_stage_filter_agrees_with_the_oracle_at_any_moment(many, hours):
+    now = clock.now() + timedelta(hours=hours)
+    for stage in STAGE_FILTERS:
+        for sort in search.SORTS:
+            query = search.Query(stage=stage.value, sort=sort)
+            expected = [t.code for t in oracle(many, query, now)]
+            forward, backward, first = all_pages(query, now)
+            assert forward == backward == expected, (stage, sort)
+            assert first.total == len(expected)
+
+
+@pytest.mark.parametrize('driver', ['stage', 'word'])
+@pytest.mark.parametrize(
+    'fields',
+    [
+        {'q': 'paket'},
+        {'q': 'sekolah', 'category': 'barang'},
+        {'q': 'pembangunan', 'hps_min': Decimal('1000000000'), 'agency': 'KOTAUJI'},
+        {'q': 'pe', 'year': 2026},  # a common prefix: a probe either way
+    ],
+    ids=lambda f: ','.join(f'{k}={v}' for k, v in f.items()),
+)
+def test_stage_and_words_agree_whichever_drives(many, monkeypatch, driver, fields):
+    monkeypatch.setattr(search, 'EXPAND_CAP', 3)
+    size = 0 if driver == 'stage' else 10**9
+    monkeypatch.setattr(search, '_stage_size', lambda *_a: size)
+    for hours in (-150, 0, 700):
+        now = clock.now() + timedelta(hours=hours)
+        for stage in STAGE_FILTERS:
+            query = search.Query(**fields, stage=stage.value, sort='newest')
+            assert search.plan(sorted(search.words(query.q)), stage, now).by_stage == (
+                driver == 'stage' or fields['q'] == 'pe'
+            )
+            expected = [t.code for t in oracle(many, query, now)]
+            forward, backward, first = all_pages(query, now)
+            assert forward == backward == expected, (stage, hours)
+            assert first.total == len(expected)
+
+
+def test_the_stage_drives_when_it_is_rarer_than_the_word(many):
+    now = clock.now()
+    sizes = Counter(t.stage(now) for t in many)
+    musi = len(oracle(many, search.Query(q='musi'), now))
+    crowded = max(sizes, key=sizes.get)
+    assert sizes[crowded] > musi
+    assert not search.plan(['musi'], crowded, now).by_stage
+    quiet = min(sizes, key=sizes.get)
+    assert sizes[quiet] < musi
+    assert search.plan(['musi'], quiet, now).by_stage
+
+
+def test_when_both_are_common_they_are_counted_further(many, monkeypatch):
+    now = clock.now()
+    sizes = Counter(t.stage(now) for t in many)
+    crowded = max(sizes, key=sizes.get)
+    paket = len(oracle(many, search.Query(q='paket'), now))
+    assert 2 < sizes[crowded] < paket
+    monkeypatch.setattr(search, 'RARITY_CAP', 2)  # both reach it
+    monkeypatch.setattr(search, 'TIE_CAP', 1000)
+    assert search.plan(['paket'], crowded, now).by_stage
+    monkeypatch.setattr(search, 'TIE_CAP', 2)  # still tied: the word drives
+    assert not search.plan(['paket'], crowded, now).by_stage
+
+
 def test_the_rarest_word_drives(many):
     found = search.plan(sorted(search.words('paket musi')))
     assert found.driver == ['musi'] and found.probes == ['paket']
@@ -267,6 +341,7 @@ def test_the_index_follows_publication_schedule_changes_and_retenders(create_ten
     assert {r.bid_deadline for r in rows_of(live)} == {old[Stage.bid_submission].end + later}
     # A failed tender's retender, once published, supersedes it: only the new version is listed.
     failed = create_tender(Phase.failed, title='Pengadaan Ambulans Desa')
+    assert failed.code in in_stage(Phase.failed, clock.now())
     new = operations.retender(failed, actor=cast['pokja'], now=clock.now())
     db.session.commit()
     assert rows_of(failed) and not rows_of(new)
@@ -287,6 +362,7 @@ def test_the_index_follows_publication_schedule_changes_and_retenders(create_ten
     publication.publish_tender(new, actor=cast['pokja'], now=T0)
     db.session.commit()
     assert rows_of(new) and not rows_of(db.session.get(Tender, failed.id))
+    assert failed.code not in in_stage(Phase.failed, T0)  # superseded: no longer listed
     assert [t.code for t in search.run(search.Query(q='ambulans'), T0).tenders] == [new.code]
 
 
@@ -294,3 +370,69 @@ def _schedule(base):
     from .factories import schedule_at
 
     return schedule_at(base)
+
+
+def in_stage(stage, now):
+    return {t.code for t in search.run(search.Query(stage=stage), now, page_size=100).tenders}
+
+
+def test_the_stage_filter_follows_milestones_schedule_changes_and_cancellation(create_tender, cast):
+    waiting = create_tender(Stage.bid_opening, title='Pembangunan Embung Desa')
+    now = clock.now()
+    later = now + timedelta(days=30)  # every window over: it waits for the opening
+    assert waiting.code in in_stage(Stage.bid_opening, now)
+    assert waiting.code in in_stage(Stage.bid_opening, later)
+    waiting.bids_opened_at = now  # the ceremony records the milestone
+    db.session.commit()
+    assert waiting.code not in in_stage(Stage.bid_opening, later)
+    assert waiting.code in in_stage(Stage.winner_decision, later)  # the next gate holds it
+    waiting.winner_decided_at = now
+    db.session.commit()
+    assert waiting.code in in_stage(Stage.winner_announcement, later)
+    waiting.winner_decided_at = None  # a decision undone (an accepted objection)
+    db.session.commit()
+    assert waiting.code in in_stage(Stage.winner_decision, later)
+    # A schedule change of the Q&A window alone (the bid deadline stays): the stage follows.
+    live = create_tender(Stage.download, title='Pengadaan Ambulans Desa')
+    now = clock.now()
+    old = live.schedule[Stage.clarification]
+    moment = old.start + timedelta(hours=1)
+    assert live.code in in_stage(Stage.clarification, moment)
+    deadline = live.bid_deadline
+    publication.change_schedule(
+        live,
+        {Stage.clarification: Window(old.start + timedelta(hours=12), old.end)},
+        reason='Banjir',
+        actor=cast['pokja'],
+        now=now,
+    )
+    db.session.commit()
+    assert live.bid_deadline == deadline
+    assert live.code not in in_stage(Stage.clarification, moment)
+    assert live.code in in_stage(Stage.download, moment)
+    operations.cancel_tender(live, reason='Anggaran dialihkan', actor=cast['pokja'], now=now)
+    db.session.commit()
+    assert live.code in in_stage(Phase.cancelled, now)
+    assert live.code not in in_stage(Stage.download, now)
+
+
+def timelines():
+    windows = db.session.execute(
+        select(StageWindow.tender_id, StageWindow.stage, StageWindow.starts_at, StageWindow.ends_at)
+    ).all()
+    holds = db.session.execute(
+        select(StageHold.tender_id, StageHold.stage, StageHold.starts_at, StageHold.hps)
+    ).all()
+    return set(windows), set(holds)
+
+
+def test_the_migration_builds_the_timelines_of_tenders_already_published(create_tender):
+    listed = [create_tender(s) for s in (Stage.bid_opening, Stage.download, Phase.cancelled)]
+    create_tender('ready')  # a draft: not listed, no timeline
+    db.session.commit()
+    before = timelines()
+    assert {row.tender_id for row in before[1]} == {t.id for t in listed}
+    db.session.remove()
+    downgrade(revision='f1e000000007')
+    upgrade()
+    assert timelines() == before
