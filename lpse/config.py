@@ -1,8 +1,11 @@
 """Configuration: safe production defaults, overridden from the environment when the app starts."""
 
+import json
 import os
 import secrets
 from pathlib import Path
+
+from lpse.tenders.stages import DEFAULT_MIN_DURATIONS, DEFAULT_MIN_GAPS
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = 'change-me'  # noqa: S105 — the sentinel production refuses to start with
@@ -70,12 +73,21 @@ class Config:
     LPSE_BID_FORM_MAX_SIZE = 30 * 1024 * 1024
     LPSE_OBJECTION_PERIOD_DAYS = 5  # masa sanggah: calendar days from the winner announcement
 
+    # Tenders (lpse/tenders): the documents' size cap, and the schedule's minimum durations and
+    # gaps in hours (DOMAIN §2), frozen into each tender at publication.
+    LPSE_DOCUMENT_MAX_SIZE = 20 * 1024 * 1024
+    LPSE_STAGE_MIN_DURATIONS = DEFAULT_MIN_DURATIONS
+    LPSE_STAGE_MIN_GAPS = DEFAULT_MIN_GAPS
+
 
 class DevelopmentConfig(Config):
     """`make run`: local HTTP, a random secret key kept in instance/."""
 
     ENV_NAME = 'development'
     SESSION_COOKIE_SECURE = False
+    # The demo runs a whole tender in minutes: no minimum durations or gaps.
+    LPSE_STAGE_MIN_DURATIONS = {}
+    LPSE_STAGE_MIN_GAPS = {}
 
 
 class TestConfig(Config):
@@ -123,7 +135,30 @@ ENVIRONMENT = {
     'LPSE_BID_FORM_MAX_SIZE': ('LPSE_BID_FORM_MAX_SIZE', int),
     'LPSE_OBJECTION_PERIOD_DAYS': ('LPSE_OBJECTION_PERIOD_DAYS', int),
     'LPSE_ADDENDUM_MIN_BID_HOURS': ('LPSE_ADDENDUM_MIN_BID_HOURS', int),
+    'LPSE_DOCUMENT_MAX_SIZE': ('LPSE_DOCUMENT_MAX_SIZE', int),
+    # JSON objects of hours, e.g. {"announcement": 120, "objection": 120}; {} for none
+    'LPSE_STAGE_MIN_DURATIONS': (
+        'LPSE_STAGE_MIN_DURATIONS',
+        lambda v: _hours(v, DEFAULT_MIN_DURATIONS),
+    ),
+    'LPSE_STAGE_MIN_GAPS': ('LPSE_STAGE_MIN_GAPS', lambda v: _hours(v, DEFAULT_MIN_GAPS)),
 }
+
+
+def _hours(text, known):
+    """A JSON object of hours whose names are among ``known``'s; anything else stops the start
+    with a message naming the setting's problem (a typo must not silently drop a minimum)."""
+    value = json.loads(text)
+    if not isinstance(value, dict):
+        raise ValueError(f'expected a JSON object of hours, got {text!r}')
+    unknown = sorted(set(value) - set(known))
+    if unknown:
+        raise ValueError(f'unknown names {unknown}; known: {sorted(known)}')
+    if not all(
+        isinstance(v, int | float) and not isinstance(v, bool) and v >= 0 for v in value.values()
+    ):
+        raise ValueError(f'hours must be numbers >= 0: {text!r}')
+    return value
 
 
 def select_config():
@@ -133,12 +168,16 @@ def select_config():
 
 
 def from_environment():
-    """The settings the environment overrides, read now (not at import)."""
-    return {
-        key: convert(os.environ[name])
-        for name, (key, convert) in ENVIRONMENT.items()
-        if os.environ.get(name)
-    }
+    """The settings the environment overrides, read now (not at import); a value that cannot
+    be read stops the start with the variable's name."""
+    settings = {}
+    for name, (key, convert) in ENVIRONMENT.items():
+        if os.environ.get(name):
+            try:
+                settings[key] = convert(os.environ[name])
+            except ValueError as exc:
+                raise RuntimeError(f'{name}: {exc}') from None
+    return settings
 
 
 def instance_defaults(instance_path, env_name):

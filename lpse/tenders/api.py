@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.api.base import api_auth, bp, field, json_body
 from lpse.auth.models import Role
-from lpse.errors import NotAllowed, ValidationFailed
+from lpse.errors import ValidationFailed
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication, questions, search, views
 from lpse.tenders.api_docs import describe
@@ -153,18 +153,11 @@ def _load(code, user=None) -> Tender:
     return operations.get_tender(code, visible_to=user)
 
 
-def _require(allowed):
-    if not allowed:
-        raise NotAllowed(
-            _('Hanya Pokja (atau PPK, bila disebutkan) tender ini yang dapat melakukannya.')
-        )
-
-
 def _acting(code, may):
     """(tender, user, now) for an officer's request; 403 unless ``may(tender, user)``."""
     user = g.api_user
     tender = _load(code, user)
-    _require(may(tender, user))
+    operations.require_officer(tender, user, may(tender, user))
     return tender, user, clock.now()
 
 
@@ -230,7 +223,8 @@ def tender_list():
 @bp.get('/tenders/<code>')
 def tender_detail(code):
     user = g.get('api_user')
-    tender = _load(code, user)
+    version = request.args.get('version') or None
+    tender = operations.get_tender(code, version, visible_to=user)
     return jsonify(tender_json(tender, clock.now(), user))
 
 

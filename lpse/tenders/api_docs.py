@@ -48,7 +48,15 @@ def describe():
                     'A tender: announcement, schedule with changes, documents, Q&A',
                     tag='tenders',
                     auth=False,
-                    params=[CODE],
+                    params=[
+                        CODE,
+                        query_param(
+                            'version',
+                            'integer',
+                            'an older version (a retender links them); default the newest '
+                            'visible to the caller',
+                        ),
+                    ],
                     responses=ok('Tender'),
                 ),
                 'patch': op(

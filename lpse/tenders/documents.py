@@ -28,7 +28,6 @@ from lpse.tenders.models import DocumentKind
 from lpse.tenders.stages import STAGES, Stage, Window
 from lpse.types import UTCDateTime, sql_in
 
-DEFAULT_MAX_SIZE = 20 * 1024 * 1024
 KIND_LABELS = {
     DocumentKind.dokumen_pemilihan: _l('Dokumen Pemilihan'),
     DocumentKind.kak: _l('Spesifikasi teknis / KAK'),
@@ -123,7 +122,7 @@ def store_upload(fileobj):
         if found['type'] is None:
             raise storage.BlobRejected('not a PDF or office document')
 
-    max_size = current_app.config.get('LPSE_DOCUMENT_MAX_SIZE', DEFAULT_MAX_SIZE)
+    max_size = current_app.config['LPSE_DOCUMENT_MAX_SIZE']
     try:
         sha256, size = storage.blob_store().put_stream(fileobj, max_size=max_size, check=check)
     except storage.BlobTooLarge as exc:

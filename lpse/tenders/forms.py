@@ -51,6 +51,10 @@ CONTRACT_LABELS = {
     ContractType.gabungan: _l('Gabungan Lumsum dan Harga Satuan'),
 }
 SIZE_LABELS = {BusinessSize.kecil: _l('Usaha Kecil'), BusinessSize.non_kecil: _l('Non-Kecil')}
+TKDN_FORMULAS = {
+    'lkpp2022': _l('HEA = (1 − KP) × P (LKPP 2022)'),
+    'legacy': _l('HEA = P / (1 + KP) (lama)'),
+}
 METHOD_LABELS = {
     EvaluationMethod.lowest_price: _l('Harga Terendah (sistem gugur)'),
     EvaluationMethod.merit_point: _l('Sistem Nilai'),
@@ -112,10 +116,7 @@ class TenderForm(FlaskForm):
     tkdn_preference = BooleanField(_l('Preferensi harga TKDN'))
     tkdn_formula = SelectField(
         _l('Rumus preferensi TKDN'),
-        choices=[
-            SelectChoice('lkpp2022', _l('HEA = (1 − KP) × P (LKPP 2022)')),
-            SelectChoice('legacy', _l('HEA = P / (1 + KP) (lama)')),
-        ],
+        choices=[SelectChoice(key, label) for key, label in TKDN_FORMULAS.items()],
     )
     discount_rate = StringField(_l('Tingkat diskonto r'), validators=[Optional(), DECIMAL])
     years = StringField(_l('Umur ekonomis n (tahun)'), validators=[Optional(), Regexp(r'^\d+$')])

@@ -117,8 +117,7 @@ def create():
 @officers
 def edit(code):
     tender = load_tender(code)
-    if not tender.can_edit(current_user):
-        abort(403)
+    operations.require_officer(tender, current_user, tender.can_edit(current_user))
     form = TenderForm(obj=None if request.method == 'POST' else _form_values(tender))
     _prepare(form, tender.agency)
     if request.method == 'GET':
@@ -188,8 +187,9 @@ def _form_values(tender):
 @officers
 def schedule(code):
     tender = load_tender(code)
-    if not (tender.can_edit(current_user) or tender.can_manage(current_user)):
-        abort(403)
+    operations.require_officer(
+        tender, current_user, tender.can_edit(current_user) or tender.can_manage(current_user)
+    )
     form = ScheduleForm()
     if request.method == 'GET':
         form.fill(tender.schedule, tender.timezone)
@@ -221,8 +221,7 @@ def _save_schedule(tender, form):
 def upload(code):
     tender = load_tender(code)
     now = clock.now()
-    if not tender.can_upload(current_user, now):
-        abort(403)
+    operations.require_officer(tender, current_user, tender.can_upload(current_user, now))
     form = DocumentForm()
     outcome = run_form(
         form,
@@ -266,8 +265,7 @@ def _act(tender, action, message=None, **forms):
 def _confirmed(code, may):
     """The tender of a confirm button: 403 unless ``may(tender, user)``, 400 without CSRF."""
     tender = load_tender(code)
-    if not may(tender, current_user):
-        abort(403)
+    operations.require_officer(tender, current_user, may(tender, current_user))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return tender
@@ -307,8 +305,7 @@ def ask(code):
 @pokja_only
 def answer(code, question_id):
     tender = load_tender(code)
-    if not tender.can_answer(current_user):
-        abort(403)
+    operations.require_officer(tender, current_user, tender.can_answer(current_user))
     question = questions.get_question(tender, question_id)
     form = AnswerForm()
     if not form.validate_on_submit():
@@ -330,8 +327,7 @@ def answer(code, question_id):
 
 def _ending(code, operation, message, allowed):
     tender = load_tender(code)
-    if not allowed(tender):
-        abort(403)
+    operations.require_officer(tender, current_user, allowed(tender))
     form = ReasonForm()
     if not form.validate_on_submit():
         return _detail(tender, 422, reason_form=form)

@@ -253,6 +253,19 @@ def _work_unit(agency, ref):
     return unit
 
 
+def require_officer(tender, user, allowed: bool) -> None:
+    """Refuse an action on ``tender`` that ``allowed`` denies ``user``, saying why: not one of
+    its officers (its Pokja, or its PPK where the action allows it), or not at this point of
+    the tender (published, ended, past the bid deadline…)."""
+    if allowed:
+        return
+    if not tender.is_officer(user):
+        raise NotAllowed(
+            _l('Hanya Pokja (atau PPK, bila disebutkan) tender ini yang dapat melakukannya.')
+        )
+    raise NotAllowed(_l('Tindakan ini tidak tersedia untuk tender ini pada tahapnya sekarang.'))
+
+
 def method_params(tender) -> dict:
     return json.loads(tender.method_params or '{}')
 

@@ -16,6 +16,7 @@ from lpse.tenders.forms import (
     METHOD_LABELS,
     SELECTION_LABELS,
     SIZE_LABELS,
+    TKDN_FORMULAS,
     AnswerForm,
     ConfirmForm,
     QuestionForm,
@@ -37,6 +38,7 @@ def labels():
         'CONTRACT_LABELS': CONTRACT_LABELS,
         'SIZE_LABELS': SIZE_LABELS,
         'METHOD_LABELS': METHOD_LABELS,
+        'TKDN_FORMULAS': TKDN_FORMULAS,
         'ZONE_NAMES': ZONE_NAMES,
     }
 

@@ -54,3 +54,62 @@ def test_select_config(monkeypatch):
     assert config.select_config() is config.DevelopmentConfig
     monkeypatch.setenv('LPSE_ENV', 'anything-else')
     assert config.select_config() is config.Config
+
+
+def test_tender_settings_default_to_domain_minimums_and_read_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv('LPSE_SECRET_KEY', 'x' * 40)
+    monkeypatch.setenv('DATABASE_URL', f'sqlite:///{tmp_path}/prod.db')
+    app = create_app(config.Config)
+    assert app.config['LPSE_STAGE_MIN_DURATIONS'] == {'announcement': 120, 'objection': 120}
+    assert app.config['LPSE_STAGE_MIN_GAPS']['deadline_after_clarification'] == 72
+    assert app.config['LPSE_DOCUMENT_MAX_SIZE'] == 20 * 1024 * 1024
+    monkeypatch.setenv('LPSE_STAGE_MIN_DURATIONS', '{"announcement": 168}')
+    monkeypatch.setenv('LPSE_STAGE_MIN_GAPS', '{}')
+    monkeypatch.setenv('LPSE_DOCUMENT_MAX_SIZE', '5000000')
+    app = create_app(config.Config)
+    assert app.config['LPSE_STAGE_MIN_DURATIONS'] == {'announcement': 168}
+    assert app.config['LPSE_STAGE_MIN_GAPS'] == {}
+    assert app.config['LPSE_DOCUMENT_MAX_SIZE'] == 5_000_000
+
+
+@pytest.mark.parametrize(
+    ('value', 'message'),
+    [
+        ('{"anouncement": 120}', 'unknown names'),  # a typo must not drop a minimum silently
+        ('[120]', 'JSON object'),
+        ('{"announcement": -1}', 'hours must be'),
+        ('{announcement: 120}', 'LPSE_STAGE_MIN_DURATIONS'),  # not JSON
+    ],
+)
+def test_a_bad_stage_minimum_stops_the_start_naming_the_setting(monkeypatch, value, message):
+    monkeypatch.setenv('LPSE_SECRET_KEY', 'x' * 40)
+    monkeypatch.setenv('LPSE_STAGE_MIN_DURATIONS', value)
+    with pytest.raises(RuntimeError, match=message) as raised:
+        create_app(config.Config)
+    assert 'LPSE_STAGE_MIN_DURATIONS' in str(raised.value)
+
+
+def test_the_demo_runs_a_whole_tender_in_minutes(monkeypatch, tmp_path):
+    """`make run` (development): no minimum durations or gaps, so a schedule of one-minute
+    stages is valid; production refuses the same schedule."""
+    from datetime import UTC, datetime, timedelta
+
+    from lpse.tenders import rules
+    from lpse.tenders.stages import STAGES, Window, validate_schedule
+
+    start = datetime(2026, 11, 28, 3, 0, tzinfo=UTC)
+    schedule = {
+        stage: Window(start + timedelta(minutes=i), start + timedelta(minutes=i + 1))
+        for i, stage in enumerate(STAGES)
+    }
+    monkeypatch.delenv('LPSE_SECRET_KEY', raising=False)
+    monkeypatch.setattr(
+        config,
+        'instance_defaults',
+        lambda path, env: {'SQLALCHEMY_DATABASE_URI': 'sqlite://', 'LPSE_DATA_DIR': str(tmp_path)},
+    )
+    with create_app(config.DevelopmentConfig).app_context():
+        assert validate_schedule(schedule, rules.schedule_rules()) == []
+    monkeypatch.setenv('LPSE_SECRET_KEY', 'x' * 40)
+    with create_app(config.Config).app_context():
+        assert validate_schedule(schedule, rules.schedule_rules()) != []

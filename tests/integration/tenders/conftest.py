@@ -8,6 +8,7 @@ import pytest
 
 from lpse import clock
 from lpse.agencies import operations as agency_ops
+from lpse.auth import operations as auth_ops
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication
 from lpse.tenders.stages import GATES, STAGES, Phase, Stage
@@ -152,3 +153,15 @@ def as_user(client):
         return client
 
     return do
+
+
+@pytest.fixture
+def token(app):
+    """Bearer headers of a new API token of ``user``."""
+
+    def make(user):
+        _row, value = auth_ops.create_token(user, 'test', now=T0)
+        db.session.commit()
+        return {'Authorization': f'Bearer {value}'}
+
+    return make

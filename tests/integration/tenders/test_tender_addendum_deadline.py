@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 
 from lpse import clock
 from lpse.audit import AuditEvent
-from lpse.auth import operations as auth_ops
 from lpse.extensions import db
 from lpse.tenders.documents import Addendum, Document
 from lpse.tenders.models import ScheduleChange, Tender
@@ -25,16 +24,6 @@ from lpse.tenders.stages import STAGES, Stage
 
 from .factories import PDF, T0
 from .test_tender_documents import upload
-
-
-@pytest.fixture
-def token(app):
-    def make(user):
-        _row, value = auth_ops.create_token(user, 'addendum', now=T0)
-        db.session.commit()
-        return {'Authorization': f'Bearer {value}'}
-
-    return make
 
 
 def local(moment, tender):

@@ -1,26 +1,20 @@
 """The tender API: decimal-string amounts, times with offsets, errors as JSON, no partial writes."""
 
 import io
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import encode_multipart
 
-from lpse.auth import operations as auth_ops
 from lpse.extensions import db
+from lpse.tenders.documents import Document
 from lpse.tenders.models import Tender
 from lpse.tenders.stages import Stage
 
 from .factories import PDF, T0, draft_data, schedule_at
-
-
-@pytest.fixture
-def token(app):
-    def make(user):
-        _row, value = auth_ops.create_token(user, 'test', now=T0)
-        db.session.commit()
-        return {'Authorization': f'Bearer {value}'}
-
-    return make
+from .test_tender_documents import EXE
 
 
 def body(cast, **changes):
@@ -209,3 +203,41 @@ def test_every_tender_route_is_in_the_openapi_document(client):
     ):
         assert path in paths
     assert set(paths['/tenders/{code}']) == {'get', 'patch'}
+
+
+def stored_files(app):
+    """Every file under the blob store, finished or in flight."""
+    root = Path(app.config['LPSE_DATA_DIR'])
+    return sorted(str(p.relative_to(root)) for p in root.rglob('*') if p.is_file())
+
+
+@pytest.mark.parametrize(
+    ('data', 'limit', 'status', 'code'),
+    [
+        (EXE, None, 422, 'validation_failed'),  # an executable named .pdf
+        (PDF + b'0' * (1024 * 1024), 1024 * 1024, 413, 'too_large'),
+    ],
+    ids=['executable', 'oversized'],
+)
+def test_a_bad_document_via_the_api_is_a_json_error_and_stores_nothing(
+    app, client, create_tender, cast, token, data, limit, status, code
+):
+    if limit:
+        app.config['LPSE_DOCUMENT_MAX_SIZE'] = limit
+    tender = create_tender('draft')
+    before = stored_files(app)
+    # Encoded in memory: the test client would spool a large body to an unclosed temp file.
+    boundary, body = encode_multipart(
+        {'kind': 'kak', 'title': 'KAK', 'file': FileStorage(io.BytesIO(data), 'dokumen.pdf')}
+    )
+    response = client.post(
+        f'/api/v1/tenders/{tender.code}/documents',
+        data=body,
+        content_type=f'multipart/form-data; boundary={boundary}',
+        headers=token(cast['pokja']),
+    )
+    assert response.status_code == status
+    error = response.get_json()['error']
+    assert error['code'] == code and error['message']
+    assert stored_files(app) == before
+    assert db.session.scalar(select(func.count()).select_from(Document)) == 0

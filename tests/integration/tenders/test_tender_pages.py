@@ -97,6 +97,11 @@ def test_the_atom_feed_lists_new_announcements(client, create_tender):
     ns = {'a': 'http://www.w3.org/2005/Atom'}
     titles = [e.findtext('a:title', namespaces=ns) for e in root.findall('a:entry', ns)]
     assert titles == [f'{tender.code} — Pembangunan Jalan Lingkar Utara']
+    assert root.findtext('a:title', namespaces=ns) == 'Pengumuman tender terbaru'
+    client.get('/lang/en')
+    english = ET.fromstring(client.get('/tenders/feed.atom').data)  # noqa: S314
+    assert english.findtext('a:title', namespaces=ns) == 'Latest tender announcements'
+    assert english.get('{http://www.w3.org/XML/1998/namespace}lang') == 'en'
 
 
 def test_detail_in_english_shows_the_deadline_in_both_zones(client, create_tender):
@@ -165,3 +170,34 @@ def test_publication_refused_lists_reasons_on_the_page(client, create_tender, ca
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'Jadwal belum lengkap.' in html and 'Dokumen Pemilihan belum diunggah.' in html
+
+
+def test_the_announcement_states_how_bids_will_be_scored(client, create_tender):
+    """The frozen method parameters are public: weights, threshold, criteria, TKDN preference."""
+    scored = create_tender(
+        Stage.clarification,
+        category='barang',
+        evaluation_method='merit_point',
+        method_params={
+            'weights': {'technical': '0.7', 'price': '0.3'},
+            'technical_threshold': '70',
+            'technical_criteria': [
+                {'id': 'K1', 'description': 'Metodologi', 'weight': '0.6'},
+                {'id': 'K2', 'description': 'Pengalaman', 'weight': '0.4'},
+            ],
+            'tkdn': {'formula': 'lkpp2022', 'max_preference': '0.25'},
+        },
+    )
+    html = client.get(f'/tenders/{scored.code}').get_data(as_text=True)
+    assert re.search(r'Bobot teknis / harga</dt><dd>0\.7 / 0\.3<', html)
+    assert re.search(r'Ambang batas nilai teknis</dt><dd>70<', html)
+    assert 'Metodologi (0.6); Pengalaman (0.4)' in html
+    assert 'HEA = (1 − KP) × P (LKPP 2022)' in html and 'Rp1.000.000.000' in html
+    assert 'preferensi paling tinggi 25%' in html
+    plain = create_tender(Stage.clarification, method_params={'tkdn': {'max_preference': '0'}})
+    html = client.get(f'/tenders/{plain.code}').get_data(as_text=True)
+    assert re.search(r'Preferensi harga TKDN</dt>\s*<dd>\s*Tidak\s*</dd>', html)
+    assert 'Bobot teknis' not in html
+    client.get('/lang/en')
+    english = client.get(f'/tenders/{scored.code}').get_data(as_text=True)
+    assert 'Technical / price weights' in english and 'Technical score threshold' in english

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 
 from lpse import clock
 from lpse.audit import AuditEvent
-from lpse.auth import operations as auth_ops
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication, questions
 from lpse.tenders.documents import Addendum, Document
@@ -22,16 +21,6 @@ from .factories import PDF, T0, draft_data
 from .test_tender_lifecycle import publish_draft
 
 HUGE = '9' * 23
-
-
-@pytest.fixture
-def token(app):
-    def make(user):
-        _row, value = auth_ops.create_token(user, 'review', now=T0)
-        db.session.commit()
-        return {'Authorization': f'Bearer {value}'}
-
-    return make
 
 
 def cursor(raw: bytes) -> str:
@@ -80,7 +69,8 @@ def test_huge_ids_and_versions_are_404_never_500(client, create_tender, cast, as
     live = create_tender(Stage.clarification)
     clock.set_now(T0)
     assert client.get(f'/tenders/{live.code}?version={HUGE}').status_code == 404
-    assert client.get(f'/api/v1/tenders/{live.code}?version={HUGE}').status_code == 200
+    api = client.get(f'/api/v1/tenders/{live.code}?version={HUGE}')
+    assert api.status_code == 404 and api.get_json()['error']['code'] == 'not_found'
     assert client.get(f'/tenders/{live.code}?version=abc').status_code == 200  # ignored
     as_user(cast['vendor'])
     assert client.get(f'/tenders/{live.code}/documents/{HUGE}').status_code == 404
@@ -271,10 +261,17 @@ def test_a_retender_is_linked_from_the_old_version(client, create_tender, cast, 
         False,
         None,
     )
-    as_pokja = client.get(f'/api/v1/tenders/{old.code}?version=1', headers=token(cast['pokja']))
-    assert as_pokja.get_json()['version'] == 2  # the API shows the newest visible version
+    as_pokja = client.get(f'/api/v1/tenders/{old.code}', headers=token(cast['pokja']))
+    assert as_pokja.get_json()['version'] == 2  # the newest version the caller may see
+    v1 = client.get(f'/api/v1/tenders/{old.code}?version=1', headers=token(cast['pokja']))
+    assert v1.get_json()['version'] == 1  # an older version, asked for
+    hidden = client.get(f'/api/v1/tenders/{old.code}?version=2')  # the draft, anonymously
+    assert hidden.status_code == 404 and hidden.get_json()['error']
+    for bad in ('0', '3', 'abc', '99999999999999999999'):
+        missing = client.get(f'/api/v1/tenders/{old.code}?version={bad}')
+        assert missing.status_code == 404 and missing.get_json()['error'], bad
     publish_draft(new, cast['pokja'])
-    old_json = tender_json_of(client, old)
+    old_json = client.get(f'/api/v1/tenders/{old.code}?version=1').get_json()
     assert (old_json['superseded'], old_json['next_version']) == (True, 2)
     new_json = client.get(f'/api/v1/tenders/{old.code}').get_json()
     assert (new_json['version'], new_json['previous_version'], new_json['next_version']) == (
@@ -284,14 +281,6 @@ def test_a_retender_is_linked_from_the_old_version(client, create_tender, cast, 
     )
     html = client.get(f'/tenders/{old.code}?version=1').get_data(as_text=True)
     assert f'href="/tenders/{old.code}?version=2">' in html
-
-
-def tender_json_of(client, tender):
-    """The API detail of one version (the API itself serves the newest: read it directly)."""
-    from lpse.tenders.api import tender_json
-
-    with client.application.test_request_context():
-        return tender_json(tender, clock.now(), None)
 
 
 # --- 11. a refused publication lists each reason once -----------------------------------------

@@ -91,7 +91,9 @@ def test_a_change_needs_a_reason_and_is_kept(client, create_tender, cast, as_use
         select(AuditEvent).where(AuditEvent.action == 'tender.schedule_changed')
     ).all()
     assert 'bid_submission' in event.payload
+    client.post('/auth/logout')  # the public page: an anonymous visitor sees the changes
     page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    assert 'Masuk' in page and 'Keluar' not in page
     assert 'Perubahan' in page and '1 perubahan' in page and 'Gangguan teknis server LPSE' in page
 
 
