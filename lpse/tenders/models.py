@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    inspect,
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
@@ -274,6 +275,20 @@ class Tender(db.Model):
 
 def _has(user, role) -> bool:
     return user is not None and getattr(user, 'is_authenticated', False) and user.has_role(role)
+
+
+def changed_tenders(session, watched) -> list[Tender]:
+    """The tenders of a flush (for an ``after_flush`` listener) that are new or had one of the
+    ``watched`` attributes changed."""
+    return [
+        obj
+        for obj in (*session.new, *session.dirty)
+        if isinstance(obj, Tender)
+        and (
+            obj in session.new
+            or any(inspect(obj).attrs[name].history.has_changes() for name in watched)
+        )
+    ]
 
 
 class TenderMember(db.Model):

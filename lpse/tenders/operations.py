@@ -254,12 +254,12 @@ def _work_unit(agency, ref):
 
 
 def require_officer(tender, user, allowed: bool) -> None:
-    """Refuse an action on ``tender`` that ``allowed`` denies ``user``, saying why: not one of
-    its officers (its Pokja, or its PPK where the action allows it), or not at this point of
-    the tender (published, ended, past the bid deadline…)."""
+    """Refuse an action on ``tender`` that ``allowed`` denies ``user``, saying why. Its Pokja
+    may do whatever its PPK may, so a member is refused only for the point the tender is at
+    (published, ended, past the bid deadline…); anyone else, the PPK included, is told who may."""
     if allowed:
         return
-    if not tender.is_officer(user):
+    if not tender.is_member(user):
         raise NotAllowed(
             _l('Hanya Pokja (atau PPK, bila disebutkan) tender ini yang dapat melakukannya.')
         )

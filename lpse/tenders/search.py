@@ -38,7 +38,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    inspect,
     literal,
     or_,
     select,
@@ -58,6 +57,7 @@ from lpse.tenders.models import (
     StageHold,
     StageWindow,
     Tender,
+    changed_tenders,
 )
 from lpse.tenders.stages import Phase, Stage
 
@@ -151,20 +151,11 @@ WATCHED = (
 
 @event.listens_for(Session, 'after_flush')
 def _follow_tenders(session, _context):
-    changed = [
-        obj
-        for obj in (*session.new, *session.dirty)
-        if isinstance(obj, Tender)
-        and (obj in session.new or any(_changed(obj, name) for name in WATCHED))
-    ]
+    changed = changed_tenders(session, WATCHED)
     if changed:
         connection = session.connection()
         for tender in changed:
             _write_index(connection, tender)
-
-
-def _changed(obj, name) -> bool:
-    return inspect(obj).attrs[name].history.has_changes()
 
 
 @dataclass

@@ -16,12 +16,19 @@ rows, milestones, status, publication, retender, the carried sort and filter col
 
 from collections.abc import Mapping, Sequence
 
-from sqlalchemy import delete, event, insert, inspect, select
+from sqlalchemy import delete, event, insert, select
 from sqlalchemy.orm import Session
 
 from lpse.tenders import stages
 from lpse.tenders.locking import lock_tenders
-from lpse.tenders.models import LISTED_COLUMNS, ScheduleEntry, StageHold, StageWindow, Tender
+from lpse.tenders.models import (
+    LISTED_COLUMNS,
+    ScheduleEntry,
+    StageHold,
+    StageWindow,
+    Tender,
+    changed_tenders,
+)
 from lpse.tenders.stages import Stage, Window
 
 WATCHED = ('status', 'superseded', *LISTED_COLUMNS, *stages.GATES.values())
@@ -83,15 +90,11 @@ def write(connection, tender_ids: Sequence[int]) -> None:
 
 @event.listens_for(Session, 'after_flush')
 def _follow(session, _context):
-    changed = set()
-    for obj in (*session.new, *session.dirty, *session.deleted):
-        if isinstance(obj, ScheduleEntry) and obj.tender_id is not None:
-            changed.add(obj.tender_id)
-        elif isinstance(obj, Tender) and obj not in session.deleted:
-            state = inspect(obj)
-            if obj in session.new or any(
-                state.attrs[name].history.has_changes() for name in WATCHED
-            ):
-                changed.add(obj.id)
+    changed = {t.id for t in changed_tenders(session, WATCHED)}
+    changed |= {
+        obj.tender_id
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if isinstance(obj, ScheduleEntry) and obj.tender_id is not None
+    }
     if changed:
         write(session.connection(), sorted(changed))

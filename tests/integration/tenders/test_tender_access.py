@@ -110,4 +110,10 @@ def test_another_agencys_pokja_changes_nothing_through_the_pages(
     response = client.post(f'/tenders/{live.code}/edit', data={'title': 'Judul baru'})
     assert response.status_code == 403
     assert 'tidak tersedia untuk tender ini pada tahapnya' in response.get_data(as_text=True)
+    # Its PPK changing the schedule of a running tender: a Pokja action, so told who may (not
+    # "not at this stage", although the PPK could change it as a draft).
+    as_user(cast['ppk'])
+    response = client.post(f'/tenders/{live.code}/schedule', data=later | {'reason': 'PPK'})
+    assert response.status_code == 403
+    assert 'Hanya Pokja (atau PPK, bila disebutkan)' in response.get_data(as_text=True)
     assert state() == before

@@ -23,22 +23,8 @@ from lpse.tenders import documents, operations, publication, search
 from lpse.tenders.models import ScheduleEntry, SearchToken, StageHold, StageWindow, Tender
 from lpse.tenders.stages import GATES, STAGES, Phase, Stage, Window
 
-from .factories import PDF, T0
+from .factories import PDF, T0, schedule_at
 
-HOURS = [
-    (0, 120),
-    (1, 240),
-    (72, 144),
-    (144, 264),
-    (264, 270),
-    (288, 384),
-    (360, 384),
-    (384, 400),
-    (408, 416),
-    (432, 552),
-    (576, 600),
-    (624, 720),
-]
 TITLES = [
     'Pembangunan Jembatan Sungai Musi',
     'Rehabilitasi Gedung Sekolah Dasar Negeri',
@@ -65,7 +51,7 @@ def many(agency, other_agency):
     made = []
     for i in range(60):
         published = T0 - timedelta(hours=rng.choice([1, 50, 100, 150, 200, 400, 900]))
-        base = published + timedelta(hours=1)
+        schedule = schedule_at(published + timedelta(hours=1))
         hps = Decimal(rng.choice([500, 750, 1500, 3000])) * 1_000_000
         owner = agencies[i % 2]
         tender = Tender(
@@ -92,19 +78,14 @@ def many(agency, other_agency):
             rules_version='test',
             created_at=published,
             published_at=published,
-            bid_deadline=base + timedelta(hours=264),
+            bid_deadline=schedule[Stage.bid_submission].end,
         )
         # The milestones recorded so far, in order (the stage filter follows them).
         for name in list(GATES.values())[: rng.randrange(len(GATES) + 1)]:
             setattr(tender, name, published + timedelta(hours=300))
         tender.schedule_rows = [
-            ScheduleEntry(
-                stage=stage.value,
-                position=n,
-                starts_at=base + timedelta(hours=a),
-                ends_at=base + timedelta(hours=b),
-            )
-            for n, (stage, (a, b)) in enumerate(zip(STAGES, HOURS, strict=True), start=1)
+            ScheduleEntry(stage=stage.value, position=n, starts_at=w.start, ends_at=w.end)
+            for n, (stage, w) in enumerate(schedule.items(), start=1)
         ]
         db.session.add(tender)
         made.append(tender)
@@ -348,7 +329,7 @@ def test_the_index_follows_publication_schedule_changes_and_retenders(create_ten
     clock.set_now(T0)
     new = db.session.get(Tender, new.id)
     base = T0 + timedelta(hours=1)
-    publication.set_schedule(new, _schedule(base), actor=cast['pokja'], now=T0)
+    publication.set_schedule(new, schedule_at(base), actor=cast['pokja'], now=T0)
     documents.add_document(
         new,
         kind='dokumen_pemilihan',
@@ -364,12 +345,6 @@ def test_the_index_follows_publication_schedule_changes_and_retenders(create_ten
     assert rows_of(new) and not rows_of(db.session.get(Tender, failed.id))
     assert failed.code not in in_stage(Phase.failed, T0)  # superseded: no longer listed
     assert [t.code for t in search.run(search.Query(q='ambulans'), T0).tenders] == [new.code]
-
-
-def _schedule(base):
-    from .factories import schedule_at
-
-    return schedule_at(base)
 
 
 def in_stage(stage, now):

@@ -22,6 +22,11 @@ from lpse.tenders.stages import (
 
 BASE = datetime(2026, 5, 4, 1, 0, tzinfo=UTC)
 TICK = timedelta(microseconds=1)
+# One stage an hour, in order.
+HOURLY = {
+    s: Window(BASE + timedelta(hours=i), BASE + timedelta(hours=i + 1))
+    for i, s in enumerate(STAGES)
+}
 
 
 def window_at(windows, now):
@@ -58,11 +63,7 @@ def test_the_window_at_any_moment_names_the_derived_stage(seed):
 
 
 def test_windows_are_consecutive_and_only_the_last_is_open_ended():
-    schedule = {
-        s: Window(BASE + timedelta(hours=i), BASE + timedelta(hours=i + 1))
-        for i, s in enumerate(STAGES)
-    }
-    windows = phase_windows('published', schedule, dict.fromkeys(GATES.values(), BASE))
+    windows = phase_windows('published', HOURLY, dict.fromkeys(GATES.values(), BASE))
     assert [w[0] for w in windows] == [Phase.upcoming, *STAGES[:-1], Phase.completed]
     for (_s, _start, end), (_n, start, _e) in itertools.pairwise(windows):
         assert end == start
@@ -71,12 +72,8 @@ def test_windows_are_consecutive_and_only_the_last_is_open_ended():
 
 
 def test_a_missing_milestone_is_held_open_ended():
-    schedule = {
-        s: Window(BASE + timedelta(hours=i), BASE + timedelta(hours=i + 1))
-        for i, s in enumerate(STAGES)
-    }
-    windows = phase_windows('published', schedule, dict.fromkeys(GATES.values()))
-    assert windows[-1] == (Stage.bid_opening, schedule[Stage.bid_opening].start, None)
+    windows = phase_windows('published', HOURLY, dict.fromkeys(GATES.values()))
+    assert windows[-1] == (Stage.bid_opening, HOURLY[Stage.bid_opening].start, None)
 
 
 @pytest.mark.parametrize('status', ['draft', 'cancelled', 'failed'])
