@@ -153,7 +153,7 @@ def run(args, work: Path):
     from lpse import clock, create_app, pki_service
     from lpse.bids import commitment, submission
     from lpse.extensions import db
-    from lpse.opening import service
+    from lpse.opening import shares
     from lpse.opening.models import OpenedBid
     from lpse.tenders.models import Tender
 
@@ -180,7 +180,7 @@ def run(args, work: Path):
                 os.unlink(env.path)
         print(f'  setup: {len(sizes)} bids received')
         clock.set_now(tender.bid_deadline)
-        commitment.ensure_commitment(tender, now=clock.now())
+        commitment.commit_bid_set(tender, now=clock.now())
         members = tender.pokja
         opening_helpers.release(tender, members[0])
         pki_service.system_key = real_system_key
@@ -192,7 +192,7 @@ def run(args, work: Path):
         share = opening_helpers.decrypted_share(tender, members[1])
         with PeakRss() as memory:
             start = time.perf_counter()
-            service.release_share(tender, members[1], share, via='cli', now=clock.now())
+            shares.release_share(tender, members[1], share, via='cli', now=clock.now())
             db.session.commit()
             elapsed = time.perf_counter() - start
         opened = db.session.scalar(
@@ -230,11 +230,11 @@ def per_envelope_rate(tender, members, sizes) -> float:
 
     from lpse import pki_service, storage
     from lpse.bids import sealing
-    from lpse.bids.keys import require_key
     from lpse.bids.models import Bid
     from lpse.crypto import shamir
     from lpse.extensions import db
     from lpse.opening import ceremony, workers
+    from lpse.tenders.keys import require_key
 
     row = require_key(tender)
     shares = [opening_helpers.decrypted_share(tender, m) for m in members]

@@ -123,12 +123,18 @@ BLUEPRINTS = (
     'lpse.evaluation.views',
     'lpse.opening.views',
 )
+# Modules that add pages to a blueprint above (imported before it is registered).
+PAGE_MODULES = (
+    'lpse.tenders.officer',
+    'lpse.vendors.blacklist_views',
+    'lpse.vendors.verifier_views',
+)
 
 
 def _register_blueprints(app):
     from lpse import api
 
-    for name in (*BLUEPRINTS, *api.API_MODULES):
+    for name in (*BLUEPRINTS, *PAGE_MODULES, *api.API_MODULES):
         importlib.import_module(name)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)

@@ -131,6 +131,22 @@ def checkpoint():
     click.echo(f'checkpoint {row.id}: seq {row.seq}, hash {row.hash}')
 
 
+@lpse_cli.command('commit-bid-sets')
+@with_appcontext
+def commit_bid_sets():
+    """The deadline job: sign the bid-set commitment of every tender whose bid deadline has
+    passed (run it every minute from the scheduler; each tender is committed once)."""
+    from lpse.bids import commitment
+
+    try:
+        made = commitment.commit_due(now=clock.now())
+    except DomainError as exc:
+        _fail(exc)
+    for name in made:
+        click.echo(f'bid set committed: {name}')
+    click.echo(f'{len(made)} tender(s) committed')
+
+
 @lpse_cli.command('audit-export')
 @click.option('-o', '--output', type=click.File('w', encoding='utf-8'), default='-')
 @with_appcontext

@@ -5,11 +5,20 @@ import os
 import secrets
 from pathlib import Path
 
-from lpse.tenders.stages import DEFAULT_MIN_DURATIONS, DEFAULT_MIN_GAPS
-
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = 'change-me'  # noqa: S105 — the sentinel production refuses to start with
 ROLES_WITH_TOTP_OPTION = ('admin', 'verifier', 'ppk', 'pokja', 'auditor')
+# Schedule minimums (tenders/rules.py): DOMAIN §2 "typical" values, in hours; the environment may
+# lower them (to zero in the demo and tests).
+DEFAULT_MIN_DURATIONS = {'announcement': 5 * 24, 'objection': 5 * 24}
+DEFAULT_MIN_GAPS = {
+    # aanwijzing starts at least this long after the announcement starts
+    'clarification_after_announcement': 3 * 24,
+    # the bid deadline is at least this long after the aanwijzing ends
+    'deadline_after_clarification': 3 * 24,
+    # downloads close at least this long before the bid deadline
+    'download_before_deadline': 24,
+}
 
 
 class Config:

@@ -12,7 +12,7 @@ COMMAND_MODULES = ('lpse.console', 'lpse.keys_console', 'lpse.bids.console', 'lp
 
 
 def _cmd_evaluate(args):
-    from lpse.evaluation.case import CaseError, evaluate_file
+    from lpse.scoring.case import CaseError, evaluate_file
 
     try:
         result = evaluate_file(args.case)

@@ -8,6 +8,8 @@ from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 
+from lpse.scoring.numbers import exact
+
 ZONE_NAMES = {'Asia/Jakarta': 'WIB', 'Asia/Makassar': 'WITA', 'Asia/Jayapura': 'WIT'}
 WIB = 'Asia/Jakarta'
 
@@ -16,12 +18,13 @@ def rupiah(amount, *, cents=False) -> str:
     """Rp1.500.000.000 (or Rp1.500.000.000,00): Indonesian grouping, whatever the UI language."""
     if amount is None:
         return '–'
-    value = Decimal(amount)
-    if cents:
-        value = value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)
-        return 'Rp' + format_decimal(value, format='#,##0.00', locale='id')
-    value = value.quantize(Decimal('1'), rounding=ROUND_HALF_UP)
-    return 'Rp' + format_decimal(value, format='#,##0', locale='id')
+    with exact():
+        value = Decimal(amount)
+        if cents:
+            value = value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP)
+            return 'Rp' + format_decimal(value, format='#,##0.00', locale='id')
+        value = value.quantize(Decimal('1'), rounding=ROUND_HALF_UP)
+        return 'Rp' + format_decimal(value, format='#,##0', locale='id')
 
 
 def _locale():

@@ -8,8 +8,6 @@ from lpse.bids.models import (
     BidSetCommitment,
     BidUploadAttempt,
     BidUploadLock,
-    TenderKey,
-    TenderKeyShare,
 )
 from lpse.checkpoints import AuditCheckpoint
 from lpse.documents.models import IssuedDocument
@@ -23,6 +21,7 @@ from lpse.evaluation.models import (
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
 from lpse.pki_service import Authority, Certificate
 from lpse.tenders.documents import Addendum, Document
+from lpse.tenders.keys import TenderKey, TenderKeyShare
 from lpse.tenders.models import (
     BoqItem,
     ScheduleChange,

@@ -10,13 +10,13 @@ from lpse import clock
 from lpse.bids import commitment
 from lpse.crypto import keystore, shamir
 from lpse.extensions import db
-from lpse.opening import service
+from lpse.opening import shares, state
 
 
 def member_key(tender, user):
     """The private key the member's share was encrypted to: a server-held key unlocked with
     the test signing passphrase, or the pki_helpers key whose public key the certificate holds."""
-    cert = service.share_certificate(tender, user)
+    cert = shares.share_certificate(tender, user)
     assert cert is not None, f'{user.email} holds no share of {tender.code}'
     if cert.locked_key is not None:
         return keystore.unlock_private_key(cert.locked_key, pki_helpers.SIGNING_PASSPHRASE)
@@ -29,14 +29,14 @@ def member_key(tender, user):
 
 def decrypted_share(tender, user) -> str:
     """The member's share (SLIP-39 mnemonic), decrypted as `lpse open-share` does at the desk."""
-    return shamir.decrypt_share(service.share_of(tender, user).ciphertext, member_key(tender, user))
+    return shamir.decrypt_share(state.share_of(tender, user).ciphertext, member_key(tender, user))
 
 
 def release(tender, user, *, now=None, via='cli'):
     """One member's release (committed); returns the ShareRelease row."""
     now = now or clock.now()
-    commitment.ensure_commitment(tender, now=now)  # as the page and the API do first
-    row = service.release_share(tender, user, decrypted_share(tender, user), via=via, now=now)
+    commitment.commit_bid_set(tender, now=now)  # as the release page and the API do first
+    row = shares.release_share(tender, user, decrypted_share(tender, user), via=via, now=now)
     db.session.commit()
     return row
 
@@ -52,10 +52,10 @@ def open_all(tender, members, now=None):
     `now`: the moment of the releases (default `lpse.clock.now()`; the clock is not moved).
     Returns the OpeningCeremony that was opened (an AssertionError if k were not reached)."""
     now = now or clock.now()
-    kind = service.pending_kind(tender)
+    kind = state.pending_kind(tender)
     for user in members:
         release(tender, user, now=now)
-        ceremony = service.ceremony_of(tender, kind)
+        ceremony = state.ceremony_of(tender, kind)
         if ceremony is not None and ceremony.opened_at is not None:
             return ceremony
     raise AssertionError(f'{len(members)} shares did not open the {kind} ceremony')

@@ -138,7 +138,7 @@ TENDER_KEY_BASE = 20  # tender keys come from keys 20–23, reused round-robin
 
 def fake_tender_keys(monkeypatch):
     """Publication makes an RSA-3072 key per tender; tests reuse a few made once."""
-    from lpse.bids import keys as tender_keys
+    from lpse.tenders import keys as tender_keys
 
     monkeypatch.setattr(
         tender_keys, 'generate_key', lambda: key(TENDER_KEY_BASE + next(_tender_keys) % 4)

@@ -9,9 +9,10 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.api.base import api_auth, bp
 from lpse.api.openapi import document, op, path_param, query_param
-from lpse.bids import commitment, keys, submission
+from lpse.bids import commitment, permissions, submission
 from lpse.errors import NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
+from lpse.tenders import keys
 from lpse.tenders.views import load_tender
 from lpse.vendors import verification
 
@@ -76,7 +77,7 @@ def bid_submit(code):
     tender = load_tender(code)
     now = clock.now()
     user = g.api_user
-    vendor = submission.require_submission(tender, user, now)
+    vendor = permissions.require_submission(tender, user, now)
     submission.check_declared_size(request.content_length)
     with submission.upload_lock(tender, vendor, now=now) as lock:
         upload = _upload_from_request()
@@ -122,7 +123,7 @@ def bid_withdraw(code):
 @bp.get('/tenders/<code>/commitment')
 def bid_commitment(code):
     tender = load_tender(code)
-    row = commitment.ensure_commitment(tender, now=clock.now())
+    row = commitment.commitment_of(tender)
     if row is None:
         raise NotFound(_('Komitmen himpunan penawaran terbit pada batas akhir penawaran.'))
     return Response(row.document, mimetype='application/json')

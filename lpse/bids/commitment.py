@@ -1,7 +1,9 @@
 """The bid-set commitment (`lpse-bidset/1`): at the deadline, the signed list of the SHA-256 of
 every current envelope, without names, so each bidder can see their bid is in the set.
 
-Made lazily by the first request at or after the deadline and stored once. It takes the audit
+Made by the clock, never by a reader: the deadline job (`flask lpse commit-bid-sets`, run every
+minute by the operator's scheduler) or the first write that needs it (a share release) makes it
+once; pages and the API only read it. It takes the audit
 head lock first (its `bid.commitment_published` event): a submission holds that lock from its
 `bid.submitted` event until its commit and reads the commit clock only after taking it, so a
 submission either committed before the commitment was made (and is listed) or reads a clock
@@ -18,6 +20,7 @@ from lpse import audit, pki_service
 from lpse.bids.models import Bid, BidSetCommitment, BidStatus
 from lpse.crypto import pki, receipts
 from lpse.extensions import db
+from lpse.tenders.models import Tender
 
 FORMAT = 'lpse-bidset/1'
 
@@ -32,8 +35,8 @@ def commitment_of(tender) -> BidSetCommitment | None:
     )
 
 
-def ensure_commitment(tender, *, now) -> BidSetCommitment | None:
-    """The tender's commitment: None before the deadline; made and committed once after it."""
+def commit_bid_set(tender, *, now) -> BidSetCommitment | None:
+    """Make the tender's commitment once its deadline has passed (committed); None before it."""
     if tender.bid_deadline is None or tender.published_at is None or now < tender.bid_deadline:
         return None
     row = commitment_of(tender)
@@ -46,6 +49,26 @@ def ensure_commitment(tender, *, now) -> BidSetCommitment | None:
         db.session.rollback()
         row = commitment_of(tender)
     return row
+
+
+def commit_due(*, now) -> list[str]:
+    """The deadline job: commit the bid set of every published tender whose deadline has passed
+    and that has none yet; the codes committed."""
+    due = db.session.scalars(
+        select(Tender)
+        .outerjoin(BidSetCommitment, BidSetCommitment.tender_id == Tender.id)
+        .where(
+            Tender.published_at.is_not(None),
+            Tender.bid_deadline <= now,
+            BidSetCommitment.id.is_(None),
+        )
+        .order_by(Tender.id)
+    ).all()
+    made = []
+    for tender in due:
+        if commit_bid_set(tender, now=now) is not None:
+            made.append(f'{tender.code} v{tender.version}')
+    return made
 
 
 def _create(tender, *, now) -> BidSetCommitment:

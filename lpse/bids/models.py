@@ -1,15 +1,13 @@
-"""Sealed bids at rest: the tender key (protected, split among the Pokja), the bids as opaque
-envelopes with their signed receipts, upload locks and attempts, and the bid-set commitment.
+"""Sealed bids at rest: the bids as opaque envelopes with their signed receipts, upload locks
+and attempts, and the bid-set commitment (the tender key lives with its tender: tenders/keys.py).
 
 Nothing here holds a plaintext bid, the tender private key or the 32-byte secret that protects
 it: only ciphertexts, SHA-256 commitments and public certificates (docs/SECURITY.md)."""
 
 import enum
-import functools
 import json
 from datetime import datetime
 
-from cryptography import x509
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -49,59 +47,6 @@ def kinds_for(tender) -> tuple[EnvelopeKind, ...]:
     if tender.submission_files == 2:
         return (EnvelopeKind.technical, EnvelopeKind.price)
     return (EnvelopeKind.single,)
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed_certificate(pem: str) -> x509.Certificate:
-    """Parsed once per process: every upload checks its recipient against it."""
-    return x509.load_pem_x509_certificate(pem.encode())
-
-
-class TenderKey(db.Model):
-    """A tender's recipient certificate and its private key, encrypted under a secret that
-    exists only as k-of-n shares (`TenderKeyShare`)."""
-
-    __tablename__ = 'tender_key'
-    __table_args__ = (CheckConstraint('threshold >= 1', name='threshold_positive'),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tender_id: Mapped[int] = mapped_column(ForeignKey('tender.id'), unique=True)
-    certificate_pem: Mapped[str] = mapped_column(Text)
-    serial: Mapped[str] = mapped_column(String(40))
-    fingerprint: Mapped[str] = mapped_column(String(64))
-    # shamir.protect_tender_key: MAGIC ‖ nonce ‖ AES-256-GCM(PKCS#8) under the split secret.
-    protected_key: Mapped[bytes] = mapped_column(LargeBinary)
-    threshold: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # The tender private key (PKCS#8 PEM), published at opening so anyone can re-open the bids;
-    # NULL until then.
-    published_key_pem: Mapped[str | None] = mapped_column(Text)
-    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-    shares = relationship(
-        'TenderKeyShare', order_by='TenderKeyShare.id', cascade='all, delete-orphan'
-    )
-
-    @property
-    def certificate(self) -> x509.Certificate:
-        return _parsed_certificate(self.certificate_pem)
-
-
-class TenderKeyShare(db.Model):
-    """One member's SLIP-39 share, encrypted to their `pokja` certificate, and its commitment."""
-
-    __tablename__ = 'tender_key_share'
-    __table_args__ = (UniqueConstraint('tender_key_id', 'user_id', name='uq_tender_key_share'),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    tender_key_id: Mapped[int] = mapped_column(ForeignKey('tender_key.id'), index=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey('user.id'))
-    certificate_serial: Mapped[str] = mapped_column(String(40))
-    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)  # RSAES-OAEP-SHA256
-    commitment: Mapped[str] = mapped_column(String(64))  # shamir.share_commitment
-    context: Mapped[str] = mapped_column(String(120))  # "<code>/<version>/<user id>"
-
-    user = relationship('User')
 
 
 class Bid(db.Model):

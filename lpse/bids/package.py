@@ -212,8 +212,8 @@ def check_against_tender(bid: dict, terms: TenderTerms) -> None:
 
 
 def evaluation_inputs(bid: dict) -> dict:
-    """The per-bid inputs of lpse.evaluation.types.Bid (lines, declared_total, tkdn, life_cycle)."""
-    from lpse.evaluation.types import LifeCycle, PriceLine
+    """The per-bid inputs of lpse.scoring.types.Bid (lines, declared_total, tkdn, life_cycle)."""
+    from lpse.scoring.types import LifeCycle, PriceLine
 
     def dec(value):
         return None if value is None else Decimal(value)

@@ -10,12 +10,12 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 
-from lpse.bids import keys
 from lpse.bids.errors import PackageError
 from lpse.bids.models import EnvelopeKind
 from lpse.bids.package import BoqLine, TenderTerms, build_package, check_against_tender
 from lpse.crypto import detached, envelope
 from lpse.errors import ValidationFailed
+from lpse.tenders import keys
 from lpse.vendors import enrolment
 
 

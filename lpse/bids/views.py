@@ -21,24 +21,49 @@ from sqlalchemy.exc import OperationalError
 
 from lpse import clock
 from lpse.auth.access import role_required
-from lpse.bids import commitment, keys, receipts_service, sealing, submission
+from lpse.bids import commitment, permissions, receipts_service, sealing, submission
 from lpse.bids.errors import EnvelopeRejected, ServerBusy
 from lpse.bids.forms import BidForm, UploadForm, WithdrawForm, parse_amount
 from lpse.bids.models import Bid, EnvelopeKind, kinds_for
 from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
 from lpse.formflow import show_error
-from lpse.tenders.views import load_tender
+from lpse.tenders import keys
+from lpse.tenders.views import load_tender, viewer
 from lpse.vendors import enrolment, verification
 
 bp = Blueprint('bids', __name__, url_prefix='/tenders/<code>')
+
+
+def panel(tender, now) -> dict:
+    """The tender page's sealed-bid part: the tender certificate, the entry to the bid form for
+    vendors who may bid, and the signed bid-set commitment once the deadline job made it."""
+    return {
+        'tender_key': keys.key_of(tender),
+        'can_bid': permissions.can_submit(tender, viewer(), now),
+        'commitment': commitment.commitment_of(tender),
+    }
+
+
+def bids_of_vendor(vendor):
+    """The vendor's own bids with their receipts (its dashboard lists them)."""
+    if vendor is None:
+        return []
+    return db.session.scalars(
+        db.select(Bid).where(Bid.vendor_id == vendor.id).order_by(Bid.id.desc())
+    ).all()
+
+
+@bp.app_context_processor
+def _panel_helper():
+    return {'bid_panel': panel, 'bids_of_vendor': bids_of_vendor}
 
 
 def _page(tender, now, *, form=None, upload_form=None, status=200):
     user = current_user
     vendor = verification.vendor_of(user)
     kinds = kinds_for(tender)
-    problem = submission.submission_problem(tender, user, now)
+    problem = permissions.submission_problem(tender, user, now)
     return (
         render_template(
             'bids/form.html',
@@ -58,7 +83,7 @@ def _page(tender, now, *, form=None, upload_form=None, status=200):
 
 
 def _server_held(user, now):
-    cert = submission.signing_certificate(user, now)
+    cert = permissions.signing_certificate(user, now)
     return cert is not None and cert.custody == 'server'
 
 
@@ -86,7 +111,7 @@ def submit(code):
     form = BidForm().setup(kinds_for(tender))
     if not form.is_submitted():
         return _page(tender, now, form=form)
-    vendor = submission.require_submission(tender, current_user, now)
+    vendor = permissions.require_submission(tender, current_user, now)
     if not form.validate():
         return _page(tender, now, form=form, status=422)
     try:
@@ -168,7 +193,7 @@ def upload(code):
     """An envelope sealed elsewhere, with its detached submission signature."""
     tender = load_tender(code)
     now = clock.now()
-    vendor = submission.require_submission(tender, current_user, now)
+    vendor = permissions.require_submission(tender, current_user, now)
     form = UploadForm().setup(kinds_for(tender))
     if not form.validate():
         return _page(tender, now, upload_form=form, status=422)
@@ -256,9 +281,9 @@ def certificate(code):
 
 @bp.get('/commitment.json')
 def commitment_json(code):
-    """The signed bid-set commitment, from the deadline on (404 before: nothing to reveal)."""
+    """The signed bid-set commitment once the deadline job has made it (404 before)."""
     tender = load_tender(code)
-    row = commitment.ensure_commitment(tender, now=clock.now())
+    row = commitment.commitment_of(tender)
     if row is None:
         abort(404)
     return Response(json.dumps(json.loads(row.document), indent=2), mimetype='application/json')

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from lpse import audit, checkpoints
 from lpse.audit import canonical_json
 from lpse.errors import InvalidTransition, NotAllowed, NotFound
-from lpse.evaluation import public_result, service
+from lpse.evaluation import award_documents, public_result, service
 from lpse.evaluation.objection_models import Announcement
 from lpse.extensions import db
 from lpse.tenders.models import TenderStatus
@@ -125,8 +125,6 @@ def announce_winner(tender, *, actor, now, ip=None) -> Announcement:
         objection_ends_at=ends.isoformat(),
     )
     checkpoints.create_checkpoint('winner.announced', now=now, tender=tender)
-    from lpse.evaluation import award_documents
-
     award_documents.issue_announcement_documents(row, now=now)
     return row
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.api.base import api_auth, bp, field, json_body
 from lpse.errors import NotAllowed
-from lpse.evaluation import decision, export, permissions, views_data, worksheets
+from lpse.evaluation import decision, permissions, recording, views_data
 from lpse.evaluation.api_docs import describe
 from lpse.extensions import db
 from lpse.tenders import operations
@@ -28,7 +28,7 @@ def evaluation_entry(code, bid):
     tender = _tender(code)
     _require_member(tender)
     data = json_body()
-    p = worksheets.record(
+    p = recording.record(
         tender, bid, data, actor=g.api_user, now=clock.now(), ip=request.remote_addr
     )
     db.session.commit()
@@ -94,7 +94,7 @@ def evaluation_export(code):
             abort(401, description=_('Sertakan token API: Authorization: Bearer <token>.'))
         raise NotAllowed(_('Hasil evaluasi diumumkan setelah penetapan pemenang.'))
     if permissions.can_view_worksheets(tender, user):
-        data = export.export_case(tender)
+        data = decision.export_case(tender)
     else:
         data = views_data.public_case(tender)
     response = jsonify(data)

@@ -11,7 +11,7 @@ from lpse import audit, checkpoints
 from lpse.bids.models import Bid
 from lpse.errors import InvalidTransition, NotAllowed, StageClosed, ValidationFailed
 from lpse.evaluation import announcement as announcements
-from lpse.evaluation import objections, public_result
+from lpse.evaluation import award_documents, objections, public_result
 from lpse.evaluation.objection_models import AwardLetter
 from lpse.extensions import db
 from lpse.i18n import with_wib
@@ -108,7 +108,5 @@ def issue_award(tender, *, actor, now, contract_deadline=None, ip=None) -> Award
         amount=str(amount),
     )
     checkpoints.create_checkpoint('award.issued', now=now, tender=tender)
-    from lpse.evaluation import award_documents
-
     award_documents.issue_award_letter(row, now=now)
     return row

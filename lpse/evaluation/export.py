@@ -9,11 +9,11 @@ import json
 from flask_babel import lazy_gettext as _l
 
 from lpse.errors import Conflict
-from lpse.evaluation import case as case_format
 from lpse.evaluation import worksheets
-from lpse.evaluation.methods import evaluate
 from lpse.evaluation.models import EntryKind
-from lpse.evaluation.types import Ranking
+from lpse.scoring import case as case_format
+from lpse.scoring.methods import evaluate
+from lpse.scoring.types import Ranking
 
 #: The reason a stage without a recorded verdict carries in the case (it counts as not passed).
 NOT_YET = 'belum dievaluasi'
@@ -104,13 +104,3 @@ def result_of(data: dict) -> dict:
 def live_ranking(tender) -> Ranking:
     """The ranking of the current version as the worksheets stand now."""
     return rank_case(build_case(tender))
-
-
-def export_case(tender) -> dict:
-    """The decided case when a decision stands, else the live one."""
-    from lpse.evaluation.decision import approved_proposal
-
-    proposal = approved_proposal(tender)
-    if proposal is not None:
-        return json.loads(proposal.case_json)
-    return build_case(tender)

@@ -105,7 +105,7 @@ def _prefill(form, criteria, entries):
 
 
 def changed_entries(form, criteria, entries) -> dict:
-    """The request body for ``worksheets.record``: only the entries the member changed."""
+    """The request body for ``recording.record``: only the entries the member changed."""
     body = {}
     for kind in VERDICT_KINDS:
         choice = getattr(form, kind.value).data

@@ -12,7 +12,7 @@ from lpse import audit
 from lpse.bids.models import Bid, BidStatus
 from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed, ValidationFailed
 from lpse.evaluation import announcement as announcements
-from lpse.evaluation import service
+from lpse.evaluation import award_documents, service
 from lpse.evaluation.objection_models import (
     Consequence,
     Objection,
@@ -202,8 +202,6 @@ def answer_objection(
     )
     if accepted and current.is_current:
         _apply_consequence(objection, tender, consequence, actor=actor, now=now, ip=ip)
-    from lpse.evaluation import award_documents
-
     award_documents.issue_objection_answer(objection, now=now)
     return objection
 

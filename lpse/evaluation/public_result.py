@@ -10,11 +10,12 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lpse.bids.models import Bid, BidStatus, EnvelopeKind
-from lpse.evaluation.case import score_text
-from lpse.evaluation.correction import rupiah
-from lpse.evaluation.types import FAILED, NOT_EVALUATED, PASSED
+from lpse.evaluation.export import NOT_YET
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
+from lpse.scoring.case import score_text
+from lpse.scoring.correction import rupiah
+from lpse.scoring.types import FAILED, NOT_EVALUATED, PASSED, StageResult
 
 FORMAT = 'lpse-result/1'
 LEGEND = ('A', 'K', 'T', 'ST', 'P', 'PT', 'HN', 'SH', 'SA', 'B')
@@ -32,13 +33,13 @@ STAGE_NAMES = {
     'pembuktian': 'Pembuktian kualifikasi',
     'opening': 'Pembukaan penawaran',
 }
-# The price score (SH) and final score (SA) each method computes (lpse.evaluation.methods).
+# The price score (SH) and final score (SA) each method computes (lpse.scoring.methods).
 PRICE_SCORE = ('NH', 'NB')
 FINAL_SCORE = ('NA', 'NK')
 
 
 def _money(value) -> str | None:
-    """Whole rupiah exactly as ``lpse evaluate`` prints them (lpse.evaluation.case: half up)."""
+    """Whole rupiah exactly as ``lpse evaluate`` prints them (lpse.scoring.case: half up)."""
     return None if value is None else rupiah(Decimal(value))
 
 
@@ -67,9 +68,6 @@ def _public_stages(result) -> dict:
     """Stage outcomes as published: a stage the Pokja never recorded (the case carries it as
     a failed verdict with the reason ``belum dievaluasi`` so that the engine ranks it out) is
     shown as not evaluated, never as a failure."""
-    from lpse.evaluation.export import NOT_YET
-    from lpse.evaluation.types import StageResult
-
     return {
         name: StageResult(NOT_EVALUATED, NOT_YET)
         if outcome.status == FAILED and outcome.reason == NOT_YET

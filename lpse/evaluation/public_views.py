@@ -20,7 +20,7 @@ from lpse.extensions import db
 from lpse.formflow import show_error
 from lpse.storage import blob_store
 from lpse.tenders.forms import ConfirmForm
-from lpse.tenders.views import bid_context, detail_context, load_tender, viewer
+from lpse.tenders.views import detail_context, load_tender, viewer
 
 bp = Blueprint('sanggah', __name__, url_prefix='/tenders')
 PDF_KINDS = {'bahp': 'bahp_document', 'pengumuman': 'notice_document'}
@@ -88,7 +88,7 @@ def globals_():
 
 def _tender_page(tender, status):
     now = clock.now()
-    context = {**detail_context(tender, now), **bid_context(tender, now)}
+    context = detail_context(tender, now)
     return render_template('tenders/detail.html', **context), status
 
 

@@ -1,6 +1,6 @@
 """What other domains (announcement, objections, award, PDFs) read from the evaluation.
 
-- ``live_result(tender)``: the pure ranking (lpse.evaluation.types.Ranking) of the current
+- ``live_result(tender)``: the pure ranking (lpse.scoring.types.Ranking) of the current
   version, computed from its worksheet entries and the opened bids.
 - ``decided_result(tender)``: the decision of the current version (``Decision``) or None.
 - ``export_case(tender)``: the case JSON that ``lpse evaluate`` reproduces exactly.
@@ -10,7 +10,7 @@
 
 from lpse.evaluation import decision, export, worksheets
 from lpse.evaluation.decision import Decision
-from lpse.evaluation.types import Ranking
+from lpse.scoring.types import Ranking
 
 __all__ = [
     'Decision',
@@ -37,7 +37,7 @@ def decided_result(tender) -> Decision | None:
 
 
 def export_case(tender) -> dict:
-    return export.export_case(tender)
+    return decision.export_case(tender)
 
 
 def reopen(tender, *, reason, actor, now) -> int:

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.auth.access import role_required
 from lpse.errors import DomainError
-from lpse.evaluation import decision, export, permissions, views_data, worksheets
+from lpse.evaluation import decision, export, permissions, recording, views_data, worksheets
 from lpse.evaluation.forms import (
     KIND_LABELS,
     VERDICT_KINDS,
@@ -152,7 +152,7 @@ def worksheet(code, bid_id):
 
         def action():
             try:
-                return worksheets.record(
+                return recording.record(
                     tender, p.bid.id, body, actor=viewer(), now=clock.now(), ip=request.remote_addr
                 )
             except DomainError as exc:
@@ -280,7 +280,7 @@ def case_json(code):
     tender = load_tender(code)
     user = viewer()
     if permissions.can_view_worksheets(tender, user):
-        data = export.export_case(tender)
+        data = decision.export_case(tender)
     elif permissions.is_public(tender):
         try:
             data = views_data.public_case(tender)

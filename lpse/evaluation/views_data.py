@@ -6,8 +6,9 @@ import json
 from flask_babel import lazy_gettext as _l
 
 from lpse.errors import NotFound
-from lpse.evaluation import decision, export, worksheets
+from lpse.evaluation import announcement, decision, export, worksheets
 from lpse.evaluation.models import ProposalStatus
+from lpse.tenders.models import TenderStatus
 
 
 def _time(moment):
@@ -134,8 +135,6 @@ def public_json(tender) -> dict:
 
 
 def withdrawn_announcements(tender) -> list:
-    from lpse.evaluation import announcement
-
     return [a for a in announcement.announcements_of(tender) if a.withdrawn_at is not None]
 
 
@@ -143,8 +142,6 @@ def withdrawn_json(tender) -> dict:
     """After an accepted objection withdrew the announcement: the public sees that the
     result was withdrawn, why, and whether the evaluation is running again or the tender
     failed — never the new version's worksheets before its own announcement."""
-    from lpse.tenders.models import TenderStatus
-
     rows = withdrawn_announcements(tender)
     failed = tender.status == TenderStatus.failed
     return {

@@ -1,6 +1,7 @@
 """The Pokja's worksheets: per opened bid, verdicts (administration, qualification, technical
-with scores, pembuktian), the price-clarification outcome and a tie-break order. Each entry is
-attributed to the member who made it and audited; no request, no commit."""
+with scores, pembuktian), the price-clarification outcome and a tie-break order — who takes
+part, the evaluation versions, the entries and how a form's values are parsed. Recording an
+entry is lpse.evaluation.recording."""
 
 import json
 import re
@@ -12,10 +13,8 @@ from sqlalchemy import select
 
 from lpse import audit
 from lpse.bids.models import Bid, EnvelopeKind
-from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
-from lpse.evaluation import permissions
+from lpse.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from lpse.evaluation.models import (
-    FILE_ONE,
     EntryKind,
     EvaluationVersion,
     ProposalStatus,
@@ -155,64 +154,7 @@ def file_one_frozen(tender) -> bool:
     return version is None or version.created_at <= opened_at
 
 
-# --- recording -------------------------------------------------------------------------------
-
-
-def record(tender, bid_id, data, *, actor, now, ip=None) -> Participant:
-    """Record the given entries for one bid, all or nothing; pending proposals lapse."""
-    if not permissions.can_evaluate(tender, actor):
-        raise NotAllowed(_l('Hanya Pokja tender ini yang dapat mengevaluasi.'))
-    check_open_for_entries(tender)
-    lock(tender)
-    p = participant(tender, bid_id)
-    parsed = parse_entries(tender, data)
-    changes_file_one = any(kind in FILE_ONE for kind in parsed)
-    if changes_file_one and file_one_frozen(tender):
-        raise InvalidTransition(
-            _l(
-                'File II sudah dibuka: hasil evaluasi File I tidak dapat diubah lagi, kecuali '
-                'pada evaluasi ulang (versi baru).'
-            )
-        )
-    if EntryKind.clarification in parsed and not needs_clarification(tender, p):
-        raise ValidationFailed(
-            _l('Klarifikasi harga hanya untuk penawaran di bawah batas kewajaran HPS.'),
-            field='clarification',
-        )
-    version = ensure_version(tender, actor=actor, now=now)
-    current = entries_of(version, p.bid.id)
-    for kind, values in parsed.items():
-        entry = current.get(kind)
-        if entry is None:
-            entry = WorksheetEntry(version=version, bid_id=p.bid.id, kind=kind)
-            db.session.add(entry)
-        for name, value in values.items():
-            setattr(entry, name, value)
-        entry.entered_by_id, entry.entered_at = actor.id, now
-        db.session.flush()
-        audit.record(
-            'evaluation.entry_recorded',
-            entry,
-            actor=actor,
-            now=now,
-            ip=ip,
-            version=version.number,
-            bid=p.bid.id,
-            kind=kind,
-            **_payload(values),
-        )
-    lapse_pending(version, reason='entry changed', actor=actor, now=now)
-    from lpse.evaluation.decision import sync_technical_pass  # decision builds on this module
-
-    sync_technical_pass(tender)
-    return p
-
-
-def needs_clarification(tender, p) -> bool:
-    from lpse.evaluation.export import live_ranking  # export builds on this module
-
-    result = live_ranking(tender).result(str(p.bid.id))
-    return any(flag.code == 'below_reasonable_price' for flag in result.flags)
+# --- the state entries may change ---------------------------------------------------------
 
 
 def check_open_for_entries(tender) -> None:
@@ -236,13 +178,6 @@ def lapse_pending(version, *, reason, actor, now) -> None:
             audit.record(
                 'evaluation.proposal_lapsed', proposal, actor=actor, now=now, reason=reason
             )
-
-
-def _payload(values: dict) -> dict:
-    out = {}
-    for name, value in values.items():
-        out[name] = str(value) if isinstance(value, Decimal) else value
-    return out
 
 
 # --- parsing ---------------------------------------------------------------------------------

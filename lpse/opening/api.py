@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from lpse import clock, storage
 from lpse.api.base import api_auth, bp, field, json_body
 from lpse.bids import commitment
-from lpse.bids.keys import key_of
 from lpse.bids.models import Bid
 from lpse.errors import NotFound, StageClosed
 from lpse.extensions import db
-from lpse.opening import access, api_docs, present, service
+from lpse.opening import api_docs, permissions, present, shares, state
+from lpse.tenders.keys import key_of
 from lpse.tenders.views import load_tender
 from lpse.vendors import enrolment
 
@@ -31,12 +31,12 @@ def opening_share(code):
     """The member's share, encrypted to their Pokja certificate (RSA-OAEP-SHA256)."""
     tender = load_tender(code)
     now = clock.now()
-    share = service.encrypted_share(tender, g.api_user, now=now)
+    share = shares.encrypted_share(tender, g.api_user, now=now)
     return jsonify(
         {
             'tender_code': tender.code,
             'tender_version': tender.version,
-            'kind': service.pending_kind(tender),
+            'kind': state.pending_kind(tender),
             'certificate_serial': share.certificate_serial,
             'ciphertext': base64.b64encode(share.ciphertext).decode('ascii'),
             'commitment': share.commitment,
@@ -53,12 +53,12 @@ def opening_release(code):
     data = json_body()
     now = clock.now()
     user = g.api_user
-    commitment.ensure_commitment(tender, now=now)
+    commitment.commit_bid_set(tender, now=now)  # the first write that needs it
     try:
         if data.get('share') is not None:
-            service.release_share(tender, user, field(data, 'share'), via='cli', now=now, ip=_ip())
+            shares.release_share(tender, user, field(data, 'share'), via='cli', now=now, ip=_ip())
         else:
-            service.release_with_passphrase(
+            shares.release_with_passphrase(
                 tender,
                 user,
                 field(data, 'passphrase'),
@@ -66,7 +66,7 @@ def opening_release(code):
                 now=now,
                 ip=_ip(),
             )
-    except (service.ShareRefused, service.WrongSecondFactor, enrolment.WrongSigningPassphrase):
+    except (shares.ShareRefused, shares.WrongSecondFactor, enrolment.WrongSigningPassphrase):
         db.session.commit()  # the refusal's audit event (and the failure count) stand
         raise
     db.session.commit()
@@ -79,17 +79,17 @@ def opening_release(code):
 @api_auth()
 def opening_bids(code):
     tender = load_tender(code)
-    if not service.is_opened(tender):
+    if not state.is_opened(tender):
         raise StageClosed(_('Penawaran tender ini belum dibuka.'))
-    if not access.can_see_bids(tender, g.api_user):
+    if not permissions.can_see_bids(tender, g.api_user):
         abort(403, description=_('Penawaran lain hanya terlihat setelah pengumuman pemenang.'))
     return jsonify({'tender_code': tender.code, 'bids': present.bids_listing(tender, g.api_user)})
 
 
 def _require_key_access(tender):
-    if not access.key_published(tender):
+    if not permissions.key_published(tender):
         raise NotFound(_('Kunci privat tender diterbitkan setelah pembukaan penawaran.'))
-    if not access.can_download_key(tender, g.get('api_user')):
+    if not permissions.can_download_key(tender, g.get('api_user')):
         if g.get('api_user') is None:
             abort(401, description=_('Sertakan token API: Authorization: Bearer <token>.'))
         abort(403, description=_('Kunci tender terbuka untuk umum setelah pengumuman pemenang.'))

@@ -12,15 +12,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lpse import audit, checkpoints, pki_service, storage
-from lpse.bids import commitment, keys, sealing
+from lpse.bids import sealing
 from lpse.bids.models import Bid, BidStatus
 from lpse.crypto import pki, shamir
 from lpse.crypto.errors import CryptoError
 from lpse.errors import Conflict
 from lpse.extensions import db
-from lpse.opening import unseal, workers
+from lpse.opening import minutes, unseal, workers
 from lpse.opening.models import OpenedBid, OpenResult
-from lpse.opening.service import PRICE, SINGLE, TECHNICAL, ceremony_kinds, ceremony_of
+from lpse.opening.state import PRICE, SINGLE, TECHNICAL, ceremony_kinds, ceremony_of
+from lpse.tenders import keys
 
 
 def rebuild_tender_key(tender, ceremony):
@@ -40,8 +41,6 @@ def rebuild_tender_key(tender, ceremony):
 
 def open_ceremony(tender, ceremony, *, actor, now):
     """Open every envelope of the ceremony's kind and record the outcome (flushes only)."""
-    from lpse.opening import minutes
-
     key, key_row = rebuild_tender_key(tender, ceremony)
     ca_cert = pki_service.require_authority().ca_cert
     passing = _technically_passing(tender) if ceremony.kind == PRICE else None
@@ -197,22 +196,6 @@ def _signer_records(user_ids) -> dict:
         r.serial: (r.fingerprint, unseal.SignerRecord(r.user_id, r.revoked_at, r.revocation_reason))
         for r in rows
     }
-
-
-def commitment_matches(tender, ceremony) -> bool | None:
-    """Whether the envelopes this ceremony found current are those of the signed bid-set
-    commitment (None when there is no commitment)."""
-    row = commitment.commitment_of(tender)
-    if row is None:
-        return None
-    current = set(
-        db.session.scalars(
-            select(Bid.sha256).where(
-                Bid.tender_id == tender.id, Bid.status == BidStatus.current.value
-            )
-        )
-    )
-    return current == set(row.envelopes)
 
 
 def opened_package(opened: OpenedBid, *, want: str | None = None):

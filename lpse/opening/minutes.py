@@ -13,6 +13,7 @@ from lpse.extensions import db
 from lpse.i18n import rupiah, with_wib
 from lpse.opening import labels
 from lpse.opening.models import OpenedBid
+from lpse.opening.state import commitment_matches
 
 TITLE = 'Berita Acara Pembukaan Penawaran'
 
@@ -23,8 +24,6 @@ def _stamp(moment) -> str:
 
 def minutes_context(tender, ceremony, *, now, checkpoint) -> dict:
     """Plain data (stored with the document) for templates/pdf/opening_minutes.html."""
-    from lpse.opening.ceremony import commitment_matches
-
     priced = ceremony.kind in ('single', 'price')
     rows = db.session.scalars(
         select(OpenedBid).where(OpenedBid.ceremony_id == ceremony.id).order_by(OpenedBid.id)

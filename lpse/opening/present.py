@@ -5,11 +5,11 @@ import json
 from flask import url_for
 from sqlalchemy import select
 
-from lpse.bids.keys import key_of
 from lpse.bids.models import Bid
 from lpse.extensions import db
-from lpse.opening import access, labels, service
+from lpse.opening import labels, permissions, shares, state
 from lpse.opening.models import OpenedBid
+from lpse.tenders.keys import key_of
 
 
 def _iso(moment):
@@ -19,9 +19,9 @@ def _iso(moment):
 def ceremony_state(tender, kind, *, full=False) -> dict:
     """One ceremony's state; who released (names) only when `full` (the tender's officers and
     auditors) — everyone else sees the count, so no one can tell which members are missing."""
-    ceremony = service.ceremony_of(tender, kind)
+    ceremony = state.ceremony_of(tender, kind)
     releases = ceremony.releases if ceremony is not None else []
-    state = {
+    result = {
         'kind': kind,
         'shares_received': len(releases),
         'released_by': [
@@ -39,12 +39,12 @@ def ceremony_state(tender, kind, *, full=False) -> dict:
             else None
         ),
     }
-    if state['opened']:
+    if result['opened']:
         counts = {'opened': 0, 'not_openable': 0, 'not_opened': 0}
         for row in ceremony.results:
             counts[row.result] += 1
-        state['results'] = counts
-    return state
+        result['results'] = counts
+    return result
 
 
 def opening_state(tender, user, now, *, full=None) -> dict:
@@ -52,9 +52,9 @@ def opening_state(tender, user, now, *, full=None) -> dict:
 
     `full` (default: `user` is an officer of the tender or an auditor) adds who released."""
     if full is None:
-        full = access.is_overseer(tender, user)
+        full = permissions.is_overseer(tender, user)
     row = key_of(tender)
-    problem = service.release_problem(tender, user, now) if user is not None else None
+    problem = permissions.release_problem(tender, user, now) if user is not None else None
     member = user is not None and tender.is_member(user)
     return {
         'tender_code': tender.code,
@@ -63,17 +63,15 @@ def opening_state(tender, user, now, *, full=None) -> dict:
         'bid_deadline': _iso(tender.bid_deadline),
         'threshold': row.threshold if row else tender.threshold,
         'members': len(row.shares) if row else len(tender.members),
-        'pending': service.pending_kind(tender),
-        'opened': service.is_opened(tender),
+        'pending': state.pending_kind(tender),
+        'opened': state.is_opened(tender),
         'key_published': row is not None and row.published_key_pem is not None,
-        'ceremonies': [
-            ceremony_state(tender, k, full=full) for k in service.ceremony_kinds(tender)
-        ],
+        'ceremonies': [ceremony_state(tender, k, full=full) for k in state.ceremony_kinds(tender)],
         'you': {
             'member': member,
             'may_release': member and problem is None,
             'refusal': problem.message if member and problem is not None else None,
-            'custody': ('server' if service.server_held(tender, user) else 'self')
+            'custody': ('server' if shares.server_held(tender, user) else 'self')
             if member
             else None,
         },
@@ -121,7 +119,7 @@ def bid_entry(row: OpenedBid, *, priced: bool = True) -> dict:
 
 
 def bids_listing(tender, user) -> list[dict]:
-    full = access.can_read_bid(tender, user)
+    full = permissions.can_read_bid(tender, user)
     entries = []
     for row in opened_rows(tender):
         entry = bid_entry(row)
@@ -130,7 +128,7 @@ def bids_listing(tender, user) -> list[dict]:
             entry['reason_detail'] = None  # may name another company's certificate
         entry['envelope_url'] = (
             url_for('opening.envelope', code=tender.code, bid_id=row.bid_id)
-            if access.can_download_key(tender, user)
+            if permissions.can_download_key(tender, user)
             else None
         )
         entries.append(entry)

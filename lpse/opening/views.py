@@ -10,15 +10,15 @@ from flask_login import current_user
 from lpse import clock, storage
 from lpse.auth.access import role_required
 from lpse.bids import commitment
-from lpse.bids.keys import key_of
 from lpse.bids.models import Bid
 from lpse.documents import operations as documents
 from lpse.errors import DomainError
 from lpse.extensions import db, login_manager
 from lpse.formflow import show_error
-from lpse.opening import access, ceremony, labels, present, service
+from lpse.opening import ceremony, labels, permissions, present, shares, state
 from lpse.opening.forms import ReleaseForm
 from lpse.opening.models import OpenedBid
+from lpse.tenders.keys import key_of
 from lpse.tenders.views import load_tender, viewer
 from lpse.vendors import enrolment
 
@@ -30,13 +30,13 @@ def panel(tender, user, now) -> dict:
     member = tender.is_member(user)
     return {
         'state': present.opening_state(
-            tender, user if member else None, now, full=access.is_overseer(tender, user)
+            tender, user if member else None, now, full=permissions.is_overseer(tender, user)
         ),
         'member': member,
-        'can_see_bids': access.can_see_bids(tender, user),
-        'can_see_minutes': access.can_see_minutes(tender, user),
-        'can_download_key': access.can_download_key(tender, user),
-        'ceremonies': service.ceremonies_of(tender),
+        'can_see_bids': permissions.can_see_bids(tender, user),
+        'can_see_minutes': permissions.can_see_minutes(tender, user),
+        'can_download_key': permissions.can_download_key(tender, user),
+        'ceremonies': state.ceremonies_of(tender),
         'KIND_LABELS': labels.KIND_LABELS,
     }
 
@@ -54,10 +54,10 @@ def _page(tender, now, *, form=None, status=200):
             tender=tender,
             now=now,
             form=form or ReleaseForm(),
-            server_held=tender.is_member(user) and service.server_held(tender, user),
-            second_factor=_authenticated(user) and service.needs_second_factor(user),
-            rows=present.opened_rows(tender) if access.can_see_bids(tender, user) else [],
-            can_read=access.can_read_bid(tender, user),
+            server_held=tender.is_member(user) and shares.server_held(tender, user),
+            second_factor=_authenticated(user) and shares.needs_second_factor(user),
+            rows=present.opened_rows(tender) if permissions.can_see_bids(tender, user) else [],
+            can_read=permissions.can_read_bid(tender, user),
             labels=labels,
             **panel(tender, user, now),
         ),
@@ -74,10 +74,7 @@ def index(code):
     """The ceremony: state for everyone; the release form for members; results for those
     who may see them."""
     tender = load_tender(code)
-    now = clock.now()
-    if tender.bid_deadline is not None and now >= tender.bid_deadline:
-        commitment.ensure_commitment(tender, now=now)
-    return _page(tender, now)
+    return _page(tender, clock.now())
 
 
 @bp.post('/release')
@@ -87,12 +84,12 @@ def release(code):
     tender = load_tender(code)
     now = clock.now()
     form = ReleaseForm()
-    service.require_release(tender, current_user, now)
+    permissions.require_release(tender, current_user, now)
     if not form.validate():
         return _page(tender, now, form=form, status=422)
-    commitment.ensure_commitment(tender, now=now)
+    commitment.commit_bid_set(tender, now=now)  # the first write that needs it
     try:
-        service.release_with_passphrase(
+        shares.release_with_passphrase(
             tender,
             current_user,
             form.passphrase.data,
@@ -101,18 +98,18 @@ def release(code):
             ip=request.remote_addr,
         )
     except (
-        service.ShareRefused,
-        service.WrongSecondFactor,
+        shares.ShareRefused,
+        shares.WrongSecondFactor,
         enrolment.WrongSigningPassphrase,
     ) as exc:
         db.session.commit()  # the refusal's audit event and failure count stand
-        target = form.totp if isinstance(exc, service.WrongSecondFactor) else form.passphrase
+        target = form.totp if isinstance(exc, shares.WrongSecondFactor) else form.passphrase
         target.errors = [exc.message]
         return _page(tender, now, form=form, status=exc.status)
     except DomainError as exc:
         return _page(tender, now, form=form, status=show_error(form, exc))
     db.session.commit()
-    if service.ceremony_of(tender, _released_kind(tender)).opened_at is not None:
+    if state.ceremony_of(tender, _released_kind(tender)).opened_at is not None:
         flash(_('Bagian kunci diterima. Penawaran telah dibuka.'), 'info')
     else:
         flash(_('Bagian kunci Anda diterima. Menunggu anggota Pokja lainnya.'), 'info')
@@ -121,7 +118,7 @@ def release(code):
 
 def _released_kind(tender):
     """The ceremony just released into: the pending one, or the last if all are opened."""
-    return service.pending_kind(tender) or service.ceremony_kinds(tender)[-1]
+    return state.pending_kind(tender) or state.ceremony_kinds(tender)[-1]
 
 
 def _opened_bid(tender, bid_id) -> OpenedBid:
@@ -143,7 +140,7 @@ def _require(predicate):
 def bid(code, bid_id):
     """One opened bid: price lines, TKDN, validity, attachments (the Pokja, PPK, auditors)."""
     tender = load_tender(code)
-    denied = _require(access.can_read_bid(tender, viewer()))
+    denied = _require(permissions.can_read_bid(tender, viewer()))
     if denied is not None:
         return denied
     row = _opened_bid(tender, bid_id)
@@ -153,7 +150,7 @@ def bid(code, bid_id):
         row=row,
         entry=present.bid_entry(row),
         labels=labels,
-        can_download_key=access.can_download_key(tender, viewer()),
+        can_download_key=permissions.can_download_key(tender, viewer()),
     )
 
 
@@ -161,7 +158,7 @@ def bid(code, bid_id):
 def attachment(code, bid_id, name):
     """An attached file of an opened bid, read again from its envelope's own content key."""
     tender = load_tender(code)
-    denied = _require(access.can_read_bid(tender, viewer()))
+    denied = _require(permissions.can_read_bid(tender, viewer()))
     if denied is not None:
         return denied
     package = ceremony.opened_package(_opened_bid(tender, bid_id), want=name)
@@ -181,9 +178,9 @@ def attachment(code, bid_id, name):
 def envelope(code, bid_id):
     """The sealed envelope as received, once the tender key is published."""
     tender = load_tender(code)
-    if not access.key_published(tender):
+    if not permissions.key_published(tender):
         abort(404)
-    denied = _require(access.can_download_key(tender, viewer()))
+    denied = _require(permissions.can_download_key(tender, viewer()))
     if denied is not None:
         return denied
     bid = db.session.get(Bid, bid_id)
@@ -201,9 +198,9 @@ def envelope(code, bid_id):
 def key(code):
     """The tender private key, published at opening (PKCS#8 PEM, unencrypted)."""
     tender = load_tender(code)
-    if not access.key_published(tender):
+    if not permissions.key_published(tender):
         abort(404)
-    denied = _require(access.can_download_key(tender, viewer()))
+    denied = _require(permissions.can_download_key(tender, viewer()))
     if denied is not None:
         return denied
     return send_file(
@@ -218,10 +215,10 @@ def key(code):
 def minutes(code, kind):
     """BA Pembukaan Penawaran: the Pokja, PPK, auditors and the tender's bidders."""
     tender = load_tender(code)
-    row = service.ceremony_of(tender, kind)
+    row = state.ceremony_of(tender, kind)
     if row is None or row.minutes_document_id is None:
         abort(404)
-    denied = _require(access.can_see_minutes(tender, viewer()))
+    denied = _require(permissions.can_see_minutes(tender, viewer()))
     if denied is not None:
         return denied
     document = documents.find_document(row.minutes_document_id)

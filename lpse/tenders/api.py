@@ -13,7 +13,8 @@ from lpse.api.base import api_auth, bp, field, json_body
 from lpse.auth.models import Role
 from lpse.errors import ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import documents, operations, publication, questions, search, views
+from lpse.tenders import documents, operations, permissions, publication, questions, search, views
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.api_docs import describe
 from lpse.tenders.models import Tender
 from lpse.tenders.stages import STAGES, Stage, Window
@@ -47,7 +48,7 @@ def summary_json(tender, now):
 
 def tender_json(tender, now, user):
     zone = tender.timezone
-    changes = publication.changes_of(tender)
+    changes = tender_schedule.changes_of(tender)
     next_tender = views.next_version(tender, user)
     return {
         **summary_json(tender, now),
@@ -157,7 +158,7 @@ def _acting(code, may):
     """(tender, user, now) for an officer's request; 403 unless ``may(tender, user)``."""
     user = g.api_user
     tender = _load(code, user)
-    operations.require_officer(tender, user, may(tender, user))
+    permissions.require_officer(tender, user, may(tender, user))
     return tender, user, clock.now()
 
 
@@ -265,7 +266,7 @@ def tender_create():
         agency=user.agency, data=_draft_data(body), actor=user, now=now, ip=request.remote_addr
     )
     if schedule is not None:
-        publication.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
+        tender_schedule.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
     db.session.commit()
     return jsonify(tender_json(tender, now, user)), 201
 
@@ -279,7 +280,7 @@ def tender_update(code):
     if data or not tender.is_draft:
         operations.update_draft(tender, data=data, actor=user, now=now, ip=request.remote_addr)
     if schedule is not None:
-        publication.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
+        tender_schedule.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
     db.session.commit()
     return jsonify(tender_json(tender, now, user))
 
@@ -311,7 +312,7 @@ def tender_publish(code):
 def tender_schedule_change(code):
     tender, user, now = _acting(code, Tender.can_manage)
     body = json_body()
-    publication.change_schedule(
+    tender_schedule.change_schedule(
         tender,
         parse_schedule(field(body, 'schedule', kind=dict)),
         reason=field(body, 'reason'),

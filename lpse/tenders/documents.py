@@ -25,6 +25,7 @@ from lpse.extensions import db, savepoint
 from lpse.i18n import with_wib
 from lpse.tenders import rules, stages
 from lpse.tenders.models import DocumentKind
+from lpse.tenders.schedule import ScheduleInvalid, change_schedule
 from lpse.tenders.stages import STAGES, Stage, Window
 from lpse.types import UTCDateTime, sql_in
 
@@ -206,8 +207,6 @@ def deadline_move(tender, affects_bids, new_deadline, now) -> dict:
     download = schedule[Stage.download]
     if download.end > now:
         changes[Stage.download] = Window(download.start, download.end + delta)
-    from lpse.tenders.publication import ScheduleInvalid
-
     problems = stages.validate_schedule(
         {**schedule, **changes}, rules.frozen_rules_of(tender) or rules.schedule_rules()
     )
@@ -280,8 +279,6 @@ def add_document(
             **data,
         )
         if moves:
-            from lpse.tenders.publication import change_schedule
-
             change_schedule(
                 tender,
                 moves,

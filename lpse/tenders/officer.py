@@ -13,7 +13,8 @@ from lpse.auth.models import Role, User, UserRole
 from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
 from lpse.formflow import run_form, show_error
-from lpse.tenders import documents, operations, publication, questions
+from lpse.tenders import documents, operations, permissions, publication, questions
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.forms import (
     AnswerForm,
     ConfirmForm,
@@ -117,7 +118,7 @@ def create():
 @officers
 def edit(code):
     tender = load_tender(code)
-    operations.require_officer(tender, current_user, tender.can_edit(current_user))
+    permissions.require_officer(tender, current_user, tender.can_edit(current_user))
     form = TenderForm(obj=None if request.method == 'POST' else _form_values(tender))
     _prepare(form, tender.agency)
     if request.method == 'GET':
@@ -187,7 +188,7 @@ def _form_values(tender):
 @officers
 def schedule(code):
     tender = load_tender(code)
-    operations.require_officer(
+    permissions.require_officer(
         tender, current_user, tender.can_edit(current_user) or tender.can_manage(current_user)
     )
     form = ScheduleForm()
@@ -204,12 +205,12 @@ def _save_schedule(tender, form):
     now, ip, windows = clock.now(), request.remote_addr, form.windows(tender.timezone)
     try:
         if tender.is_draft:
-            publication.set_schedule(tender, windows, actor=current_user, now=now, ip=ip)
+            tender_schedule.set_schedule(tender, windows, actor=current_user, now=now, ip=ip)
         else:
-            publication.change_schedule(
+            tender_schedule.change_schedule(
                 tender, windows, reason=form.reason.data, actor=current_user, now=now, ip=ip
             )
-    except publication.ScheduleInvalid as exc:
+    except tender_schedule.ScheduleInvalid as exc:
         for problem in exc.problems:
             field = form[f'{problem.stage}_start']
             field.errors = [*field.errors, str(problem.message)]
@@ -221,7 +222,7 @@ def _save_schedule(tender, form):
 def upload(code):
     tender = load_tender(code)
     now = clock.now()
-    operations.require_officer(tender, current_user, tender.can_upload(current_user, now))
+    permissions.require_officer(tender, current_user, tender.can_upload(current_user, now))
     form = DocumentForm()
     outcome = run_form(
         form,
@@ -265,7 +266,7 @@ def _act(tender, action, message=None, **forms):
 def _confirmed(code, may):
     """The tender of a confirm button: 403 unless ``may(tender, user)``, 400 without CSRF."""
     tender = load_tender(code)
-    operations.require_officer(tender, current_user, may(tender, current_user))
+    permissions.require_officer(tender, current_user, may(tender, current_user))
     if not ConfirmForm().validate_on_submit():
         abort(400)
     return tender
@@ -305,7 +306,7 @@ def ask(code):
 @pokja_only
 def answer(code, question_id):
     tender = load_tender(code)
-    operations.require_officer(tender, current_user, tender.can_answer(current_user))
+    permissions.require_officer(tender, current_user, tender.can_answer(current_user))
     question = questions.get_question(tender, question_id)
     form = AnswerForm()
     if not form.validate_on_submit():
@@ -327,7 +328,7 @@ def answer(code, question_id):
 
 def _ending(code, operation, message, allowed):
     tender = load_tender(code)
-    operations.require_officer(tender, current_user, allowed(tender))
+    permissions.require_officer(tender, current_user, allowed(tender))
     form = ReasonForm()
     if not form.validate_on_submit():
         return _detail(tender, 422, reason_form=form)

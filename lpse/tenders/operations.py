@@ -253,19 +253,6 @@ def _work_unit(agency, ref):
     return unit
 
 
-def require_officer(tender, user, allowed: bool) -> None:
-    """Refuse an action on ``tender`` that ``allowed`` denies ``user``, saying why. Its Pokja
-    may do whatever its PPK may, so a member is refused only for the point the tender is at
-    (published, ended, past the bid deadline…); anyone else, the PPK included, is told who may."""
-    if allowed:
-        return
-    if not tender.is_member(user):
-        raise NotAllowed(
-            _l('Hanya Pokja (atau PPK, bila disebutkan) tender ini yang dapat melakukannya.')
-        )
-    raise NotAllowed(_l('Tindakan ini tidak tersedia untuk tender ini pada tahapnya sekarang.'))
-
-
 def method_params(tender) -> dict:
     return json.loads(tender.method_params or '{}')
 

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 
 from lpse.audit import canonical_json
 from lpse.errors import ValidationFailed
-from lpse.evaluation import case
+from lpse.scoring import case
 from lpse.tenders import stages
 
 # The regulation set the frozen rules follow; a change of defaults or formulas gets a new one.
@@ -199,8 +199,8 @@ def schedule_rules() -> stages.ScheduleRules:
     """The minimum durations and gaps of the configuration (frozen into a tender at publication)."""
     config = current_app.config
     return stages.ScheduleRules(
-        min_durations=dict(config.get('LPSE_STAGE_MIN_DURATIONS', stages.DEFAULT_MIN_DURATIONS)),
-        min_gaps=dict(config.get('LPSE_STAGE_MIN_GAPS', stages.DEFAULT_MIN_GAPS)),
+        min_durations=dict(config['LPSE_STAGE_MIN_DURATIONS']),
+        min_gaps=dict(config['LPSE_STAGE_MIN_GAPS']),
     )
 
 

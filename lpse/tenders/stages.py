@@ -78,16 +78,6 @@ FOLLOWS = (
     (Stage.objection, Stage.award),
     (Stage.award, Stage.contract),
 )
-# DOMAIN §2 "typical" values, in hours; configuration may lower them (to zero in demo and tests).
-DEFAULT_MIN_DURATIONS = {'announcement': 5 * 24, 'objection': 5 * 24}
-DEFAULT_MIN_GAPS = {
-    # aanwijzing starts at least this long after the announcement starts
-    'clarification_after_announcement': 3 * 24,
-    # the bid deadline is at least this long after the aanwijzing ends
-    'deadline_after_clarification': 3 * 24,
-    # downloads close at least this long before the bid deadline
-    'download_before_deadline': 24,
-}
 
 
 @dataclass(frozen=True)

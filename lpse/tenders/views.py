@@ -7,9 +7,11 @@ from sqlalchemy import select
 
 from lpse import clock, storage
 from lpse.agencies.models import Agency
+from lpse.audit import AuditEvent
 from lpse.extensions import db, login_manager
 from lpse.i18n import ZONE_NAMES
 from lpse.tenders import documents, ids, operations, publication, questions, search
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.forms import (
     CATEGORY_LABELS,
     CONTRACT_LABELS,
@@ -23,6 +25,7 @@ from lpse.tenders.forms import (
     ReasonForm,
 )
 from lpse.tenders.models import Tender
+from lpse.tenders.questions import Question
 from lpse.tenders.stages import STAGE_LABELS, STAGES, Phase, Stage
 
 bp = Blueprint('tenders', __name__, url_prefix='/tenders')
@@ -89,7 +92,7 @@ def detail_context(tender, now, **forms):
         'stage': tender.stage(now),
         'open_stages': [s for s in STAGES if tender.is_open(s, now)],
         'schedule': tender.schedule,
-        'changes': publication.changes_of(tender),
+        'changes': tender_schedule.changes_of(tender),
         'documents': documents.documents_of(tender),
         'addenda': documents.addenda_of(tender),
         'questions': questions.questions_of(tender),
@@ -106,6 +109,32 @@ def detail_context(tender, now, **forms):
         'previous_versions': _versions(tender),
         'next_version': next_version(tender, user),
     }
+
+
+def followed_by(user):
+    """Tenders the vendor downloaded from or asked about, and its questions (the vendor
+    dashboard shows them; the vendors layer sits below this one)."""
+    ids = db.session.scalars(
+        db.select(AuditEvent.object_id)
+        .where(
+            AuditEvent.actor_id == user.id,
+            AuditEvent.object_type == 'tender',
+            AuditEvent.action.in_(('tender.document_downloaded', 'tender.question_asked')),
+        )
+        .distinct()
+    ).all()
+    tenders = db.session.scalars(
+        db.select(Tender).where(Tender.id.in_([int(i) for i in ids])).order_by(Tender.code)
+    ).all()
+    questions = db.session.scalars(
+        db.select(Question).where(Question.asker_id == user.id).order_by(Question.id.desc())
+    ).all()
+    return tenders, questions
+
+
+@bp.app_context_processor
+def _followed_helper():
+    return {'followed_by': followed_by}
 
 
 def next_version(tender, user):
@@ -127,23 +156,7 @@ def detail(code):
     version = request.args.get('version', type=int)
     tender = load_tender(code, version)
     now = clock.now()
-    return render_template(
-        'tenders/detail.html', **detail_context(tender, now), **bid_context(tender, now)
-    )
-
-
-def bid_context(tender, now):
-    """The sealed-bid part of the page: the tender certificate, the entry to the bid form for
-    vendors who may bid, and from the deadline on the signed bid-set commitment."""
-    from lpse.bids import commitment, keys, submission
-
-    row = commitment.ensure_commitment(tender, now=now)
-    return {
-        'tender_key': keys.key_of(tender),
-        'can_bid': submission.can_submit(tender, viewer(), now),
-        'bid_commitment': row,
-        'bid_commitment_envelopes': row.envelopes if row else [],
-    }
+    return render_template('tenders/detail.html', **detail_context(tender, now))
 
 
 @bp.get('/<code>/documents/<int:document_id>')
@@ -169,6 +182,3 @@ def download(code, document_id):
         download_name=document.download_name,
         etag=document.sha256,
     )
-
-
-from lpse.tenders import officer as _officer  # noqa: E402, F401 — registers the officer pages

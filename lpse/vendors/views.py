@@ -138,59 +138,19 @@ def resend():
     return redirect(url_for('vendors.dashboard'))
 
 
-def _followed(user):
-    """Tenders the vendor downloaded from or asked about, and its questions (the tender
-    layer sits above this one, so it is asked here, at the edge)."""
-    from lpse.audit import AuditEvent
-    from lpse.tenders.models import Tender
-    from lpse.tenders.questions import Question
-
-    ids = db.session.scalars(
-        db.select(AuditEvent.object_id)
-        .where(
-            AuditEvent.actor_id == user.id,
-            AuditEvent.object_type == 'tender',
-            AuditEvent.action.in_(('tender.document_downloaded', 'tender.question_asked')),
-        )
-        .distinct()
-    ).all()
-    tenders = db.session.scalars(
-        db.select(Tender).where(Tender.id.in_([int(i) for i in ids])).order_by(Tender.code)
-    ).all()
-    questions = db.session.scalars(
-        db.select(Question).where(Question.asker_id == user.id).order_by(Question.id.desc())
-    ).all()
-    return tenders, questions
-
-
 def _dashboard(status=200, document_form=None):
     vendor = verification.vendor_of(current_user)
     now = clock.now()
-    tenders, questions = _followed(current_user)
     return render_template(
         'vendors/dashboard.html',
         vendor=vendor,
         now=now,
         problem=verification.participation_problem(vendor, now),
         certificate=pki_service.active_certificate(current_user, now=now),
-        tenders=tenders,
-        questions=questions,
         document_form=document_form or DocumentForm(),
         confirm=ConfirmForm(),
         can_resend=vendor is not None and registration.can_resend_confirmation(vendor, now),
-        bids=_bids(vendor),
     ), status
-
-
-def _bids(vendor):
-    """The vendor's own bids with their receipts (an edge composing the bids layer)."""
-    if vendor is None:
-        return []
-    from lpse.bids.models import Bid
-
-    return db.session.scalars(
-        db.select(Bid).where(Bid.vendor_id == vendor.id).order_by(Bid.id.desc())
-    ).all()
 
 
 @bp.get('/me')
@@ -289,7 +249,3 @@ def document(vendor_id, document_id):
     )
     response.headers['Content-Security-Policy'] = "default-src 'none'; sandbox"
     return response
-
-
-from lpse.vendors import blacklist_views as _blacklist  # noqa: E402, F401 — registers pages
-from lpse.vendors import verifier_views as _verifier  # noqa: E402, F401 — registers pages

@@ -28,6 +28,14 @@ def test_rupiah(amount, cents, expected):
     assert rupiah(amount, cents=cents) == expected
 
 
+def test_rupiah_prints_the_largest_products_the_evaluation_makes():
+    # A BoQ line of 18-digit price times a 12-digit quantity: 31 digits, beyond the default
+    # context's 28, which raised InvalidOperation while quantizing.
+    amount = Decimal('999999999999499999990000000000.005')
+    assert rupiah(amount) == 'Rp999.999.999.999.499.999.990.000.000.000'
+    assert rupiah(amount, cents=True) == 'Rp999.999.999.999.499.999.990.000.000.000,01'
+
+
 @pytest.mark.parametrize(
     ('zone', 'expected'),
     [

@@ -20,10 +20,11 @@ from tenders.factories import PDF, T0
 from vendor_helpers import verify_vendor
 
 from lpse import clock
-from lpse.bids import keys, sealing
+from lpse.bids import sealing
 from lpse.bids.package import build_package
 from lpse.crypto import detached, envelope
 from lpse.extensions import db
+from lpse.tenders import keys
 from lpse.tenders.stages import Stage
 from lpse.vendors import verification
 
@@ -98,7 +99,7 @@ def seal(tender, user, key_index, *, package=None, recipient=None, **kw):
 
 
 def _signing_cert(user):
-    from lpse.bids.submission import signing_certificate
+    from lpse.bids.permissions import signing_certificate
 
     return signing_certificate(user, clock.now()).x509
 

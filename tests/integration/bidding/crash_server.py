@@ -187,13 +187,14 @@ def build_world(
     from lpse.auth import operations as auth_ops
     from lpse.auth import passwords
     from lpse.auth.models import User, UserRole
-    from lpse.bids import keys as tender_keys
     from lpse.bids import sealing
     from lpse.bids.models import EnvelopeKind
     from lpse.bids.package import build_package
     from lpse.crypto import detached, envelope
     from lpse.extensions import db
     from lpse.tenders import documents, operations, publication
+    from lpse.tenders import keys as tender_keys
+    from lpse.tenders import schedule as tender_schedule
     from lpse.tenders.stages import GATES, STAGES, Stage
 
     envelope_dir = Path(envelope_dir)
@@ -245,7 +246,7 @@ def build_world(
         tender = operations.create_draft(
             agency=agency, data=tender_draft(cast), actor=pokja[0], now=base - timedelta(hours=2)
         )
-        publication.set_schedule(
+        tender_schedule.set_schedule(
             tender, schedule_at(base), actor=pokja[0], now=base - timedelta(hours=2)
         )
         documents.add_document(

@@ -8,6 +8,7 @@ from tenders.factories import login
 
 from lpse import clock
 from lpse.auth import operations as auth_ops
+from lpse.bids import commitment
 from lpse.extensions import db
 from lpse.tenders.stages import Stage
 
@@ -41,6 +42,8 @@ def test_bid_access_matrix(client, create_tender, cast, bidder, who):
         _row, token = auth_ops.create_token(cast[who], 'matrix', now=T0)
         db.session.commit()
         headers = {'Authorization': f'Bearer {token}'}
+    commitment.commit_due(now=T0)  # the deadline job: the closed tender's set is committed
+    db.session.commit()
     values = {'bidding': bidding.code, 'closed': closed.code, 'bid': bid.id}
     assert walk(client, BEFORE_DEADLINE, who, headers, **values) == {}
     assert walk(client, MATRIX, who, headers, **values) == {}, f'(got, expected) for {who}'

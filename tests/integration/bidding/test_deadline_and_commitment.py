@@ -17,6 +17,15 @@ from .conftest import OTHER_KEY, PG_URL, VENDOR_KEY, seal, stored_files
 MS = timedelta(milliseconds=1)
 
 
+def database_state() -> dict:
+    """Every row of every table, to show that a request wrote nothing."""
+    db.session.expire_all()
+    return {
+        table.name: sorted(map(repr, db.session.execute(table.select()).all()))
+        for table in db.metadata.sorted_tables
+    }
+
+
 def test_one_millisecond_before_the_deadline_is_accepted(tender, bidder, token, post_bid):
     headers = token(bidder)
     p7m, sig = seal(tender, bidder, VENDOR_KEY)
@@ -86,7 +95,7 @@ def test_the_real_commit_clock_is_postgresql_clock_timestamp(tender):
 
 
 def test_the_commitment_lists_current_envelopes_only_from_the_deadline(
-    client, tender, bidder, rival, token, post_bid
+    app, client, tender, bidder, rival, token, post_bid
 ):
     first, sig1 = seal(tender, bidder, VENDOR_KEY)
     second, sig2 = seal(tender, bidder, VENDOR_KEY)
@@ -98,6 +107,22 @@ def test_the_commitment_lists_current_envelopes_only_from_the_deadline(
     assert client.get(f'/api/v1/tenders/{tender.code}/commitment').status_code == 404
     assert client.get(f'/tenders/{tender.code}/commitment.json').status_code == 404
     clock.set_now(tender.bid_deadline)
+    before = database_state()
+    for url in (
+        f'/tenders/{tender.code}',
+        f'/tenders/{tender.code}/opening',
+        f'/tenders/{tender.code}/commitment.json',
+        f'/api/v1/tenders/{tender.code}',
+        f'/api/v1/tenders/{tender.code}/commitment',
+        f'/api/v1/tenders/{tender.code}/opening',
+    ):
+        assert client.get(url).status_code in (200, 401, 404), url
+    assert database_state() == before  # a reader never makes the commitment
+    result = app.test_cli_runner().invoke(args=['lpse', 'commit-bid-sets'])
+    assert result.exit_code == 0, result.output
+    assert f'bid set committed: {tender.code} v{tender.version}' in result.output
+    again = app.test_cli_runner().invoke(args=['lpse', 'commit-bid-sets'])
+    assert '0 tender(s) committed' in again.output  # made once
     response = client.get(f'/api/v1/tenders/{tender.code}/commitment')
     assert response.status_code == 200
     doc = json.loads(response.get_data())

@@ -15,10 +15,10 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from lpse import pki_service
-from lpse.bids.keys import key_of
 from lpse.bids.models import Bid
 from lpse.crypto import keystore, shamir
 from lpse.extensions import db
+from lpse.tenders.keys import key_of
 
 from .conftest import P7M, VENDOR_KEY, make_bid, seal, sig_header
 
@@ -90,7 +90,7 @@ def test_openssl_opens_and_verifies_what_the_system_sealed(tmp_path, tender, bid
 
 
 def test_an_envelope_made_with_openssl_alone_is_accepted(tmp_path, tender, bidder, token, client):
-    from lpse.bids.submission import signing_certificate
+    from lpse.bids.permissions import signing_certificate
 
     cert = signing_certificate(bidder, pki_helpers.material()['created']).x509
     (tmp_path / 'bid.zip').write_bytes(make_bid(tender, bidder))
@@ -173,7 +173,7 @@ def test_lpse_seal_submit_and_verify_receipt_against_a_live_server(
 ):
     import json
 
-    from lpse.bids.submission import signing_certificate
+    from lpse.bids.permissions import signing_certificate
     from lpse.vendors.verification import vendor_of
 
     cert = signing_certificate(bidder, pki_helpers.material()['created']).x509

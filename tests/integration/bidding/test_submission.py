@@ -134,7 +134,7 @@ def _other_tender(tender, user, create_tender):
         tender,
         user,
         VENDOR_KEY,
-        recipient=__import__('lpse.bids.keys').bids.keys.require_key(other).certificate,
+        recipient=__import__('lpse.tenders.keys').tenders.keys.require_key(other).certificate,
     )
 
 

@@ -166,7 +166,7 @@ def test_nothing_readable_at_rest_web_and_cli_paths(
 
 
 def test_k_minus_one_shares_cannot_rebuild_the_tender_key_and_k_can(tender, cast):
-    from lpse.bids.keys import key_of
+    from lpse.tenders.keys import key_of
 
     row = key_of(tender)
     member_keys = {
@@ -207,7 +207,7 @@ def test_publication_is_refused_while_a_member_lacks_a_pokja_certificate(
 
 
 def test_the_tender_certificate_is_public(client, tender):
-    from lpse.bids.keys import key_of
+    from lpse.tenders.keys import key_of
 
     pem = key_of(tender).certificate_pem
     assert client.get(f'/api/v1/tenders/{tender.code}/certificate').get_data(as_text=True) == pem

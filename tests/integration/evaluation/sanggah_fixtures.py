@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from lpse import clock
 from lpse.audit import AuditEvent
 from lpse.documents.models import IssuedDocument
-from lpse.evaluation import decision, worksheets
+from lpse.evaluation import decision, recording
 from lpse.evaluation.objection_models import Announcement, AwardLetter, Objection
 from lpse.extensions import db
 
@@ -32,7 +32,7 @@ def evaluate(tender, bids, pokja, *, now=None):
                 'qualification': OK,
                 'technical': {'passed': False, 'reason': TECHNICAL_FAILURE},
             }
-        worksheets.record(tender, bid.id, entries, actor=pokja[0], now=now)
+        recording.record(tender, bid.id, entries, actor=pokja[0], now=now)
     decision.propose(tender, actor=pokja[0], now=now)
     db.session.commit()
 

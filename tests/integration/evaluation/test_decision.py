@@ -10,7 +10,7 @@ from lpse import clock
 from lpse.audit import AuditEvent
 from lpse.auth import operations as auth_ops
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
-from lpse.evaluation import decision, service, worksheets
+from lpse.evaluation import decision, recording, service, worksheets
 from lpse.evaluation.models import EvaluationVersion, ResultApproval, ResultProposal
 from lpse.extensions import db
 from lpse.tenders.models import TenderStatus
@@ -24,10 +24,10 @@ FILE_ONE = {'administration': OK, 'qualification': OK, 'technical': OK}
 def evaluate_all(tender, bids, member, *, proof=True):
     now = clock.now()
     for bid in bids:
-        worksheets.record(tender, bid.id, FILE_ONE, actor=member, now=now)
+        recording.record(tender, bid.id, FILE_ONE, actor=member, now=now)
     if proof:
         winner = service.live_result(tender).winner
-        worksheets.record(tender, int(winner), {'pembuktian': OK}, actor=member, now=now)
+        recording.record(tender, int(winner), {'pembuktian': OK}, actor=member, now=now)
     db.session.commit()
 
 
@@ -174,9 +174,9 @@ def test_the_winner_needs_a_passed_pembuktian(opened_tender, pokja):
     # A failed pembuktian removes the bid; the reserve moves up and needs its own check.
     now = clock.now()
     fail = {'pembuktian': {'passed': False, 'reason': 'Asli akta tidak ditunjukkan'}}
-    worksheets.record(tender, bids[1].id, fail, actor=pokja[0], now=now)
+    recording.record(tender, bids[1].id, fail, actor=pokja[0], now=now)
     assert service.live_result(tender).winner == str(bids[0].id)
-    worksheets.record(tender, bids[0].id, {'pembuktian': OK}, actor=pokja[0], now=now)
+    recording.record(tender, bids[0].id, {'pembuktian': OK}, actor=pokja[0], now=now)
     proposal = decision.propose(tender, actor=pokja[0], now=now)
     assert proposal.winner_bid_id == bids[0].id
     assert proposal.reserve_bid_ids == [bids[2].id]
@@ -188,18 +188,18 @@ def test_unevaluated_bids_that_could_place_block_the_proposal(opened_tender, pok
     now = clock.now()
     # Only the two dearest evaluated: the cheapest (PT Dua) could still win.
     for bid in (bids[2], bids[3]):
-        worksheets.record(tender, bid.id, FILE_ONE, actor=pokja[0], now=now)
-    worksheets.record(tender, bids[2].id, {'pembuktian': OK}, actor=pokja[0], now=now)
+        recording.record(tender, bid.id, FILE_ONE, actor=pokja[0], now=now)
+    recording.record(tender, bids[2].id, {'pembuktian': OK}, actor=pokja[0], now=now)
     with pytest.raises(Conflict, match='PT Dua, PT Satu'):
         decision.propose(tender, actor=pokja[0], now=now)
     # Lowest price, evaluated from the cheapest up: once the winner and two reserves stand,
     # the dearest bid need not be evaluated.
     tender2, bids2 = opened_tender([*DEFAULT_BIDS, dearest])
-    worksheets.record(tender2, bids2[1].id, {**FILE_ONE, 'pembuktian': OK}, actor=pokja[0], now=now)
+    recording.record(tender2, bids2[1].id, {**FILE_ONE, 'pembuktian': OK}, actor=pokja[0], now=now)
     with pytest.raises(Conflict, match='PT Empat, PT Satu, PT Tiga'):
         decision.propose(tender2, actor=pokja[0], now=now)  # no reserves yet
     for bid in (bids2[0], bids2[2]):
-        worksheets.record(tender2, bid.id, FILE_ONE, actor=pokja[0], now=now)
+        recording.record(tender2, bid.id, FILE_ONE, actor=pokja[0], now=now)
     proposal = decision.propose(tender2, actor=pokja[0], now=now)
     assert proposal.winner_bid_id == bids2[1].id
     assert proposal.reserve_bid_ids == [bids2[0].id, bids2[2].id]
@@ -213,7 +213,7 @@ def test_unevaluated_bids_that_could_place_block_the_proposal(opened_tender, pok
     )
     scored = {**FILE_ONE, 'technical': {'passed': True, 'score': '80'}, 'pembuktian': OK}
     for bid in bids3[:2]:
-        worksheets.record(tender3, bid.id, scored, actor=pokja[0], now=now)
+        recording.record(tender3, bid.id, scored, actor=pokja[0], now=now)
     with pytest.raises(Conflict, match='PT Tiga'):
         decision.propose(tender3, actor=pokja[0], now=now)
 
@@ -223,12 +223,12 @@ def test_a_tie_needs_a_recorded_pokja_decision(opened_tender, pokja):
     tender, bids = opened_tender([BidSpec('PT A', same), BidSpec('PT B', same)])
     now = clock.now()
     for bid in bids:
-        worksheets.record(tender, bid.id, {**FILE_ONE, 'pembuktian': OK}, actor=pokja[0], now=now)
+        recording.record(tender, bid.id, {**FILE_ONE, 'pembuktian': OK}, actor=pokja[0], now=now)
     assert service.live_result(tender).unresolved_tie == (str(bids[0].id), str(bids[1].id))
     with pytest.raises(Conflict, match='seri'):
         decision.propose(tender, actor=pokja[0], now=now)
-    worksheets.record(tender, bids[1].id, {'tie_break_order': 1}, actor=pokja[0], now=now)
-    worksheets.record(tender, bids[0].id, {'tie_break_order': 2}, actor=pokja[0], now=now)
+    recording.record(tender, bids[1].id, {'tie_break_order': 1}, actor=pokja[0], now=now)
+    recording.record(tender, bids[0].id, {'tie_break_order': 2}, actor=pokja[0], now=now)
     assert decision.propose(tender, actor=pokja[0], now=now).winner_bid_id == bids[1].id
 
 
@@ -237,7 +237,7 @@ def test_a_changed_entry_lapses_the_pending_proposal(opened_tender, pokja):
     evaluate_all(tender, bids, pokja[0])
     now = clock.now()
     proposal = decision.propose(tender, actor=pokja[0], now=now)
-    worksheets.record(tender, bids[2].id, {'technical': OK}, actor=pokja[1], now=now)
+    recording.record(tender, bids[2].id, {'technical': OK}, actor=pokja[1], now=now)
     assert proposal.status == 'superseded'
     with pytest.raises(Conflict):
         decision.approve(tender, proposal_id=proposal.id, actor=pokja[1], now=now)
@@ -252,7 +252,7 @@ def test_after_the_decision_entries_are_closed(opened_tender, pokja):
         tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[1], now=now
     )
     with pytest.raises(InvalidTransition):
-        worksheets.record(tender, bids[0].id, {'technical': OK}, actor=pokja[1], now=now)
+        recording.record(tender, bids[0].id, {'technical': OK}, actor=pokja[1], now=now)
     with pytest.raises(InvalidTransition):
         decision.approve(
             tender, proposal_id=decision.approved_proposal(tender).id, actor=pokja[2], now=now
@@ -263,7 +263,7 @@ def test_no_passing_bid_means_the_tender_is_declared_failed(opened_tender, pokja
     tender, bids = opened_tender()
     now = clock.now()
     for bid in bids:
-        worksheets.record(
+        recording.record(
             tender,
             bid.id,
             {**FILE_ONE, 'technical': {'passed': False, 'reason': 'Spesifikasi tidak sesuai'}},
@@ -316,7 +316,7 @@ def test_reopen_starts_a_new_version_and_keeps_the_old(opened_tender, pokja):
     kept = db.session.scalar(select(ResultProposal).where(ResultProposal.version_id == old.id))
     assert kept.status == 'approved'
     assert kept.result_json and old_result['winner'] == str(bids[1].id)
-    worksheets.record(
+    recording.record(
         tender,
         bids[1].id,
         {'qualification': {'passed': False, 'reason': 'Pengalaman tidak terbukti'}},
@@ -348,13 +348,13 @@ def test_two_file_technical_pass_gates_file_two(opened_tender, pokja):
         return db.session.scalar(select(OpenedBid).where(OpenedBid.bid_id == bid.id))
 
     score = {'passed': True, 'score': '85'}
-    worksheets.record(tender, bids[0].id, {**FILE_ONE, 'technical': score}, actor=pokja[0], now=now)
+    recording.record(tender, bids[0].id, {**FILE_ONE, 'technical': score}, actor=pokja[0], now=now)
     assert opened(bids[0]).technical_pass is True
     assert opened(bids[1]).technical_pass is None  # not yet evaluated
     low = {'passed': True, 'score': '65'}  # below the threshold of 70
-    worksheets.record(tender, bids[1].id, {**FILE_ONE, 'technical': low}, actor=pokja[0], now=now)
+    recording.record(tender, bids[1].id, {**FILE_ONE, 'technical': low}, actor=pokja[0], now=now)
     assert opened(bids[1]).technical_pass is False
-    worksheets.record(
+    recording.record(
         tender,
         bids[2].id,
         {**FILE_ONE, 'technical': {'passed': True, 'score': '75'}},
@@ -368,7 +368,7 @@ def test_two_file_technical_pass_gates_file_two(opened_tender, pokja):
     assert ranking.result(str(bids[0].id)).corrected_total == Decimal('1410000000')
     assert ranking.result(str(bids[2].id)).scores['NB'] < 100
     with pytest.raises(InvalidTransition, match='File II'):
-        worksheets.record(tender, bids[1].id, {'technical': score}, actor=pokja[0], now=now)
+        recording.record(tender, bids[1].id, {'technical': score}, actor=pokja[0], now=now)
 
 
 def test_auditors_see_the_superseded_version(client, opened_tender, pokja, cast, as_user):
@@ -381,7 +381,7 @@ def test_auditors_see_the_superseded_version(client, opened_tender, pokja, cast,
     )
     service.reopen(tender, reason='Sanggah diterima', actor=pokja[0], now=now)
     fail = {'qualification': {'passed': False, 'reason': 'Pengalaman tidak terbukti'}}
-    worksheets.record(tender, bids[1].id, fail, actor=pokja[0], now=now)
+    recording.record(tender, bids[1].id, fail, actor=pokja[0], now=now)
     db.session.commit()
     _row, value = auth_ops.create_token(cast['auditor'], 'uji', now=now)
     db.session.commit()
@@ -410,10 +410,10 @@ def test_approving_a_proposal_that_is_no_longer_pending_is_refused(
     evaluate_all(tender, bids, pokja[0])
     now = clock.now()
     seen = decision.propose(tender, actor=pokja[0], now=now)
-    worksheets.record(
+    recording.record(
         tender, bids[1].id, {'technical': {'passed': False, 'reason': 'x'}}, actor=pokja[2], now=now
     )
-    worksheets.record(tender, bids[0].id, {'pembuktian': OK}, actor=pokja[2], now=now)
+    recording.record(tender, bids[0].id, {'pembuktian': OK}, actor=pokja[2], now=now)
     current = decision.propose(tender, actor=pokja[2], now=now)
     db.session.commit()
     assert seen.status == 'superseded' and current.winner_bid_id != seen.winner_bid_id

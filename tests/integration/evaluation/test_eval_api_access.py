@@ -9,7 +9,7 @@ from tenders.factories import login
 
 from lpse import clock
 from lpse.auth import operations as auth_ops
-from lpse.evaluation import decision, service, worksheets
+from lpse.evaluation import decision, recording, service
 from lpse.extensions import db
 
 OK = {'passed': True}
@@ -20,7 +20,7 @@ def test_evaluation_access_matrix(client, opened_tender, cast, pokja, who):
     announced, done = opened_tender()
     now = clock.now()
     for bid in done:
-        worksheets.record(
+        recording.record(
             announced,
             bid.id,
             {'administration': OK, 'qualification': OK, 'technical': OK},
@@ -28,7 +28,7 @@ def test_evaluation_access_matrix(client, opened_tender, cast, pokja, who):
             now=now,
         )
     winner = int(service.live_result(announced).winner)
-    worksheets.record(announced, winner, {'pembuktian': OK}, actor=pokja[0], now=now)
+    recording.record(announced, winner, {'pembuktian': OK}, actor=pokja[0], now=now)
     decision.propose(announced, actor=pokja[0], now=now)
     decision.approve(
         announced, proposal_id=decision.pending_proposal(announced).id, actor=pokja[1], now=now

@@ -9,7 +9,7 @@ import pytest
 from lpse import clock
 from lpse.auth import operations as auth_ops
 from lpse.console import main
-from lpse.evaluation import decision, service, worksheets
+from lpse.evaluation import decision, recording, service
 from lpse.extensions import db
 
 from .conftest import DEFAULT_BIDS, BidSpec
@@ -46,9 +46,9 @@ def token(app):
 def decide(tender, bids, pokja, *, extra=None):
     now = clock.now()
     for bid in bids:
-        worksheets.record(tender, bid.id, {**FILE_ONE, **(extra or {})}, actor=pokja[0], now=now)
+        recording.record(tender, bid.id, {**FILE_ONE, **(extra or {})}, actor=pokja[0], now=now)
     winner = int(service.live_result(tender).winner)
-    worksheets.record(tender, winner, {'pembuktian': OK}, actor=pokja[1], now=now)
+    recording.record(tender, winner, {'pembuktian': OK}, actor=pokja[1], now=now)
     decision.propose(tender, actor=pokja[0], now=now)
     decision.approve(
         tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[2], now=now
@@ -110,7 +110,7 @@ def test_before_the_decision_the_export_is_the_live_case(
     client, opened_tender, pokja, token, tmp_path, capsys
 ):
     tender, bids = opened_tender()
-    worksheets.record(tender, bids[0].id, FILE_ONE, actor=pokja[0], now=clock.now())
+    recording.record(tender, bids[0].id, FILE_ONE, actor=pokja[0], now=clock.now())
     db.session.commit()
     h = token(pokja[0])
     case = client.get(f'/api/v1/tenders/{tender.code}/evaluation/export', headers=h).get_json()
@@ -157,7 +157,7 @@ def test_merit_point_with_criteria_round_trips(
     scores = [('90', '80'), ('70', '60'), ('95', '90')]
     for bid, (a, b) in zip(bids, scores, strict=True):
         technical = {'passed': True, 'criteria': {'metode': a, 'personel': b}}
-        worksheets.record(
+        recording.record(
             tender, bid.id, {**FILE_ONE, 'technical': technical}, actor=pokja[0], now=now
         )
     db.session.commit()

@@ -10,7 +10,7 @@ from bidding.conftest import OTHER_KEY, VENDOR_KEY, bidder, rival, seal, sig_hea
 from lpse import clock
 from lpse.auth import operations as auth_ops
 from lpse.console import main
-from lpse.evaluation import decision, service, worksheets
+from lpse.evaluation import decision, recording, service, worksheets
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
 from lpse.tenders.stages import Stage
@@ -60,14 +60,14 @@ def test_file_two_opens_only_for_technically_passing_bids(
     firsts = {p.vendor.user_id: p for p in worksheets.participants(tender)}
     passing, failing = firsts[bidder.id], firsts[rival.id]
     assert passing.price is None and failing.price is None  # File II still sealed
-    worksheets.record(
+    recording.record(
         tender,
         passing.bid.id,
         {'administration': OK, 'qualification': OK, 'technical': {'passed': True, 'score': '85'}},
         actor=pokja[0],
         now=now,
     )
-    worksheets.record(
+    recording.record(
         tender,
         failing.bid.id,
         {'administration': OK, 'qualification': OK, 'technical': {'passed': True, 'score': '60'}},
@@ -91,7 +91,7 @@ def test_file_two_opens_only_for_technically_passing_bids(
     assert ranking.result(str(failing.bid.id)).corrected_total is None
     assert ranking.result(str(passing.bid.id)).scores['NB'] == 100
 
-    worksheets.record(tender, passing.bid.id, {'pembuktian': OK}, actor=pokja[0], now=now)
+    recording.record(tender, passing.bid.id, {'pembuktian': OK}, actor=pokja[0], now=now)
     decision.propose(tender, actor=pokja[0], now=now)
     decision.approve(
         tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[2], now=now

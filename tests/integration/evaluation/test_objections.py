@@ -10,7 +10,7 @@ from tenders.factories import PDF
 from lpse import clock
 from lpse.audit import AuditEvent
 from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
-from lpse.evaluation import announcement, objections, service
+from lpse.evaluation import announcement, objections, recording, service
 from lpse.evaluation.models import EvaluationVersion
 from lpse.extensions import db
 from lpse.tenders.models import TenderStatus
@@ -224,7 +224,7 @@ def test_winner_can_object_too_any_bidder(app, announced):
 def test_after_reevaluation_the_new_version_is_announced_and_both_are_kept(
     app, announced, pokja, cast
 ):
-    from lpse.evaluation import decision, worksheets
+    from lpse.evaluation import decision
 
     tender, bids, first = announced
     filed = file(tender, bids[LOSER], now=clock.now())
@@ -239,7 +239,7 @@ def test_after_reevaluation_the_new_version_is_announced_and_both_are_kept(
         now=clock.now(),
     )
     db.session.commit()
-    worksheets.record(
+    recording.record(
         tender,
         bids[LOSER].id,
         {'technical': {'passed': True}, 'pembuktian': {'passed': True}},

@@ -9,7 +9,15 @@ from sqlalchemy import func, select
 
 from lpse import clock
 from lpse.errors import InvalidTransition
-from lpse.evaluation import announcement, award, decision, objections, service, worksheets
+from lpse.evaluation import (
+    announcement,
+    award,
+    decision,
+    objections,
+    recording,
+    service,
+    worksheets,
+)
 from lpse.evaluation.models import EvaluationVersion
 from lpse.extensions import db
 
@@ -89,7 +97,7 @@ def test_accepted_objection_still_reopens_and_the_public_api_says_so(app, announ
     assert f'id="withdrawn-{row.id}"' in page.get_data(as_text=True)
     # the new version can be evaluated, decided and announced again
     assert service.current_version(tender).number == 2
-    worksheets.record(
+    recording.record(
         tender, bids[LOSER].id, {'technical': {'passed': True}}, actor=pokja[0], now=clock.now()
     )
     db.session.commit()
@@ -104,14 +112,14 @@ def test_a_cheap_bid_without_its_price_clarification_blocks_the_proposal(opened_
     tender, bids = opened_tender(bids=specs)
     now = clock.now()
     for bid in bids:
-        worksheets.record(tender, bid.id, dict(PASSING), actor=pokja[0], now=now)
+        recording.record(tender, bid.id, dict(PASSING), actor=pokja[0], now=now)
     db.session.commit()
     from lpse.errors import Conflict
 
     with pytest.raises(Conflict, match='PT Murah'):
         decision.propose(tender, actor=pokja[0], now=now)
     db.session.rollback()
-    worksheets.record(
+    recording.record(
         tender, bids[0].id, {'clarification': {'passed': True}}, actor=pokja[0], now=now
     )
     proposal = decision.propose(tender, actor=pokja[0], now=now)
@@ -153,7 +161,7 @@ def _file_one(tender, bid, score, member):
         'qualification': {'passed': True},
         'technical': {'passed': True, 'score': score},
     }
-    worksheets.record(tender, bid.id, entries, actor=member, now=clock.now())
+    recording.record(tender, bid.id, entries, actor=member, now=clock.now())
 
 
 def _technical_pass(tender):
@@ -176,8 +184,8 @@ def test_quality_equal_top_scores_wait_for_the_pokja_decision(opened_tender, pok
         _file_one(tender, bid, score, pokja[0])
     db.session.commit()
     assert _technical_pass(tender) == {bids[0].id: None, bids[1].id: None, bids[2].id: False}
-    worksheets.record(tender, bids[1].id, {'tie_break_order': 1}, actor=pokja[0], now=clock.now())
-    worksheets.record(tender, bids[0].id, {'tie_break_order': 2}, actor=pokja[0], now=clock.now())
+    recording.record(tender, bids[1].id, {'tie_break_order': 1}, actor=pokja[0], now=clock.now())
+    recording.record(tender, bids[0].id, {'tie_break_order': 2}, actor=pokja[0], now=clock.now())
     db.session.commit()
     assert _technical_pass(tender) == {bids[0].id: False, bids[1].id: True, bids[2].id: False}
 
@@ -200,7 +208,7 @@ def test_published_result_rounds_exactly_like_lpse_evaluate(
         },
     )
     scored = {**PASSING, 'technical': {'passed': True, 'score': '80.35'}}
-    worksheets.record(tender, bids[0].id, scored, actor=pokja[0], now=clock.now())
+    recording.record(tender, bids[0].id, scored, actor=pokja[0], now=clock.now())
     proposal = decision.propose(tender, actor=pokja[0], now=clock.now())
     decision.approve(tender, proposal_id=proposal.id, actor=pokja[1], now=clock.now())
     row = announcement.announce_winner(tender, actor=pokja[0], now=clock.now())
@@ -229,7 +237,7 @@ def test_bids_never_evaluated_are_published_as_not_evaluated(app, opened_tender,
     tender, bids = opened_tender(bids=specs)
     now = clock.now()
     for bid in bids[:3]:
-        worksheets.record(tender, bid.id, dict(PASSING), actor=pokja[0], now=now)
+        recording.record(tender, bid.id, dict(PASSING), actor=pokja[0], now=now)
     proposal = decision.propose(tender, actor=pokja[0], now=now)
     decision.approve(tender, proposal_id=proposal.id, actor=pokja[1], now=now)
     row = announcement.announce_winner(tender, actor=pokja[0], now=now)
@@ -257,7 +265,7 @@ def test_a_tie_for_a_reserve_place_needs_the_pokja_decision(opened_tender, pokja
     tender, bids = opened_tender(bids=specs)
     now = clock.now()
     for bid in bids:
-        worksheets.record(tender, bid.id, dict(PASSING), actor=pokja[0], now=now)
+        recording.record(tender, bid.id, dict(PASSING), actor=pokja[0], now=now)
     db.session.commit()
     ranking = service.live_result(tender)
     assert ranking.winner == str(bids[0].id)
@@ -267,8 +275,8 @@ def test_a_tie_for_a_reserve_place_needs_the_pokja_decision(opened_tender, pokja
         decision.propose(tender, actor=pokja[0], now=now)
     db.session.rollback()
     # The Pokja decides PT Tiga first: the later bid id becomes reserve 1.
-    worksheets.record(tender, bids[2].id, {'tie_break_order': 1}, actor=pokja[0], now=now)
-    worksheets.record(tender, bids[1].id, {'tie_break_order': 2}, actor=pokja[0], now=now)
+    recording.record(tender, bids[2].id, {'tie_break_order': 1}, actor=pokja[0], now=now)
+    recording.record(tender, bids[1].id, {'tie_break_order': 2}, actor=pokja[0], now=now)
     proposal = decision.propose(tender, actor=pokja[0], now=now)
     assert proposal.reserve_bid_ids == [bids[2].id, bids[1].id]
 
@@ -357,7 +365,7 @@ def test_declaring_the_tender_failed_issues_the_bahp_stating_it(app, opened_tend
     now = clock.now()
     for bid in bids:
         failed = {'passed': False, 'reason': f'Jaminan penawaran {bid.spec.company} tidak sah'}
-        worksheets.record(tender, bid.id, {'administration': failed}, actor=pokja[0], now=now)
+        recording.record(tender, bid.id, {'administration': failed}, actor=pokja[0], now=now)
     report = decision.declare_failed(
         tender, reason='Seluruh penawaran gugur administrasi', actor=pokja[1], now=now
     )
@@ -401,7 +409,7 @@ def test_a_reevaluation_after_an_accepted_objection_may_correct_file_one(app, op
         _file_one(tender, bids[0], '95', pokja[0])
     db.session.rollback()
     winner = int(service.live_result(tender).winner)
-    worksheets.record(
+    recording.record(
         tender, winner, {'pembuktian': {'passed': True}}, actor=pokja[0], now=clock.now()
     )
     proposal = decision.propose(tender, actor=pokja[0], now=clock.now())

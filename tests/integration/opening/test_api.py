@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from lpse import audit, clock
 from lpse.crypto import keystore
 from lpse.extensions import db
-from lpse.opening import service
+from lpse.opening import shares, state
 from lpse.opening.models import OpenedBid, ShareRelease
 from lpse.tenders.stages import Stage
 
@@ -85,7 +85,7 @@ def test_every_path_refuses_a_share_one_millisecond_before_the_deadline(
     assert page.status_code == 409
     db.session.expire_all()
     assert _count(ShareRelease) == 0 and _count(OpenedBid) == 0
-    assert service.ceremony_of(tender, 'single') is None
+    assert state.ceremony_of(tender, 'single') is None
 
 
 def test_lpse_open_share_opens_the_bids_against_a_live_server(
@@ -209,7 +209,7 @@ def test_server_held_release_needs_the_passphrase_and_the_second_factor(
     submit_sealed(tender, bidder, VENDOR_KEY)
     submit_sealed(tender, rival, OTHER_KEY)
     clock.set_now(tender.bid_deadline)
-    assert service.server_held(tender, pokja) and not service.server_held(tender, pokja2)
+    assert shares.server_held(tender, pokja) and not shares.server_held(tender, pokja2)
     secret = pyotp.random_base32()
     pokja.totp_secret = secret
     db.session.commit()
@@ -247,9 +247,9 @@ def _code(secret):
 def test_a_share_of_another_tender_or_version_is_refused(
     client, create_tender, tender, bids, members, token
 ):
-    from lpse.bids.keys import share_context
     from lpse.crypto import shamir
     from lpse.crypto.errors import ShareError
+    from lpse.tenders.keys import share_context
     from lpse.tenders.stages import Stage as TenderStage
 
     other = create_tender(TenderStage.bid_submission)
@@ -267,7 +267,7 @@ def test_a_share_of_another_tender_or_version_is_refused(
     # The commitment binds the tender version too: this tender's own share, presented as the
     # share of the next version (after an addendum re-keys the tender), does not match.
     own = opening_helpers.decrypted_share(tender, members[0])
-    row = service.share_of(tender, members[0])
+    row = state.share_of(tender, members[0])
     assert row.context == share_context(tender, members[0].id)
     shamir.check_share(own, row.commitment, context=row.context)
     next_version = f'{tender.code}/{tender.version + 1}/{members[0].id}'

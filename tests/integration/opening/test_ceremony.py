@@ -12,12 +12,12 @@ from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
 from lpse import audit, clock
-from lpse.bids.keys import key_of
 from lpse.bids.models import Bid
 from lpse.errors import Conflict, NotAllowed, StageClosed
 from lpse.extensions import db
-from lpse.opening import service
+from lpse.opening import shares, state
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
+from lpse.tenders.keys import key_of
 
 from .conftest import MS, OTHER_KEY, VENDOR_KEY, make_bid, submit, submit_sealed
 
@@ -31,7 +31,7 @@ def events(action):
 def test_k_valid_shares_open_every_bid(tender, bids, members):
     assert tender.threshold == 2
     first = opening_helpers.release(tender, members[0])
-    ceremony = service.ceremony_of(tender, 'single')
+    ceremony = state.ceremony_of(tender, 'single')
     assert ceremony.opened_at is None and first.share is not None
     assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 0
     opening_helpers.release(tender, members[1])
@@ -55,18 +55,18 @@ def test_k_valid_shares_open_every_bid(tender, bids, members):
 def test_k_minus_one_shares_open_nothing(tender, bids, members):
     opening_helpers.release(tender, members[0])
     assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 0
-    assert service.ceremony_of(tender, 'single').opened_at is None
+    assert state.ceremony_of(tender, 'single').opened_at is None
     assert tender.bids_opened_at is None and key_of(tender).published_key_pem is None
-    assert service.released_count(service.ceremony_of(tender, 'single')) == 1
+    assert state.released_count(state.ceremony_of(tender, 'single')) == 1
 
 
 def test_shares_before_the_deadline_are_refused(tender, bids, members):
     clock.set_now(tender.bid_deadline - MS)
     share = opening_helpers.decrypted_share(tender, members[0])
     with pytest.raises(StageClosed, match='batas akhir'):
-        service.release_share(tender, members[0], share, via='cli', now=clock.now())
+        shares.release_share(tender, members[0], share, via='cli', now=clock.now())
     with pytest.raises(StageClosed):
-        service.encrypted_share(tender, members[0], now=clock.now())
+        shares.encrypted_share(tender, members[0], now=clock.now())
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(OpeningCeremony)) == 0
     assert events('opening.share_released') == []
@@ -75,8 +75,8 @@ def test_shares_before_the_deadline_are_refused(tender, bids, members):
 def test_a_corrupted_share_is_refused_and_names_its_member(tender, bids, members):
     words = opening_helpers.decrypted_share(tender, members[0]).split()
     words[5] = 'academic' if words[5] != 'academic' else 'acid'
-    with pytest.raises(service.ShareRefused) as refused:
-        service.release_share(tender, members[0], ' '.join(words), via='cli', now=clock.now())
+    with pytest.raises(shares.ShareRefused) as refused:
+        shares.release_share(tender, members[0], ' '.join(words), via='cli', now=clock.now())
     assert members[0].email in refused.value.message and members[0].name in refused.value.message
     db.session.commit()  # the edge commits the refusal's audit event
     assert [e.actor_id for e in events('opening.share_refused')] == [members[0].id]
@@ -86,15 +86,15 @@ def test_a_corrupted_share_is_refused_and_names_its_member(tender, bids, members
 def test_another_members_share_is_refused(tender, bids, members):
     """A valid SLIP-39 share, but of someone else: its commitment does not fit."""
     other = opening_helpers.decrypted_share(tender, members[1])
-    with pytest.raises(service.ShareRefused):
-        service.release_share(tender, members[0], other, via='cli', now=clock.now())
+    with pytest.raises(shares.ShareRefused):
+        shares.release_share(tender, members[0], other, via='cli', now=clock.now())
 
 
 def test_a_non_member_cannot_release(tender, bids, cast, members):
     share = opening_helpers.decrypted_share(tender, members[0])
     for outsider in (cast['pokja_other'], cast['ppk'], cast['auditor'], cast['vendor']):
         with pytest.raises(NotAllowed):
-            service.release_share(tender, outsider, share, via='cli', now=clock.now())
+            shares.release_share(tender, outsider, share, via='cli', now=clock.now())
 
 
 def test_a_member_releases_once(tender, bids, members):
@@ -128,9 +128,9 @@ def test_a_bid_signed_by_someone_else_is_not_openable_and_the_others_open(
     """The rival signs the inside of a package in the bidder's name; the bidder submits it."""
     import pki_helpers
 
-    from lpse.bids.keys import require_key
     from lpse.bids.submission import signing_certificate
     from lpse.crypto import detached, envelope
+    from lpse.tenders.keys import require_key
 
     package = make_bid(tender, bidder)
     inner = envelope.seal(
@@ -177,10 +177,10 @@ def test_opening_is_one_transaction(tender, bids, members, monkeypatch):
     monkeypatch.setattr(minutes, 'issue_minutes', broken)
     share = opening_helpers.decrypted_share(tender, members[1])
     with pytest.raises(RuntimeError):
-        service.release_share(tender, members[1], share, via='cli', now=clock.now())
+        shares.release_share(tender, members[1], share, via='cli', now=clock.now())
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 0
-    assert service.released_count(service.ceremony_of(tender, 'single')) == 1
+    assert state.released_count(state.ceremony_of(tender, 'single')) == 1
     assert key_of(tender).published_key_pem is None
     db.session.refresh(tender)
     assert tender.bids_opened_at is None
@@ -189,7 +189,7 @@ def test_opening_is_one_transaction(tender, bids, members, monkeypatch):
     assert remaining.share is not None  # still there for the next attempt
     monkeypatch.undo()
     opening_helpers.release(tender, members[1])
-    assert service.is_opened(tender)
+    assert state.is_opened(tender)
     assert db.session.scalar(select(func.count()).select_from(Bid)) == 3
 
 
@@ -210,13 +210,13 @@ def test_a_rolled_back_opening_leaves_no_signed_minutes_behind(tender, bids, mem
     monkeypatch.setattr(minutes, 'issue_minutes', then_fail)
     share = opening_helpers.decrypted_share(tender, members[1])
     with pytest.raises(RuntimeError):
-        service.release_share(tender, members[1], share, via='cli', now=clock.now())
+        shares.release_share(tender, members[1], share, via='cli', now=clock.now())
     db.session.rollback()
     assert issued and not storage.blob_store().exists(issued[0])
     monkeypatch.undo()
     # the next attempt opens and its minutes stay
     opening_helpers.release(tender, members[1])
     db.session.commit()
-    ceremony = service.ceremony_of(tender, 'single')
+    ceremony = state.ceremony_of(tender, 'single')
     assert ceremony.opened_at is not None
     assert storage.blob_store().exists(ceremony.minutes_document.blob_sha256)

@@ -12,7 +12,7 @@ from lpse import clock
 from lpse.auth.models import User
 from lpse.errors import Conflict
 from lpse.extensions import db
-from lpse.opening import service
+from lpse.opening import state
 from lpse.opening.models import OpenedBid, ShareRelease
 from lpse.tenders.models import Tender
 
@@ -35,7 +35,7 @@ def _race(app, tender, first, second):
                 row = db.session.get(Tender, tender_id)
                 user = db.session.get(User, user_id)
                 try:
-                    service.release_share(row, user, shares[user_id], via='cli', now=now)
+                    shares.release_share(row, user, shares[user_id], via='cli', now=now)
                     if hold:
                         held.set()
                         go.wait(10)
@@ -63,7 +63,7 @@ def test_two_releases_at_once_open_exactly_once(app, tender, bids, members):
     db.session.expire_all()
     assert db.session.scalar(select(func.count()).select_from(ShareRelease)) == 2
     assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 3
-    assert service.is_opened(tender)
+    assert state.is_opened(tender)
 
 
 def test_a_release_racing_the_opening_is_refused(app, tender, bids, members):

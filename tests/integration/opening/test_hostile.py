@@ -17,12 +17,12 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from sqlalchemy import select
 
 from lpse import clock
-from lpse.bids.keys import require_key
 from lpse.bids.submission import signing_certificate
 from lpse.crypto import detached, envelope, pki
 from lpse.extensions import db
 from lpse.opening import unseal, workers
 from lpse.opening.models import NotOpenableReason, OpenedBid
+from lpse.tenders.keys import require_key
 
 from .conftest import OTHER_KEY, VENDOR_KEY, submit, submit_sealed
 

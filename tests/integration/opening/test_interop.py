@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from lpse import clock
-from lpse.bids.keys import key_of
 from lpse.bids.submission import signing_certificate
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
+from lpse.tenders.keys import key_of
 
 from .conftest import OTHER_KEY, VENDOR_KEY, make_bid, submit, submit_sealed
 

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 
 from lpse import audit, checkpoints, clock, pki_service
 from lpse.extensions import db
-from lpse.opening import service
+from lpse.opening import shares, state
 from lpse.opening.models import ShareRelease
 from lpse.pdf import verify_pdf
 from lpse.tenders.stages import Stage
@@ -28,7 +28,7 @@ def test_the_minutes_name_every_bidder_and_hash_and_are_signed(
     client, tender, bids, cast, members, as_user, bidder
 ):
     opening_helpers.open_all(tender, members)
-    ceremony = service.ceremony_of(tender, 'single')
+    ceremony = state.ceremony_of(tender, 'single')
     as_user(cast['ppk'])
     response = client.get(f'/tenders/{tender.code}/opening/minutes/single.pdf')
     assert response.status_code == 200 and response.data.startswith(b'%PDF-')
@@ -126,7 +126,7 @@ def test_the_tender_page_shows_the_opening_panel(client, tender, bids, members, 
     opening_helpers.open_all(tender, members)
     page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert 'dibuka' in page
-    assert db.session.scalar(select(service.OpeningCeremony.opened_at)) is not None
+    assert db.session.scalar(select(shares.OpeningCeremony.opened_at)) is not None
 
 
 def test_the_release_form_requires_its_csrf_token(

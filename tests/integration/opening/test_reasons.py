@@ -11,11 +11,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 
 from lpse import clock, storage
-from lpse.bids.keys import require_key
 from lpse.bids.submission import signing_certificate
 from lpse.crypto import detached, envelope
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
+from lpse.tenders.keys import require_key
 
 from .conftest import OTHER_KEY, VENDOR_KEY, make_bid, submit, submit_sealed
 

@@ -6,11 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from lpse import clock
-from lpse.bids.keys import key_of
 from lpse.errors import Conflict
 from lpse.extensions import db
-from lpse.opening import service
+from lpse.opening import state
 from lpse.opening.models import OpenedBid
+from lpse.tenders.keys import key_of
 from lpse.tenders.stages import Stage
 
 from .conftest import OTHER_KEY, THIRD_KEY, VENDOR_KEY, submit_sealed
@@ -64,7 +64,7 @@ def test_file_two_opens_only_for_technically_passing_bids(two_file, bidder, riva
     for row in db.session.scalars(select(OpenedBid)):
         row.technical_pass = verdicts[row.bid.vendor.user_id]
     db.session.commit()
-    assert service.pending_kind(tender) == 'price'
+    assert state.pending_kind(tender) == 'price'
     second = opening_helpers.open_all(tender, [members[2], members[1]])
     assert second.kind == 'price' and second.minutes_document_id is not None
     assert _results('price') == {
@@ -77,8 +77,8 @@ def test_file_two_opens_only_for_technically_passing_bids(two_file, bidder, riva
     )
     assert opened.declared_total is not None and opened.tkdn is None
     assert key_of(tender).published_key_pem is not None
-    assert service.pending_kind(tender) is None
-    assert len(service.ceremony_of(tender, 'price').releases) == 2
+    assert state.pending_kind(tender) is None
+    assert len(state.ceremony_of(tender, 'price').releases) == 2
 
 
 def test_a_price_envelope_in_the_technical_slot_is_malformed(create_tender, bidder, members):

@@ -11,6 +11,7 @@ from lpse.agencies import operations as agency_ops
 from lpse.auth import operations as auth_ops
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.stages import GATES, STAGES, Phase, Stage
 from lpse.vendors.models import Vendor, VendorStatus
 
@@ -117,7 +118,7 @@ def create_tender(app, cast, agency):
             base = T0 + timedelta(days=1)
         else:
             base = T0 - timedelta(hours=OFFSETS[Stage(target)][0], minutes=30)
-        publication.set_schedule(tender, schedule_at(base), actor=pokja, now=T0)
+        tender_schedule.set_schedule(tender, schedule_at(base), actor=pokja, now=T0)
         documents.add_document(
             tender,
             kind='dokumen_pemilihan',

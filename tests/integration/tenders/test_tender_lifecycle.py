@@ -12,6 +12,7 @@ from lpse.audit import AuditEvent
 from lpse.errors import InvalidTransition, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.models import Tender
 from lpse.tenders.stages import Phase, Stage
 
@@ -176,7 +177,7 @@ def test_retender_is_the_next_version_of_the_same_code(app, create_tender, cast)
 
 def publish_draft(tender, pokja):
     """Schedule, upload the Dokumen Pemilihan and publish a draft (a retender) at T0."""
-    publication.set_schedule(tender, schedule_at(T0 + timedelta(days=1)), actor=pokja, now=T0)
+    tender_schedule.set_schedule(tender, schedule_at(T0 + timedelta(days=1)), actor=pokja, now=T0)
     documents.add_document(
         tender,
         kind='dokumen_pemilihan',

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from lpse.audit import AuditEvent
 from lpse.errors import NotAllowed, ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import publication
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.models import ScheduleChange
 from lpse.tenders.stages import Stage, Window
 
@@ -54,8 +54,8 @@ def test_default_minimums_apply_without_the_test_overrides(app, create_tender, c
     tender = create_tender('draft')
     app.config.pop('LPSE_STAGE_MIN_DURATIONS')
     app.config.pop('LPSE_STAGE_MIN_GAPS')
-    with pytest.raises(publication.ScheduleInvalid) as caught:
-        publication.set_schedule(
+    with pytest.raises(tender_schedule.ScheduleInvalid) as caught:
+        tender_schedule.set_schedule(
             tender, schedule_at(T0 + timedelta(days=1)), actor=cast['pokja'], now=T0
         )
     # 48 h of announcement < 5 days; the aanwijzing starts 48 h (< 3 days) after it; the
@@ -76,9 +76,9 @@ def test_a_change_needs_a_reason_and_is_kept(client, create_tender, cast, as_use
                 old[stage].start + timedelta(days=2), old[stage].end + timedelta(days=2)
             )
     with pytest.raises(ValidationFailed, match='alasan'):
-        publication.change_schedule(tender, new, reason='', actor=cast['pokja'], now=T0)
+        tender_schedule.change_schedule(tender, new, reason='', actor=cast['pokja'], now=T0)
     with pytest.raises(NotAllowed):
-        publication.change_schedule(tender, new, reason='x', actor=cast['pokja_other'], now=T0)
+        tender_schedule.change_schedule(tender, new, reason='x', actor=cast['pokja_other'], now=T0)
     as_user(cast['pokja2'])
     data = form_of(new) | {'reason': 'Gangguan teknis server LPSE'}
     response = client.post(f'/tenders/{tender.code}/schedule', data=data)
@@ -105,12 +105,12 @@ def test_the_past_cannot_be_rewritten(create_tender, cast):
             old[Stage.announcement].start, old[Stage.announcement].end + timedelta(hours=1)
         )
     }
-    with pytest.raises(publication.ScheduleInvalid, match='sudah berakhir'):
-        publication.change_schedule(tender, moved, reason='x', actor=cast['pokja'], now=T0)
+    with pytest.raises(tender_schedule.ScheduleInvalid, match='sudah berakhir'):
+        tender_schedule.change_schedule(tender, moved, reason='x', actor=cast['pokja'], now=T0)
     moved = {
         Stage.clarification: Window(
             old[Stage.clarification].start + timedelta(minutes=5), old[Stage.clarification].end
         )
     }
-    with pytest.raises(publication.ScheduleInvalid, match='sudah dimulai'):
-        publication.change_schedule(tender, moved, reason='x', actor=cast['pokja'], now=T0)
+    with pytest.raises(tender_schedule.ScheduleInvalid, match='sudah dimulai'):
+        tender_schedule.change_schedule(tender, moved, reason='x', actor=cast['pokja'], now=T0)

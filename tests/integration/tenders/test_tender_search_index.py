@@ -20,6 +20,7 @@ from sqlalchemy import select
 from lpse import clock
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication, search
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.models import ScheduleEntry, SearchToken, StageHold, StageWindow, Tender
 from lpse.tenders.stages import GATES, STAGES, Phase, Stage, Window
 
@@ -315,7 +316,7 @@ def test_the_index_follows_publication_schedule_changes_and_retenders(create_ten
         for s, w in old.items()
         if STAGES.index(s) >= STAGES.index(Stage.bid_submission)
     }
-    publication.change_schedule(
+    tender_schedule.change_schedule(
         live, changes, reason='Gangguan teknis', actor=cast['pokja'], now=clock.now()
     )
     db.session.commit()
@@ -329,7 +330,7 @@ def test_the_index_follows_publication_schedule_changes_and_retenders(create_ten
     clock.set_now(T0)
     new = db.session.get(Tender, new.id)
     base = T0 + timedelta(hours=1)
-    publication.set_schedule(new, schedule_at(base), actor=cast['pokja'], now=T0)
+    tender_schedule.set_schedule(new, schedule_at(base), actor=cast['pokja'], now=T0)
     documents.add_document(
         new,
         kind='dokumen_pemilihan',
@@ -374,7 +375,7 @@ def test_the_stage_filter_follows_milestones_schedule_changes_and_cancellation(c
     moment = old.start + timedelta(hours=1)
     assert live.code in in_stage(Stage.clarification, moment)
     deadline = live.bid_deadline
-    publication.change_schedule(
+    tender_schedule.change_schedule(
         live,
         {Stage.clarification: Window(old.start + timedelta(hours=12), old.end)},
         reason='Banjir',

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from lpse import clock
 from lpse.auth.models import User
 from lpse.extensions import db
-from lpse.tenders import publication, stage_index
+from lpse.tenders import schedule as tender_schedule
+from lpse.tenders import stage_index
 from lpse.tenders.models import StageHold, StageWindow, Tender
 from lpse.tenders.stages import Stage, Window
 
@@ -53,7 +54,7 @@ def test_a_schedule_change_and_a_milestone_at_once_both_land(app, create_tender,
         try:
             with app.app_context():
                 row = db.session.get(Tender, tender_id)
-                publication.change_schedule(
+                tender_schedule.change_schedule(
                     row,
                     {Stage.contract: Window(contract.start, contract.end + timedelta(days=2))},
                     reason='Penyesuaian jadwal kontrak',

@@ -11,6 +11,7 @@ from tenders.conftest import OFFSETS, PDF, T0, draft_data, schedule_at
 from lpse import clock
 from lpse.extensions import db
 from lpse.tenders import documents, operations, publication
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.documents import Document
 from lpse.tenders.stages import Stage
 from lpse.vendors.models import BlacklistEntry, VendorStatus, local_date
@@ -45,7 +46,7 @@ def tender(app, person, agency, monkeypatch):
     pki_helpers.fake_tender_keys(monkeypatch)
     tender = operations.create_draft(agency=agency, data=draft_data(officers), actor=pokja, now=T0)
     base = T0 - timedelta(hours=OFFSETS[Stage.clarification][0], minutes=30)
-    publication.set_schedule(tender, schedule_at(base), actor=pokja, now=T0)
+    tender_schedule.set_schedule(tender, schedule_at(base), actor=pokja, now=T0)
     documents.add_document(
         tender,
         kind='dokumen_pemilihan',

@@ -2,7 +2,7 @@
 
 from decimal import Decimal
 
-from lpse.evaluation.types import Bid, Params, PriceLine, Vendor, Verdict
+from lpse.scoring.types import Bid, Params, PriceLine, Vendor, Verdict
 
 PASS = Verdict(True)
 

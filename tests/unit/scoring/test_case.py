@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from lpse.console import main
-from lpse.evaluation.case import CaseError, evaluate_file, load_case, result_to_dict, schema
-from lpse.evaluation.methods import evaluate
-from lpse.evaluation.types import BoqItem, Params, TkdnRule, Vendor
+from lpse.scoring.case import CaseError, evaluate_file, load_case, result_to_dict, schema
+from lpse.scoring.methods import evaluate
+from lpse.scoring.types import BoqItem, Params, TkdnRule, Vendor
 
 from .factories import d, lines, make_bid
 
@@ -321,3 +321,36 @@ def test_documented_schema_is_the_schema():
     text = (ROOT / 'docs' / 'EVALUATION_FORMAT.md').read_text(encoding='utf-8')
     documented = json.loads(text.split('```json\n')[3].split('```', 1)[0])
     assert documented == schema()
+
+
+@pytest.mark.parametrize(
+    'amount', ['1' + '0' * 28, 10**28, '1' + '0' * 18, '1.' + '1' * 11, '1e28', '9' * 400]
+)
+def test_amounts_beyond_what_is_supported_are_a_clear_error(tmp_path, capsys, amount):
+    """10^28 used to crash `lpse evaluate` with decimal.InvalidOperation."""
+    data = case()
+    data['bids'][0]['price_lines'][0]['unit_price'] = amount
+    assert main(['evaluate', str(write(tmp_path, data))]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ''
+    assert 'bids[0].price_lines[0].unit_price' in captured.err
+    assert 'at most 18 digits before the point' in captured.err
+
+
+def test_the_largest_supported_amounts_evaluate_and_print_exactly(tmp_path, capsys):
+    """18-digit prices times 12-digit quantities (31 digits, past the default context's 28)
+    are computed and rounded for output in the one evaluation context."""
+    data = case()
+    data['parameters']['hps'] = '9' * 18
+    big_quantity = '9' * 12
+    for item in data['parameters']['boq']:
+        item['quantity'] = big_quantity
+        item['hps_unit_price'] = '9' * 17
+    for bid in data['bids']:
+        for line in bid['price_lines']:
+            line['quantity'] = big_quantity
+            line['unit_price'] = '9' * 18
+    assert main(['evaluate', str(write(tmp_path, data))]) == 0
+    result = json.loads(capsys.readouterr().out)
+    corrected = result['bids'][0]['corrected_total']
+    assert corrected == str(2 * int('9' * 18) * int(big_quantity))

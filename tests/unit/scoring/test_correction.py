@@ -4,15 +4,15 @@ from decimal import Decimal
 
 import pytest
 
-from lpse.evaluation.correction import (
+from lpse.scoring.correction import (
     correct,
     evaluated_price,
     preference,
     rupiah,
     tkdn_applies,
 )
-from lpse.evaluation.methods import evaluate
-from lpse.evaluation.types import FAILED, PASSED, BoqItem, TkdnRule, Verdict
+from lpse.scoring.methods import evaluate
+from lpse.scoring.types import FAILED, PASSED, BoqItem, TkdnRule, Verdict
 
 from .factories import d, lines, make_bid, make_params
 

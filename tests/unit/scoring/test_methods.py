@@ -4,9 +4,9 @@ from decimal import Decimal
 
 import pytest
 
-from lpse.evaluation.case import result_to_dict
-from lpse.evaluation.methods import METHODS, UnknownMethodError, evaluate
-from lpse.evaluation.types import (
+from lpse.scoring.case import result_to_dict
+from lpse.scoring.methods import METHODS, UnknownMethodError, evaluate
+from lpse.scoring.types import (
     FAILED,
     NOT_EVALUATED,
     PASSED,

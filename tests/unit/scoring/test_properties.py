@@ -3,9 +3,9 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lpse.evaluation.case import result_to_dict
-from lpse.evaluation.methods import METHODS, evaluate
-from lpse.evaluation.types import FAILED, LifeCycle, Verdict
+from lpse.scoring.case import result_to_dict
+from lpse.scoring.methods import METHODS, evaluate
+from lpse.scoring.types import FAILED, LifeCycle, Verdict
 
 from .factories import d, make_bid, make_params
 

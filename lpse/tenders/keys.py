@@ -1,18 +1,87 @@
-"""The tender key, made at publication (ARCHITECTURE §4): an RSA-3072 recipient certificate
-from the instance CA; its private key encrypted under a random 32-byte secret that is split
-k-of-n among the Pokja, each share encrypted to the member's `pokja` certificate and committed.
+"""The tender key, owned by its tender and made at publication (ARCHITECTURE §4): an RSA-3072
+recipient certificate from the instance CA; its private key encrypted under a random 32-byte
+secret that is split k-of-n among the Pokja, each share encrypted to the member's `pokja`
+certificate and committed.
 
-The plaintext key and the secret live only in this function's locals; neither is stored or
-logged."""
+The plaintext key and the secret live only in `create_tender_key`'s locals; neither is stored
+or logged."""
 
+import functools
+from datetime import datetime
+
+from cryptography import x509
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import pki_service
-from lpse.bids.models import TenderKey, TenderKeyShare
 from lpse.crypto import pki, shamir
 from lpse.errors import NotFound
 from lpse.extensions import db
+from lpse.types import UTCDateTime
+
+
+@functools.lru_cache(maxsize=256)
+def _parsed_certificate(pem: str) -> x509.Certificate:
+    """Parsed once per process: every upload checks its recipient against it."""
+    return x509.load_pem_x509_certificate(pem.encode())
+
+
+class TenderKey(db.Model):
+    """A tender's recipient certificate and its private key, encrypted under a secret that
+    exists only as k-of-n shares (`TenderKeyShare`)."""
+
+    __tablename__ = 'tender_key'
+    __table_args__ = (CheckConstraint('threshold >= 1', name='threshold_positive'),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_id: Mapped[int] = mapped_column(ForeignKey('tender.id'), unique=True)
+    certificate_pem: Mapped[str] = mapped_column(Text)
+    serial: Mapped[str] = mapped_column(String(40))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    # shamir.protect_tender_key: MAGIC ‖ nonce ‖ AES-256-GCM(PKCS#8) under the split secret.
+    protected_key: Mapped[bytes] = mapped_column(LargeBinary)
+    threshold: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The tender private key (PKCS#8 PEM), published at opening so anyone can re-open the bids;
+    # NULL until then.
+    published_key_pem: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    shares = relationship(
+        'TenderKeyShare', order_by='TenderKeyShare.id', cascade='all, delete-orphan'
+    )
+
+    @property
+    def certificate(self) -> x509.Certificate:
+        return _parsed_certificate(self.certificate_pem)
+
+
+class TenderKeyShare(db.Model):
+    """One member's SLIP-39 share, encrypted to their `pokja` certificate, and its commitment."""
+
+    __tablename__ = 'tender_key_share'
+    __table_args__ = (UniqueConstraint('tender_key_id', 'user_id', name='uq_tender_key_share'),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    tender_key_id: Mapped[int] = mapped_column(ForeignKey('tender_key.id'), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey('user.id'))
+    certificate_serial: Mapped[str] = mapped_column(String(40))
+    ciphertext: Mapped[bytes] = mapped_column(LargeBinary)  # RSAES-OAEP-SHA256
+    commitment: Mapped[str] = mapped_column(String(64))  # shamir.share_commitment
+    context: Mapped[str] = mapped_column(String(120))  # "<code>/<version>/<user id>"
+
+    user = relationship('User')
+
 
 TENDER_CERT_VALIDITY_DAYS = 3650  # bids must stay openable and checkable for years
 

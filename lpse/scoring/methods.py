@@ -1,11 +1,12 @@
 """Evaluation methods (DOMAIN §3): pure functions over plain data, registered by their key."""
 
 from collections.abc import Callable, Iterable
-from decimal import Decimal, localcontext
+from decimal import Decimal
 
-from lpse.evaluation import correction as price
-from lpse.evaluation.ranking import TIE_KEYS, Assessed, build_ranking, id_key
-from lpse.evaluation.types import (
+from lpse.scoring import correction as price
+from lpse.scoring.numbers import exact
+from lpse.scoring.ranking import TIE_KEYS, Assessed, build_ranking, id_key
+from lpse.scoring.types import (
     CONSULTANCY,
     FAILED,
     NOT_EVALUATED,
@@ -23,9 +24,6 @@ Method = Callable[[list[Bid], Params], Ranking]
 METHODS: dict[str, Method] = {}
 #: Methods for consultancy (seleksi, two files); the others are for goods, works, other services.
 CONSULTANCY_METHODS = ('qcbs', 'quality', 'fixed_budget', 'least_cost')
-#: Decimal digits for the (inexact) divisions of NH, NB, HEA and discounting.
-PRECISION = 50
-
 HUNDRED = Decimal(100)
 NOT_OPENED = 'File II not opened: technical evaluation not passed'
 LOWER_NOT_OPENED = 'File II not opened: a bid with a higher technical score won'
@@ -51,8 +49,7 @@ def evaluate(method_key: str, params: Params, bids: Iterable[Bid]) -> Ranking:
         fn = METHODS[method_key]
     except KeyError:
         raise UnknownMethodError(f'unknown evaluation method {method_key!r}') from None
-    with localcontext() as ctx:
-        ctx.prec = PRECISION
+    with exact():
         return fn(list(bids), params)
 
 

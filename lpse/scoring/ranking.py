@@ -4,7 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from lpse.evaluation.types import (
+from lpse.scoring.types import (
     FAILED,
     NOT_EVALUATED,
     STAGES,

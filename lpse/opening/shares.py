@@ -1,4 +1,5 @@
-"""Share release (ARCHITECTURE §4, Opening): who may release, when, and what a release does.
+"""Share release (ARCHITECTURE §4, Opening): what a release does (who may release and when:
+lpse.opening.permissions).
 
 A member releases their share either through the server (server-held Pokja key: the signing
 passphrase, plus a TOTP code where configured, unlocks it here for one decryption) or from
@@ -8,25 +9,24 @@ at publication before it is kept; the k-th valid share opens the envelopes in th
 transaction (lpse.opening.ceremony)."""
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from lpse import audit, pki_service
 from lpse.auth import operations as auth_ops
 from lpse.auth import throttle
-from lpse.bids import keys
-from lpse.bids.models import TenderKeyShare
 from lpse.crypto import shamir
 from lpse.crypto.errors import ShareError
-from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed, ValidationFailed
+from lpse.errors import Conflict, NotAllowed, ValidationFailed
 from lpse.extensions import db, savepoint
-from lpse.i18n import with_wib
-from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
+from lpse.opening import ceremony as opening
+from lpse.opening.models import OpeningCeremony, ShareRelease
+from lpse.opening.permissions import require_release
+from lpse.opening.state import ceremony_of, released_count, share_of
+from lpse.tenders import keys
+from lpse.tenders.keys import TenderKeyShare
 from lpse.tenders.locking import lock_tenders
-from lpse.tenders.stages import Stage
 from lpse.vendors import enrolment
-
-SINGLE, TECHNICAL, PRICE = 'single', 'technical', 'price'
 
 
 class ShareRefused(ValidationFailed):
@@ -48,140 +48,6 @@ class SecondFactorRequired(ValidationFailed):
 class WrongSecondFactor(SecondFactorRequired):
     """A wrong TOTP code: raised after the failure was counted and audited (the edge commits
     before answering, so repeated wrong codes end in 429 like the login's)."""
-
-
-# --- state --------------------------------------------------------------------------------------
-
-
-def ceremony_kinds(tender) -> tuple[str, ...]:
-    """One ceremony (`single`), or File I (`technical`) then File II (`price`)."""
-    return (TECHNICAL, PRICE) if tender.submission_files == 2 else (SINGLE,)
-
-
-def ceremony_of(tender, kind) -> OpeningCeremony | None:
-    return db.session.scalar(
-        select(OpeningCeremony).where(
-            OpeningCeremony.tender_id == tender.id, OpeningCeremony.kind == kind
-        )
-    )
-
-
-def ceremonies_of(tender) -> list[OpeningCeremony]:
-    rows = {
-        c.kind: c
-        for c in db.session.scalars(
-            select(OpeningCeremony).where(OpeningCeremony.tender_id == tender.id)
-        )
-    }
-    return [rows[k] for k in ceremony_kinds(tender) if k in rows]
-
-
-def pending_kind(tender) -> str | None:
-    """The ceremony to run next (the first one not yet opened), None when all are done."""
-    for kind in ceremony_kinds(tender):
-        ceremony = ceremony_of(tender, kind)
-        if ceremony is None or ceremony.opened_at is None:
-            return kind
-    return None
-
-
-def is_opened(tender, kind=None) -> bool:
-    """Whether the first ceremony (or the given one) has opened its envelopes."""
-    ceremony = ceremony_of(tender, kind or ceremony_kinds(tender)[0])
-    return ceremony is not None and ceremony.opened_at is not None
-
-
-def open_ceremony_kind(tender) -> str | None:
-    """The kind of the ceremony that can run now (the evaluation helpers ask this)."""
-    return pending_kind(tender)
-
-
-def share_of(tender, user) -> TenderKeyShare | None:
-    row = keys.key_of(tender)
-    if row is None:
-        return None
-    return next((s for s in row.shares if s.user_id == user.id), None)
-
-
-def released_count(ceremony) -> int:
-    if ceremony is None or ceremony.id is None:
-        return 0
-    return db.session.scalar(
-        select(func.count())
-        .select_from(ShareRelease)
-        .where(ShareRelease.ceremony_id == ceremony.id)
-    )
-
-
-def has_released(ceremony, user) -> bool:
-    return ceremony is not None and any(r.user_id == user.id for r in ceremony.releases)
-
-
-def technical_verdicts_missing(tender) -> int:
-    """Opened File I envelopes whose technical verdict the evaluation has not set yet."""
-    ceremony = ceremony_of(tender, TECHNICAL)
-    if ceremony is None or ceremony.opened_at is None:
-        return -1
-    return db.session.scalar(
-        select(func.count())
-        .select_from(OpenedBid)
-        .where(
-            OpenedBid.ceremony_id == ceremony.id,
-            OpenedBid.result == 'opened',
-            OpenedBid.technical_pass.is_(None),
-        )
-    )
-
-
-# --- gates --------------------------------------------------------------------------------------
-
-
-def release_problem(tender, user, now):
-    """Why `user` may not release a share of `tender` at `now` (a domain error), or None."""
-    if not tender.is_active:
-        return StageClosed(_l('Tender ini tidak dalam proses pemilihan.'))
-    if tender.bid_deadline is None or now < tender.bid_deadline:
-        deadline = with_wib(tender.bid_deadline, tender.timezone) if tender.bid_deadline else '–'
-        return StageClosed(
-            _l(
-                'Bagian kunci baru dapat diserahkan pada atau setelah batas akhir penawaran '
-                '(%(d)s).',
-                d=deadline,
-            )
-        )
-    if user is None or not tender.is_member(user):
-        return NotAllowed(_l('Hanya anggota Pokja tender ini yang dapat menyerahkan bagian kunci.'))
-    kind = pending_kind(tender)
-    if kind is None:
-        return Conflict(_l('Semua sampul penawaran tender ini sudah dibuka.'))
-    if kind in (SINGLE, TECHNICAL) and tender.stage(now) != Stage.bid_opening:
-        window = tender.schedule.get(Stage.bid_opening)
-        start = with_wib(window.start, tender.timezone) if window else '–'
-        return StageClosed(_l('Tahap pembukaan penawaran belum dimulai (mulai %(t)s).', t=start))
-    if kind == PRICE and technical_verdicts_missing(tender) != 0:
-        return Conflict(
-            _l(
-                'File II dibuka setelah evaluasi teknis menetapkan hasil setiap penawaran yang '
-                'File I-nya terbuka.'
-            )
-        )
-    if share_of(tender, user) is None:
-        return NotFound(_l('Anda tidak memegang bagian kunci tender ini.'))
-    if has_released(ceremony_of(tender, kind), user):
-        return Conflict(_l('Anda sudah menyerahkan bagian kunci untuk pembukaan ini.'))
-    return None
-
-
-def can_release(tender, user, now) -> bool:
-    return release_problem(tender, user, now) is None
-
-
-def require_release(tender, user, now) -> str:
-    """The kind of the ceremony `user` may release a share for now (or the refusal)."""
-    problem = release_problem(tender, user, now)
-    if problem is not None:
-        raise problem
-    return pending_kind(tender)
 
 
 def needs_second_factor(user) -> bool:
@@ -257,8 +123,6 @@ def _check_second_factor(user, code, *, now, ip):
 
 def release_share(tender, user, mnemonic, *, via, now, ip=None) -> ShareRelease:
     """Check a decrypted share against its commitment and keep it; the k-th opens the bids."""
-    from lpse.opening import ceremony as opening
-
     kind = require_release(tender, user, now)
     share = share_of(tender, user)
     if not isinstance(mnemonic, str) or not mnemonic.strip():

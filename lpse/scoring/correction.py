@@ -3,7 +3,8 @@
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
-from lpse.evaluation.types import (
+from lpse.scoring.numbers import exact
+from lpse.scoring.types import (
     CONSULTANCY,
     FAILED,
     PASSED,
@@ -19,12 +20,14 @@ HUNDRED = Decimal(100)
 
 def rupiah(amount: Decimal) -> str:
     """Money for display: whole rupiah, half up, as a plain decimal string."""
-    return format(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP), 'f')
+    with exact():
+        return format(amount.quantize(Decimal(1), rounding=ROUND_HALF_UP), 'f')
 
 
 def percent(ratio: Decimal) -> str:
     """A ratio as a percentage for messages: 0.80 → '80%'."""
-    return f'{(ratio * HUNDRED).normalize():f}%'
+    with exact():
+        return f'{(ratio * HUNDRED).normalize():f}%'
 
 
 @dataclass(frozen=True)

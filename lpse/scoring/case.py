@@ -9,9 +9,10 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
-from lpse.evaluation.correction import rupiah
-from lpse.evaluation.methods import CONSULTANCY_METHODS, METHODS, evaluate
-from lpse.evaluation.types import (
+from lpse.scoring.correction import rupiah
+from lpse.scoring.methods import CONSULTANCY_METHODS, METHODS, evaluate
+from lpse.scoring.numbers import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, exact
+from lpse.scoring.types import (
     CONSULTANCY,
     STAGES,
     Bid,
@@ -43,7 +44,7 @@ class CaseError(ValueError):
 
 @dataclass(frozen=True)
 class Case:
-    """A validated evaluation case, ready for :func:`lpse.evaluation.methods.evaluate`."""
+    """A validated evaluation case, ready for :func:`lpse.scoring.methods.evaluate`."""
 
     method: str
     params: Params
@@ -94,8 +95,12 @@ def parse_case(data: object) -> Case:
     error = best_match(Draft202012Validator(schema()).iter_errors(data))
     if error is not None:
         message = error.message
-        if error.validator == 'pattern':
-            message = f'{error.instance!r} is not a non-negative decimal number ("1250000.50")'
+        if error.validator in ('pattern', 'maximum') and error.instance not in (True, False):
+            message = (
+                f'{error.instance!r} is not a non-negative decimal number ("1250000.50") of at '
+                f'most {MAX_INTEGER_DIGITS} digits before the point and '
+                f'{MAX_FRACTION_DIGITS} after it'
+            )
         raise CaseError(f'{_path(error.absolute_path) or "(case)"}: {message}')
     case = _build(data)
     _check(case, data)
@@ -308,6 +313,11 @@ def _unique(where: str, values: list[str]) -> None:
 
 def result_to_dict(ranking: Ranking) -> dict:
     """The ranking as JSON-ready data: money in whole rupiah, scores to 2 decimals, as strings."""
+    with exact():
+        return _result_to_dict(ranking)
+
+
+def _result_to_dict(ranking: Ranking) -> dict:
     return {
         'format': RESULT_FORMAT,
         'method': ranking.method,
@@ -363,4 +373,5 @@ def _bid_to_dict(r: BidResult) -> dict:
 
 def score_text(value: Decimal) -> str:
     """A score (or percentage) for display: two decimals, half up."""
-    return format(value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP), 'f')
+    with exact():
+        return format(value.quantize(Decimal('0.01'), rounding=ROUND_HALF_UP), 'f')
