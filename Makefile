@@ -32,7 +32,10 @@ run: install
 	LPSE_ENV=development $(VENV)/bin/flask db upgrade
 	LPSE_ENV=development $(VENV)/bin/flask lpse init-ca --if-missing
 	LPSE_ENV=development $(VENV)/bin/flask lpse seed-demo
-	LPSE_ENV=development $(PY) run.py
+	# The deadline job (bid-set commitments) runs beside the server until it stops.
+	LPSE_ENV=development $(VENV)/bin/flask lpse commit-bid-sets --every 10 > /dev/null & \
+	  job=$$!; trap 'kill $$job 2>/dev/null' EXIT INT TERM; \
+	  LPSE_ENV=development $(PY) run.py
 
 test: system-deps dev-install
 	$(PY) -m pytest $(PYTEST_ARGS)

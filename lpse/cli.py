@@ -1,6 +1,7 @@
 """`flask lpse …`: operator commands. Each one commits once or writes nothing."""
 
 import sys
+import time
 
 import click
 from flask.cli import with_appcontext
@@ -131,20 +132,44 @@ def checkpoint():
     click.echo(f'checkpoint {row.id}: seq {row.seq}, hash {row.hash}')
 
 
+def _keep_going(exc) -> list:
+    db.session.rollback()
+    click.echo(f'commit-bid-sets: {type(exc).__name__}: {exc}; trying again', err=True)
+    return []
+
+
 @lpse_cli.command('commit-bid-sets')
+@click.option(
+    '--every',
+    type=click.IntRange(min=1),
+    default=None,
+    metavar='SECONDS',
+    help='keep running, once every SECONDS (what `make run` starts beside the server)',
+)
 @with_appcontext
-def commit_bid_sets():
+def commit_bid_sets(every):
     """The deadline job: sign the bid-set commitment of every tender whose bid deadline has
-    passed (run it every minute from the scheduler; each tender is committed once)."""
+    passed (run it every minute from the scheduler, or keep it running with --every; each
+    tender is committed once)."""
     from lpse.bids import commitment
 
-    try:
-        made = commitment.commit_due(now=clock.now())
-    except DomainError as exc:
-        _fail(exc)
-    for name in made:
-        click.echo(f'bid set committed: {name}')
-    click.echo(f'{len(made)} tender(s) committed')
+    while True:
+        try:
+            made = commitment.commit_due(now=clock.now())
+        except DomainError as exc:
+            if every is None:
+                _fail(exc)
+            made = _keep_going(exc)
+        except Exception as exc:  # a locked database, a lost connection: try again next round
+            if every is None:
+                raise
+            made = _keep_going(exc)
+        for name in made:
+            click.echo(f'bid set committed: {name}')
+        if every is None:
+            click.echo(f'{len(made)} tender(s) committed')
+            return
+        time.sleep(every)
 
 
 @lpse_cli.command('audit-export')

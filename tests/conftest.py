@@ -16,12 +16,33 @@ from werkzeug.serving import make_server
 from lpse import clock, create_app
 from lpse.extensions import db
 
-PG_URL = os.environ.get('LPSE_TEST_DATABASE_URL')
-
 
 def _check_test_database(url):
     if 'test' not in (make_url(url).database or ''):
         raise RuntimeError('LPSE_TEST_DATABASE_URL must name a database with "test" in its name')
+
+
+def _worker_database(url):
+    """Under pytest-xdist each worker gets its own PostgreSQL database, `<name>_<worker>`, made
+    beside the one LPSE_TEST_DATABASE_URL names, so workers never truncate each other's tables.
+    The variable is rewritten for this worker, so servers the tests start use the same one."""
+    worker = os.environ.get('PYTEST_XDIST_WORKER')
+    if not url or not worker:
+        return url
+    _check_test_database(url)
+    base = make_url(url)
+    name = f'{base.database}_{worker}'
+    engine = create_engine(base, isolation_level='AUTOCOMMIT')
+    with engine.connect() as conn:
+        if conn.scalar(text('SELECT 1 FROM pg_database WHERE datname = :n'), {'n': name}) is None:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    url = base.set(database=name).render_as_string(hide_password=False)
+    os.environ['LPSE_TEST_DATABASE_URL'] = url
+    return url
+
+
+PG_URL = _worker_database(os.environ.get('LPSE_TEST_DATABASE_URL'))
 
 
 @pytest.fixture(scope='session')

@@ -15,6 +15,7 @@ from lpse.bids.models import EnvelopeKind
 from lpse.bids.package import BoqLine, TenderTerms, build_package, check_against_tender
 from lpse.crypto import detached, envelope
 from lpse.errors import ValidationFailed
+from lpse.scoring.numbers import exact
 from lpse.tenders import keys
 from lpse.vendors import enrolment
 
@@ -48,13 +49,14 @@ def bid_document(tender, vendor, kind, *, prices, tkdn, validity_days) -> dict:
             }
             for item in tender.boq_items
         ]
-        total = sum(
-            (item.quantity * (prices.get(item.position) or 0) for item in tender.boq_items),
-            Decimal(0),
-        )
+        with exact():
+            total = sum(
+                (item.quantity * (prices.get(item.position) or 0) for item in tender.boq_items),
+                Decimal(0),
+            ).quantize(Decimal('0.01'))
         bid |= {
             'price_lines': lines,
-            'declared_total': _plain(total.quantize(Decimal('0.01'))),
+            'declared_total': _plain(total),
             'currency': 'IDR',
         }
     if kind in (EnvelopeKind.single, EnvelopeKind.technical):

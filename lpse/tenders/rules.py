@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from lpse.audit import canonical_json
 from lpse.errors import ValidationFailed
 from lpse.scoring import case
+from lpse.scoring.numbers import exact
 from lpse.tenders import stages
 
 # The regulation set the frozen rules follow; a change of defaults or formulas gets a new one.
@@ -125,7 +126,8 @@ def check_boq_total(lines, hps: Decimal) -> None:
     """The item totals (quantity × HPS unit price) must add up to the HPS exactly."""
     if not lines:
         return
-    total = sum((line.total for line in lines), Decimal(0)).quantize(Decimal('0.01'))
+    with exact():
+        total = sum((line.total for line in lines), Decimal(0)).quantize(Decimal('0.01'))
     if total != hps:
         raise ValidationFailed(
             _l(

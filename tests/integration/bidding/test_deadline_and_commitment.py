@@ -136,3 +136,33 @@ def test_the_commitment_lists_current_envelopes_only_from_the_deadline(
     assert again.get_data() == response.get_data()  # stored once, never changes
     page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert all(sha in page for sha in current)
+
+
+def test_the_deadline_job_keeps_running_through_a_failed_round(
+    app, tender, bidder, token, post_bid, monkeypatch
+):
+    """`make run` keeps `commit-bid-sets --every N` beside the server: a round that fails (a
+    locked database) is reported and the next round makes the commitment."""
+    p7m, sig = seal(tender, bidder, VENDOR_KEY)
+    assert post_bid(tender, p7m, sig, token(bidder)).status_code == 201
+    clock.set_now(tender.bid_deadline)
+    real, rounds = commitment.commit_due, []
+
+    def flaky(*, now):
+        rounds.append(now)
+        if len(rounds) == 1:
+            raise RuntimeError('database is locked')
+        return real(now=now)
+
+    def sleep(seconds):
+        assert seconds == 7
+        if len(rounds) == 2:
+            raise KeyboardInterrupt  # the operator stops it
+
+    monkeypatch.setattr(commitment, 'commit_due', flaky)
+    monkeypatch.setattr('lpse.cli.time.sleep', sleep)
+    result = app.test_cli_runner().invoke(args=['lpse', 'commit-bid-sets', '--every', '7'])
+    assert result.exit_code == 1 and 'Aborted' in result.output  # click's answer to Ctrl-C
+    assert 'RuntimeError: database is locked; trying again' in result.output
+    assert f'bid set committed: {tender.code} v{tender.version}' in result.output
+    assert commitment.commitment_of(tender) is not None

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from lpse import config
 from lpse.audit import AuditEvent
 from lpse.errors import NotAllowed, ValidationFailed
 from lpse.extensions import db
@@ -52,8 +53,9 @@ def test_stages_out_of_order_are_refused_on_the_page(client, create_tender, cast
 
 def test_default_minimums_apply_without_the_test_overrides(app, create_tender, cast):
     tender = create_tender('draft')
-    app.config.pop('LPSE_STAGE_MIN_DURATIONS')
-    app.config.pop('LPSE_STAGE_MIN_GAPS')
+    # What production runs with (config.Config), not the tests' override of none.
+    app.config['LPSE_STAGE_MIN_DURATIONS'] = config.DEFAULT_MIN_DURATIONS
+    app.config['LPSE_STAGE_MIN_GAPS'] = config.DEFAULT_MIN_GAPS
     with pytest.raises(tender_schedule.ScheduleInvalid) as caught:
         tender_schedule.set_schedule(
             tender, schedule_at(T0 + timedelta(days=1)), actor=cast['pokja'], now=T0

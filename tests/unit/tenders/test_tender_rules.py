@@ -54,6 +54,15 @@ def test_boq_totals_must_add_up_to_the_hps():
         rules.check_boq_total(lines, Decimal('3251.49'))
 
 
+def test_the_largest_boq_lines_the_form_accepts_are_refused_clearly():
+    # 16-digit volume × 18-digit price: 40 digits, past the default decimal context, which
+    # raised InvalidOperation (a 500) while rounding the total.
+    biggest = line('9999999999999999.9999', '999999999999999999.99')
+    lines = rules.parse_boq([biggest, biggest])
+    with pytest.raises(ValidationFailed, match='BoQ'):
+        rules.check_boq_total(lines, Decimal('999999999999999999.99'))
+
+
 @pytest.mark.parametrize(
     'item',
     [
