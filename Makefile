@@ -37,8 +37,10 @@ run: install
 	  job=$$!; trap 'kill $$job 2>/dev/null' EXIT INT TERM; \
 	  LPSE_ENV=development $(PY) run.py
 
+# Two workers (pytest-xdist) on the two cores CI has; PostgreSQL gets a database per worker.
+TEST_WORKERS ?= 2
 test: system-deps dev-install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint:
 	$(VENV)/bin/ruff check .
