@@ -53,6 +53,8 @@ class Config:
     LPSE_LOGIN_BASE_DELAY = 30
     LPSE_LOGIN_MAX_DELAY = 900
     LPSE_PASSWORD_MIN_LENGTH = 10
+    # API tokens stop working this many days after they are made (auth/operations.py).
+    LPSE_API_TOKEN_DAYS = 90
     LPSE_BASE_URL = 'http://127.0.0.1:5000'
 
     # Vendors and PKI (lpse/vendors, lpse/pki_service.py). The CA and system-key passphrases
@@ -122,6 +124,7 @@ ENVIRONMENT = {
     'LPSE_LOGIN_IP_FAILURES': ('LPSE_LOGIN_IP_FAILURES', int),
     'LPSE_LOGIN_BASE_DELAY': ('LPSE_LOGIN_BASE_DELAY', int),
     'LPSE_LOGIN_MAX_DELAY': ('LPSE_LOGIN_MAX_DELAY', int),
+    'LPSE_API_TOKEN_DAYS': ('LPSE_API_TOKEN_DAYS', lambda v: _positive(int(v))),
     'LPSE_BASE_URL': ('LPSE_BASE_URL', str),
     'LPSE_CA_PASSPHRASE': ('LPSE_CA_PASSPHRASE', str),
     'LPSE_SYSTEM_KEY_PASSPHRASE': ('LPSE_SYSTEM_KEY_PASSPHRASE', str),
@@ -152,6 +155,12 @@ ENVIRONMENT = {
     ),
     'LPSE_STAGE_MIN_GAPS': ('LPSE_STAGE_MIN_GAPS', lambda v: _hours(v, DEFAULT_MIN_GAPS)),
 }
+
+
+def _positive(value):
+    if value < 1:
+        raise ValueError(f'must be at least 1, got {value}')
+    return value
 
 
 def _hours(text, known):

@@ -18,6 +18,11 @@ class ValidationFailed(DomainError):
     code = 'validation_failed'
 
 
+class TokenExpired(DomainError):
+    status = 401
+    code = 'token_expired'
+
+
 class NotAllowed(DomainError):
     status = 403
     code = 'forbidden'

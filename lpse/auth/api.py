@@ -19,6 +19,7 @@ def token_json(row):
         'name': row.name,
         'prefix': row.prefix,
         'created_at': row.created_at.isoformat(),
+        'expires_at': row.expires_at.isoformat(),
         'last_used_at': row.last_used_at.isoformat() if row.last_used_at else None,
         'revoked_at': row.revoked_at.isoformat() if row.revoked_at else None,
     }
@@ -100,7 +101,8 @@ document(
     {
         '/auth/tokens': {
             'post': op(
-                'Create an API token from email + password (+ TOTP); shown once',
+                'Create an API token from email + password (+ TOTP); shown once, expires after '
+                'LPSE_API_TOKEN_DAYS days (expires_at)',
                 tag='auth',
                 auth=False,
                 body='TokenRequest',

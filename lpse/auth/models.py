@@ -99,7 +99,9 @@ class LoginThrottle(db.Model):
 
 
 class ApiToken(db.Model):
-    """A personal API token; only its SHA-256 is stored, the token is shown once."""
+    """A personal API token; only its SHA-256 is stored, the token is shown once. It works until
+    ``expires_at`` unless revoked first (by its owner, or with every token of its account when
+    the password changes or is reset, or the account is disabled)."""
 
     __tablename__ = 'api_token'
 
@@ -109,6 +111,7 @@ class ApiToken(db.Model):
     prefix: Mapped[str] = mapped_column(String(12))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
@@ -117,3 +120,6 @@ class ApiToken(db.Model):
     @property
     def active(self):
         return self.revoked_at is None
+
+    def expired(self, now) -> bool:
+        return now >= self.expires_at

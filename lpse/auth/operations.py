@@ -13,7 +13,7 @@ from sqlalchemy import select
 from lpse import audit
 from lpse.auth import passwords, throttle
 from lpse.auth.models import ApiToken, Role, User, UserRole
-from lpse.errors import Conflict, NotAllowed, ValidationFailed
+from lpse.errors import Conflict, NotAllowed, TokenExpired, ValidationFailed
 from lpse.extensions import db
 
 TOKEN_PREFIX = 'lpse_'  # noqa: S105 — a marker, not a secret
@@ -22,6 +22,7 @@ MAX_EMAIL_LENGTH = 254
 MAX_NAME_LENGTH = 200
 MAX_PASSWORD_LENGTH = 1024
 LOGIN_FAILED = _l('Email atau kata sandi salah.')
+TOKEN_EXPIRED = _l('Token API sudah kedaluwarsa. Buat token baru.')
 
 
 def normalise_email(email) -> str:
@@ -100,6 +101,7 @@ def change_password(user, current, new, *, ip, now):
     user.must_change_password = False
     user.session_version += 1
     audit.record('user.password_changed', user, actor=user, now=now, ip=ip)
+    revoke_tokens(user, actor=user, now=now, ip=ip, reason='password_changed')
 
 
 def reset_password(user, *, actor, now, ip=None):
@@ -109,6 +111,7 @@ def reset_password(user, *, actor, now, ip=None):
     user.must_change_password = True
     user.session_version += 1
     audit.record('user.password_reset', user, actor=actor, now=now, ip=ip)
+    revoke_tokens(user, actor=actor, now=now, ip=ip, reason='password_reset')
     return password
 
 
@@ -204,6 +207,8 @@ def set_active(user, active, *, actor, now, ip=None):
     user.active = active
     user.session_version += 1
     audit.record('user.enabled' if active else 'user.disabled', user, actor=actor, now=now, ip=ip)
+    if not active:
+        revoke_tokens(user, actor=actor, now=now, ip=ip, reason='account_disabled')
 
 
 def start_totp_enrolment() -> str:
@@ -231,34 +236,65 @@ def _token_hash(token: str) -> str:
 
 
 def create_token(user, name, *, now, ip=None):
-    """A new API token; returns (row, token) — the token itself is never stored."""
+    """A new API token, valid LPSE_API_TOKEN_DAYS; returns (row, token) — the token itself is
+    never stored."""
     name = name.strip()[:100] if isinstance(name, str) else ''
     if not name:
         raise ValidationFailed(_l('Nama token wajib diisi.'), field='name')
     secret = secrets.token_urlsafe(32)
     token = f'{TOKEN_PREFIX}{secret}'
+    expires_at = now + timedelta(days=current_app.config['LPSE_API_TOKEN_DAYS'])
     row = ApiToken(
-        user=user, name=name, prefix=secret[:8], token_hash=_token_hash(token), created_at=now
+        user=user,
+        name=name,
+        prefix=secret[:8],
+        token_hash=_token_hash(token),
+        created_at=now,
+        expires_at=expires_at,
     )
     db.session.add(row)
     db.session.flush()
-    audit.record('token.created', row, actor=user, now=now, ip=ip, name=name)
+    audit.record(
+        'token.created',
+        row,
+        actor=user,
+        now=now,
+        ip=ip,
+        name=name,
+        expires_at=expires_at.isoformat(),
+    )
     return row, token
 
 
-def revoke_token(row, *, actor, now, ip=None):
+def revoke_token(row, *, actor, now, ip=None, reason=None):
     if row.revoked_at is None:
         row.revoked_at = now
-        audit.record('token.revoked', row, actor=actor, now=now, ip=ip)
+        details = {'reason': reason} if reason else {}
+        audit.record('token.revoked', row, actor=actor, now=now, ip=ip, **details)
+
+
+def revoke_tokens(user, *, actor, now, ip=None, reason):
+    """Revoke every token of ``user``: a new password or a disabled account ends API access
+    too, as it ends the sessions."""
+    rows = db.session.scalars(
+        select(ApiToken)
+        .where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+        .order_by(ApiToken.id)
+    ).all()
+    for row in rows:
+        revoke_token(row, actor=actor, now=now, ip=ip, reason=reason)
 
 
 def user_for_token(token, *, now, touch_every=timedelta(minutes=1)):
-    """The active user an active token belongs to, noting its use (once a minute); else None."""
+    """The active user an active token belongs to, noting its use (once a minute); else None.
+    A token that would otherwise work but is past its expiry raises TokenExpired."""
     if not token or not token.startswith(TOKEN_PREFIX):
         return None
     row = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == _token_hash(token)))
     if row is None or row.revoked_at is not None or not row.user.active:
         return None
+    if row.expired(now):
+        raise TokenExpired(TOKEN_EXPIRED)
     if row.last_used_at is None or now - row.last_used_at > touch_every:
         row.last_used_at = now
     return row.user

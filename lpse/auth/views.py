@@ -119,7 +119,7 @@ def logout():
     return redirect(url_for('main.index'))
 
 
-def _render_profile(new_token=None, status=200):
+def _render_profile(new_token=None, new_row=None, status=200):
     tokens = db.session.scalars(
         db.select(ApiToken).where(ApiToken.user_id == current_user.id).order_by(ApiToken.id)
     ).all()
@@ -129,6 +129,8 @@ def _render_profile(new_token=None, status=200):
         token_form=TokenForm(),
         confirm=ConfirmForm(),
         new_token=new_token,
+        new_row=new_row,
+        now=clock.now(),
     ), status
 
 
@@ -206,11 +208,11 @@ def token_create():
     if not form.validate_on_submit():
         flash(_('Nama token wajib diisi (maks. 100 karakter).'), 'error')
         return redirect(url_for('auth.profile')), 303
-    _row, token = operations.create_token(
+    row, token = operations.create_token(
         current_user, form.name.data, now=clock.now(), ip=request.remote_addr
     )
     db.session.commit()
-    return _render_profile(new_token=token, status=201)
+    return _render_profile(new_token=token, new_row=row, status=201)
 
 
 @bp.post('/tokens/<int:token_id>/revoke')
