@@ -124,7 +124,7 @@ ENVIRONMENT = {
     'LPSE_LOGIN_IP_FAILURES': ('LPSE_LOGIN_IP_FAILURES', int),
     'LPSE_LOGIN_BASE_DELAY': ('LPSE_LOGIN_BASE_DELAY', int),
     'LPSE_LOGIN_MAX_DELAY': ('LPSE_LOGIN_MAX_DELAY', int),
-    'LPSE_API_TOKEN_DAYS': ('LPSE_API_TOKEN_DAYS', lambda v: _positive(int(v))),
+    'LPSE_API_TOKEN_DAYS': ('LPSE_API_TOKEN_DAYS', lambda v: _token_days(int(v))),
     'LPSE_BASE_URL': ('LPSE_BASE_URL', str),
     'LPSE_CA_PASSPHRASE': ('LPSE_CA_PASSPHRASE', str),
     'LPSE_SYSTEM_KEY_PASSPHRASE': ('LPSE_SYSTEM_KEY_PASSPHRASE', str),
@@ -161,6 +161,14 @@ def _positive(value):
     if value < 1:
         raise ValueError(f'must be at least 1, got {value}')
     return value
+
+
+def _token_days(value):
+    """An API token lives 1 to 3650 days: longer is no expiry at all, and past the calendar's
+    end the expiry could not be computed."""
+    if value > 3650:
+        raise ValueError(f'must be at most 3650 (ten years), got {value}')
+    return _positive(value)
 
 
 def _hours(text, known):

@@ -68,7 +68,7 @@ def test_the_lifetime_is_configurable(app, client, users):
     assert me(client, {'Authorization': f'Bearer {value}'}).status_code == 401
 
 
-@pytest.mark.parametrize('value', ['0', '-3', 'ninety'])
+@pytest.mark.parametrize('value', ['0', '-3', 'ninety', '3651', '9' * 12])
 def test_a_bad_lifetime_in_the_environment_stops_the_start(monkeypatch, value):
     monkeypatch.setenv('LPSE_API_TOKEN_DAYS', value)
     with pytest.raises(RuntimeError, match='LPSE_API_TOKEN_DAYS'):
