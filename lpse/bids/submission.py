@@ -43,6 +43,7 @@ from lpse.bids.models import (
 )
 from lpse.bids.permissions import deadline_passed
 from lpse.crypto import detached, envelope, pki, receipts
+from lpse.crypto.canonical import document_json
 from lpse.crypto.errors import CryptoError
 from lpse.errors import NotFound, StageClosed, Throttled, ValidationFailed
 from lpse.extensions import db
@@ -613,7 +614,7 @@ def _record(tender, user, vendor, fresh, now, lock) -> list[Bid]:
         bid.received_at = received
         bid.audit_seq = event.seq
         bid.checkpoint_id = checkpoint.id
-        bid.receipt_json = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+        bid.receipt_json = document_json(doc)
     db.session.flush()
     return [bid for bid, _event, _previous in made]
 

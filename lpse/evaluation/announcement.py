@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lpse import audit, checkpoints
-from lpse.audit import canonical_json
+from lpse.crypto.canonical import canonical_json
 from lpse.errors import InvalidTransition, NotAllowed, NotFound
 from lpse.evaluation import award_documents, public_result, service
 from lpse.evaluation.objection_models import Announcement

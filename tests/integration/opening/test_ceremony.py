@@ -128,7 +128,7 @@ def test_a_bid_signed_by_someone_else_is_not_openable_and_the_others_open(
     """The rival signs the inside of a package in the bidder's name; the bidder submits it."""
     import pki_helpers
 
-    from lpse.bids.submission import signing_certificate
+    from lpse.bids.permissions import signing_certificate
     from lpse.crypto import detached, envelope
     from lpse.tenders.keys import require_key
 

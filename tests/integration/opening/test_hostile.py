@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import pkcs7
 from sqlalchemy import select
 
 from lpse import clock
-from lpse.bids.submission import signing_certificate
+from lpse.bids.permissions import signing_certificate
 from lpse.crypto import detached, envelope, pki
 from lpse.extensions import db
 from lpse.opening import unseal, workers

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from sqlalchemy import select
 
 from lpse import clock
-from lpse.bids.submission import signing_certificate
+from lpse.bids.permissions import signing_certificate
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
 from lpse.tenders.keys import key_of

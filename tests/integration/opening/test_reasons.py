@@ -11,7 +11,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 
 from lpse import clock, storage
-from lpse.bids.submission import signing_certificate
+from lpse.bids.permissions import signing_certificate
 from lpse.crypto import detached, envelope
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
