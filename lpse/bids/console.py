@@ -83,9 +83,15 @@ def _seal(args) -> tuple[str, int]:
 
     from lpse.bids import transfer
     from lpse.bids.errors import PackageError
-    from lpse.bids.package import DEFAULT_LIMITS, bid_errors, build_package, load_bid_json
+    from lpse.bids.package import (
+        DEFAULT_LIMITS,
+        bid_errors,
+        build_package,
+        load_bid_json,
+        seal_package,
+    )
     from lpse.bids.zipcheck import check_name
-    from lpse.crypto import detached, envelope, keystore, pki
+    from lpse.crypto import keystore, pki
 
     tender_cert = _load_cert(args.tender_cert, 'tender certificate')
     if not pki.has_key_usage(tender_cert, 'key_encipherment') or pki.has_key_usage(
@@ -124,9 +130,7 @@ def _seal(args) -> tuple[str, int]:
     except PackageError as exc:
         raise BadInput(exc.reason) from None
     del files
-    sealed = envelope.seal(package, signer_key=key, signer_cert=cert, recipient_cert=tender_cert)
-    # The submission signature: the server checks the signer before it can see inside.
-    signature = detached.sign_detached(sealed, key=key, cert=cert)
+    sealed, signature = seal_package(package, key=key, cert=cert, recipient_cert=tender_cert)
     transfer.write_atomic(Path(args.output), sealed)
     transfer.write_atomic(Path(args.output + SIGNATURE_SUFFIX), signature)
     return hashlib.sha256(sealed).hexdigest(), len(sealed)

@@ -12,8 +12,13 @@ from flask_babel import lazy_gettext as _l
 
 from lpse.bids.errors import PackageError
 from lpse.bids.models import EnvelopeKind
-from lpse.bids.package import BoqLine, TenderTerms, build_package, check_against_tender
-from lpse.crypto import detached, envelope
+from lpse.bids.package import (
+    BoqLine,
+    TenderTerms,
+    build_package,
+    check_against_tender,
+    seal_package,
+)
 from lpse.errors import ValidationFailed
 from lpse.tenders import keys
 from lpse.vendors import enrolment
@@ -108,8 +113,7 @@ def seal_bids(tender, user, vendor, items, *, passphrase, now, ip=None) -> list[
     recipient = keys.require_key(tender).certificate
     sealed = []
     for (_bid, attachments), package in zip(items, packages, strict=True):
-        p7m = envelope.seal(package, signer_key=key, signer_cert=cert, recipient_cert=recipient)
-        signature = detached.sign_detached(p7m, key=key, cert=cert)
+        p7m, signature = seal_package(package, key=key, cert=cert, recipient_cert=recipient)
         listed = tuple((name, len(data)) for name, data in attachments)
         sealed.append(SealedBid(p7m, signature, listed))
     packages.clear()
