@@ -164,6 +164,7 @@ def _cmd_verify_receipt(args):
 
 
 def _cmd_submit(args):
+    from lpse import api_client
     from lpse.bids import transfer
     from lpse.crypto import receipts
     from lpse.crypto.errors import CryptoError
@@ -184,11 +185,12 @@ def _cmd_submit(args):
     except BadInput as exc:
         print(f'lpse submit: {exc}', file=sys.stderr)
         return 2
-    except transfer.UploadError as exc:
+    except api_client.ApiError as exc:
         print(f'lpse submit: {exc}', file=sys.stderr)
         return 1
     if result.status not in (200, 201):
-        print(f'lpse submit: the server refused the bid: {_server_error(result)}', file=sys.stderr)
+        refusal = api_client.error_text(result.status, result.body)
+        print(f'lpse submit: the server refused the bid: {refusal}', file=sys.stderr)
         return 1
     try:
         doc = json.loads(result.body)
@@ -239,15 +241,6 @@ def _print_receipt(fields: dict, *, matched, pinned: bool, checked: bool = True)
         print(f'  {label:<9} {value}')
     if matched:
         print(f'  the sealed bid {matched} is the one acknowledged')
-
-
-def _server_error(result) -> str:
-    try:
-        error = json.loads(result.body)['error']
-        return f'{error["message"]} ({result.status} {error["code"]})'
-    except (ValueError, KeyError, TypeError):
-        text = result.body[:200].decode('utf-8', 'replace').strip()
-        return f'HTTP {result.status}' + (f': {text}' if text else '')
 
 
 def _signature(args) -> bytes | None:
