@@ -89,18 +89,11 @@ def _kinds(tender):
     return kinds_for(tender)
 
 
-def seal_for_vendor(tender, user, vendor, bid, attachments, *, passphrase, now, ip=None):
-    """Check the bid against the tender, unlock the vendor's key, build, seal (self-checked)
-    and sign the envelope for submission. A wrong passphrase raises after its failure was
-    flushed (the caller commits it before answering)."""
-    return seal_bids(
-        tender, user, vendor, [(bid, attachments)], passphrase=passphrase, now=now, ip=ip
-    )[0]
-
-
 def seal_bids(tender, user, vendor, items, *, passphrase, now, ip=None) -> list[SealedBid]:
-    """`seal_for_vendor` for several envelopes (File I and File II of a two-file tender) with
-    one unlock of the key: every bid is checked before the key is unlocked."""
+    """Check each bid against the tender, unlock the vendor's key once, build, seal
+    (self-checked) and sign each envelope for submission (File I and File II of a two-file
+    tender, or the single one): every bid is checked before the key is unlocked. A wrong
+    passphrase raises after its failure was flushed (the caller commits it before answering)."""
     packages = []
     for bid, attachments in items:
         try:

@@ -20,7 +20,3 @@ def can_view_worksheets(tender, user) -> bool:
 def is_public(tender) -> bool:
     """The result is public once the winner is announced."""
     return tender.winner_announced_at is not None
-
-
-def can_view_result(tender, user) -> bool:
-    return is_public(tender) or can_view_worksheets(tender, user)

@@ -168,10 +168,6 @@ class Vendor(db.Model):
     def npwp_display(self) -> str:
         return format_npwp(self.npwp)
 
-    @property
-    def is_construction(self) -> bool:
-        return self.sbu_grade is not None
-
     def is_owner(self, user) -> bool:
         return _authenticated(user) and user.id == self.user_id
 
