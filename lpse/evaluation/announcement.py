@@ -68,15 +68,6 @@ def is_privileged(tender, user) -> bool:
     return bool(getattr(user, 'is_authenticated', False)) and user.has_role('auditor')
 
 
-def can_announce(tender, user) -> bool:
-    return (
-        tender.is_active
-        and tender.is_member(user)
-        and tender.winner_decided_at is not None
-        and tender.winner_announced_at is None
-    )
-
-
 def _approved(decision, tender) -> bool:
     return 2 * len(decision.approvals) >= len(tender.members)
 
