@@ -10,6 +10,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
 from lpse.types import UTCDateTime
 
@@ -45,10 +46,6 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
-
-
-def canonical_json(value) -> str:
-    return json.dumps(value, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
 
 
 def canonical_fields(event) -> dict:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lpse import audit, pki_service
 from lpse.crypto import pki, receipts
+from lpse.crypto.canonical import document_json
 from lpse.crypto.errors import CryptoError, KeyMismatch
 from lpse.extensions import db
 from lpse.types import UTCDateTime
@@ -74,7 +75,7 @@ def sign_checkpoint(fields: Mapping, *, key, cert: x509.Certificate) -> dict:
     _check_fields(fields)
     if not isinstance(key, rsa.RSAPrivateKey) or not pki.key_matches_certificate(key, cert):
         raise KeyMismatch('the checkpoint key does not belong to the system certificate')
-    value = key.sign(receipts.canonical_json(fields), pki.PSS_SHA256, hashes.SHA256())
+    value = key.sign(receipts.signed_bytes(fields), pki.PSS_SHA256, hashes.SHA256())
     return {
         'checkpoint': fields,
         'signature': {
@@ -100,7 +101,7 @@ def create_checkpoint(reason: str, *, now, tender=None) -> AuditCheckpoint:
         reason=reason,
         tender_id=getattr(tender, 'id', None),
         created_at=now,
-        document=json.dumps(document, sort_keys=True, ensure_ascii=False),
+        document=document_json(document),
     )
     db.session.add(row)
     db.session.flush()
@@ -168,7 +169,7 @@ def verify_checkpoint(doc, *, ca_cert: x509.Certificate, system_certs) -> dict:
     pki.check_issued_by(cert, ca_cert)
     try:
         cert.public_key().verify(
-            value, receipts.canonical_json(fields), pki.PSS_SHA256, hashes.SHA256()
+            value, receipts.signed_bytes(fields), pki.PSS_SHA256, hashes.SHA256()
         )
     except (InvalidSignature, TypeError, AttributeError):
         raise CheckpointInvalid('the checkpoint signature does not verify: altered') from None

@@ -10,6 +10,7 @@ from lpse import audit, clock
 from lpse.agencies import operations as agency_ops
 from lpse.auth import operations as auth_ops
 from lpse.auth.models import ROLE_VALUES
+from lpse.crypto.canonical import canonical_json
 from lpse.errors import DomainError
 from lpse.extensions import db
 
@@ -179,7 +180,7 @@ def audit_export(output):
     """Write the audit log as JSON lines (one event per line, in seq order)."""
     count = 0
     for record in audit.iter_records():
-        output.write(audit.canonical_json(record) + '\n')
+        output.write(canonical_json(record) + '\n')
         count += 1
     click.echo(f'{count} events exported', err=True)
 

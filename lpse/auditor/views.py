@@ -7,6 +7,7 @@ from lpse import audit
 from lpse.audit import AuditEvent
 from lpse.auth.access import role_required
 from lpse.auth.models import Role
+from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
 
 bp = Blueprint('auditor', __name__, url_prefix='/audit')
@@ -45,7 +46,7 @@ def verify():
 def export():
     def lines():
         for record in audit.iter_records():
-            yield audit.canonical_json(record) + '\n'
+            yield canonical_json(record) + '\n'
 
     return Response(
         stream_with_context(lines()),

@@ -10,7 +10,6 @@ submission either committed before the commitment was made (and is listed) or re
 at or past the deadline (and is refused)."""
 
 import base64
-import json
 
 from cryptography.hazmat.primitives import hashes, serialization
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from lpse import audit, pki_service
 from lpse.bids.models import Bid, BidSetCommitment, BidStatus
 from lpse.crypto import pki, receipts
+from lpse.crypto.canonical import document_json
 from lpse.extensions import db
 from lpse.tenders.models import Tender
 
@@ -94,7 +94,7 @@ def _create(tender, *, now) -> BidSetCommitment:
     }
     authority = pki_service.require_authority()
     key = pki_service.system_key()
-    value = key.sign(receipts.canonical_json(fields), pki.PSS_SHA256, hashes.SHA256())
+    value = key.sign(receipts.signed_bytes(fields), pki.PSS_SHA256, hashes.SHA256())
     document = {
         'commitment': fields,
         'signature': {
@@ -106,7 +106,7 @@ def _create(tender, *, now) -> BidSetCommitment:
     row = BidSetCommitment(
         tender_id=tender.id,
         count=len(hashes_),
-        document=json.dumps(document, sort_keys=True, ensure_ascii=False),
+        document=document_json(document),
         created_at=now,
     )
     db.session.add(row)
@@ -119,6 +119,6 @@ def verify_commitment(doc, *, system_cert) -> dict:
     fields = doc['commitment']
     value = base64.b64decode(doc['signature']['value'])
     system_cert.public_key().verify(
-        value, receipts.canonical_json(fields), pki.PSS_SHA256, hashes.SHA256()
+        value, receipts.signed_bytes(fields), pki.PSS_SHA256, hashes.SHA256()
     )
     return fields

@@ -83,9 +83,15 @@ def _seal(args) -> tuple[str, int]:
 
     from lpse.bids import transfer
     from lpse.bids.errors import PackageError
-    from lpse.bids.package import DEFAULT_LIMITS, bid_errors, build_package, load_bid_json
+    from lpse.bids.package import (
+        DEFAULT_LIMITS,
+        bid_errors,
+        build_package,
+        load_bid_json,
+        seal_package,
+    )
     from lpse.bids.zipcheck import check_name
-    from lpse.crypto import detached, envelope, keystore, pki
+    from lpse.crypto import keystore, pki
 
     tender_cert = _load_cert(args.tender_cert, 'tender certificate')
     if not pki.has_key_usage(tender_cert, 'key_encipherment') or pki.has_key_usage(
@@ -124,9 +130,7 @@ def _seal(args) -> tuple[str, int]:
     except PackageError as exc:
         raise BadInput(exc.reason) from None
     del files
-    sealed = envelope.seal(package, signer_key=key, signer_cert=cert, recipient_cert=tender_cert)
-    # The submission signature: the server checks the signer before it can see inside.
-    signature = detached.sign_detached(sealed, key=key, cert=cert)
+    sealed, signature = seal_package(package, key=key, cert=cert, recipient_cert=tender_cert)
     transfer.write_atomic(Path(args.output), sealed)
     transfer.write_atomic(Path(args.output + SIGNATURE_SUFFIX), signature)
     return hashlib.sha256(sealed).hexdigest(), len(sealed)
@@ -160,6 +164,7 @@ def _cmd_verify_receipt(args):
 
 
 def _cmd_submit(args):
+    from lpse import api_client
     from lpse.bids import transfer
     from lpse.crypto import receipts
     from lpse.crypto.errors import CryptoError
@@ -180,11 +185,12 @@ def _cmd_submit(args):
     except BadInput as exc:
         print(f'lpse submit: {exc}', file=sys.stderr)
         return 2
-    except transfer.UploadError as exc:
+    except api_client.ApiError as exc:
         print(f'lpse submit: {exc}', file=sys.stderr)
         return 1
     if result.status not in (200, 201):
-        print(f'lpse submit: the server refused the bid: {_server_error(result)}', file=sys.stderr)
+        refusal = api_client.error_text(result.status, result.body)
+        print(f'lpse submit: the server refused the bid: {refusal}', file=sys.stderr)
         return 1
     try:
         doc = json.loads(result.body)
@@ -235,15 +241,6 @@ def _print_receipt(fields: dict, *, matched, pinned: bool, checked: bool = True)
         print(f'  {label:<9} {value}')
     if matched:
         print(f'  the sealed bid {matched} is the one acknowledged')
-
-
-def _server_error(result) -> str:
-    try:
-        error = json.loads(result.body)['error']
-        return f'{error["message"]} ({result.status} {error["code"]})'
-    except (ValueError, KeyError, TypeError):
-        text = result.body[:200].decode('utf-8', 'replace').strip()
-        return f'HTTP {result.status}' + (f': {text}' if text else '')
 
 
 def _signature(args) -> bytes | None:

@@ -1,6 +1,7 @@
 """The bid package `lpse-bid/1`: a ZIP of bid.json and the attached files (docs/BID_FORMAT.md).
 
-`build_package` makes it at the vendor's desk (or in the web path), `read_package` takes it apart
+`build_package` makes it at the vendor's desk (or in the web path), `seal_package` seals and
+signs it for submission, `read_package` takes it apart
 at opening behind the defences of `zipcheck`, and `check_against_tender` compares a bid with
 the tender it claims to answer."""
 
@@ -11,6 +12,8 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+
+from lpse.crypto import detached, envelope
 
 from .errors import MalformedPackage, TenderMismatch
 from .validation import bid_errors, load_bid_json, schema, validate_bid
@@ -44,6 +47,7 @@ __all__ = [
     'load_bid_json',
     'read_package',
     'schema',
+    'seal_package',
     'validate_bid',
 ]
 
@@ -120,6 +124,14 @@ def build_package(bid: dict, attachments: Sequence[tuple[str, bytes]]) -> bytes:
             info.external_attr = ZIP_FILE_MODE
             zf.writestr(info, data, compress_type=zipfile.ZIP_STORED)
     return out.getvalue()
+
+
+def seal_package(package: bytes, *, key, cert, recipient_cert) -> tuple[bytes, bytes]:
+    """Seal a built package to the tender (signed inside, self-checked) and sign the `.p7m`
+    for submission: the envelope and signature both the web form and `lpse seal` send."""
+    p7m = envelope.seal(package, signer_key=key, signer_cert=cert, recipient_cert=recipient_cert)
+    # The submission signature: the server checks the signer before it can see inside.
+    return p7m, detached.sign_detached(p7m, key=key, cert=cert)
 
 
 def read_package(zip_bytes: bytes, *, limits: Limits = DEFAULT_LIMITS) -> Package:

@@ -12,8 +12,13 @@ from flask_babel import lazy_gettext as _l
 
 from lpse.bids.errors import PackageError
 from lpse.bids.models import EnvelopeKind
-from lpse.bids.package import BoqLine, TenderTerms, build_package, check_against_tender
-from lpse.crypto import detached, envelope
+from lpse.bids.package import (
+    BoqLine,
+    TenderTerms,
+    build_package,
+    check_against_tender,
+    seal_package,
+)
 from lpse.errors import ValidationFailed
 from lpse.scoring.numbers import exact
 from lpse.tenders import keys
@@ -86,18 +91,11 @@ def _kinds(tender):
     return kinds_for(tender)
 
 
-def seal_for_vendor(tender, user, vendor, bid, attachments, *, passphrase, now, ip=None):
-    """Check the bid against the tender, unlock the vendor's key, build, seal (self-checked)
-    and sign the envelope for submission. A wrong passphrase raises after its failure was
-    flushed (the caller commits it before answering)."""
-    return seal_bids(
-        tender, user, vendor, [(bid, attachments)], passphrase=passphrase, now=now, ip=ip
-    )[0]
-
-
 def seal_bids(tender, user, vendor, items, *, passphrase, now, ip=None) -> list[SealedBid]:
-    """`seal_for_vendor` for several envelopes (File I and File II of a two-file tender) with
-    one unlock of the key: every bid is checked before the key is unlocked."""
+    """Check each bid against the tender, unlock the vendor's key once, build, seal
+    (self-checked) and sign each envelope for submission (File I and File II of a two-file
+    tender, or the single one): every bid is checked before the key is unlocked. A wrong
+    passphrase raises after its failure was flushed (the caller commits it before answering)."""
     packages = []
     for bid, attachments in items:
         try:
@@ -110,8 +108,7 @@ def seal_bids(tender, user, vendor, items, *, passphrase, now, ip=None) -> list[
     recipient = keys.require_key(tender).certificate
     sealed = []
     for (_bid, attachments), package in zip(items, packages, strict=True):
-        p7m = envelope.seal(package, signer_key=key, signer_cert=cert, recipient_cert=recipient)
-        signature = detached.sign_detached(p7m, key=key, cert=cert)
+        p7m, signature = seal_package(package, key=key, cert=cert, recipient_cert=recipient)
         listed = tuple((name, len(data)) for name, data in attachments)
         sealed.append(SealedBid(p7m, signature, listed))
     packages.clear()

@@ -42,8 +42,10 @@ from lpse.bids.models import (
     kinds_for,
 )
 from lpse.bids.permissions import deadline_passed
-from lpse.crypto import detached, envelope, pki, receipts
+from lpse.crypto import envelope, pki, receipts
+from lpse.crypto.canonical import document_json
 from lpse.crypto.errors import CryptoError
+from lpse.crypto.signed_data import verify_signature
 from lpse.errors import NotFound, StageClosed, Throttled, ValidationFailed
 from lpse.extensions import db
 from lpse.tenders import keys
@@ -391,7 +393,7 @@ def _check_upload(path, *, reader, upload, tender_cert, user, now):
                 _l('Sampul ini tidak ditujukan ke sertifikat tender ini (tender lain?).'),
                 field='envelope',
             )
-        signer = detached.verify_detached(upload.signature, reader.sha.digest())
+        signer = verify_signature(upload.signature, reader.sha.digest()).signer_cert
     except CryptoError as exc:
         raise EnvelopeRejected(
             _l('Sampul penawaran ditolak: %(why)s', why=exc.message), field='envelope'
@@ -613,7 +615,7 @@ def _record(tender, user, vendor, fresh, now, lock) -> list[Bid]:
         bid.received_at = received
         bid.audit_seq = event.seq
         bid.checkpoint_id = checkpoint.id
-        bid.receipt_json = json.dumps(doc, ensure_ascii=False, sort_keys=True)
+        bid.receipt_json = document_json(doc)
     db.session.flush()
     return [bid for bid, _event, _previous in made]
 

@@ -3,19 +3,18 @@
 import base64
 import hashlib
 import http.client
-import ipaddress
 import os
-import ssl
 import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
+
+from lpse import api_client
 
 CHUNK = 64 * 1024
 PROGRESS_THRESHOLD = 4 * 1024 * 1024  # smaller files finish before a progress line helps
-MAX_RESPONSE = 1024 * 1024
 MIB = 1024 * 1024
 
 
@@ -91,10 +90,6 @@ class Upload:
     size: int
 
 
-class UploadError(Exception):
-    """The upload could not be made (bad URL, connection failure)."""
-
-
 def upload_bid(
     server: str,
     token: str,
@@ -107,18 +102,8 @@ def upload_bid(
 ) -> Upload:
     """POST a sealed bid to {server}/api/v1/tenders/{code}/bids, streamed from the file, with
     its detached submission signature (base64) in X-LPSE-Submission-Signature."""
-    url = urlsplit(server)
-    if url.scheme not in ('http', 'https') or not url.hostname:
-        raise UploadError(f'--server must be an http(s) URL, not {server!r}')
-    if url.scheme == 'http' and not _is_loopback(url.hostname):
-        raise UploadError('refusing to send the token over plain http; use an https:// URL')
-    if url.scheme == 'https':
-        conn = http.client.HTTPSConnection(
-            url.hostname, url.port, timeout=timeout, context=ssl.create_default_context()
-        )
-    else:
-        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=timeout)
-    target = f'{url.path.rstrip("/")}/api/v1/tenders/{quote(tender, safe="")}/bids'
+    conn, base = api_client.connect(server, timeout=timeout)
+    target = f'{base}/api/v1/tenders/{quote(tender, safe="")}/bids'
     if kind:
         target += f'?envelope={quote(kind, safe="")}'
     extra = []
@@ -129,10 +114,9 @@ def upload_bid(
             size = os.fstat(fh.fileno()).st_size
             conn.putrequest('POST', target, skip_accept_encoding=True)
             for name, value in (
-                ('Authorization', f'Bearer {token}'),
+                *api_client.auth_headers(token).items(),
                 ('Content-Type', 'application/pkcs7-mime'),
                 ('Content-Length', str(size)),
-                ('Accept', 'application/json'),
                 *extra,
             ):
                 conn.putheader(name, value)
@@ -140,12 +124,12 @@ def upload_bid(
             digest, sent = _send_file(conn, fh, size, path.name)
         response = conn.getresponse()
         with response:
-            body = _read_limited(response)
+            body = api_client.read_limited(response)
             return Upload(
                 response.status, body, response.getheader('Content-Type', ''), digest, sent
             )
     except (OSError, http.client.HTTPException) as exc:
-        raise UploadError(f'the upload to {url.hostname} failed: {exc}') from None
+        raise api_client.ApiError(f'the upload to {conn.host} failed: {exc}') from None
     finally:
         conn.close()
 
@@ -158,22 +142,5 @@ def _send_file(conn, fh, size: int, name: str) -> tuple[str, int]:
         sent += len(chunk)
         progress.update(sent)
     if sent != size:
-        raise UploadError(f'{name} changed size while it was being sent')
+        raise api_client.ApiError(f'{name} changed size while it was being sent')
     return digest.hexdigest(), sent
-
-
-def _read_limited(response) -> bytes:
-    parts, size = [], 0
-    while size < MAX_RESPONSE and (chunk := response.read(min(CHUNK, MAX_RESPONSE - size))):
-        parts.append(chunk)
-        size += len(chunk)
-    return b''.join(parts)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == 'localhost':
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False

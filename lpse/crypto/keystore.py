@@ -21,7 +21,6 @@ ARGON2_MEMORY_KIB = 64 * 1024
 ARGON2_PARALLELISM = 4
 SALT_BYTES = 16
 NONCE_BYTES = 12
-LOCKED_KEY_MIN_SIZE = len(LOCKED_KEY_MAGIC) + SALT_BYTES + NONCE_BYTES + 16
 
 
 def dump_key_file(key, passphrase: str) -> bytes:

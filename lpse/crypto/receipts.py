@@ -10,7 +10,6 @@ import binascii
 import datetime as dt
 import hashlib
 import hmac
-import json
 import re
 from collections.abc import Mapping
 from typing import BinaryIO
@@ -22,6 +21,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from . import pki
+from .canonical import canonical_json
 from .errors import CryptoError, KeyMismatch, SignatureInvalid, UnsupportedAlgorithm, WrongKeyUsage
 
 FORMAT = 'lpse-receipt/1'
@@ -70,12 +70,11 @@ class UnexpectedSigner(ReceiptError):
     """The receipt was signed by a certificate other than the system certificate expected."""
 
 
-def canonical_json(value: object) -> bytes:
-    """Sorted keys, compact separators, UTF-8; floats refused (they have no canonical form)."""
+def signed_bytes(value: object) -> bytes:
+    """What the system key signs: the canonical JSON in UTF-8; floats refused (they have no
+    canonical form)."""
     _refuse_floats(value, 'receipt')
-    return json.dumps(
-        value, sort_keys=True, separators=(',', ':'), ensure_ascii=False, allow_nan=False
-    ).encode('utf-8')
+    return canonical_json(value).encode('utf-8')
 
 
 def sign_receipt(fields: Mapping, *, key: rsa.RSAPrivateKey, cert: x509.Certificate) -> dict:
@@ -84,7 +83,7 @@ def sign_receipt(fields: Mapping, *, key: rsa.RSAPrivateKey, cert: x509.Certific
     _check_fields(receipt)
     if not isinstance(key, rsa.RSAPrivateKey) or not pki.key_matches_certificate(key, cert):
         raise KeyMismatch('the receipt key does not belong to the system certificate')
-    signature = key.sign(canonical_json(receipt), pki.PSS_SHA256, hashes.SHA256())
+    signature = key.sign(signed_bytes(receipt), pki.PSS_SHA256, hashes.SHA256())
     return {
         'receipt': receipt,
         'signature': {
@@ -124,7 +123,7 @@ def verify_receipt(
     if not isinstance(public_key, rsa.RSAPublicKey):
         raise UnsupportedAlgorithm('receipts are signed with RSA-PSS: the certificate is not RSA')
     try:
-        public_key.verify(signature, canonical_json(receipt), pki.PSS_SHA256, hashes.SHA256())
+        public_key.verify(signature, signed_bytes(receipt), pki.PSS_SHA256, hashes.SHA256())
     except InvalidSignature:
         raise ReceiptSignatureInvalid(
             'the receipt signature does not verify: the receipt was altered or not signed '

@@ -1,4 +1,5 @@
-"""CMS SignedData as a bid carries it: one RSA-PSS-SHA256 signer, content attached."""
+"""CMS SignedData as bids carry it: one RSA-PSS-SHA256 signer, content attached (the bid
+inside its envelope) or detached (the submission signature over the `.p7m`)."""
 
 import hashlib
 from dataclasses import dataclass
@@ -15,6 +16,7 @@ from . import pki
 from .errors import SignatureInvalid, UnsupportedAlgorithm, WrongContentType, WrongKeyUsage
 
 MIN_PSS_SALT = 32
+MAX_SIGNATURE_BYTES = 64 * 1024  # a detached signature: one certificate and a few attributes
 
 # What asn1crypto's lazy parsing and the certificate loaders raise on hostile DER, wherever in
 # the structure it sits: each means the signature cannot be checked, never a server error.
@@ -32,55 +34,68 @@ PARSE_ERRORS = (
 
 @dataclass(frozen=True)
 class VerifiedContent:
-    """A bid whose inner signature verified: the signed bytes and who signed them."""
+    """Signed bytes whose signature verified, and who signed them (`content` is None for a
+    detached signature: the caller holds the bytes)."""
 
-    content: bytes
+    content: bytes | None
     signer_cert: x509.Certificate
 
 
-def verify_signature(signed_der: bytes) -> VerifiedContent:
-    """Check the one RSA-PSS-SHA256 signature over the attached content (no trust decision).
+def verify_signature(signed_der: bytes, detached_sha256: bytes | None = None) -> VerifiedContent:
+    """Check the one RSA-PSS-SHA256 signature of a CMS SignedData and its signer's key usage
+    (no trust decision): over the attached content (a bid inside its envelope), or, given
+    `detached_sha256`, over detached content with that digest (the submission signature).
 
     Raises only CryptoErrors: a structure that cannot even be parsed is an invalid signature."""
+    if detached_sha256 is not None and not 0 < len(signed_der or b'') <= MAX_SIGNATURE_BYTES:
+        raise SignatureInvalid('the submission signature is missing or too large')
     try:
-        return _verify(signed_der)
+        return _verify(signed_der, detached_sha256)
     except PARSE_ERRORS as exc:
         raise SignatureInvalid(
             f'the signature structure cannot be parsed ({type(exc).__name__})'
         ) from None
 
 
-def _verify(signed_der: bytes) -> VerifiedContent:
+def _verify(signed_der: bytes, detached_sha256: bytes | None) -> VerifiedContent:
+    detached = detached_sha256 is not None
+    what = 'the submission signature' if detached else 'the signature'
+    inner = 'the submission signature' if detached else 'the inner content'
     try:
         info = cms.ContentInfo.load(signed_der, strict=True)
         if info['content_type'].native != 'signed_data':
-            raise WrongContentType(
-                f'the inner content is {info["content_type"].native!r}, not signed'
-            )
+            raise WrongContentType(f'{inner} is {info["content_type"].native!r}, not signed')
         signed = info['content']
         signer_infos = list(signed['signer_infos'])
         check_inner_type(signed['encap_content_info']['content_type'])
         content = signed['encap_content_info']['content'].native
         certificates = [c.chosen for c in signed['certificates'] if c.name == 'certificate']
     except ValueError as exc:
-        raise WrongContentType(f'the inner content is not a CMS SignedData ({exc})') from None
-    if len(signer_infos) != 1 or content is None:
-        raise SignatureInvalid('a bid must carry its content and exactly one signature')
+        raise WrongContentType(f'{inner} is not a CMS SignedData ({exc})') from None
+    if len(signer_infos) != 1 or (content is not None) is detached:
+        raise SignatureInvalid(
+            'a submission signature is detached and has exactly one signer'
+            if detached
+            else 'a bid must carry its content and exactly one signature'
+        )
     signer_info = signer_infos[0]
     _check_pss_sha256(signer_info)
     cert = _signer_certificate(signer_info, certificates)
     if not signer_info['signed_attrs']:
-        raise SignatureInvalid('the signature has no signed attributes')
+        raise SignatureInvalid(f'{what} has no signed attributes')
+    digest = detached_sha256 if detached else hashlib.sha256(content).digest()
     try:
-        intact, valid = validate_sig_integrity(
-            signer_info, cert, 'data', hashlib.sha256(content).digest()
-        )
+        intact, valid = validate_sig_integrity(signer_info, cert, 'data', digest)
     except (pyhanko_errors.SignatureValidationError, CMSStructuralError, ValueError) as exc:
-        raise SignatureInvalid(f'the signature is malformed ({exc})') from None
+        raise SignatureInvalid(f'{what} is malformed ({exc})') from None
     if not intact:
-        raise SignatureInvalid('the signed content digest does not match: the content was altered')
+        raise SignatureInvalid(
+            'the submission signature is over other bytes than the upload'
+            if detached
+            else 'the signed content digest does not match: the content was altered'
+        )
     if not valid:
-        raise SignatureInvalid('the signature does not verify with the signer certificate')
+        raise SignatureInvalid(f'{what} does not verify with the signer certificate')
     signer_cert = x509.load_der_x509_certificate(cert.dump())
     if not (
         pki.has_key_usage(signer_cert, 'digital_signature')

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lpse import audit, checkpoints
-from lpse.audit import canonical_json
+from lpse.crypto.canonical import canonical_json
 from lpse.errors import InvalidTransition, NotAllowed, NotFound
 from lpse.evaluation import award_documents, public_result, service
 from lpse.evaluation.objection_models import Announcement
@@ -66,15 +66,6 @@ def is_privileged(tender, user) -> bool:
     if tender.is_officer(user):
         return True
     return bool(getattr(user, 'is_authenticated', False)) and user.has_role('auditor')
-
-
-def can_announce(tender, user) -> bool:
-    return (
-        tender.is_active
-        and tender.is_member(user)
-        and tender.winner_decided_at is not None
-        and tender.winner_announced_at is None
-    )
 
 
 def _approved(decision, tender) -> bool:

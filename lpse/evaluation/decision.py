@@ -9,6 +9,7 @@ from datetime import datetime
 from flask_babel import lazy_gettext as _l
 
 from lpse import audit
+from lpse.crypto.canonical import canonical_json
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from lpse.evaluation import award_documents, export, permissions, worksheets
 from lpse.evaluation.models import (
@@ -90,7 +91,7 @@ def propose(tender, *, actor, now, winner=None, note='', ip=None) -> ResultPropo
         status=ProposalStatus.pending.value,
         winner_bid_id=int(ranking.winner),
         reserves=json.dumps([int(r) for r in ranking.reserves]),
-        case_json=audit.canonical_json(data),
+        case_json=canonical_json(data),
         result_json=json.dumps(export.result_of(data), ensure_ascii=False),
         note=note,
         proposed_by_id=actor.id,

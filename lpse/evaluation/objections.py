@@ -12,7 +12,7 @@ from lpse import audit
 from lpse.bids.models import Bid, BidStatus
 from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed, ValidationFailed
 from lpse.evaluation import announcement as announcements
-from lpse.evaluation import award_documents, service
+from lpse.evaluation import award_documents, permissions, service
 from lpse.evaluation.objection_models import (
     Consequence,
     Objection,
@@ -64,10 +64,6 @@ def can_object(tender, user, now) -> bool:
         return False
     vendor = bidder_vendor(tender, user)
     return vendor is not None and all(o.vendor_id != vendor.id for o in current.objections)
-
-
-def can_answer(tender, user) -> bool:
-    return tender.is_member(user)
 
 
 def _safe_filename(name) -> str:
@@ -161,7 +157,7 @@ def answer_objection(
     """The Pokja's answer. Accepted: the announcement is withdrawn and the evaluation reopens
     as a new version (``reevaluate``) or the tender fails (``fail``)."""
     tender = objection.announcement.tender
-    if not can_answer(tender, actor):
+    if not permissions.can_answer_objections(tender, actor):
         raise NotAllowed(_l('Hanya anggota Pokja tender ini yang dapat menjawab sanggah.'))
     if not objection.is_pending:
         raise Conflict(_l('Sanggah ini sudah dijawab.'))

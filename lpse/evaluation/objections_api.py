@@ -8,7 +8,7 @@ from lpse.api.base import api_auth, bp, field, json_body
 from lpse.errors import NotAllowed, ValidationFailed
 from lpse.evaluation import announcement as announcements
 from lpse.evaluation import award as awards
-from lpse.evaluation import objections
+from lpse.evaluation import objections, permissions
 from lpse.evaluation.objections_api_docs import describe
 from lpse.extensions import db
 from lpse.tenders.api import parse_time
@@ -133,7 +133,7 @@ def tender_object(code):
 @api_auth('pokja')
 def tender_objection_answer(code, objection_id):
     tender = load_tender(code)
-    if not objections.can_answer(tender, g.api_user):
+    if not permissions.can_answer_objections(tender, g.api_user):
         raise NotAllowed(_('Hanya anggota Pokja tender ini yang dapat menjawab sanggah.'))
     objection = objections.get_objection(tender, objection_id)
     body = json_body()

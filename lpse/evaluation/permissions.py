@@ -22,5 +22,16 @@ def is_public(tender) -> bool:
     return tender.winner_announced_at is not None
 
 
-def can_view_result(tender, user) -> bool:
-    return is_public(tender) or can_view_worksheets(tender, user)
+def can_announce(tender, user) -> bool:
+    """The Pokja of a running tender, once the winner is decided and until it is announced."""
+    return (
+        tender.is_active
+        and tender.is_member(user)
+        and tender.winner_decided_at is not None
+        and tender.winner_announced_at is None
+    )
+
+
+def can_answer_objections(tender, user) -> bool:
+    """The Pokja of the tender answers every sanggah."""
+    return tender.is_member(user)

@@ -13,7 +13,7 @@ from lpse.documents import operations as documents
 from lpse.errors import DomainError, NotFound
 from lpse.evaluation import announcement as announcements
 from lpse.evaluation import award as awards
-from lpse.evaluation import objections, public_result
+from lpse.evaluation import objections, permissions, public_result
 from lpse.evaluation.objection_models import ObjectionAttachment
 from lpse.evaluation.sanggah_forms import AwardForm, ObjectionAnswerForm, ObjectionForm
 from lpse.extensions import db
@@ -65,9 +65,9 @@ def panel(tender, now=None):
         'objections': objections.objections_of(tender),
         'can_see_result': _can_see_result(tender, user),
         'privileged': announcements.is_privileged(tender, user),
-        'can_announce': announcements.can_announce(tender, user),
+        'can_announce': permissions.can_announce(tender, user),
         'can_object': objections.can_object(tender, user, now),
-        'can_answer': objections.can_answer(tender, user) and tender.is_active,
+        'can_answer': permissions.can_answer_objections(tender, user) and tender.is_active,
         'is_ppk': user is not None and tender.ppk_id == user.id,
         'award': award,
         'can_award': awards.can_issue(tender, user, now),
@@ -200,7 +200,7 @@ def file_objection(code):
 @role_required(Role.pokja)
 def answer(code, objection_id):
     tender = load_tender(code)
-    if not objections.can_answer(tender, current_user):
+    if not permissions.can_answer_objections(tender, current_user):
         abort(403)
     objection = objections.get_objection(tender, objection_id)
     form = answer_form(objection.id)

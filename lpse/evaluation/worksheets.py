@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from lpse import audit
 from lpse.bids.models import Bid, EnvelopeKind
+from lpse.crypto.canonical import canonical_json
 from lpse.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from lpse.evaluation.models import (
     EntryKind,
@@ -259,7 +260,7 @@ def _technical(tender, value, passed) -> dict:
                 field='technical.criteria',
             )
         parsed = {k: _score(v, f'technical.criteria.{k}') for k, v in sorted(scores.items())}
-        return {'criteria': audit.canonical_json({k: str(v) for k, v in parsed.items()})}
+        return {'criteria': canonical_json({k: str(v) for k, v in parsed.items()})}
     if score is not None:
         if criteria:
             raise ValidationFailed(

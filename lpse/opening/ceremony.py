@@ -5,7 +5,6 @@ absent. The released shares are erased once used; the key is published after the
 ceremony (for a two-file tender only after File II, or File II would be readable by anyone)."""
 
 import dataclasses
-import json
 
 from cryptography.hazmat.primitives import serialization
 from flask_babel import lazy_gettext as _l
@@ -15,6 +14,7 @@ from lpse import audit, checkpoints, pki_service, storage
 from lpse.bids import sealing
 from lpse.bids.models import Bid, BidStatus
 from lpse.crypto import pki, shamir
+from lpse.crypto.canonical import canonical_json
 from lpse.crypto.errors import CryptoError
 from lpse.errors import Conflict
 from lpse.extensions import db
@@ -157,15 +157,11 @@ def _open_all(tender, bids, key, ca_cert, passing):
             row.reason, row.reason_detail = outcome.reason.value, (outcome.detail or '')[:2000]
         else:
             row.result = OpenResult.opened.value
-            row.bid_json = canonical(outcome.bid)
+            row.bid_json = canonical_json(outcome.bid)
             row.declared_total = unseal.amount(outcome.bid.get('declared_total'))
             row.tkdn = unseal.amount(outcome.bid.get('tkdn'))
             row.validity_days = outcome.bid.get('validity_days')
         yield row
-
-
-def canonical(value) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(',', ':'))
 
 
 def _missing(bid) -> Conflict:

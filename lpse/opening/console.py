@@ -27,8 +27,8 @@ def register(sub):
 
 
 def _cmd_open_share(args):
+    from lpse import api_client
     from lpse.crypto.errors import CryptoError
-    from lpse.opening.http import ApiError, api_request
 
     token = args.token or os.environ.get(TOKEN_ENV)
     try:
@@ -37,14 +37,16 @@ def _cmd_open_share(args):
         key = _load_key(args) if args.key else None
         card = _read_card(args.card) if args.card else None
         base = f'/api/v1/tenders/{args.tender}/opening'
-        offer = _offer(api_request(args.server, token, 'GET', base + '/share'))
+        offer = _offer(api_client.request_json(args.server, token, 'GET', base + '/share'))
         mnemonic = card if card is not None else _decrypt(offer, key)
         _check_locally(offer, mnemonic)
-        state = api_request(args.server, token, 'POST', base + '/shares', {'share': mnemonic})
+        state = api_client.request_json(
+            args.server, token, 'POST', base + '/shares', {'share': mnemonic}
+        )
     except BadInput as exc:
         print(f'lpse open-share: {exc}', file=sys.stderr)
         return 2
-    except (CryptoError, ApiError, BadAnswer) as exc:
+    except (CryptoError, api_client.ApiError, BadAnswer) as exc:
         print(f'lpse open-share: {exc}', file=sys.stderr)
         return 1
     except (KeyboardInterrupt, EOFError):

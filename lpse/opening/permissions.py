@@ -122,10 +122,6 @@ def release_problem(tender, user, now):
     return None
 
 
-def can_release(tender, user, now) -> bool:
-    return release_problem(tender, user, now) is None
-
-
 def require_release(tender, user, now) -> str:
     """The kind of the ceremony `user` may release a share for now (or the refusal)."""
     problem = release_problem(tender, user, now)

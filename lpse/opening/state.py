@@ -51,11 +51,6 @@ def is_opened(tender, kind=None) -> bool:
     return ceremony is not None and ceremony.opened_at is not None
 
 
-def open_ceremony_kind(tender) -> str | None:
-    """The kind of the ceremony that can run now (the evaluation helpers ask this)."""
-    return pending_kind(tender)
-
-
 def share_of(tender, user) -> TenderKeyShare | None:
     row = keys.key_of(tender)
     if row is None:

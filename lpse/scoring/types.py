@@ -4,14 +4,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-#: barang = goods, pekerjaan_konstruksi = works, jasa_lainnya = other services,
-#: jasa_konsultansi = consultancy (seleksi, two files).
-CATEGORIES = ('barang', 'pekerjaan_konstruksi', 'jasa_lainnya', 'jasa_konsultansi')
+#: jasa_konsultansi = consultancy (seleksi, two files); the other categories are barang (goods),
+#: pekerjaan_konstruksi (works) and jasa_lainnya (other services).
 CONSULTANCY = 'jasa_konsultansi'
-CONTRACT_TYPES = ('unit_price', 'lump_sum', 'gabungan')
 #: Stages in SPSE order; ``pembuktian`` is the check of original qualification documents.
 STAGES = ('administration', 'qualification', 'technical', 'price', 'pembuktian')
-VERDICT_STAGES = ('administration', 'qualification', 'technical', 'pembuktian')
 TIE_BREAKS = ('technical_score', 'tkdn', 'small_business', 'pokja_decision')
 TKDN_FORMULAS = ('lkpp2022', 'legacy')
 

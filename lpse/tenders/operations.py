@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from lpse import audit
 from lpse.agencies.models import TIMEZONES, WorkUnit
 from lpse.auth.models import Role, User
+from lpse.crypto.canonical import canonical_json
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db, savepoint
 from lpse.tenders import ids, rules
@@ -175,7 +176,7 @@ def _apply(tender, data):
             raise ValidationFailed(_l('Sistem penawaran satu atau dua file.'), field='files')
         tender.submission_files = int(data['submission_files'])
     if 'method_params' in data:
-        tender.method_params = audit.canonical_json(rules.check_params(data['method_params']))
+        tender.method_params = canonical_json(rules.check_params(data['method_params']))
     _apply_people(tender, data)
     if 'work_unit' in data:
         tender.work_unit = _work_unit(tender.agency, data['work_unit'])

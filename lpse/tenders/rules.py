@@ -11,7 +11,7 @@ from decimal import Decimal, InvalidOperation
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from lpse.audit import canonical_json
+from lpse.crypto.canonical import canonical_json
 from lpse.errors import ValidationFailed
 from lpse.scoring import case
 from lpse.scoring.numbers import exact

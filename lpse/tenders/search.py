@@ -126,12 +126,6 @@ def _write_index(connection, tender) -> None:
     connection.execute(insert(SearchToken), index_rows(tender, agency.code, agency.name))
 
 
-def reindex(tender: Tender) -> None:
-    """Rewrite the tender's index rows now (flushes do it by themselves, see below)."""
-    db.session.flush()
-    _write_index(db.session.connection(), tender)
-
-
 # Whatever the index rows carry: a change to any of these rewrites them in the same flush, so
 # publication, schedule changes (the bid deadline), retenders (superseded) and draft edits
 # keep the list right without each operation remembering to.

@@ -9,7 +9,6 @@ classification code), **SBU** (Sertifikat Badan Usaha, the construction firm gra
 
 import enum
 import hashlib
-import json
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -23,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lpse.crypto.canonical import document_json
 from lpse.extensions import db
 from lpse.types import UTCDateTime, sql_in
 from lpse.vendors.validators import format_npwp
@@ -168,10 +168,6 @@ class Vendor(db.Model):
     def npwp_display(self) -> str:
         return format_npwp(self.npwp)
 
-    @property
-    def is_construction(self) -> bool:
-        return self.sbu_grade is not None
-
     def is_owner(self, user) -> bool:
         return _authenticated(user) and user.id == self.user_id
 
@@ -215,7 +211,7 @@ class Vendor(db.Model):
             'licences': [[lic.name, lic.number, lic.kbli] for lic in self.licences],
             'documents': [[d.id, d.kind, d.sha256] for d in self.documents],
         }
-        encoded = json.dumps(content, ensure_ascii=False, sort_keys=True).encode()
+        encoded = document_json(content).encode()
         return hashlib.sha256(encoded).hexdigest()[:32]
 
     def missing_documents(self) -> list[DocumentKind]:

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from lpse import audit, checkpoints, clock
 from lpse.audit import AuditEvent
 from lpse.console import main as lpse_main
+from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
 
 __all__ = ['authority', 'ca_pki', 'foreign_pki', 'locked_keys', 'signing_config']
@@ -142,9 +143,7 @@ def test_standalone_verifier_with_exported_checkpoints(
     (tmp_path / 'system.pem').write_bytes(pem(ca_pki.system_cert))
 
     def run():
-        export.write_text(
-            ''.join(audit.canonical_json(r) + '\n' for r in audit.iter_records()), 'utf-8'
-        )
+        export.write_text(''.join(canonical_json(r) + '\n' for r in audit.iter_records()), 'utf-8')
         args = ['verify-audit', str(export), '--checkpoints', str(cps), '--ca', str(ca)]
         return lpse_main(args), lpse_main([*args, '--system-cert', str(tmp_path / 'system.pem')])
 

@@ -34,6 +34,7 @@ FLOORS = (
             'lpse.console',
             'lpse.documents',
             'lpse.api',
+            'lpse.api_client',
             'lpse.auth',
             'lpse.agencies',
         ),

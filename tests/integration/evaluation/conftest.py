@@ -23,9 +23,10 @@ from tenders.conftest import (  # noqa: F401 — fixtures shared with the tender
 from tenders.factories import T0
 from vendor_helpers import verify_vendor
 
-from lpse import audit, clock
+from lpse import clock
 from lpse.bids import sealing
 from lpse.bids.models import Bid, EnvelopeKind
+from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid, OpeningCeremony
 from lpse.tenders.stages import Stage
@@ -78,7 +79,7 @@ def record_opened(tender, vendor, bid, document, *, ceremony, openable=True) -> 
         result='opened' if openable else 'not_openable',
         reason=None if openable else 'signature_invalid',
         signature_valid=openable,
-        bid_json=audit.canonical_json(document) if openable else None,
+        bid_json=canonical_json(document) if openable else None,
         declared_total=Decimal(document['declared_total'])
         if 'declared_total' in document
         else None,

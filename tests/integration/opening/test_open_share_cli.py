@@ -6,9 +6,8 @@ import base64
 import pki_helpers
 import pytest
 
-from lpse import console
+from lpse import api_client, console
 from lpse.crypto import keystore, shamir
-from lpse.opening import http
 
 PASSPHRASE = 'kunci-pokja-uji-12345'
 CONTEXT = 'tender:TST-1:v1:member:1'
@@ -35,7 +34,7 @@ def server(monkeypatch):
         sent.append((method, path, body))
         return answers[method]
 
-    monkeypatch.setattr(http, 'api_request', api_request)
+    monkeypatch.setattr(api_client, 'request_json', api_request)
     monkeypatch.setenv('LPSE_API_TOKEN', 'tok')
     monkeypatch.delenv('LPSE_KEY_PASSPHRASE', raising=False)
     return answers, sent

@@ -50,7 +50,7 @@ def test_sign_and_verify(signed, ca):
 
 
 def test_signature_covers_the_canonical_json(signed, system):
-    canonical = receipts.canonical_json(signed['receipt'])
+    canonical = receipts.signed_bytes(signed['receipt'])
     assert canonical.startswith(b'{"audit_checkpoint":{"hash":')
     system.cert.public_key().verify(
         base64.b64decode(signed['signature']['value']),
@@ -97,7 +97,7 @@ def test_swapped_certificate_is_refused(signed, ca, rogue_system, vendor):
 def test_pkcs1_v15_signature_is_refused(signed, system, ca):
     doc = copy.deepcopy(signed)
     v15 = system.key.sign(
-        receipts.canonical_json(doc['receipt']), padding.PKCS1v15(), hashes.SHA256()
+        receipts.signed_bytes(doc['receipt']), padding.PKCS1v15(), hashes.SHA256()
     )
     doc['signature']['value'] = base64.b64encode(v15).decode()
     with pytest.raises(receipts.ReceiptSignatureInvalid):
