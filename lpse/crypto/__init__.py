@@ -1,1 +1,2 @@
-"""Core cryptography: instance PKI, sealed-bid envelopes and k-of-n tender-key custody."""
+"""Core cryptography: instance PKI, sealed-bid envelopes, k-of-n tender-key custody and the
+transparency log's Merkle tree, signed notes and tiles."""

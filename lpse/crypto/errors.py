@@ -131,3 +131,27 @@ class ShareCommitmentMismatch(ShareError):
 
 class WrongTenderSecret(CryptoError):
     """The 32-byte secret rebuilt from shares does not unlock the tender key."""
+
+
+class ProofError(CryptoError):
+    """A Merkle inclusion or consistency proof does not prove what it claims (RFC 9162 §2.1)."""
+
+
+class NoteError(CryptoError):
+    """A signed note, checkpoint or cosignature is malformed or does not verify (C2SP)."""
+
+
+class MalformedNote(NoteError):
+    """The bytes are not a well-formed signed note, verifier key or signature line."""
+
+
+class MalformedCheckpoint(NoteError):
+    """The note text is not a C2SP tlog-checkpoint body."""
+
+
+class NoteSignatureInvalid(NoteError):
+    """A signature by a known key does not verify: the note or the signature was altered."""
+
+
+class NoteUnverified(NoteError):
+    """No signature on the note is by a known key; its text must not be trusted."""
