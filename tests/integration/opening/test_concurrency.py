@@ -12,7 +12,7 @@ from lpse import clock
 from lpse.auth.models import User
 from lpse.errors import Conflict
 from lpse.extensions import db
-from lpse.opening import state
+from lpse.opening import shares, state
 from lpse.opening.models import OpenedBid, ShareRelease
 from lpse.tenders.models import Tender
 
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.skipif(
 def _race(app, tender, first, second):
     """`first` releases and keeps its transaction open while `second` releases; then both
     commit. Returns the exceptions of (first, second)."""
-    shares = {u.id: opening_helpers.decrypted_share(tender, u) for u in (first, second)}
+    decrypted = {u.id: opening_helpers.decrypted_share(tender, u) for u in (first, second)}
     tender_id, now = tender.id, clock.now()
     held, go = threading.Event(), threading.Event()
     errors = {}
@@ -35,7 +35,7 @@ def _race(app, tender, first, second):
                 row = db.session.get(Tender, tender_id)
                 user = db.session.get(User, user_id)
                 try:
-                    shares.release_share(row, user, shares[user_id], via='cli', now=now)
+                    shares.release_share(row, user, decrypted[user_id], via='cli', now=now)
                     if hold:
                         held.set()
                         go.wait(10)
