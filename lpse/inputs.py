@@ -58,9 +58,9 @@ class SafeRequest(Request):
 
     def _load_form_data(self):
         super()._load_form_data()
-        fields = [*self.form.items(multi=True)]
-        names = [f.filename or '' for f in self.files.values()]
-        if any(NUL in k or NUL in v for k, v in fields) or any(NUL in n for n in names):
+        texts = [text for pair in self.form.items(multi=True) for text in pair]
+        texts += [text for k, f in self.files.items(multi=True) for text in (k, f.filename)]
+        if any(NUL in (t or '') for t in texts):
             raise BadRequest(_('Karakter NUL tidak diterima dalam formulir.'))
 
 
