@@ -21,9 +21,12 @@ def build_app(config=None):
         instance_path=str(config_module.ROOT / 'instance'),
     )
     _configure(app, config)
+    from lpse import ids, inputs
     from lpse.bids.forms import BidFormRequest
 
     app.request_class = BidFormRequest
+    ids.init_app(app)
+    inputs.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     from lpse import web

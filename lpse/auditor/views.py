@@ -3,7 +3,7 @@
 from flask import Blueprint, Response, render_template, request, stream_with_context
 from sqlalchemy import func, select
 
-from lpse import audit
+from lpse import audit, ids
 from lpse.audit import AuditEvent
 from lpse.auth.access import role_required
 from lpse.auth.models import Role
@@ -17,7 +17,7 @@ PAGE_SIZE = 50
 @bp.get('/')
 @role_required(Role.auditor, Role.admin)
 def events():
-    before = request.args.get('before', type=int)
+    before = ids.query_id('before')
     action = (request.args.get('action') or '').strip()[:80]
     stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE)
     if before:

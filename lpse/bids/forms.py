@@ -4,7 +4,7 @@ import io
 import re
 from decimal import Decimal, InvalidOperation
 
-from flask import Request, current_app
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired, MultipleFileField
@@ -12,6 +12,7 @@ from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, StopValidation, ValidationError
 
 from lpse.bids.models import EnvelopeKind
+from lpse.inputs import SafeRequest
 
 # The endpoint whose multipart body holds plaintext bid files.
 IN_MEMORY_ENDPOINTS = frozenset({'bids.submit'})
@@ -32,7 +33,7 @@ AMOUNT_RE = re.compile(r'^(0|[1-9][0-9]{0,17})(,[0-9]{1,2})?$')
 PERCENT_RE = re.compile(r'^(100|[1-9]?[0-9])([.,][0-9]{1,2})?$')
 
 
-class BidFormRequest(Request):
+class BidFormRequest(SafeRequest):
     """Werkzeug spools multipart files above 500 KB to a temporary file; for the web bid form
     (plaintext prices and attachments) every file stays in memory instead, and the whole body
     is capped at LPSE_BID_FORM_MAX_SIZE. Other uploads keep temporary files."""

@@ -233,11 +233,11 @@ def withdraw(code):
 
 
 def _own_bid(tender, bid_id) -> Bid:
+    """The caller's bid, else 404: another vendor's bid answers as a missing one, so that
+    no one counts a tender's envelopes before the opening."""
     bid = db.session.get(Bid, bid_id)
-    if bid is None or bid.tender_id != tender.id:
+    if bid is None or bid.tender_id != tender.id or bid.vendor.user_id != current_user.id:
         abort(404)
-    if bid.vendor.user_id != current_user.id:
-        abort(403)
     return bid
 
 

@@ -3,7 +3,7 @@
 from flask import g, jsonify, request, url_for
 from flask_babel import gettext as _
 
-from lpse import clock
+from lpse import clock, ids
 from lpse.api.base import api_auth, bp, field, json_body
 from lpse.errors import NotAllowed, ValidationFailed
 from lpse.evaluation import announcement as announcements
@@ -87,7 +87,7 @@ def tender_announce(code):
 def tender_results(code):
     tender = load_tender(code)
     result, row = announcements.visible_result(
-        tender, g.get('api_user'), request.args.get('announcement', type=int)
+        tender, g.get('api_user'), ids.query_id('announcement')
     )
     return jsonify(
         {

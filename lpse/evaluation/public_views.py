@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lpse import clock
+from lpse import clock, ids
 from lpse.auth.access import role_required
 from lpse.auth.models import Role
 from lpse.documents import operations as documents
@@ -113,7 +113,7 @@ def _act(tender, form, action, message):
 @bp.get('/<code>/results')
 def results(code):
     tender = load_tender(code)
-    requested = request.args.get('announcement', type=int)
+    requested = ids.query_id('announcement')
     try:
         result, announcement = announcements.visible_result(tender, viewer(), requested)
     except NotFound:

@@ -7,13 +7,13 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
-from lpse import audit
+from lpse import audit, ids
 from lpse.agencies.models import TIMEZONES, WorkUnit
 from lpse.auth.models import Role, User
 from lpse.crypto.canonical import canonical_json
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db, savepoint
-from lpse.tenders import ids, rules
+from lpse.tenders import rules
 from lpse.tenders import search as _search  # noqa: F401 — keeps the list index in step
 from lpse.tenders.models import (
     BoqItem,

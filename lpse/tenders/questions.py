@@ -6,10 +6,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lpse import audit
+from lpse import audit, ids
 from lpse.errors import Conflict, NotAllowed, StageClosed
 from lpse.extensions import db
-from lpse.tenders import ids, rules
+from lpse.tenders import rules
 from lpse.tenders.permissions import vendor_may_participate
 from lpse.tenders.stages import Stage
 from lpse.types import UTCDateTime

@@ -46,10 +46,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased, selectinload
 
+from lpse import ids
 from lpse.agencies.models import Agency
 from lpse.errors import ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import ids, rules, stage_index  # noqa: F401 — its flush listener
+from lpse.tenders import rules, stage_index  # noqa: F401 — its flush listener
 from lpse.tenders.models import (
     LISTED_COLUMNS,
     Category,

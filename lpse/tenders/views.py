@@ -5,12 +5,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from lpse import clock, storage
+from lpse import clock, ids, storage
 from lpse.agencies.models import Agency
 from lpse.audit import AuditEvent
 from lpse.extensions import db, login_manager
 from lpse.i18n import ZONE_NAMES
-from lpse.tenders import documents, ids, operations, publication, questions, search
+from lpse.tenders import documents, operations, publication, questions, search
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.forms import (
     CATEGORY_LABELS,

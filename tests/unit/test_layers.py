@@ -22,6 +22,8 @@ FLOORS = (
             'lpse.config',
             'lpse.extensions',
             'lpse.errors',
+            'lpse.ids',
+            'lpse.inputs',
             'lpse.i18n',
             'lpse.formflow',
             'lpse.web',
