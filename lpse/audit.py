@@ -5,11 +5,12 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, String, Text, select, update
+from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text, select, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
 
+from lpse import tlog
 from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
 from lpse.types import UTCDateTime
@@ -46,6 +47,9 @@ class AuditHead(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     seq: Mapped[int] = mapped_column(BigInteger)
     hash: Mapped[str] = mapped_column(String(64))
+    # The Merkle tree's right edge over events 1..seq (tlog.edge_nodes): its perfect subtrees'
+    # hashes, largest first.
+    frontier: Mapped[bytes | None] = mapped_column(LargeBinary, default=b'')
 
 
 def canonical_fields(event) -> dict:
@@ -76,27 +80,30 @@ def _update_head():
         update(AuditHead)
         .where(AuditHead.id == 1)
         .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash)
+        .returning(AuditHead.seq, AuditHead.hash, AuditHead.frontier)
     ).first()
 
 
 def _advance_head():
-    """Lock the head row and return (next seq, previous hash); the row lock serialises appends."""
+    """Lock the head row and return (next seq, previous hash, the tree's right edge before it);
+    the row lock serialises appends."""
     row = _update_head()
     if row is None:  # an empty log: create the head once, whoever gets there first
         dialect = db.session.get_bind().dialect.name
         insert = postgresql_insert if dialect == 'postgresql' else sqlite_insert
         db.session.execute(
-            insert(AuditHead).values(id=1, seq=0, hash=GENESIS_HASH).on_conflict_do_nothing()
+            insert(AuditHead)
+            .values(id=1, seq=0, hash=GENESIS_HASH, frontier=b'')
+            .on_conflict_do_nothing()
         )
         row = _update_head()
-    return row.seq, row.hash
+    return row.seq, row.hash, bytes(row.frontier or b'')
 
 
 def record(action, obj=None, *, actor, now, ip=None, **data):
     """Append one event in the current transaction; the caller's commit makes it durable."""
     object_type, object_id = _describe(obj)
-    seq, prev_hash = _advance_head()
+    seq, prev_hash, edge = _advance_head()
     event = AuditEvent(
         seq=seq,
         occurred_at=now,
@@ -108,9 +115,14 @@ def record(action, obj=None, *, actor, now, ip=None, **data):
         payload=canonical_json(data),
         prev_hash=prev_hash,
     )
-    event.hash = chain_hash(prev_hash, canonical_fields(event))
+    fields = canonical_fields(event)
+    event.hash = chain_hash(prev_hash, fields)
+    nodes, edge = tlog.append(seq - 1, edge, tlog.leaf_hash(fields))
     db.session.add(event)
-    db.session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash))
+    tlog.store(nodes)
+    db.session.execute(
+        update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash, frontier=edge)
+    )
     db.session.flush()
     return event
 

@@ -15,18 +15,23 @@ import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
+from urllib.parse import urlsplit
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-from sqlalchemy import BigInteger, ForeignKey, String, Text, select
-from sqlalchemy.orm import Mapped, mapped_column
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lpse import audit, pki_service
+from lpse import audit, pki_service, tlog
+from lpse.crypto import note as signed_note
 from lpse.crypto import pki, receipts
 from lpse.crypto.canonical import document_json
 from lpse.crypto.errors import CryptoError, KeyMismatch
+from lpse.errors import ValidationFailed
 from lpse.extensions import db
 from lpse.types import UTCDateTime
 
@@ -41,7 +46,8 @@ class CheckpointInvalid(CryptoError):
 
 
 class AuditCheckpoint(db.Model):
-    """One signed (seq, hash) of the audit chain, taken at a milestone or on demand."""
+    """One signed (seq, hash) of the audit chain, taken at a milestone or on demand, and the
+    same moment as a C2SP checkpoint of the Merkle tree (tree size = seq) in a signed note."""
 
     __tablename__ = 'audit_checkpoint'
 
@@ -52,6 +58,34 @@ class AuditCheckpoint(db.Model):
     tender_id: Mapped[int | None] = mapped_column(ForeignKey('tender.id'), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     document: Mapped[str] = mapped_column(Text)  # the signed JSON, exactly as handed out
+    # The Merkle tree at this moment: its root (hex) and the C2SP signed note (tlog-checkpoint
+    # body, the log's Ed25519 signature). None for checkpoints cut before the tree existed.
+    root_hash: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    cosignatures = relationship(
+        'CheckpointCosignature', order_by='CheckpointCosignature.id', lazy='selectin'
+    )
+
+    @property
+    def tree_size(self) -> int:
+        return self.seq
+
+    @property
+    def body(self) -> str | None:
+        """The checkpoint text the log signed and witnesses cosign."""
+        return None if self.note is None else self.note.split('\n\n', 1)[0] + '\n'
+
+    @property
+    def signed_note(self) -> str | None:
+        """The note with every witness cosignature gathered so far (GET /api/v1/log/checkpoint)."""
+        if self.note is None:
+            return None
+        return self.note + ''.join(c.line for c in self.cosignatures)
+
+    @property
+    def witness_count(self) -> int:
+        return len(self.cosignatures)
 
     @property
     def short(self) -> str:
@@ -64,6 +98,22 @@ class AuditCheckpoint(db.Model):
 
     def as_json(self) -> dict:
         return {'id': self.id, 'tender_id': self.tender_id, **self.signed}
+
+
+class CheckpointCosignature(db.Model):
+    """A witness's cosignature (C2SP tlog-cosignature) of one checkpoint: the witness checked
+    that this tree extends every earlier one it saw."""
+
+    __tablename__ = 'checkpoint_cosignature'
+    __table_args__ = (UniqueConstraint('checkpoint_id', 'witness', 'key_id'),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkpoint_id: Mapped[int] = mapped_column(ForeignKey('audit_checkpoint.id'), index=True)
+    witness: Mapped[str] = mapped_column(String(200))
+    key_id: Mapped[int] = mapped_column(BigInteger)
+    line: Mapped[str] = mapped_column(Text)  # `— name base64(keyid ‖ timestamp ‖ signature)`
+    cosigned_at: Mapped[datetime] = mapped_column(UTCDateTime)  # the witness's timestamp
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- signing -----------------------------------------------------------------------------------
@@ -89,12 +139,18 @@ def sign_checkpoint(fields: Mapping, *, key, cert: x509.Certificate) -> dict:
 def create_checkpoint(reason: str, *, now, tender=None) -> AuditCheckpoint:
     """Sign the audit head as it stands in this transaction (call it after the event it covers)."""
     head = db.session.execute(
-        select(audit.AuditHead.seq, audit.AuditHead.hash).where(audit.AuditHead.id == 1)
+        select(audit.AuditHead.seq, audit.AuditHead.hash, audit.AuditHead.frontier).where(
+            audit.AuditHead.id == 1
+        )
     ).first()  # a fresh read: audit.record moves the head with UPDATE statements
-    seq, hash_ = (head.seq, head.hash) if head else (0, audit.GENESIS_HASH)
+    seq, hash_, edge = (
+        (head.seq, head.hash, bytes(head.frontier or b'')) if head else (0, audit.GENESIS_HASH, b'')
+    )
     authority = pki_service.require_authority()
     fields = {'format': FORMAT, 'seq': seq, 'hash': hash_, 'at': _stamp(now), 'reason': reason}
     document = sign_checkpoint(fields, key=pki_service.system_key(), cert=authority.system_cert)
+    root = tlog.root_of(seq, edge)
+    body = signed_note.format_checkpoint(log_origin(), seq, root)
     row = AuditCheckpoint(
         seq=seq,
         hash=hash_,
@@ -102,10 +158,96 @@ def create_checkpoint(reason: str, *, now, tender=None) -> AuditCheckpoint:
         tender_id=getattr(tender, 'id', None),
         created_at=now,
         document=document_json(document),
+        root_hash=root.hex(),
+        note=signed_note.sign_note(body, log_signer()).decode('utf-8'),
     )
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def log_origin() -> str:
+    """The log's name in checkpoints (C2SP: a schema-less URL): `LPSE_LOG_ORIGIN`, else the
+    base URL's host and path followed by `/log`."""
+    configured = current_app.config.get('LPSE_LOG_ORIGIN')
+    if configured:
+        return configured
+    url = urlsplit(current_app.config['LPSE_BASE_URL'])
+    return f'{url.netloc}{url.path.rstrip("/")}/log'
+
+
+def log_signer() -> signed_note.Signer:
+    """The log's Ed25519 key, named after the origin (what witnesses are told to trust)."""
+    return signed_note.Signer(log_origin(), pki_service.log_key())
+
+
+def witness_verifiers() -> list[signed_note.Verifier]:
+    """The witnesses whose cosignatures this instance accepts (`LPSE_WITNESS_KEYS`, vkeys)."""
+    return [
+        signed_note.Verifier.from_vkey(v) for v in current_app.config.get('LPSE_WITNESS_KEYS', ())
+    ]
+
+
+class CosignatureRefused(ValidationFailed):
+    code = 'cosignature_refused'
+
+
+def add_cosignature(body: str, line: str, *, now) -> CheckpointCosignature:
+    """Keep a witness's cosignature of one of our checkpoints (its text exactly as signed)."""
+    row = db.session.scalar(
+        select(AuditCheckpoint).where(AuditCheckpoint.note.startswith(body + '\n'))
+    )
+    if row is None or row.body != body:
+        raise CosignatureRefused(_l('Checkpoint ini bukan checkpoint log ini.'))
+    try:
+        signature = signed_note.parse_signature_line(line if line.endswith('\n') else line + '\n')
+    except CryptoError:
+        raise CosignatureRefused(_l('Baris kosignatur tidak valid.')) from None
+    verifier = next(
+        (
+            v
+            for v in witness_verifiers()
+            if (v.name, v.key_id) == (signature.name, signature.key_id)
+        ),
+        None,
+    )
+    if verifier is None:
+        raise CosignatureRefused(_l('Kunci saksi ini tidak dikenal instansi ini.'))
+    try:
+        timestamp = signed_note.verify_cosignature(body, signature, verifier)
+    except CryptoError:
+        raise CosignatureRefused(_l('Kosignatur tidak sah untuk checkpoint ini.')) from None
+    existing = next(
+        (
+            c
+            for c in row.cosignatures
+            if (c.witness, c.key_id) == (signature.name, signature.key_id)
+        ),
+        None,
+    )
+    if existing is not None:
+        return existing
+    cosignature = CheckpointCosignature(
+        checkpoint_id=row.id,
+        witness=signature.name,
+        key_id=signature.key_id,
+        line=signature.line,
+        cosigned_at=datetime.fromtimestamp(timestamp, UTC),
+        received_at=now,
+    )
+    db.session.add(cosignature)
+    audit.record(
+        'checkpoint.cosigned',
+        row,
+        actor=None,
+        now=now,
+        witness=signature.name,
+        tree_size=row.seq,
+        cosigned_at=timestamp,
+    )
+    db.session.flush()
+    db.session.expire(row, ['cosignatures'])
+    return cosignature
 
 
 def checkpoint_for(seq: int) -> AuditCheckpoint | None:

@@ -5,6 +5,9 @@ import os
 import secrets
 from pathlib import Path
 
+from lpse.crypto.errors import CryptoError
+from lpse.crypto.note import Verifier
+
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET_KEY = 'change-me'  # noqa: S105 — the sentinel production refuses to start with
 ROLES_WITH_TOTP_OPTION = ('admin', 'verifier', 'ppk', 'pokja', 'auditor')
@@ -56,6 +59,13 @@ class Config:
     # API tokens stop working this many days after they are made (auth/operations.py).
     LPSE_API_TOKEN_DAYS = 90
     LPSE_BASE_URL = 'http://127.0.0.1:5000'
+
+    # The transparency log (lpse/tlog.py, lpse/checkpoints.py): its name in checkpoints (None:
+    # the base URL's host and path + /log), the witnesses whose cosignatures it keeps (their
+    # vkeys), and how often the clock job cuts a checkpoint while the log grows.
+    LPSE_LOG_ORIGIN = None
+    LPSE_WITNESS_KEYS = ()
+    LPSE_CHECKPOINT_MINUTES = 10
 
     # Vendors and PKI (lpse/vendors, lpse/pki_service.py). The CA and system-key passphrases
     # come from the environment only; development keeps random ones in instance/.
@@ -126,6 +136,9 @@ ENVIRONMENT = {
     'LPSE_LOGIN_MAX_DELAY': ('LPSE_LOGIN_MAX_DELAY', int),
     'LPSE_API_TOKEN_DAYS': ('LPSE_API_TOKEN_DAYS', lambda v: _token_days(int(v))),
     'LPSE_BASE_URL': ('LPSE_BASE_URL', str),
+    'LPSE_LOG_ORIGIN': ('LPSE_LOG_ORIGIN', str),
+    'LPSE_WITNESS_KEYS': ('LPSE_WITNESS_KEYS', lambda v: _vkeys(v)),
+    'LPSE_CHECKPOINT_MINUTES': ('LPSE_CHECKPOINT_MINUTES', lambda v: _positive(int(v))),
     'LPSE_CA_PASSPHRASE': ('LPSE_CA_PASSPHRASE', str),
     'LPSE_SYSTEM_KEY_PASSPHRASE': ('LPSE_SYSTEM_KEY_PASSPHRASE', str),
     'LPSE_CERT_VALIDITY_DAYS': ('LPSE_CERT_VALIDITY_DAYS', int),
@@ -161,6 +174,18 @@ def _positive(value):
     if value < 1:
         raise ValueError(f'must be at least 1, got {value}')
     return value
+
+
+def _vkeys(text):
+    """Witness verifier keys (C2SP vkeys), separated by spaces, commas or newlines; a key that
+    does not parse stops the start naming it."""
+    keys = tuple(k for k in text.replace(',', ' ').split() if k)
+    for key in keys:
+        try:
+            Verifier.from_vkey(key)
+        except CryptoError as exc:
+            raise ValueError(f'{key!r} is not a witness vkey: {exc}') from None
+    return keys
 
 
 def _token_days(value):

@@ -14,7 +14,9 @@ import threading
 from datetime import datetime, timedelta
 
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String, Text, select
@@ -284,6 +286,22 @@ def system_key():
                 _system_keys.clear()
                 _system_keys[cache_key] = key
     return key
+
+
+LOG_KEY_INFO = b'lpse/transparency-log-key/v1'
+
+
+def log_key() -> Ed25519PrivateKey:
+    """The transparency log's Ed25519 key (C2SP signed notes), derived from the system key
+    with HKDF-SHA256: nothing more to keep, back up or rotate apart from the system key, and
+    exactly as secret (whoever holds one holds the other; witnesses are what stop them)."""
+    private = system_key().private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption(),
+    )
+    seed = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=LOG_KEY_INFO).derive(private)
+    return Ed25519PrivateKey.from_private_bytes(seed)
 
 
 def validity_days() -> int:

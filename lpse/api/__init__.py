@@ -11,6 +11,7 @@ API_MODULES = (
     'lpse.vendors.api',
     'lpse.bids.api',
     'lpse.documents.api',
+    'lpse.log_views',
     'lpse.evaluation.objections_api',
     'lpse.opening.api',
     'lpse.evaluation.api',

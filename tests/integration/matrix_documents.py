@@ -31,6 +31,18 @@ MATRIX = {
     ('checkpoints.index', 'GET'): ('/audit/checkpoints', everyone(200)),
     ('checkpoints.download', 'GET'): ('/audit/checkpoints.json', everyone(200)),
     ('api.checkpoint_list', 'GET'): ('/api/v1/audit/checkpoints', everyone(200)),
+    # The transparency log: public to all (entries show each caller only what it may read).
+    ('api.log_checkpoint', 'GET'): ('/api/v1/log/checkpoint', everyone(200)),
+    ('api.log_inclusion_proof', 'GET'): (
+        '/api/v1/log/proof/inclusion?index=0&tree_size=1',
+        everyone(200),
+    ),
+    ('api.log_consistency_proof', 'GET'): (
+        '/api/v1/log/proof/consistency?from=1&to=1',
+        everyone(200),
+    ),
+    ('api.log_entries', 'GET'): ('/api/v1/log/entries?start=0&end=1', everyone(200)),
+    ('api.log_cosignature', 'POST'): ('/api/v1/log/cosignatures', everyone(415)),
     ('documents.verify', 'GET'): ('/verify', everyone(200)),
     ('documents.verify', 'POST'): ('/verify', everyone(422)),
     ('documents.detail', 'GET'): ('/verify/{doc}', everyone(200)),

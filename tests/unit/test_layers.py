@@ -28,6 +28,8 @@ FLOORS = (
             'lpse.formflow',
             'lpse.web',
             'lpse.audit',
+            'lpse.tlog',
+            'lpse.log_views',
             'lpse.checkpoints',
             'lpse.checkpoint_views',
             'lpse.storage',
