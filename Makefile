@@ -32,8 +32,8 @@ run: install
 	LPSE_ENV=development $(VENV)/bin/flask db upgrade
 	LPSE_ENV=development $(VENV)/bin/flask lpse init-ca --if-missing
 	LPSE_ENV=development $(VENV)/bin/flask lpse seed-demo
-	# The deadline job (bid-set commitments) runs beside the server until it stops.
-	LPSE_ENV=development $(VENV)/bin/flask lpse commit-bid-sets --every 10 > /dev/null & \
+	# The clock jobs (bid-set commitments, checkpoints) run beside the server until it stops.
+	LPSE_ENV=development $(VENV)/bin/flask lpse tick --every 10 > /dev/null & \
 	  job=$$!; trap 'kill $$job 2>/dev/null' EXIT INT TERM; \
 	  LPSE_ENV=development $(PY) run.py
 

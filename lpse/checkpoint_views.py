@@ -8,6 +8,7 @@ from lpse.api.openapi import document, op
 
 bp = Blueprint('checkpoints', __name__, url_prefix='/audit')
 bp.add_app_template_global(checkpoints.latest_checkpoint, 'latest_checkpoint')
+bp.add_app_template_global(checkpoints.tender_checkpoint, 'tender_checkpoint')
 
 
 @bp.get('/checkpoints')

@@ -14,7 +14,7 @@ import binascii
 import json
 import re
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 from cryptography import x509
@@ -86,6 +86,14 @@ class AuditCheckpoint(db.Model):
     @property
     def witness_count(self) -> int:
         return len(self.cosignatures)
+
+    @property
+    def citation(self) -> str:
+        """How PDFs cite it: the chain's `short` form, the tree's size and root, the witnesses
+        that had cosigned when it was printed (/verify shows the count as it grows)."""
+        if self.root_hash is None:
+            return self.short
+        return f'{self.short} · log {self.seq} {self.root_hash[:16]} · {self.witness_count} saksi'
 
     @property
     def short(self) -> str:
@@ -164,6 +172,19 @@ def create_checkpoint(reason: str, *, now, tender=None) -> AuditCheckpoint:
     db.session.add(row)
     db.session.flush()
     return row
+
+
+def checkpoint_if_due(*, now) -> AuditCheckpoint | None:
+    """The clock's checkpoint: one every `LPSE_CHECKPOINT_MINUTES` while the log grows (none
+    when nothing was logged since the last one). Milestones cut their own in between."""
+    head = db.session.get(audit.AuditHead, 1)
+    last = latest_checkpoint()
+    if head is None or (last is not None and last.seq >= head.seq):
+        return None
+    minutes = current_app.config.get('LPSE_CHECKPOINT_MINUTES', 10)
+    if last is not None and now - last.created_at < timedelta(minutes=minutes):
+        return None
+    return create_checkpoint('scheduled', now=now)
 
 
 def log_origin() -> str:
@@ -254,6 +275,12 @@ def checkpoint_for(seq: int) -> AuditCheckpoint | None:
     """The first checkpoint at or after `seq`: the one that vouches for that event."""
     stmt = select(AuditCheckpoint).where(AuditCheckpoint.seq >= seq)
     return db.session.scalars(stmt.order_by(AuditCheckpoint.seq, AuditCheckpoint.id)).first()
+
+
+def tender_checkpoint(tender) -> AuditCheckpoint | None:
+    """The newest checkpoint cut at one of the tender's milestones (the tender page shows it)."""
+    stmt = select(AuditCheckpoint).where(AuditCheckpoint.tender_id == tender.id)
+    return db.session.scalars(stmt.order_by(AuditCheckpoint.id.desc())).first()
 
 
 def latest_checkpoint() -> AuditCheckpoint | None:

@@ -6,7 +6,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from lpse import audit, clock
+from lpse import audit, checkpoints, clock
 from lpse.agencies import operations as agency_ops
 from lpse.auth import operations as auth_ops
 from lpse.auth.models import ROLE_VALUES
@@ -105,7 +105,6 @@ def seed_demo():
 def audit_verify(path):
     """Recompute the audit hash chain and check the signed checkpoints; exit 1 naming the
     first bad seq."""
-    from lpse import checkpoints
 
     if path:
         with open(path, encoding='utf-8') as fh:
@@ -123,7 +122,6 @@ def audit_verify(path):
 @with_appcontext
 def checkpoint():
     """Sign the audit log's current head now (a `manual` checkpoint)."""
-    from lpse import checkpoints
 
     try:
         row = checkpoints.create_checkpoint('manual', now=clock.now())
@@ -133,13 +131,41 @@ def checkpoint():
     click.echo(f'checkpoint {row.id}: seq {row.seq}, hash {row.hash}')
 
 
-def _keep_going(exc) -> list:
+def _keep_going(exc) -> None:
     db.session.rollback()
-    click.echo(f'commit-bid-sets: {type(exc).__name__}: {exc}; trying again', err=True)
-    return []
+    click.echo(f'tick: {type(exc).__name__}: {exc}; trying again', err=True)
 
 
 @lpse_cli.command('commit-bid-sets')
+@with_appcontext
+def commit_bid_sets():
+    """The deadline job alone: sign the bid-set commitment of every tender whose bid deadline
+    has passed (each tender is committed once). `tick` runs it with the other clock jobs."""
+    from lpse.bids import commitment
+
+    try:
+        made = commitment.commit_due(now=clock.now())
+    except DomainError as exc:
+        _fail(exc)
+    for name in made:
+        click.echo(f'bid set committed: {name}')
+    click.echo(f'{len(made)} tender(s) committed')
+
+
+def _clock_jobs():
+    """What the clock does each round: bid-set commitments past their deadline, then a
+    checkpoint when one is due. Each job commits its own work."""
+    from lpse.bids import commitment
+
+    for name in commitment.commit_due(now=clock.now()):
+        click.echo(f'bid set committed: {name}')
+    row = checkpoints.checkpoint_if_due(now=clock.now())
+    if row is not None:
+        db.session.commit()
+        click.echo(f'checkpoint {row.id}: tree size {row.seq}')
+
+
+@lpse_cli.command('tick')
 @click.option(
     '--every',
     type=click.IntRange(min=1),
@@ -148,27 +174,22 @@ def _keep_going(exc) -> list:
     help='keep running, once every SECONDS (what `make run` starts beside the server)',
 )
 @with_appcontext
-def commit_bid_sets(every):
-    """The deadline job: sign the bid-set commitment of every tender whose bid deadline has
-    passed (run it every minute from the scheduler, or keep it running with --every; each
-    tender is committed once)."""
-    from lpse.bids import commitment
-
+def tick(every):
+    """The clock's jobs: bid-set commitments at the deadline and a checkpoint every
+    LPSE_CHECKPOINT_MINUTES while the log grows. Run it every minute from the scheduler, or keep
+    it running with --every; a failed round is reported and the next one runs."""
     while True:
         try:
-            made = commitment.commit_due(now=clock.now())
+            _clock_jobs()
         except DomainError as exc:
             if every is None:
                 _fail(exc)
-            made = _keep_going(exc)
+            _keep_going(exc)
         except Exception as exc:  # a locked database, a lost connection: try again next round
             if every is None:
                 raise
-            made = _keep_going(exc)
-        for name in made:
-            click.echo(f'bid set committed: {name}')
+            _keep_going(exc)
         if every is None:
-            click.echo(f'{len(made)} tender(s) committed')
             return
         time.sleep(every)
 

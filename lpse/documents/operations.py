@@ -47,7 +47,7 @@ def issue_document(
         **context,
         'document_id': document_id,
         'verify_url': verification_url(current_app.config['LPSE_BASE_URL'], document_id),
-        'audit_checkpoint': checkpoint.short,
+        'audit_checkpoint': checkpoint.citation,
     }
     pdf = render_pdf(template, data, env=current_app.jinja_env, now=now)
     authority = pki_service.require_authority()

@@ -236,3 +236,24 @@ def test_the_insider_who_rewrites_history_and_resigns_is_caught_by_a_witness(
     merkle.verify_inclusion(leaf, index, witnessed.size, kept_proof, witnessed.root)
     today = client.get(f'/api/v1/log/entries?start={index}&end={index + 1}').get_json()
     assert b64(today['entries'][0]['leaf_hash']) != leaf  # the log no longer holds it there
+
+
+def test_the_clock_cuts_a_checkpoint_while_the_log_grows_and_not_when_it_does_not(app, authority):
+    from datetime import timedelta
+
+    runner = app.test_cli_runner()
+    start = clock.now()
+    append(2)
+    db.session.commit()
+    first = runner.invoke(args=['lpse', 'tick'])
+    assert first.exit_code == 0 and 'checkpoint' in first.output, first.output
+    size = checkpoints.latest_checkpoint().seq
+    append(1)
+    db.session.commit()
+    clock.set_now(start + timedelta(minutes=9))
+    assert 'checkpoint' not in runner.invoke(args=['lpse', 'tick']).output  # not yet due
+    clock.set_now(start + timedelta(minutes=11))
+    assert f'tree size {size + 1}' in runner.invoke(args=['lpse', 'tick']).output
+    clock.set_now(start + timedelta(minutes=30))
+    assert 'checkpoint' not in runner.invoke(args=['lpse', 'tick']).output  # nothing new
+    assert checkpoints.latest_checkpoint().reason == 'scheduled'

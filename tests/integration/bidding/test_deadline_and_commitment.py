@@ -141,7 +141,7 @@ def test_the_commitment_lists_current_envelopes_only_from_the_deadline(
 def test_the_deadline_job_keeps_running_through_a_failed_round(
     app, tender, bidder, token, post_bid, monkeypatch
 ):
-    """`make run` keeps `commit-bid-sets --every N` beside the server: a round that fails (a
+    """`make run` keeps `tick --every N` beside the server: a round that fails (a
     locked database) is reported and the next round makes the commitment."""
     p7m, sig = seal(tender, bidder, VENDOR_KEY)
     assert post_bid(tender, p7m, sig, token(bidder)).status_code == 201
@@ -161,7 +161,7 @@ def test_the_deadline_job_keeps_running_through_a_failed_round(
 
     monkeypatch.setattr(commitment, 'commit_due', flaky)
     monkeypatch.setattr('lpse.cli.time.sleep', sleep)
-    result = app.test_cli_runner().invoke(args=['lpse', 'commit-bid-sets', '--every', '7'])
+    result = app.test_cli_runner().invoke(args=['lpse', 'tick', '--every', '7'])
     assert result.exit_code == 1 and 'Aborted' in result.output  # click's answer to Ctrl-C
     assert 'RuntimeError: database is locked; trying again' in result.output
     assert f'bid set committed: {tender.code} v{tender.version}' in result.output

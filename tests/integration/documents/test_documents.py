@@ -5,6 +5,7 @@ import io
 import json
 
 from helpers import PASSWORD
+from pypdf import PdfReader
 from tenders.factories import T0
 
 from lpse import audit, storage
@@ -44,7 +45,10 @@ def test_issue_stores_the_signed_pdf_once_and_audits_it(issued):
     data = json.loads(issued.data)
     assert data['document_id'] == issued.id
     assert data['verify_url'] == f'https://lpse.uji.go.id/verify/{issued.id}'
-    assert data['audit_checkpoint'] == issued.checkpoint.short
+    cp = issued.checkpoint
+    assert data['audit_checkpoint'] == f'{cp.short} · log {cp.seq} {cp.root_hash[:16]} · 0 saksi'
+    text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+    assert f'log {cp.seq} {cp.root_hash[:16]}' in ' '.join(text.split())  # printed, not just kept
     event = db.session.scalars(db.select(AuditEvent).order_by(AuditEvent.seq.desc())).first()
     assert (event.action, event.object_id) == ('document.issued', issued.id)
     assert json.loads(event.payload)['sha256'] == issued.sha256
