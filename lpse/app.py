@@ -8,6 +8,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from lpse import config as config_module
+from lpse import statelog
 from lpse.extensions import babel, csrf, db, login_manager, migrate
 
 log = logging.getLogger(__name__)
@@ -80,6 +81,7 @@ def _sqlite_pragmas(dbapi_connection, _record):
 
 def _init_extensions(app):
     db.init_app(app)
+    statelog.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / 'migrations'))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_select_locale)

@@ -29,6 +29,7 @@ FLOORS = (
             'lpse.web',
             'lpse.audit',
             'lpse.tlog',
+            'lpse.statelog',
             'lpse.log_views',
             'lpse.checkpoints',
             'lpse.checkpoint_views',

@@ -1,0 +1,240 @@
+"""State reconciliation (ARCHITECTURE §5): the security-relevant rows as the log says they are.
+
+Every transaction that writes a watched row appends one `state.rows` event, just before its
+commit, carrying each written row as it stands in the database after the change (or its
+deletion). Replaying those events gives what every watched row must be; `reconcile()` compares
+that with the tables and lists every row changed, inserted or deleted outside the application.
+
+Secrets never enter the log: binary columns and the columns in `DIGESTED` are recorded as their
+SHA-256, which still shows when they were swapped.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import event, select
+
+from lpse import audit, clock
+from lpse.extensions import db
+
+ACTION = 'state.rows'
+
+# The tables whose rows decide who may do what, what was bid, and what was decided.
+WATCHED = (
+    'user',
+    'user_role',
+    'agency',
+    'work_unit',
+    'vendor',
+    'blacklist_entry',
+    'certificate',
+    'pki_authority',
+    'tender',
+    'tender_member',
+    'tender_boq_item',
+    'tender_schedule',
+    'bid',
+    'bid_set_commitment',
+    'opening_ceremony',
+    'opened_bid',
+    'evaluation_version',
+    'evaluation_entry',
+    'evaluation_proposal',
+    'evaluation_approval',
+    'winner_announcement',
+    'objection',
+    'award_letter',
+    'issued_document',
+)
+# Columns that change on every visit or are bookkeeping, not state anyone decided.
+IGNORED = {
+    'user': {'last_login_at'},
+    'vendor': set(),
+}
+DIGESTED = {'password_hash', 'totp_secret', 'token_hash', 'content_key', 'share', 'key_share'}
+
+
+def _value(column, value):
+    if value is None:
+        return None
+    if isinstance(value, bytes | bytearray | memoryview) or column in DIGESTED:
+        raw = bytes(value) if not isinstance(value, str) else value.encode('utf-8')
+        return 'sha256:' + hashlib.sha256(raw).hexdigest()
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value.normalize(), 'f') if value == value.to_integral() else str(value)
+    if isinstance(value, bool | int | float | str):
+        return value
+    return str(value)
+
+
+def row_values(table_name, row) -> dict:
+    ignored = IGNORED.get(table_name, set())
+    return {k: _value(k, v) for k, v in row._mapping.items() if k not in ignored}
+
+
+def _table(name):
+    return db.metadata.tables[name]
+
+
+def _key(table, values) -> str:
+    return json.dumps([values[c.name] for c in table.primary_key.columns])
+
+
+def _pk(instance) -> tuple | None:
+    """The row's primary key (new rows have theirs once inserted, before the session calls
+    them persistent)."""
+    key = db.inspect(instance).mapper.primary_key_from_instance(instance)
+    return None if any(v is None for v in key) else tuple(key)
+
+
+# --- recording ----------------------------------------------------------------------------------
+
+
+def touch(table_name: str, *pk) -> None:
+    """Mark a row written by a Core statement (the ORM does not see those)."""
+    db.session.info.setdefault('state_touched', set()).add((table_name, tuple(pk)))
+
+
+def _after_flush(session, _context):
+    touched = session.info.setdefault('state_touched', set())
+    for instance in (*session.new, *session.dirty, *session.deleted):
+        name = getattr(instance, '__tablename__', None)
+        if name in WATCHED_SET:
+            identity = _pk(instance)
+            if identity is not None:
+                touched.add((name, tuple(identity)))
+
+
+def _before_commit(session):
+    if session.info.get('state_recording'):
+        return
+    session.flush()  # commit flushes after this hook: what is pending must be seen now
+    if not session.info.get('state_touched'):
+        return
+    touched = session.info.pop('state_touched', set())
+    rows = []
+    for name, pk in sorted(touched, key=str):
+        table = _table(name)
+        where = [c == v for c, v in zip(table.primary_key.columns, pk, strict=True)]
+        row = session.execute(select(table).where(*where)).first()
+        key = json.dumps(
+            [_value(c.name, v) for c, v in zip(table.primary_key.columns, pk, strict=True)]
+        )
+        rows.append(
+            {'table': name, 'key': key, 'values': None if row is None else row_values(name, row)}
+        )
+    if not rows:
+        return
+    session.info['state_recording'] = True
+    try:
+        audit.record(ACTION, actor=None, now=clock.now(), rows=rows)
+        session.flush()
+    finally:
+        session.info.pop('state_recording', None)
+        session.info.pop('state_touched', None)
+
+
+def _after_rollback(session):
+    session.info.pop('state_touched', None)
+
+
+WATCHED_SET = frozenset(WATCHED)
+
+
+def init_app(app):
+    """Listen on every session the app's Flask-SQLAlchemy makes."""
+    session_class = db.session.session_factory.class_
+    if not event.contains(session_class, 'after_flush', _after_flush):
+        event.listen(session_class, 'after_flush', _after_flush)
+        event.listen(session_class, 'before_commit', _before_commit)
+        event.listen(session_class, 'after_soft_rollback', lambda s, _t: _after_rollback(s))
+
+
+def baseline(*, now, batch=500) -> int:
+    """Log every watched row as it is now (once, when reconciliation starts on an existing
+    database: rows from before it have no event that set them). Returns the rows logged."""
+    count = 0
+    for name in WATCHED:
+        table = _table(name)
+        chunk = []
+        for row in db.session.execute(select(table)):
+            values = row_values(name, row)
+            chunk.append({'table': name, 'key': _key(table, values), 'values': values})
+            if len(chunk) >= batch:
+                audit.record(ACTION, actor=None, now=now, rows=chunk, baseline=True)
+                count, chunk = count + len(chunk), []
+        if chunk:
+            audit.record(ACTION, actor=None, now=now, rows=chunk, baseline=True)
+            count += len(chunk)
+    return count
+
+
+# --- reconciling ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    key: str
+    column: str  # '*' for a whole row present on one side only
+    database: object
+    logged: object
+    last_seq: int | None  # the event that last set it
+
+    def as_dict(self):
+        return {
+            'table': self.table,
+            'key': self.key,
+            'column': self.column,
+            'database': self.database,
+            'logged': self.logged,
+            'last_seq': self.last_seq,
+        }
+
+
+def logged_state() -> dict[tuple[str, str], tuple[dict | None, int]]:
+    """What the log says every watched row is: (table, key) → (values or None, seq)."""
+    state = {}
+    stmt = (
+        select(audit.AuditEvent.seq, audit.AuditEvent.payload)
+        .where(audit.AuditEvent.action == ACTION)
+        .order_by(audit.AuditEvent.seq)
+        .execution_options(yield_per=500)
+    )
+    for seq, payload in db.session.execute(stmt):
+        for row in json.loads(payload)['rows']:
+            state[row['table'], row['key']] = (row['values'], seq)
+    return state
+
+
+def reconcile(progress=None) -> list[Difference]:
+    """Every watched row that differs from what the log says it is, in table order."""
+    logged = logged_state()
+    differences = []
+    for number, name in enumerate(WATCHED, start=1):
+        table = _table(name)
+        seen = set()
+        for row in db.session.execute(select(table)).yield_per(500):
+            values = row_values(name, row)
+            key = _key(table, values)
+            seen.add(key)
+            expected, seq = logged.get((name, key), (None, None))
+            if expected is None:
+                differences.append(Difference(name, key, '*', 'ada', 'tidak ada', seq))
+                continue
+            for column in sorted(set(values) | set(expected)):
+                if values.get(column) != expected.get(column):
+                    differences.append(
+                        Difference(name, key, column, values.get(column), expected.get(column), seq)
+                    )
+        for (table_name, key), (expected, seq) in logged.items():
+            if table_name == name and expected is not None and key not in seen:
+                differences.append(Difference(name, key, '*', 'tidak ada', 'ada', seq))
+        if progress:
+            progress(number, len(WATCHED))
+    return differences
