@@ -5,7 +5,17 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, LargeBinary, String, Text, select, update
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    bindparam,
+    select,
+    update,
+)
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Mapped, mapped_column
@@ -75,56 +85,65 @@ def chain_hash(prev_hash: str, fields: dict) -> str:
     return hashlib.sha256((prev_hash + canonical_json(fields)).encode('utf-8')).hexdigest()
 
 
-def _update_head():
-    return db.session.execute(
-        update(AuditHead)
-        .where(AuditHead.id == 1)
-        .values(seq=AuditHead.seq + 1)
-        .returning(AuditHead.seq, AuditHead.hash, AuditHead.frontier)
-    ).first()
+_HEAD = AuditHead.__table__
+# Built once: an append is on every write path, and the ORM's per-call statement building was
+# most of its cost (bench/log.py).
+_NEXT_SEQ = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(seq=_HEAD.c.seq + 1)
+    .returning(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.frontier)
+)
+_MOVE_HEAD = (
+    update(_HEAD)
+    .where(_HEAD.c.id == 1)
+    .values(hash=bindparam('new_hash'), frontier=bindparam('new_frontier'))
+)
+_INSERT_EVENT = AuditEvent.__table__.insert()
 
 
-def _advance_head():
+def _advance_head(conn):
     """Lock the head row and return (next seq, previous hash, the tree's right edge before it);
     the row lock serialises appends."""
-    row = _update_head()
+    row = conn.execute(_NEXT_SEQ).first()
     if row is None:  # an empty log: create the head once, whoever gets there first
-        dialect = db.session.get_bind().dialect.name
-        insert = postgresql_insert if dialect == 'postgresql' else sqlite_insert
-        db.session.execute(
+        insert = postgresql_insert if conn.dialect.name == 'postgresql' else sqlite_insert
+        conn.execute(
             insert(AuditHead)
             .values(id=1, seq=0, hash=GENESIS_HASH, frontier=b'')
             .on_conflict_do_nothing()
         )
-        row = _update_head()
+        row = conn.execute(_NEXT_SEQ).first()
     return row.seq, row.hash, bytes(row.frontier or b'')
 
 
 def record(action, obj=None, *, actor, now, ip=None, **data):
-    """Append one event in the current transaction; the caller's commit makes it durable."""
+    """Append one event in the current transaction; the caller's commit makes it durable.
+
+    The caller's pending changes are flushed first (they precede the event that records them);
+    the event is written with Core statements on the session's connection and returned as a
+    detached AuditEvent."""
     object_type, object_id = _describe(obj)
-    seq, prev_hash, edge = _advance_head()
-    event = AuditEvent(
-        seq=seq,
-        occurred_at=now,
-        actor_id=getattr(actor, 'id', None),
-        actor_ip=ip,
-        action=action,
-        object_type=object_type,
-        object_id=object_id,
-        payload=canonical_json(data),
-        prev_hash=prev_hash,
-    )
-    fields = canonical_fields(event)
-    event.hash = chain_hash(prev_hash, fields)
-    nodes, edge = tlog.append(seq - 1, edge, tlog.leaf_hash(fields))
-    db.session.add(event)
-    tlog.store(nodes)
-    db.session.execute(
-        update(AuditHead).where(AuditHead.id == 1).values(hash=event.hash, frontier=edge)
-    )
     db.session.flush()
-    return event
+    conn = db.session.connection()
+    seq, prev_hash, edge = _advance_head(conn)
+    values = {
+        'seq': seq,
+        'occurred_at': now,
+        'actor_id': getattr(actor, 'id', None),
+        'actor_ip': ip,
+        'action': action,
+        'object_type': object_type,
+        'object_id': object_id,
+        'payload': canonical_json(data),
+    }
+    fields = canonical_fields(values)
+    values['prev_hash'], values['hash'] = prev_hash, chain_hash(prev_hash, fields)
+    nodes, edge = tlog.append(seq - 1, edge, tlog.leaf_hash(fields))
+    conn.execute(_INSERT_EVENT, values)
+    tlog.store(nodes)
+    conn.execute(_MOVE_HEAD, {'new_hash': values['hash'], 'new_frontier': edge})
+    return AuditEvent(**values)
 
 
 def _describe(obj):

@@ -102,15 +102,7 @@ def log_entries():
             ),
             field='end',
         )
-    leaves = dict(
-        db.session.execute(
-            select(tlog.AuditTreeNode.idx, tlog.AuditTreeNode.hash).where(
-                tlog.AuditTreeNode.level == 0,
-                tlog.AuditTreeNode.idx >= start,
-                tlog.AuditTreeNode.idx < end,
-            )
-        ).all()
-    )
+    leaves = tlog.leaves(start, end)
     user = g.get('api_user')
     events = {}
     if user is not None:
@@ -126,7 +118,7 @@ def log_entries():
         entries=[
             {
                 'index': index,
-                'leaf_hash': tlog.b64(bytes(leaves[index])),
+                'leaf_hash': tlog.b64(leaves[index]),
                 'event': events[index].as_record()
                 if index in events and _may_read(user, events[index])
                 else None,

@@ -10,7 +10,7 @@ lookups of stored subtrees, fetched in one query.
 
 import base64
 
-from sqlalchemy import BigInteger, LargeBinary, SmallInteger, select, tuple_
+from sqlalchemy import BigInteger, LargeBinary, SmallInteger, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lpse.crypto import merkle
@@ -55,12 +55,18 @@ def edge_nodes(size: int, edge: bytes) -> list[tuple[int, int, bytes]]:
 
 
 def append(size: int, edge: bytes, leaf: bytes) -> tuple[list[tuple[int, int, bytes]], bytes]:
-    """Append leaf number `size`: the rows to store and the new right edge."""
+    """Append leaf number `size`: the rows to store and the new right edge.
+
+    A leaf at an even index is not stored yet: it waits in the right edge and is stored with
+    its right neighbour, so half of all appends write no tree row at all."""
     known = {(level, index): value for level, index, value in edge_nodes(size, edge)}
     rows = list(merkle.completed_subtrees(size, leaf, lambda level, index: known[level, index]))
     top_level = rows[-1][0]
     kept = [value for level, _, value in edge_nodes(size, edge) if level > top_level]
-    return rows, b''.join([*kept, rows[-1][2]])
+    new_edge = b''.join([*kept, rows[-1][2]])
+    if size % 2 == 0:
+        return [], new_edge
+    return [(0, size - 1, known[0, size - 1]), *rows], new_edge
 
 
 def root_of(size: int, edge: bytes) -> bytes:
@@ -75,7 +81,10 @@ def root_of(size: int, edge: bytes) -> bytes:
 
 
 def store(rows) -> None:
-    db.session.execute(
+    """Insert the rows on the session's connection (Core: an append is on every write path)."""
+    if not rows:
+        return
+    db.session.connection().execute(
         AuditTreeNode.__table__.insert(),
         [{'level': level, 'idx': index, 'hash': value} for level, index, value in rows],
     )
@@ -100,16 +109,54 @@ def _with_stored_subtrees(compute):
     compute(record)
     if not wanted:
         return compute(record)
-    rows = db.session.execute(
-        select(AuditTreeNode.level, AuditTreeNode.idx, AuditTreeNode.hash).where(
-            tuple_(AuditTreeNode.level, AuditTreeNode.idx).in_(set(wanted))
+    by_level: dict[int, set[int]] = {}
+    for level, index in wanted:
+        by_level.setdefault(level, set()).add(index)
+    node = AuditTreeNode.__table__.c
+    rows = (
+        db.session.connection()
+        .execute(  # one index range per level, not a scan
+            select(node.level, node.idx, node.hash).where(
+                or_(
+                    *(
+                        and_(node.level == lv, node.idx.in_(sorted(ix)))
+                        for lv, ix in by_level.items()
+                    )
+                )
+            )
         )
-    ).all()
+        .all()
+    )
     found = {(row.level, row.idx): bytes(row.hash) for row in rows}
+    found.update(_unpaired_leaf())
     missing = set(wanted) - found.keys()
     if missing:
         raise LookupError(f'the Merkle tree is missing stored subtrees {sorted(missing)[:3]}')
     return compute(lambda level, index: found[level, index])
+
+
+def _unpaired_leaf() -> dict:
+    """The log's last leaf while it has no right neighbour: kept in the head's right edge."""
+    table = db.metadata.tables['audit_head']  # audit.AuditHead (audit imports this module)
+    head = db.session.execute(select(table.c.seq, table.c.frontier).where(table.c.id == 1)).first()
+    if head is None or head.seq % 2 == 0:
+        return {}
+    level, index, value = edge_nodes(head.seq, bytes(head.frontier or b''))[-1]
+    return {(level, index): value}
+
+
+def leaves(start: int, end: int) -> dict[int, bytes]:
+    """The leaf hashes of indexes [start, end)."""
+    found = {
+        idx: bytes(value)
+        for idx, value in db.session.execute(
+            select(AuditTreeNode.idx, AuditTreeNode.hash).where(
+                AuditTreeNode.level == 0, AuditTreeNode.idx >= start, AuditTreeNode.idx < end
+            )
+        )
+    }
+    found.update({i: v for (lv, i), v in _unpaired_leaf().items() if lv == 0 and start <= i < end})
+    return found
 
 
 def tree_root(size: int) -> bytes:
@@ -119,10 +166,7 @@ def tree_root(size: int) -> bytes:
 
 
 def stored_leaf(index: int) -> bytes | None:
-    value = db.session.scalar(
-        select(AuditTreeNode.hash).where(AuditTreeNode.level == 0, AuditTreeNode.idx == index)
-    )
-    return None if value is None else bytes(value)
+    return leaves(index, index + 1).get(index)
 
 
 def inclusion_proof(index: int, size: int, log_size: int) -> list[bytes]:

@@ -94,7 +94,9 @@ def _backfill_tree():
         }
         text = json.dumps(fields, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
         level, idx, value = 0, index, hashlib.sha256(b'\x00' + text.encode('utf-8')).digest()
-        rows.append({'level': level, 'idx': idx, 'hash': value})
+        if index % 2:  # a leaf is stored with its right neighbour (lpse.tlog.append)
+            rows.append({'level': 0, 'idx': index - 1, 'hash': edge[-1][1]})
+            rows.append({'level': level, 'idx': idx, 'hash': value})
         while edge and edge[-1][0] == level:
             value = node(edge.pop()[1], value)
             level, idx = level + 1, idx >> 1
