@@ -79,10 +79,9 @@ def _witness_dir(args):
 
 def _witness_refused(exc) -> int:
     print(f'lpse witness: {exc}', file=sys.stderr)
-    if exc.stored is not None or exc.offered is not None:
-        for label, checkpoint in (('stored', exc.stored), ('offered', exc.offered)):
-            print(f'{label} checkpoint:', file=sys.stderr)
-            print(checkpoint or '(none)\n', end='', file=sys.stderr)
+    for label, checkpoint in (('stored', exc.stored), ('offered', exc.offered)):
+        if checkpoint is not None:
+            print(f'{label} checkpoint:\n{checkpoint}', end='', file=sys.stderr)
     return 1 if exc.is_misbehaviour else 2
 
 

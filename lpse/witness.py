@@ -148,9 +148,10 @@ def add_log(directory: Path, origin: str, vkey: str) -> Log:
         raise WitnessError('bad input', f'the key is named {verifier.name!r}, not {origin!r}')
     if '\n' in origin or len(origin) > MAX_ORIGIN:
         raise WitnessError('bad input', f'the origin is longer than {MAX_ORIGIN} characters')
-    known = load_log(directory, origin)
-    log = Log(origin, vkey, known.checkpoint if known else None)
-    save_log(directory, log)
+    with _locked(directory):
+        known = load_log(directory, origin)
+        log = Log(origin, vkey, known.checkpoint if known else None)
+        save_log(directory, log)
     return log
 
 
@@ -225,7 +226,8 @@ def update_log(
 
 @contextmanager
 def _locked(directory: Path) -> Iterator[None]:
-    """One update at a time: the check and the store must not interleave (C2SP tlog-witness)."""
+    """One change at a time: the check and the store must not interleave (C2SP tlog-witness)."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     with open(directory / '.lock', 'a') as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         yield
@@ -239,7 +241,8 @@ def _update(directory, offered, fetch_proof, *, signer, now):
     previous = log.checkpoint
 
     def refuse(word, detail):
-        return WitnessError(word, detail, stored=previous, offered=_show(offered))
+        stored = previous or '(none yet: this is the first checkpoint seen)\n'
+        return WitnessError(word, detail, stored=stored, offered=_show(offered))
 
     try:
         text = note.open_note(offered, [note.Verifier.from_vkey(log.key)]).text

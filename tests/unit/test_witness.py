@@ -291,3 +291,23 @@ def test_an_empty_log_grows_without_a_proof(witness, following, server, capsys):
     assert update(following, server) == 0
     cosigned(capsys, witness[1], server.log.checkpoint_text())
     assert server.proof_requests == []
+
+
+def test_a_checkpoint_that_is_not_one_is_refused(following, server, log, capsys):
+    assert update(following, server) == 0
+    capsys.readouterr()
+    before = state_file(following).read_bytes()
+    server.checkpoint_note = b'<html>maintenance</html>\n'
+    assert update(following, server) == 1
+    err = capsys.readouterr().err
+    assert err.startswith('lpse witness: bad checkpoint: ')
+    assert 'offered checkpoint:\n<html>maintenance</html>\n' in err
+    assert 'stored checkpoint' not in err
+    assert state_file(following).read_bytes() == before
+
+
+def test_a_first_checkpoint_by_another_key_is_refused(following, server, capsys):
+    server.log = TransparencyLog().append(3)
+    assert update(following, server) == 1
+    refused(capsys, 'bad signature', '(none yet', server.log.checkpoint_text())
+    assert json.loads(state_file(following).read_text())['checkpoint'] is None
