@@ -1,12 +1,13 @@
-"""The HTTP client of the `lpse` console commands (`lpse submit`, `lpse open-share`): one server
-URL and API token, TLS (or plain http to loopback only), bounded answers, and the server's
-`{"error": {"code", "message"}}` turned into one readable line."""
+"""The HTTP client of the `lpse` console commands (`lpse submit`, `lpse open-share`,
+`lpse witness`): one server URL and API token (none for the public log endpoints), TLS (or plain
+http to loopback only), bounded answers, and the server's `{"error": {"code", "message"}}` turned
+into one readable line."""
 
 import http.client
 import ipaddress
 import json
 import ssl
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 CHUNK = 64 * 1024
 MAX_RESPONSE = 1024 * 1024
@@ -17,13 +18,13 @@ class ApiError(Exception):
 
 
 def connect(server: str, *, timeout: float) -> tuple[http.client.HTTPConnection, str]:
-    """A connection to `server` and the URL's base path; refuses to send a token in clear text
-    anywhere but to this machine."""
+    """A connection to `server` and the URL's base path; refuses clear text (a token, or an
+    answer someone could alter on the way) anywhere but to this machine."""
     url = urlsplit(server)
     if url.scheme not in ('http', 'https') or not url.hostname:
         raise ApiError(f'--server must be an http(s) URL, not {server!r}')
     if url.scheme == 'http' and not _is_loopback(url.hostname):
-        raise ApiError('refusing to send the token over plain http; use an https:// URL')
+        raise ApiError('refusing plain http to another machine; use an https:// URL')
     if url.scheme == 'https':
         conn = http.client.HTTPSConnection(
             url.hostname, url.port, timeout=timeout, context=ssl.create_default_context()
@@ -33,8 +34,12 @@ def connect(server: str, *, timeout: float) -> tuple[http.client.HTTPConnection,
     return conn, url.path.rstrip('/')
 
 
-def auth_headers(token: str) -> dict[str, str]:
-    return {'Authorization': f'Bearer {token}', 'Accept': 'application/json'}
+def auth_headers(token: str | None) -> dict[str, str]:
+    """The headers of a JSON request, with the bearer token when there is one."""
+    headers = {'Accept': 'application/json'}
+    if token is not None:
+        headers['Authorization'] = f'Bearer {token}'
+    return headers
 
 
 def read_limited(response) -> bytes:
@@ -56,16 +61,12 @@ def error_text(status: int, body: bytes) -> str:
         return f'HTTP {status}' + (f': {text}' if text else '')
 
 
-def request_json(server: str, token: str, method: str, path: str, body=None, *, timeout=120):
-    """One request to {server}{path}; the decoded JSON answer, or ApiError."""
+def _exchange(server, method, path, *, headers, data=None, query=None, timeout) -> bytes:
+    """One request to {server}{path}[?query]: the body of a successful answer, or ApiError."""
     conn, base = connect(server, timeout=timeout)
-    headers = auth_headers(token)
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        headers['Content-Type'] = 'application/json'
+    target = base + quote(path, safe='/') + (f'?{urlencode(query)}' if query else '')
     try:
-        conn.request(method, base + quote(path, safe='/'), body=data, headers=headers)
+        conn.request(method, target, body=data, headers=headers)
         response = conn.getresponse()
         with response:
             raw = read_limited(response)
@@ -76,13 +77,36 @@ def request_json(server: str, token: str, method: str, path: str, body=None, *, 
         conn.close()
     if status >= 400:
         raise ApiError(f'the server refused: {error_text(status, raw)}')
+    if len(raw) >= MAX_RESPONSE:
+        raise ApiError(f'the answer of {conn.host} is larger than {MAX_RESPONSE} bytes')
+    return raw
+
+
+def request_json(
+    server: str, token: str | None, method: str, path: str, body=None, *, query=None, timeout=120
+):
+    """One request to {server}{path} (with the token, if any); the decoded JSON answer, or
+    ApiError."""
+    headers = auth_headers(token)
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        headers['Content-Type'] = 'application/json'
+    raw = _exchange(server, method, path, headers=headers, data=data, query=query, timeout=timeout)
     try:
         answer = json.loads(raw) if raw else {}
     except ValueError:
         answer = None
-    if not isinstance(answer, dict) or len(raw) >= MAX_RESPONSE:
+    if not isinstance(answer, dict):
         raise ApiError('the server answered without readable JSON')
     return answer
+
+
+def fetch_public(server: str, path: str, *, query=None, accept='text/plain', timeout=120) -> bytes:
+    """GET {server}{path} without a token (the public log endpoints): the raw body, or ApiError
+    if the server refused or could not be reached."""
+    headers = {'Accept': accept}
+    return _exchange(server, 'GET', path, headers=headers, query=query, timeout=timeout)
 
 
 def _is_loopback(host: str) -> bool:

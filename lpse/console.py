@@ -7,6 +7,7 @@ import argparse
 import importlib
 import json
 import sys
+from pathlib import Path
 
 COMMAND_MODULES = ('lpse.console', 'lpse.keys_console', 'lpse.bids.console', 'lpse.opening.console')
 
@@ -70,6 +71,103 @@ def _verify_with_checkpoints(records, args):
     )
 
 
+def _witness_dir(args):
+    from lpse import witness
+
+    return Path(args.dir).expanduser() if args.dir else witness.default_dir()
+
+
+def _witness_refused(exc) -> int:
+    print(f'lpse witness: {exc}', file=sys.stderr)
+    for label, checkpoint in (('stored', exc.stored), ('offered', exc.offered)):
+        if checkpoint is not None:
+            print(f'{label} checkpoint:\n{checkpoint}', end='', file=sys.stderr)
+    return 1 if exc.is_misbehaviour else 2
+
+
+def _cmd_witness_init(args):
+    from lpse import witness
+
+    directory = _witness_dir(args)
+    try:
+        signer = witness.init_witness(directory, args.name)
+    except (witness.WitnessError, OSError) as exc:
+        print(f'lpse witness: {exc}', file=sys.stderr)
+        return 2
+    print(
+        f'witness key written to {directory / witness.KEY_FILE}; its public key:', file=sys.stderr
+    )
+    print(signer.vkey)
+    return 0
+
+
+def _cmd_witness_add(args):
+    from lpse import witness
+
+    try:
+        log = witness.add_log(_witness_dir(args), args.origin, args.key)
+    except (witness.WitnessError, OSError) as exc:
+        print(f'lpse witness: {exc}', file=sys.stderr)
+        return 2
+    print(f'following {log.origin}' + (' (checkpoint kept)' if log.checkpoint else ''))
+    return 0
+
+
+def _cmd_witness_update(args):
+    from lpse import api_client, clock, witness
+
+    def fetch_proof(old_size, new_size):
+        query = {'from': old_size, 'to': new_size}
+        path, accept = witness.CONSISTENCY_PATH, 'application/json'
+        return api_client.fetch_public(args.url, path, query=query, accept=accept)
+
+    directory = _witness_dir(args)
+    try:
+        signer = witness.load_signer(directory)
+        offered = api_client.fetch_public(args.url, witness.CHECKPOINT_PATH)
+        text, cosignature = witness.update_log(
+            directory, offered, fetch_proof, signer=signer, now=clock.now()
+        )
+    except witness.WitnessError as exc:
+        return _witness_refused(exc)
+    except (api_client.ApiError, OSError) as exc:
+        print(f'lpse witness: {exc}', file=sys.stderr)
+        return 2
+    print(cosignature.line, end='')
+    if not args.submit:
+        return 0
+    body = {'checkpoint': text, 'cosignature': cosignature.line}
+    try:
+        api_client.request_json(args.url, None, 'POST', witness.COSIGNATURES_PATH, body)
+    except api_client.ApiError as exc:
+        print(f'lpse witness: cosigned, but not submitted: {exc}', file=sys.stderr)
+        return 2
+    print(f'submitted to {args.url}', file=sys.stderr)
+    return 0
+
+
+def _register_witness(sub):
+    witness = sub.add_parser('witness', help="witness the audit log's checkpoints (C2SP)")
+    commands = witness.add_subparsers(dest='witness_command', required=True)
+    where = argparse.ArgumentParser(add_help=False)
+    where.add_argument(
+        '--dir', help='witness folder (default $LPSE_WITNESS_DIR or ~/.lpse-witness)'
+    )
+    init = commands.add_parser('init', parents=[where], help='make the witness key, print its vkey')
+    init.add_argument('--name', required=True, help='witness name, e.g. inspektorat.example.go.id')
+    init.set_defaults(func=_cmd_witness_init)
+    add = commands.add_parser('add', parents=[where], help='trust a log: its origin and vkey')
+    add.add_argument('--origin', required=True, help="the log's origin line")
+    add.add_argument('--key', required=True, help="the log's vkey (named after the origin)")
+    add.set_defaults(func=_cmd_witness_add)
+    update = commands.add_parser(
+        'update', parents=[where], help='check the latest checkpoint and cosign it'
+    )
+    update.add_argument('url', help='the server, e.g. https://lpse.example.go.id')
+    update.add_argument('--submit', action='store_true', help='post the cosignature to the log')
+    update.set_defaults(func=_cmd_witness_update)
+
+
 def register(sub):
     evaluate = sub.add_parser('evaluate', help='recompute a tender evaluation from a case file')
     evaluate.add_argument('case', help='evaluation case (JSON), see docs/EVALUATION_FORMAT.md')
@@ -85,6 +183,7 @@ def register(sub):
         help='pin the system certificate (PEM; repeatable); default: the ones in the file',
     )
     verify.set_defaults(func=_cmd_verify_audit)
+    _register_witness(sub)
 
 
 def build_parser():

@@ -40,6 +40,7 @@ FLOORS = (
             'lpse.documents',
             'lpse.api',
             'lpse.api_client',
+            'lpse.witness',
             'lpse.auth',
             'lpse.agencies',
         ),
