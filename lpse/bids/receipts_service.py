@@ -13,7 +13,7 @@ import logging
 from flask import current_app
 from sqlalchemy import select, update
 
-from lpse import clock, storage
+from lpse import clock, statelog, storage
 from lpse.bids.models import Bid
 from lpse.documents import operations as documents
 from lpse.documents.models import IssuedDocument
@@ -71,6 +71,7 @@ def ensure_receipt_pdf(bid, *, files=()) -> IssuedDocument:
         .values(receipt_document_id=document.id)
     ).rowcount
     if linked:
+        statelog.touch('bid', bid_id)  # a Core UPDATE: the state log must still see it
         db.session.commit()
         return document
     db.session.rollback()

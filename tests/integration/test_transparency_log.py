@@ -278,3 +278,49 @@ def test_the_migration_builds_the_same_tree_the_appends_built(app, authority):
         downgrade(revision='h1e000000009')
         upgrade()
         assert tree_state() == before
+
+
+def test_a_witness_cosigns_the_real_log_and_cries_fork_at_the_rewrite(
+    app, authority, live_server, tmp_path, capsys
+):
+    from lpse.console import main
+
+    folder = str(tmp_path / 'witness')
+    assert main(['witness', 'init', '--name', 'inspektorat.example.go.id', '--dir', folder]) == 0
+    app.config['LPSE_WITNESS_KEYS'] = (capsys.readouterr().out.strip(),)
+    log_key = checkpoints.log_signer().vkey
+    assert (
+        main(
+            [
+                'witness',
+                'add',
+                '--origin',
+                checkpoints.log_origin(),
+                '--key',
+                log_key,
+                '--dir',
+                folder,
+            ]
+        )
+        == 0
+    )
+    capsys.readouterr()
+
+    def witness_update():
+        code = main(['witness', 'update', live_server, '--dir', folder, '--submit'])
+        return code, capsys.readouterr()
+
+    for batch in (5, 6):
+        append(batch)
+        checkpoints.create_checkpoint('manual', now=clock.now())
+        db.session.commit()
+        code, out = witness_update()
+        assert code == 0, out.err
+        assert out.out.startswith('— inspektorat.example.go.id ')
+    db.session.expire_all()
+    assert checkpoints.latest_checkpoint().witness_count == 1  # kept by the instance
+
+    rewrite_history(delete_seq=3)
+    code, out = witness_update()
+    assert code == 1
+    assert 'fork' in out.err and 'stored checkpoint' in out.err and 'offered checkpoint' in out.err
