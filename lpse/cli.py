@@ -1,12 +1,13 @@
 """`flask lpse …`: operator commands. Each one commits once or writes nothing."""
 
+import json
 import sys
 import time
 
 import click
 from flask.cli import with_appcontext
 
-from lpse import audit, checkpoints, clock
+from lpse import audit, checkpoints, clock, statelog
 from lpse.agencies import operations as agency_ops
 from lpse.auth import operations as auth_ops
 from lpse.auth.models import ROLE_VALUES
@@ -153,8 +154,8 @@ def commit_bid_sets():
 
 
 def _clock_jobs():
-    """What the clock does each round: bid-set commitments past their deadline, then a
-    checkpoint when one is due. Each job commits its own work."""
+    """What the clock does each round: bid-set commitments past their deadline, a checkpoint
+    when one is due, the reconciliation when it is due. Each job commits its own work."""
     from lpse.bids import commitment
 
     for name in commitment.commit_due(now=clock.now()):
@@ -163,6 +164,9 @@ def _clock_jobs():
     if row is not None:
         db.session.commit()
         click.echo(f'checkpoint {row.id}: tree size {row.seq}')
+    run = statelog.run_if_due(now=clock.now())
+    if run is not None:
+        click.echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
 
 
 @lpse_cli.command('tick')
@@ -199,8 +203,6 @@ def tick(every):
 def state_baseline():
     """Log every security-relevant row as it is now: run once when reconciliation starts on a
     database that has rows from before it (a fresh install needs none)."""
-    from lpse import statelog
-
     count = statelog.baseline(now=clock.now())
     db.session.commit()
     click.echo(f'{count} row(s) logged as the baseline')
@@ -213,14 +215,10 @@ def audit_reconcile(as_json):
     """Replay the log's record of every security-relevant row and compare it with the
     database; list each difference (table, key, column, database, log, last event) and exit 1
     on any."""
-    import json as json_module
-
-    from lpse import statelog
-
     differences = statelog.reconcile()
     for d in differences:
         if as_json:
-            click.echo(json_module.dumps(d.as_dict(), ensure_ascii=False, default=str))
+            click.echo(json.dumps(d.as_dict(), ensure_ascii=False, default=str))
         else:
             click.echo(
                 f'{d.table} {d.key} {d.column}: database={d.database!r} log={d.logged!r} '

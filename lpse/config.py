@@ -66,6 +66,8 @@ class Config:
     LPSE_LOG_ORIGIN = None
     LPSE_WITNESS_KEYS = ()
     LPSE_CHECKPOINT_MINUTES = 10
+    # How often the clock replays the log against the database (statelog; 0: only on demand).
+    LPSE_RECONCILE_HOURS = 24
 
     # Vendors and PKI (lpse/vendors, lpse/pki_service.py). The CA and system-key passphrases
     # come from the environment only; development keeps random ones in instance/.
@@ -139,6 +141,7 @@ ENVIRONMENT = {
     'LPSE_LOG_ORIGIN': ('LPSE_LOG_ORIGIN', str),
     'LPSE_WITNESS_KEYS': ('LPSE_WITNESS_KEYS', lambda v: _vkeys(v)),
     'LPSE_CHECKPOINT_MINUTES': ('LPSE_CHECKPOINT_MINUTES', lambda v: _positive(int(v))),
+    'LPSE_RECONCILE_HOURS': ('LPSE_RECONCILE_HOURS', int),
     'LPSE_CA_PASSPHRASE': ('LPSE_CA_PASSPHRASE', str),
     'LPSE_SYSTEM_KEY_PASSPHRASE': ('LPSE_SYSTEM_KEY_PASSPHRASE', str),
     'LPSE_CERT_VALIDITY_DAYS': ('LPSE_CERT_VALIDITY_DAYS', int),

@@ -9,16 +9,21 @@ Secrets never enter the log: binary columns and the columns in `DIGESTED` are re
 SHA-256, which still shows when they were swapped.
 """
 
+import contextlib
 import hashlib
 import json
+import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import event, select
+from flask import current_app
+from sqlalchemy import ForeignKey, Integer, String, Text, event, select, update
+from sqlalchemy.orm import Mapped, mapped_column
 
 from lpse import audit, clock
 from lpse.extensions import db
+from lpse.types import UTCDateTime
 
 ACTION = 'state.rows'
 
@@ -238,3 +243,120 @@ def reconcile(progress=None) -> list[Difference]:
         if progress:
             progress(number, len(WATCHED))
     return differences
+
+
+# --- runs from the web and the clock -------------------------------------------------------------
+
+MAX_KEPT = 1000  # differences kept with a run (the CLI prints them all)
+
+
+class ReconcileRun(db.Model):
+    """One reconciliation: who asked (None: the clock), its progress and its outcome."""
+
+    __tablename__ = 'reconcile_run'
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey('user.id'))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    status: Mapped[str] = mapped_column(String(20))  # running · agree · differ · failed
+    tables_done: Mapped[int] = mapped_column(Integer, default=0)
+    tables_total: Mapped[int] = mapped_column(Integer)
+    difference_count: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[str | None] = mapped_column(Text)  # JSON list, at most MAX_KEPT
+    error: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def differences(self) -> list[dict]:
+        return json.loads(self.result or '[]')
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.tables_done / self.tables_total) if self.tables_total else 100
+
+
+def latest_run() -> ReconcileRun | None:
+    return db.session.scalars(select(ReconcileRun).order_by(ReconcileRun.id.desc())).first()
+
+
+def start_run(*, actor, now) -> ReconcileRun:
+    """A new run, committed, unless one is running (then that one)."""
+    running = db.session.scalars(
+        select(ReconcileRun).where(ReconcileRun.status == 'running')
+    ).first()
+    if running is not None:
+        return running
+    row = ReconcileRun(
+        requested_by_id=getattr(actor, 'id', None),
+        started_at=now,
+        status='running',
+        tables_done=0,
+        tables_total=len(WATCHED),
+    )
+    db.session.add(row)
+    audit.record('audit.reconcile_started', row, actor=actor, now=now)
+    db.session.commit()
+    return row
+
+
+def _progress_writer(run_id):
+    table = ReconcileRun.__table__
+
+    def progress(done, total):  # its own short transaction: the page polls it
+        with db.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == run_id).values(tables_done=done))
+
+    return progress
+
+
+def execute_run(run_id: int) -> ReconcileRun:
+    """Do the run (in a request's thread, a worker or the clock) and keep its outcome."""
+    try:
+        differences = reconcile(progress=_progress_writer(run_id))
+    except Exception as exc:  # kept for the page; the clock reports it too
+        db.session.rollback()
+        row = db.session.get(ReconcileRun, run_id)
+        row.status, row.error, row.finished_at = (
+            'failed',
+            f'{type(exc).__name__}: {exc}',
+            clock.now(),
+        )
+        db.session.commit()
+        raise
+    db.session.rollback()  # the read transaction of the replay
+    row = db.session.get(ReconcileRun, run_id)
+    row.finished_at = clock.now()
+    row.status = 'differ' if differences else 'agree'
+    row.difference_count = len(differences)
+    row.tables_done = row.tables_total
+    row.result = json.dumps([d.as_dict() for d in differences[:MAX_KEPT]], default=str)
+    audit.record(
+        'audit.reconciled', row, actor=None, now=row.finished_at, differences=len(differences)
+    )
+    db.session.commit()
+    return row
+
+
+def run_in_background(run_id: int) -> threading.Thread:
+    """Start `execute_run` beside the request (until the job queue lands, issue 17)."""
+    app = current_app._get_current_object()
+
+    def work():
+        # A failure is kept on the run row and shown on the page.
+        with app.app_context(), contextlib.suppress(Exception):
+            execute_run(run_id)
+
+    thread = threading.Thread(target=work, name=f'reconcile-{run_id}', daemon=True)
+    thread.start()
+    app.extensions.setdefault('lpse_jobs', []).append(thread)  # joined by whoever must wait
+    return thread
+
+
+def run_if_due(*, now) -> ReconcileRun | None:
+    """The clock's reconciliation: once every `LPSE_RECONCILE_HOURS` (0: never)."""
+    hours = current_app.config.get('LPSE_RECONCILE_HOURS', 24)
+    last = latest_run()
+    if not hours or (last is not None and now - last.started_at < timedelta(hours=hours)):
+        return None
+    row = start_run(actor=None, now=now)
+    return execute_run(row.id) if row.status == 'running' else None

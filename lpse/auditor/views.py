@@ -1,9 +1,18 @@
 """Auditor pages: the audit log, its verification and its export."""
 
-from flask import Blueprint, Response, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
+from flask_login import current_user
 from sqlalchemy import func, select
 
-from lpse import audit, ids
+from lpse import audit, clock, ids, statelog
 from lpse.audit import AuditEvent
 from lpse.auth.access import role_required
 from lpse.auth.models import Role
@@ -53,3 +62,20 @@ def export():
         mimetype='application/x-ndjson',
         headers={'Content-Disposition': 'attachment; filename=audit-log.jsonl'},
     )
+
+
+@bp.get('/reconcile')
+@role_required(Role.auditor, Role.admin)
+def reconcile():
+    """The latest replay of the log against the database: running (the page refreshes itself),
+    or its outcome with its date and every difference."""
+    return render_template('auditor/reconcile.html', run=statelog.latest_run())
+
+
+@bp.post('/reconcile')
+@role_required(Role.auditor, Role.admin)
+def reconcile_start():
+    row = statelog.start_run(actor=current_user, now=clock.now())
+    if row.tables_done == 0 and row.status == 'running' and row.requested_by_id == current_user.id:
+        statelog.run_in_background(row.id)
+    return redirect(url_for('auditor.reconcile'), code=303)

@@ -1,4 +1,4 @@
-"""merkle log: tree nodes, the head's right edge, C2SP checkpoints, witness cosignatures
+"""merkle log: tree nodes, the head's right edge, C2SP checkpoints, witness cosignatures, reconcile runs
 
 Revision ID: i1e000000010
 Revises: h1e000000009
@@ -61,6 +61,20 @@ def upgrade():
     )
     with op.batch_alter_table('checkpoint_cosignature', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_checkpoint_cosignature_checkpoint_id'), ['checkpoint_id'], unique=False)
+    op.create_table('reconcile_run',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('requested_by_id', sa.Integer(), nullable=True),
+    sa.Column('started_at', lpse.types.UTCDateTime(), nullable=False),
+    sa.Column('finished_at', lpse.types.UTCDateTime(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('tables_done', sa.Integer(), nullable=False),
+    sa.Column('tables_total', sa.Integer(), nullable=False),
+    sa.Column('difference_count', sa.Integer(), nullable=True),
+    sa.Column('result', sa.Text(), nullable=True),
+    sa.Column('error', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user.id'], name=op.f('fk_reconcile_run_requested_by_id_user')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reconcile_run'))
+    )
     _backfill_tree()
     for statement in APPEND_ONLY.get(op.get_bind().dialect.name, []):
         op.execute(statement)
@@ -135,6 +149,7 @@ def _insert(rows):
 
 
 def downgrade():
+    op.drop_table('reconcile_run')
     if op.get_bind().dialect.name == 'postgresql':
         op.execute('DROP TRIGGER IF EXISTS audit_tree_node_no_update ON audit_tree_node')
         op.execute('DROP FUNCTION IF EXISTS audit_tree_node_append_only()')

@@ -49,6 +49,8 @@ MATRIX = {
     ('auditor.events', 'GET'): ('/audit/', only({'admin', 'auditor'}, 200)),
     ('auditor.verify', 'GET'): ('/audit/verify', only({'admin', 'auditor'}, 200)),
     ('auditor.export', 'GET'): ('/audit/export.jsonl', only({'admin', 'auditor'}, 200)),
+    ('auditor.reconcile', 'GET'): ('/audit/reconcile', only({'admin', 'auditor'}, 200)),
+    ('auditor.reconcile_start', 'POST'): ('/audit/reconcile', only({'admin', 'auditor'}, 303)),
     ('api.openapi', 'GET'): ('/api/v1/openapi.json', api_public(200)),
     ('api.agency_list', 'GET'): ('/api/v1/agencies', api_public(200)),
     ('api.agency_create', 'POST'): ('/api/v1/agencies', api_only({'admin'}, 415)),

@@ -93,3 +93,37 @@ def test_secrets_enter_the_log_only_as_digests(app, users):
     for r in user_rows:
         assert r['values']['password_hash'].startswith('sha256:')
     assert statelog.reconcile() == []
+
+
+def test_an_auditor_runs_it_from_the_web_and_sees_the_result_with_its_date(
+    app, client, announced, cast, pokja, as_user
+):
+    tender, _bids, _row = full_tender(announced, cast, pokja)
+    insider('UPDATE tender SET hps = hps + 1 WHERE id = :i', i=tender.id)
+    as_user(cast['auditor'])
+    assert 'belum pernah dijalankan' in client.get('/audit/reconcile').get_data(as_text=True)
+    answer = client.post('/audit/reconcile')
+    assert answer.status_code == 303
+    for job in app.extensions.get('lpse_jobs', ()):
+        job.join(timeout=60)
+    page = client.get('/audit/reconcile').get_data(as_text=True)
+    assert '1 perbedaan antara basis data dan log' in page and 'hps' in page
+    run = statelog.latest_run()
+    assert run.requested_by_id == cast['auditor'].id and run.finished_at is not None
+    assert [d['column'] for d in run.differences] == ['hps']
+    as_user(cast['vendor'])
+    assert client.get('/audit/reconcile').status_code == 403
+    assert client.post('/audit/reconcile').status_code == 403
+
+
+def test_the_clock_reconciles_once_a_day(app, announced, cast, pokja):
+    from datetime import timedelta as td
+
+    from lpse import clock
+
+    runner = app.test_cli_runner()
+    assert 'reconciliation' in runner.invoke(args=['lpse', 'tick']).output
+    assert 'reconciliation' not in runner.invoke(args=['lpse', 'tick']).output
+    clock.set_now(clock.now() + td(hours=25))
+    out = runner.invoke(args=['lpse', 'tick']).output
+    assert 'reconciliation' in out and 'agree' in out
