@@ -310,6 +310,9 @@ def export_file(rows: Iterable[AuditCheckpoint]) -> dict:
         'ca_certificate': pem(authority.ca_cert) if authority else None,
         'system_certificates': [pem(c) for c in system_certificates()],
         'checkpoints': [row.signed for row in rows],
+        # The Merkle tree's checkpoints (C2SP signed notes) and the key they are signed with.
+        'log_key': log_signer().vkey if authority else None,
+        'notes': [row.signed_note for row in rows if row.note is not None],
     }
 
 
@@ -347,7 +350,13 @@ def verify_checkpoint(doc, *, ca_cert: x509.Certificate, system_certs) -> dict:
 
 
 def verify_chain(
-    records: Iterable[Mapping], documents: Iterable, *, ca_cert, system_certs, head=None
+    records: Iterable[Mapping],
+    documents: Iterable,
+    *,
+    ca_cert,
+    system_certs,
+    head=None,
+    tree_heads: Iterable[signed_note.Checkpoint] = (),
 ) -> audit.Verification:
     """Recompute the chain and require every signed checkpoint's hash at its seq.
 
@@ -361,14 +370,45 @@ def verify_chain(
             return audit.Verification(0, audit.GENESIS_HASH, f'checkpoint {number}', exc.message)
     wanted = {f['seq'] for f in signed}
     seen = {0: audit.GENESIS_HASH}
+    roots = {cp.size: cp.root for cp in tree_heads}
+    computed = {}
+    edge = b''
 
     def remember(stream):
+        nonlocal edge
         for rec in stream:
             if isinstance(rec, Mapping) and rec.get('seq') in wanted:
                 seen[rec['seq']] = rec.get('hash')
+            if roots and isinstance(rec, Mapping) and isinstance(rec.get('seq'), int):
+                size = rec['seq']
+                try:
+                    _, edge = tlog.append(
+                        size - 1, edge, tlog.leaf_hash(audit.canonical_fields(rec))
+                    )
+                except (ValueError, TypeError):  # a malformed record: the chain names it
+                    roots.clear()
+                if size in roots:
+                    computed[size] = tlog.root_of(size, edge)
             yield rec
 
     chain = audit.verify_records(remember(records), head=head)
+    if chain.ok:
+        for size, root in sorted(roots.items()):
+            if size > chain.count:
+                return audit.Verification(
+                    chain.count,
+                    chain.last_hash,
+                    size,
+                    f'the tree checkpoint of size {size} is past the end of the log',
+                )
+            if size and computed.get(size) != root:
+                return audit.Verification(
+                    chain.count,
+                    chain.last_hash,
+                    size,
+                    f'the Merkle root of the first {size} events differs from the signed tree '
+                    'checkpoint: the log was rewritten',
+                )
     good_until = 0
     for fields in sorted(signed, key=lambda f: f['seq']):
         seq = fields['seq']
@@ -415,6 +455,24 @@ def verify_database() -> audit.Verification:
         system_certs=system_certificates(),
         head=head,
     )
+
+
+def read_tree_heads(data, *, log_key=None) -> list[signed_note.Checkpoint]:
+    """The C2SP checkpoints of a checkpoints file, each verified with the log's key: the one
+    given (`--log-key`, e.g. from a witness), else the one the file names."""
+    notes = data.get('notes') if isinstance(data, dict) else None
+    if not notes:
+        return []
+    vkey = log_key or data.get('log_key')
+    try:
+        verifier = signed_note.Verifier.from_vkey(str(vkey))
+        heads = []
+        for text in notes:
+            opened = signed_note.open_note(str(text).encode('utf-8'), [verifier])
+            heads.append(signed_note.parse_checkpoint(opened.text))
+    except CryptoError as exc:
+        raise CheckpointInvalid(f'a tree checkpoint does not verify: {exc.message}') from None
+    return heads
 
 
 def read_checkpoint_file(data, *, system_certs=None) -> tuple[list, list[x509.Certificate]]:

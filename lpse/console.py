@@ -62,12 +62,19 @@ def _verify_with_checkpoints(records, args):
     pinned = [c for path in args.system_cert for c in load_certs(path)] or None
     try:
         documents, system_certs = checkpoints.read_checkpoint_file(data, system_certs=pinned)
+        tree_heads = checkpoints.read_tree_heads(data, log_key=args.log_key)
     except checkpoints.CheckpointInvalid as exc:
         raise ValueError(exc.message) from None
     for cert in system_certs:
         print(f'system certificate SHA-256 {pki.certificate_fingerprint(cert)}')
+    if tree_heads:
+        print(f'{len(tree_heads)} signed tree checkpoint(s), Merkle roots recomputed')
     return checkpoints.verify_chain(
-        records, documents, ca_cert=load_certs(args.ca)[0], system_certs=system_certs
+        records,
+        documents,
+        ca_cert=load_certs(args.ca)[0],
+        system_certs=system_certs,
+        tree_heads=tree_heads,
     )
 
 
@@ -181,6 +188,10 @@ def register(sub):
         action='append',
         default=[],
         help='pin the system certificate (PEM; repeatable); default: the ones in the file',
+    )
+    verify.add_argument(
+        '--log-key',
+        help="pin the log's note key (vkey, as witnesses follow it); default: the file's",
     )
     verify.set_defaults(func=_cmd_verify_audit)
     _register_witness(sub)

@@ -324,3 +324,45 @@ def test_a_witness_cosigns_the_real_log_and_cries_fork_at_the_rewrite(
     code, out = witness_update()
     assert code == 1
     assert 'fork' in out.err and 'stored checkpoint' in out.err and 'offered checkpoint' in out.err
+
+
+def test_verify_audit_recomputes_the_merkle_roots_of_the_signed_tree_checkpoints(
+    app, client, authority, ca_pki, tmp_path, capsys
+):
+    import json
+
+    from cryptography.hazmat.primitives import serialization
+
+    from lpse.console import main
+    from lpse.crypto.canonical import canonical_json
+
+    append(6)
+    checkpoints.create_checkpoint('manual', now=clock.now())
+    db.session.commit()
+    saved = json.loads(client.get('/audit/checkpoints.json').get_data())
+    saved['checkpoints'] = []  # only the tree heads: the signed chain checkpoints are not kept
+    cps, ca, export = tmp_path / 'cps.json', tmp_path / 'ca.pem', tmp_path / 'audit.jsonl'
+    cps.write_text(json.dumps(saved), 'utf-8')
+    ca.write_bytes(ca_pki.ca_cert.public_bytes(serialization.Encoding.PEM))
+
+    def verify():
+        export.write_text(''.join(canonical_json(r) + '\n' for r in audit.iter_records()), 'utf-8')
+        db.session.rollback()
+        return main(
+            [
+                'verify-audit',
+                str(export),
+                '--checkpoints',
+                str(cps),
+                '--ca',
+                str(ca),
+                '--log-key',
+                checkpoints.log_signer().vkey,
+            ]
+        )
+
+    assert verify() == 0
+    assert 'Merkle roots recomputed' in capsys.readouterr().out
+    rewrite_history(delete_seq=4)  # a consistent chain again, every hash recomputed
+    assert verify() == 1
+    assert 'Merkle root of the first' in capsys.readouterr().err
