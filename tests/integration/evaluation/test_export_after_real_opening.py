@@ -9,7 +9,7 @@ import opening_helpers
 from bidding.conftest import OTHER_KEY, VENDOR_KEY, bidder, rival, seal, sig_header
 from tenders.factories import PDF as PDF_BYTES
 
-from lpse import clock
+from lpse import clock, statelog
 from lpse.auth import operations as auth_ops
 from lpse.bids import sealing
 from lpse.bids.models import EnvelopeKind
@@ -90,3 +90,6 @@ def test_real_bids_evaluated_and_recomputed(
     capsys.readouterr()
     assert main(['evaluate', str(path)]) == 0
     assert json.loads(capsys.readouterr().out) == decided.result_dict
+    # Real sealing, a real ceremony, evaluation through the API: the log explains every row.
+    db.session.rollback()
+    assert statelog.reconcile() == []

@@ -7,7 +7,7 @@ from datetime import timedelta
 import opening_helpers
 from bidding.conftest import OTHER_KEY, VENDOR_KEY, bidder, rival, seal, sig_header
 
-from lpse import clock
+from lpse import clock, statelog
 from lpse.auth import operations as auth_ops
 from lpse.console import main
 from lpse.evaluation import decision, recording, service, worksheets
@@ -102,3 +102,6 @@ def test_file_two_opens_only_for_technically_passing_bids(
     capsys.readouterr()
     assert main(['evaluate', str(path)]) == 0
     assert json.loads(capsys.readouterr().out) == service.decided_result(tender).result_dict
+    # Real sealing, two real ceremonies, evaluation: the log explains every row.
+    db.session.rollback()
+    assert statelog.reconcile() == []
