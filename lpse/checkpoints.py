@@ -392,6 +392,22 @@ def verify_chain(
             yield rec
 
     chain = audit.verify_records(remember(records), head=head)
+    good_until = 0
+    for fields in sorted(signed, key=lambda f: f['seq']):
+        seq = fields['seq']
+        if not chain.ok and seq >= chain.first_bad_seq:
+            break  # the chain itself already names the first bad event
+        if seq > chain.count:
+            problem = f'the signed checkpoint at seq {seq} is past the end of the log'
+        elif seen.get(seq) != fields['hash']:
+            problem = (
+                f'the chain hash at seq {seq} differs from the signed checkpoint: an event '
+                f'between seq {good_until + 1} and {seq} was rewritten'
+            )
+        else:
+            good_until = seq
+            continue
+        return audit.Verification(chain.count, chain.last_hash, seq, problem)
     if chain.ok:
         for size, root in sorted(roots.items()):
             if size > chain.count:
@@ -409,22 +425,6 @@ def verify_chain(
                     f'the Merkle root of the first {size} events differs from the signed tree '
                     'checkpoint: the log was rewritten',
                 )
-    good_until = 0
-    for fields in sorted(signed, key=lambda f: f['seq']):
-        seq = fields['seq']
-        if not chain.ok and seq >= chain.first_bad_seq:
-            break  # the chain itself already names the first bad event
-        if seq > chain.count:
-            problem = f'the signed checkpoint at seq {seq} is past the end of the log'
-        elif seen.get(seq) != fields['hash']:
-            problem = (
-                f'the chain hash at seq {seq} differs from the signed checkpoint: an event '
-                f'between seq {good_until + 1} and {seq} was rewritten'
-            )
-        else:
-            good_until = seq
-            continue
-        return audit.Verification(chain.count, chain.last_hash, seq, problem)
     return chain
 
 

@@ -29,7 +29,8 @@ def append(n):
 
 @pytest.fixture
 def log_with_checkpoints(authority):
-    """Six events, checkpoints signed after the 3rd and the 6th."""
+    """Six events after the authority's (seq 1: its state.rows), checkpoints signed after seq 4
+    and seq 7."""
     append(3)
     first = checkpoints.create_checkpoint('manual', now=clock.now())
     append(3)
@@ -69,52 +70,52 @@ def rewrite_event(seq, payload):
 
 def test_a_checkpoint_signs_the_head(log_with_checkpoints, ca_pki):
     first, second = log_with_checkpoints
-    assert (first.seq, second.seq) == (3, 6)
-    assert first.hash == db.session.get(AuditEvent, 3).hash
+    assert (first.seq, second.seq) == (4, 7)
+    assert first.hash == db.session.get(AuditEvent, 4).hash
     fields = checkpoints.verify_checkpoint(
         first.signed, ca_cert=ca_pki.ca_cert, system_certs=[ca_pki.system_cert]
     )
     assert fields == {
         'format': 'lpse-checkpoint/1',
-        'seq': 3,
+        'seq': 4,
         'hash': first.hash,
         'at': fields['at'],
         'reason': 'manual',
     }
-    assert checkpoints.checkpoint_for(1) == first and checkpoints.checkpoint_for(4) == second
-    assert checkpoints.checkpoint_for(7) is None
+    assert checkpoints.checkpoint_for(1) == first and checkpoints.checkpoint_for(5) == second
+    assert checkpoints.checkpoint_for(8) is None
     assert checkpoints.latest_checkpoint() == second
     assert checkpoints.verify_database().ok
 
 
 def test_rewriting_the_whole_chain_is_caught_by_the_checkpoint(log_with_checkpoints):
-    rewrite_event(2, '{"n":99}')
+    rewrite_event(3, '{"n":99}')
     assert audit.verify_database().ok  # the chain alone is fooled
     result = checkpoints.verify_database()
-    assert not result.ok and result.first_bad_seq == 3
-    assert 'between seq 1 and 3' in result.problem
+    assert not result.ok and result.first_bad_seq == 4
+    assert 'between seq 1 and 4' in result.problem
 
 
 def test_a_later_rewrite_names_the_later_checkpoint(log_with_checkpoints):
-    rewrite_event(5, '{"n":99}')
+    rewrite_event(6, '{"n":99}')
     result = checkpoints.verify_database()
-    assert result.first_bad_seq == 6 and 'between seq 4 and 6' in result.problem
+    assert result.first_bad_seq == 7 and 'between seq 5 and 7' in result.problem
 
 
 def test_truncating_the_log_is_caught(log_with_checkpoints, ca_pki):
-    records = list(audit.iter_records())[:4]
+    records = list(audit.iter_records())[:5]
     result = checkpoints.verify_chain(
         records,
         [cp.signed for cp in log_with_checkpoints],
         ca_cert=ca_pki.ca_cert,
         system_certs=[ca_pki.system_cert],
     )
-    assert result.first_bad_seq == 6 and 'past the end' in result.problem
+    assert result.first_bad_seq == 7 and 'past the end' in result.problem
 
 
 def test_a_forged_or_foreign_checkpoint_is_refused(log_with_checkpoints, ca_pki, foreign_pki):
     first = log_with_checkpoints[0].signed
-    altered = {**first, 'checkpoint': {**first['checkpoint'], 'seq': 4}}
+    altered = {**first, 'checkpoint': {**first['checkpoint'], 'seq': 5}}
     foreign = checkpoints.sign_checkpoint(
         first['checkpoint'], key=foreign_pki.system_key, cert=foreign_pki.system_cert
     )
@@ -148,10 +149,10 @@ def test_standalone_verifier_with_exported_checkpoints(
         return lpse_main(args), lpse_main([*args, '--system-cert', str(tmp_path / 'system.pem')])
 
     assert run() == (0, 0)
-    rewrite_event(2, '{"n":99}')
+    rewrite_event(3, '{"n":99}')
     assert lpse_main(['verify-audit', str(export)]) == 0  # the old export is still intact
     assert run() == (1, 1)
-    assert 'BROKEN at seq 3' in capsys.readouterr().err
+    assert 'BROKEN at seq 4' in capsys.readouterr().err
     assert lpse_main(['verify-audit', str(export), '--checkpoints', str(cps)]) == 2
 
 
@@ -160,13 +161,13 @@ def test_flask_commands(app, authority):
     append(2)
     db.session.commit()
     result = runner.invoke(args=['lpse', 'checkpoint'])
-    assert result.exit_code == 0 and 'seq 2' in result.output
+    assert result.exit_code == 0 and 'seq 3' in result.output  # after the authority's event
     db.session.expire_all()
     assert checkpoints.latest_checkpoint().reason == 'manual'
     assert runner.invoke(args=['lpse', 'audit-verify']).exit_code == 0
-    rewrite_event(1, '{"n":7}')
+    rewrite_event(2, '{"n":7}')
     result = runner.invoke(args=['lpse', 'audit-verify'])
-    assert result.exit_code == 1 and 'seq 2' in result.output
+    assert result.exit_code == 1 and 'seq 3' in result.output
 
 
 def test_public_list_page_json_and_api(client, log_with_checkpoints, ca_pki):
@@ -175,7 +176,7 @@ def test_public_list_page_json_and_api(client, log_with_checkpoints, ca_pki):
     assert first.hash in html and second.hash in html and 'bid.deadline' in html
     body = client.get('/api/v1/audit/checkpoints').get_json()
     assert body['format'] == 'lpse-checkpoints/1'
-    assert [c['checkpoint']['seq'] for c in body['checkpoints']] == [3, 6]
+    assert [c['checkpoint']['seq'] for c in body['checkpoints']] == [4, 7]
     assert body['system_certificates'] == [pem(ca_pki.system_cert).decode()]
     spec = client.get('/api/v1/openapi.json').get_json()
     assert '/audit/checkpoints' in spec['paths'] and '/receipts/verify' in spec['paths']
