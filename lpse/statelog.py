@@ -67,8 +67,7 @@ WATCHED = (
 )
 # Columns that change on every visit or are bookkeeping, not state anyone decided.
 IGNORED = {
-    'user': {'last_login_at'},
-    'vendor': set(),
+    'user': {'session_version', 'totp_last_step', 'locale'},  # sessions, TOTP replay, language
 }
 DIGESTED = {'password_hash', 'totp_secret', 'token_hash', 'content_key', 'share', 'key_share'}
 
@@ -120,10 +119,20 @@ def _after_flush(session, _context):
     touched = session.info.setdefault('state_touched', set())
     for instance in (*session.new, *session.dirty, *session.deleted):
         name = getattr(instance, '__tablename__', None)
-        if name in WATCHED_SET:
+        if name in WATCHED_SET and not _only_bookkeeping(instance, name, session):
             identity = _pk(instance)
             if identity is not None:
                 touched.add((name, tuple(identity)))
+
+
+def _only_bookkeeping(instance, name, session) -> bool:
+    """A dirty row whose only changes are in IGNORED columns (a login's timestamp)."""
+    ignored = IGNORED.get(name)
+    if not ignored or instance in session.new or instance in session.deleted:
+        return False
+    state = db.inspect(instance)
+    changed = {a.key for a in state.attrs if a.history.has_changes()}
+    return changed <= ignored
 
 
 def _before_commit(session):
