@@ -11,13 +11,15 @@ from werkzeug.routing import IntegerConverter
 from lpse.errors import NotFound, ValidationFailed
 from lpse.extensions import db
 
-MAX_ID = 2**63 - 1  # BIGINT; every id and version column fits in it
+# INTEGER: every id and version column is int4 on PostgreSQL, which refuses a larger parameter
+# (`integer out of range`) where SQLite quietly finds nothing.
+MAX_ID = 2**31 - 1
 
 
 class IdConverter(IntegerConverter):
-    """`<int:…>` in every route: 1 … 2**63-1 in ASCII digits, else no match (a 404)."""
+    """`<int:…>` in every route: 1 … 2**31-1 in ASCII digits, else no match (a 404)."""
 
-    regex = r'[1-9][0-9]{0,18}'
+    regex = r'[1-9][0-9]{0,9}'
 
     def __init__(self, map, fixed_digits=0, min=1, max=MAX_ID, signed=False):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
@@ -29,10 +31,10 @@ def init_app(app):
 
 
 def bounded_id(value) -> int | None:
-    """``value`` (an int, or a string of ASCII digits) as an id in 1 … 2**63-1, else None."""
+    """``value`` (an int, or a string of ASCII digits) as an id in 1 … 2**31-1, else None."""
     if isinstance(value, str):
         text = value.strip()
-        if not (text.isascii() and text.isdigit() and len(text) <= 19):
+        if not (text.isascii() and text.isdigit() and len(text) <= 10):
             return None
         value = int(text)
     if not isinstance(value, int) or isinstance(value, bool) or not 1 <= value <= MAX_ID:

@@ -8,7 +8,7 @@ from werkzeug.routing.converters import NumberConverter
 from lpse import ids
 from lpse.tenders.stages import Stage
 
-HOSTILE_IDS = (2**63, 10**30, 0)
+HOSTILE_IDS = (2**31, 2**63, 10**30, 0)  # 2**31: past PostgreSQL's int4 id columns
 ROLES = ('admin', 'pokja', 'ppk', 'vendor', 'auditor', 'verifier')
 WRITES = {'POST', 'PUT', 'PATCH', 'DELETE'}
 
@@ -80,8 +80,10 @@ def test_out_of_range_ids_in_queries_are_422(client, cast, create_tender, token,
 
 
 def test_id_bounds():
-    assert ids.bounded_id(2**63 - 1) == 2**63 - 1
-    assert [ids.bounded_id(v) for v in (2**63, 0, -1, True, '1e3', '٣', ' 7 ')] == [None] * 6 + [7]
+    assert ids.bounded_id(2**31 - 1) == 2**31 - 1
+    assert [ids.bounded_id(v) for v in (2**31, 2**63, 0, -1, True, '1e3', '٣', ' 7 ')] == [
+        None
+    ] * 7 + [7]
 
 
 DEEP = '[' * 3000 + ']' * 3000
