@@ -9,6 +9,7 @@ lookups of stored subtrees, fetched in one query.
 """
 
 import base64
+import struct
 
 from sqlalchemy import BigInteger, LargeBinary, SmallInteger, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -39,39 +40,55 @@ def leaf_hash(fields: dict) -> bytes:
 # --- the right edge ----------------------------------------------------------------------------
 
 
-def edge_nodes(size: int, edge: bytes) -> list[tuple[int, int, bytes]]:
+BLOCK_LEVEL = 3  # rows are stored a block of 2**3 leaves at a time
+_PENDING = struct.Struct('>BQ32s')  # level, index, hash
+
+
+def edge_nodes(size: int, frontier: bytes) -> list[tuple[int, int, bytes]]:
     """(level, index, hash) of the perfect subtrees covering leaves [0, size), largest first,
-    from the head's `frontier` (their hashes concatenated in that order)."""
+    from the head's `frontier` (their hashes concatenated in that order, then the pending
+    rows: see `append`)."""
     levels = [level for level in range(size.bit_length() - 1, -1, -1) if size >> level & 1]
-    if len(edge) != HASH_SIZE * len(levels):
+    if len(frontier) < HASH_SIZE * len(levels):
         raise ValueError(f'the stored right edge does not fit a tree of {size} leaves')
     nodes, start = [], 0
     for position, level in enumerate(levels):
         nodes.append(
-            (level, start >> level, edge[position * HASH_SIZE : (position + 1) * HASH_SIZE])
+            (level, start >> level, frontier[position * HASH_SIZE : (position + 1) * HASH_SIZE])
         )
         start += 1 << level
     return nodes
 
 
-def append(size: int, edge: bytes, leaf: bytes) -> tuple[list[tuple[int, int, bytes]], bytes]:
-    """Append leaf number `size`: the rows to store and the new right edge.
+def pending_nodes(size: int, frontier: bytes) -> list[tuple[int, int, bytes]]:
+    """The rows of the last, incomplete block of leaves: kept in the head until it completes."""
+    rest = frontier[HASH_SIZE * size.bit_count() :]
+    if len(rest) % _PENDING.size:
+        raise ValueError('the stored pending rows are cut short')
+    return [_PENDING.unpack_from(rest, i) for i in range(0, len(rest), _PENDING.size)]
 
-    A leaf at an even index is not stored yet: it waits in the right edge and is stored with
-    its right neighbour, so half of all appends write no tree row at all."""
-    known = {(level, index): value for level, index, value in edge_nodes(size, edge)}
+
+def append(size: int, frontier: bytes, leaf: bytes) -> tuple[list[tuple[int, int, bytes]], bytes]:
+    """Append leaf number `size`: the rows to store now and the new frontier.
+
+    The rows of a block of 2**BLOCK_LEVEL leaves wait in the head (they are part of the row
+    the append locks anyway) and are stored together when the block completes: seven appends
+    in eight write no tree row at all."""
+    nodes = edge_nodes(size, frontier)
+    known = {(level, index): value for level, index, value in nodes}
     rows = list(merkle.completed_subtrees(size, leaf, lambda level, index: known[level, index]))
     top_level = rows[-1][0]
-    kept = [value for level, _, value in edge_nodes(size, edge) if level > top_level]
-    new_edge = b''.join([*kept, rows[-1][2]])
-    if size % 2 == 0:
-        return [], new_edge
-    return [(0, size - 1, known[0, size - 1]), *rows], new_edge
+    kept = [value for level, _, value in nodes if level > top_level]
+    edge = b''.join([*kept, rows[-1][2]])
+    waiting = [*pending_nodes(size, frontier), *rows]
+    if (size + 1) % (1 << BLOCK_LEVEL) == 0:
+        return waiting, edge
+    return [], edge + b''.join(_PENDING.pack(*row) for row in waiting)
 
 
-def root_of(size: int, edge: bytes) -> bytes:
+def root_of(size: int, frontier: bytes) -> bytes:
     """MTH of the first `size` leaves from the right edge (the empty tree's root for none)."""
-    hashes = [value for _, _, value in edge_nodes(size, edge)]
+    hashes = [value for _, _, value in edge_nodes(size, frontier)]
     if not hashes:
         return merkle.empty_root()
     value = hashes[-1]
@@ -128,21 +145,20 @@ def _with_stored_subtrees(compute):
         .all()
     )
     found = {(row.level, row.idx): bytes(row.hash) for row in rows}
-    found.update(_unpaired_leaf())
+    found.update(_pending())
     missing = set(wanted) - found.keys()
     if missing:
         raise LookupError(f'the Merkle tree is missing stored subtrees {sorted(missing)[:3]}')
     return compute(lambda level, index: found[level, index])
 
 
-def _unpaired_leaf() -> dict:
-    """The log's last leaf while it has no right neighbour: kept in the head's right edge."""
+def _pending() -> dict:
+    """The rows of the log's incomplete last block, kept in the head row (see `append`)."""
     table = db.metadata.tables['audit_head']  # audit.AuditHead (audit imports this module)
     head = db.session.execute(select(table.c.seq, table.c.frontier).where(table.c.id == 1)).first()
-    if head is None or head.seq % 2 == 0:
+    if head is None:
         return {}
-    level, index, value = edge_nodes(head.seq, bytes(head.frontier or b''))[-1]
-    return {(level, index): value}
+    return {(lv, i): h for lv, i, h in pending_nodes(head.seq, bytes(head.frontier or b''))}
 
 
 def leaves(start: int, end: int) -> dict[int, bytes]:
@@ -155,7 +171,7 @@ def leaves(start: int, end: int) -> dict[int, bytes]:
             )
         )
     }
-    found.update({i: v for (lv, i), v in _unpaired_leaf().items() if lv == 0 and start <= i < end})
+    found.update({i: v for (lv, i), v in _pending().items() if lv == 0 and start <= i < end})
     return found
 
 

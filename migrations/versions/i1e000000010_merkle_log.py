@@ -7,6 +7,7 @@ Create Date: 2026-12-05 09:00:00.000000
 """
 import hashlib
 import json
+import struct
 
 from alembic import op
 import sqlalchemy as sa
@@ -18,6 +19,8 @@ revision = 'i1e000000010'
 down_revision = 'h1e000000009'
 branch_labels = None
 depends_on = None
+
+BLOCK = 8  # lpse.tlog: 2**BLOCK_LEVEL leaves
 
 APPEND_ONLY = {
     'postgresql': [
@@ -92,7 +95,7 @@ def _backfill_tree():
             'actor_ip', 'action', 'object_type', 'object_id', 'payload')),
     )
     events = bind.execute(sa.select(event_table).order_by(event_table.c.seq)).mappings()
-    edge, rows, roots = [], [], {}
+    edge, rows, pending, roots = [], [], [], {}
     wanted = {r.seq for r in bind.execute(sa.text('SELECT seq FROM audit_checkpoint'))}
     node = lambda left, right: hashlib.sha256(b'\x01' + left + right).digest()  # noqa: E731
     for index, event in enumerate(events):
@@ -108,14 +111,15 @@ def _backfill_tree():
         }
         text = json.dumps(fields, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
         level, idx, value = 0, index, hashlib.sha256(b'\x00' + text.encode('utf-8')).digest()
-        if index % 2:  # a leaf is stored with its right neighbour (lpse.tlog.append)
-            rows.append({'level': 0, 'idx': index - 1, 'hash': edge[-1][1]})
-            rows.append({'level': level, 'idx': idx, 'hash': value})
+        pending.append({'level': level, 'idx': idx, 'hash': value})
         while edge and edge[-1][0] == level:
             value = node(edge.pop()[1], value)
             level, idx = level + 1, idx >> 1
-            rows.append({'level': level, 'idx': idx, 'hash': value})
+            pending.append({'level': level, 'idx': idx, 'hash': value})
         edge.append((level, value))
+        if (index + 1) % BLOCK == 0:  # a block's rows are stored when it completes (lpse.tlog)
+            rows += pending
+            pending = []
         if index + 1 in wanted:
             roots[index + 1] = _root(edge, node)
         if len(rows) >= 5000:
@@ -124,7 +128,8 @@ def _backfill_tree():
     _insert(rows)
     bind.execute(
         sa.text('UPDATE audit_head SET frontier = :edge WHERE id = 1'),
-        {'edge': b''.join(value for _, value in edge)},
+        {'edge': b''.join(value for _, value in edge)
+         + b''.join(struct.pack('>BQ32s', r['level'], r['idx'], r['hash']) for r in pending)},
     )
     for seq, root in roots.items():
         bind.execute(

@@ -270,14 +270,18 @@ def tree_state():
 def test_the_migration_builds_the_same_tree_the_appends_built(app, authority):
     from flask_migrate import downgrade, upgrade
 
-    for size in (7, 4):  # an odd log (one leaf waits in the edge), then an even one
+    pending_seen = set()
+    for size in (7, 4, 5):  # logs ending inside a block of eight and on a block boundary
         append(size)
         db.session.commit()
         before = tree_state()
+        seq, frontier = before[1]
+        pending_seen.add(len(tlog.pending_nodes(seq, frontier)) > 0)
         db.session.remove()
         downgrade(revision='h1e000000009')
         upgrade()
         assert tree_state() == before
+    assert True in pending_seen  # rows waiting in the head migrate too
 
 
 def test_a_witness_cosigns_the_real_log_and_cries_fork_at_the_rewrite(
