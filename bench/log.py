@@ -12,11 +12,12 @@ tables: "bare" inserts the audit_event rows alone (the chain hashes precomputed)
 the application runs it. Then --queries random inclusion proofs (random leaf, tree size = the
 whole log) and consistency proofs (random older size) are computed from the stored subtrees
 and their p50/p95 printed. Last, --tenders tenders are seeded (bench/listing.py's seeder), given
-a state baseline, and `statelog.reconcile()` is timed. Figures are printed, never asserted; the
-summary gives PASS/FAIL against the issue's targets (tree ≥ 80 % of bare; proofs p95 ≤ 10 ms)
-and against the right-sized one: an append must lock and move the head in the transaction of
-the change it records (three statements where a bare insert has one), so the tree's own cost is
-measured against `audit.record` without it (≥ 80 %).
+a state baseline, and `statelog.reconcile()` is timed. The append runs alternate --rounds times
+(the best of each kind is kept: a busy moment on the machine hits all three alike). Figures are
+printed, never asserted; the summary gives PASS/FAIL against the issue's targets (tree ≥ 80 %
+of bare; proofs p95 ≤ 10 ms) and against the right-sized one: an append must lock and move
+the head in the transaction of the change it records (three statements where a bare insert has
+one), so the tree's own cost is measured against `audit.record` without it (≥ 80 %).
 """
 
 import argparse
@@ -145,6 +146,9 @@ def main(argv=None):
     parser.add_argument('--queries', type=int, default=1000)
     parser.add_argument('--tenders', type=int, default=10_000)
     parser.add_argument('--database', help='a PostgreSQL URL (emptied!); SQLite by default')
+    parser.add_argument(
+        '--rounds', type=int, default=2, help='runs of each kind, alternating; the best is kept'
+    )
     args = parser.parse_args(argv)
     rng = random.Random(13)
     with tempfile.TemporaryDirectory() as tmp:
@@ -157,11 +161,13 @@ def main(argv=None):
             upgrade()
             clock.set_now(NOW)
             print(f'{db.engine.dialect.name}, {args.events:,} events, batches of {args.batch}')
-            bare = run_bare(args.events, args.batch)
-            print(f'  bare inserts        {bare:12,.0f} events/s')
-            chain = run_record(args.events, args.batch, tree=False)
+            bare = chain = tree = 0
+            for _ in range(args.rounds):  # alternating, so a busy moment hits all three alike
+                bare = max(bare, run_bare(args.events, args.batch))
+                chain = max(chain, run_record(args.events, args.batch, tree=False))
+                tree = max(tree, run_record(args.events, args.batch, tree=True))
+            print(f'  bare inserts        {bare:12,.0f} events/s  (best of {args.rounds})')
             print(f'  record without tree {chain:12,.0f} events/s  ({chain / bare:.0%} of bare)')
-            tree = run_record(args.events, args.batch, tree=True)
             print(
                 f'  record with tree    {tree:12,.0f} events/s  ({tree / bare:.0%} of bare, '
                 f'{tree / chain:.0%} of without)'
@@ -179,7 +185,10 @@ def main(argv=None):
                 f'  tree append vs bare insert {tree / bare:.0%} (target ≥ 80 %): '
                 f'{"PASS" if tree >= 0.8 * bare else "FAIL"}'
             )
-            print(f'  tree append vs record without tree {tree / chain:.0%}')
+            print(
+                f'  tree append vs record without tree {tree / chain:.0%} (right-sized target '
+                f'≥ 80 %): {"PASS" if tree >= 0.8 * chain else "FAIL"}'
+            )
             print(
                 f'  proofs p95 {max(inc95, con95):.2f} ms (target ≤ 10 ms): '
                 f'{"PASS" if max(inc95, con95) <= 10 else "FAIL"}'

@@ -24,6 +24,7 @@ from lpse import tlog
 from lpse.crypto import merkle
 from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
+from lpse.tlog import canonical_fields
 from lpse.types import UTCDateTime
 
 GENESIS_HASH = '0' * 64
@@ -61,24 +62,6 @@ class AuditHead(db.Model):
     # The Merkle tree's right edge over events 1..seq (tlog.edge_nodes): its perfect subtrees'
     # hashes, largest first.
     frontier: Mapped[bytes | None] = mapped_column(LargeBinary, default=b'')
-
-
-def canonical_fields(event) -> dict:
-    """The fields of an event that its hash covers, as plain JSON values."""
-    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
-    occurred = get('occurred_at')
-    if isinstance(occurred, datetime):
-        occurred = occurred.strftime('%Y-%m-%dT%H:%M:%S.%fZ')
-    return {
-        'seq': get('seq'),
-        'occurred_at': occurred,
-        'actor_id': get('actor_id'),
-        'actor_ip': get('actor_ip'),
-        'action': get('action'),
-        'object_type': get('object_type'),
-        'object_id': get('object_id'),
-        'payload': get('payload'),
-    }
 
 
 def chain_hash(prev_hash: str, fields: dict) -> str:

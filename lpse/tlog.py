@@ -1,15 +1,16 @@
 """The audit log as an RFC 9162 Merkle tree (ARCHITECTURE §5): leaves, stored subtrees, proofs.
 
 Leaf i is audit event seq i + 1: SHA-256(0x00 ‖ canonical JSON of the fields its chain hash
-covers). Each append stores the leaf and every perfect subtree it completes in
-`audit_tree_node` (2n − popcount(n) rows for n leaves), and keeps the tree's right edge — the
-perfect subtrees covering leaves [0, n), largest first — in the head row, so an append reads
+covers). Each append stores every perfect subtree of at least 2**BLOCK_LEVEL leaves it
+completes in `audit_tree_node` (about n/4 rows for n leaves), and keeps the tree's right edge —
+the perfect subtrees covering leaves [0, n), largest first — in the head row, so an append reads
 nothing it did not already lock. Any root, inclusion or consistency proof is then O(log n)
-lookups of stored subtrees, fetched in one query.
+lookups of stored subtrees, fetched in one query, plus at most a few blocks of eight events
+hashed again for the subtrees below the stored level.
 """
 
 import base64
-import struct
+from datetime import datetime
 
 from sqlalchemy import BigInteger, LargeBinary, SmallInteger, and_, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
@@ -40,17 +41,14 @@ def leaf_hash(fields: dict) -> bytes:
 # --- the right edge ----------------------------------------------------------------------------
 
 
-BLOCK_LEVEL = 3  # rows are stored a block of 2**3 leaves at a time
-_PENDING = struct.Struct('>BQ32s')  # level, index, hash
+BLOCK_LEVEL = 3  # subtrees below 2**3 leaves are not stored: they are hashed from their events
 
 
 def edge_nodes(size: int, frontier: bytes) -> list[tuple[int, int, bytes]]:
     """(level, index, hash) of the perfect subtrees covering leaves [0, size), largest first,
-    from the head's `frontier` (their hashes concatenated in that order, then the pending
-    rows: see `append`)."""
+    from the head's `frontier` (their hashes concatenated in that order)."""
     levels = [level for level in range(size.bit_length() - 1, -1, -1) if size >> level & 1]
-    if len(frontier) < HASH_SIZE * len(levels):
-        raise ValueError(f'the stored right edge does not fit a tree of {size} leaves')
+    _check_edge(size, frontier)
     nodes, start = [], 0
     for position, level in enumerate(levels):
         nodes.append(
@@ -60,30 +58,30 @@ def edge_nodes(size: int, frontier: bytes) -> list[tuple[int, int, bytes]]:
     return nodes
 
 
-def pending_nodes(size: int, frontier: bytes) -> list[tuple[int, int, bytes]]:
-    """The rows of the last, incomplete block of leaves: kept in the head until it completes."""
-    rest = frontier[HASH_SIZE * size.bit_count() :]
-    if len(rest) % _PENDING.size:
-        raise ValueError('the stored pending rows are cut short')
-    return [_PENDING.unpack_from(rest, i) for i in range(0, len(rest), _PENDING.size)]
+def _check_edge(size: int, frontier: bytes) -> int:
+    count = size.bit_count()
+    if len(frontier) < HASH_SIZE * count:
+        raise ValueError(f'the stored right edge does not fit a tree of {size} leaves')
+    return count
 
 
 def append(size: int, frontier: bytes, leaf: bytes) -> tuple[list[tuple[int, int, bytes]], bytes]:
-    """Append leaf number `size`: the rows to store now and the new frontier.
+    """Append leaf number `size`: the rows to store now and the new right edge.
 
-    The rows of a block of 2**BLOCK_LEVEL leaves wait in the head (they are part of the row
-    the append locks anyway) and are stored together when the block completes: seven appends
-    in eight write no tree row at all."""
-    nodes = edge_nodes(size, frontier)
-    known = {(level, index): value for level, index, value in nodes}
-    rows = list(merkle.completed_subtrees(size, leaf, lambda level, index: known[level, index]))
-    top_level = rows[-1][0]
-    kept = [value for level, _, value in nodes if level > top_level]
-    edge = b''.join([*kept, rows[-1][2]])
-    waiting = [*pending_nodes(size, frontier), *rows]
-    if (size + 1) % (1 << BLOCK_LEVEL) == 0:
-        return waiting, edge
-    return [], edge + b''.join(_PENDING.pack(*row) for row in waiting)
+    The new leaf merges with the edge's smallest subtrees — one per trailing one bit of `size`,
+    the last hashes of the frontier — so an append hashes and slices, and reads nothing. Only
+    subtrees of 2**BLOCK_LEVEL leaves or more are stored: seven appends in eight write no tree
+    row, and a block's smaller subtrees are hashed from its (at most eight) events when a proof
+    needs them. (Bytes after the edge, left by an older layout, are dropped on the next append.)"""
+    count = _check_edge(size, frontier)
+
+    def smallest(level, _index):  # the edge's subtree of 2**level leaves: the last ones
+        return frontier[(count - 1 - level) * HASH_SIZE : (count - level) * HASH_SIZE]
+
+    rows = list(merkle.completed_subtrees(size, leaf, smallest))
+    top_level, _, top = rows[-1]
+    edge = frontier[: (count - top_level) * HASH_SIZE] + top
+    return [row for row in rows if row[0] >= BLOCK_LEVEL], edge
 
 
 def root_of(size: int, frontier: bytes) -> bytes:
@@ -116,7 +114,8 @@ class TreeTooSmall(ValueError):
 
 def _with_stored_subtrees(compute):
     """Run `compute(subtree)` twice: once to learn which subtrees it reads (the algorithms'
-    lookups do not depend on the hashes), then on those subtrees fetched in one query."""
+    lookups do not depend on the hashes), then on those subtrees fetched in one query — the
+    stored ones from `audit_tree_node`, the smaller ones hashed from their events."""
     wanted = []
 
     def record(level, index):
@@ -129,50 +128,57 @@ def _with_stored_subtrees(compute):
     by_level: dict[int, set[int]] = {}
     for level, index in wanted:
         by_level.setdefault(level, set()).add(index)
-    node = AuditTreeNode.__table__.c
-    rows = (
-        db.session.connection()
-        .execute(  # one index range per level, not a scan
+    found = _small_subtrees({k: v for k, v in by_level.items() if k < BLOCK_LEVEL})
+    stored = {k: v for k, v in by_level.items() if k >= BLOCK_LEVEL}
+    if stored:
+        node = AuditTreeNode.__table__.c
+        rows = db.session.connection().execute(  # one index range per level, not a scan
             select(node.level, node.idx, node.hash).where(
-                or_(
-                    *(
-                        and_(node.level == lv, node.idx.in_(sorted(ix)))
-                        for lv, ix in by_level.items()
-                    )
-                )
+                or_(*(and_(node.level == lv, node.idx.in_(sorted(i))) for lv, i in stored.items()))
             )
         )
-        .all()
-    )
-    found = {(row.level, row.idx): bytes(row.hash) for row in rows}
-    found.update(_pending())
+        found.update({(row.level, row.idx): bytes(row.hash) for row in rows})
     missing = set(wanted) - found.keys()
     if missing:
-        raise LookupError(f'the Merkle tree is missing stored subtrees {sorted(missing)[:3]}')
+        raise LookupError(f'the Merkle tree is missing subtrees {sorted(missing)[:3]}')
     return compute(lambda level, index: found[level, index])
 
 
-def _pending() -> dict:
-    """The rows of the log's incomplete last block, kept in the head row (see `append`)."""
-    table = db.metadata.tables['audit_head']  # audit.AuditHead (audit imports this module)
-    head = db.session.execute(select(table.c.seq, table.c.frontier).where(table.c.id == 1)).first()
-    if head is None:
+def _small_subtrees(by_level: dict[int, set[int]]) -> dict:
+    """The subtrees below the stored level, hashed from the leaves of their events."""
+    spans = {(lv, i): (i << lv, (i + 1) << lv) for lv, ix in by_level.items() for i in ix}
+    if not spans:
         return {}
-    return {(lv, i): h for lv, i, h in pending_nodes(head.seq, bytes(head.frontier or b''))}
+    hashes = leaves(min(a for a, _ in spans.values()), max(b for _, b in spans.values()))
+    found = {}
+    for key, (start, end) in spans.items():
+        if all(i in hashes for i in range(start, end)):
+            found[key] = merkle.root([hashes[i] for i in range(start, end)])
+    return found
+
+
+FIELDS = ('seq', 'occurred_at', 'actor_id', 'actor_ip', 'action', 'object_type', 'object_id')
+FIELDS += ('payload',)
+
+
+def canonical_fields(event) -> dict:
+    """The fields of an event that its chain hash and its leaf cover, as plain JSON values."""
+    get = event.get if isinstance(event, dict) else lambda k: getattr(event, k)
+    fields = {name: get(name) for name in FIELDS}
+    if isinstance(fields['occurred_at'], datetime):
+        fields['occurred_at'] = fields['occurred_at'].strftime('%Y-%m-%dT%H:%M:%S.%fZ')
+    return fields
 
 
 def leaves(start: int, end: int) -> dict[int, bytes]:
-    """The leaf hashes of indexes [start, end)."""
-    found = {
-        idx: bytes(value)
-        for idx, value in db.session.execute(
-            select(AuditTreeNode.idx, AuditTreeNode.hash).where(
-                AuditTreeNode.level == 0, AuditTreeNode.idx >= start, AuditTreeNode.idx < end
-            )
-        )
-    }
-    found.update({i: v for (lv, i), v in _pending().items() if lv == 0 and start <= i < end})
-    return found
+    """The leaf hashes of indexes [start, end), hashed from events seq start+1 … end (a leaf is
+    its event: an event altered in place no longer proves its inclusion)."""
+    table = db.metadata.tables['audit_event']  # audit.AuditEvent (audit imports this module)
+    columns = [table.c[name] for name in FIELDS]
+    rows = db.session.connection().execute(
+        select(*columns).where(table.c.seq > start, table.c.seq <= end).order_by(table.c.seq)
+    )
+    return {row.seq - 1: leaf_hash(canonical_fields(row)) for row in rows}
 
 
 def tree_root(size: int) -> bytes:

@@ -7,7 +7,6 @@ Create Date: 2026-12-05 09:00:00.000000
 """
 import hashlib
 import json
-import struct
 
 from alembic import op
 import sqlalchemy as sa
@@ -20,7 +19,7 @@ down_revision = 'h1e000000009'
 branch_labels = None
 depends_on = None
 
-BLOCK = 8  # lpse.tlog: 2**BLOCK_LEVEL leaves
+BLOCK_LEVEL = 3  # lpse.tlog: subtrees of 2**3 leaves and more are stored
 
 APPEND_ONLY = {
     'postgresql': [
@@ -84,7 +83,7 @@ def upgrade():
 
 
 def _backfill_tree():
-    """Leaves and subtrees for the events logged before the tree existed, the head's right edge,
+    """Subtrees (of eight leaves and more) for the events logged before the tree existed, the head's right edge,
     and the root of each earlier checkpoint (their notes stay empty: signing needs the system
     key's passphrase, which a migration does not have)."""
     bind = op.get_bind()
@@ -95,7 +94,7 @@ def _backfill_tree():
             'actor_ip', 'action', 'object_type', 'object_id', 'payload')),
     )
     events = bind.execute(sa.select(event_table).order_by(event_table.c.seq)).mappings()
-    edge, rows, pending, roots = [], [], [], {}
+    edge, rows, roots = [], [], {}
     wanted = {r.seq for r in bind.execute(sa.text('SELECT seq FROM audit_checkpoint'))}
     node = lambda left, right: hashlib.sha256(b'\x01' + left + right).digest()  # noqa: E731
     for index, event in enumerate(events):
@@ -111,15 +110,12 @@ def _backfill_tree():
         }
         text = json.dumps(fields, sort_keys=True, separators=(',', ':'), ensure_ascii=False)
         level, idx, value = 0, index, hashlib.sha256(b'\x00' + text.encode('utf-8')).digest()
-        pending.append({'level': level, 'idx': idx, 'hash': value})
         while edge and edge[-1][0] == level:
             value = node(edge.pop()[1], value)
             level, idx = level + 1, idx >> 1
-            pending.append({'level': level, 'idx': idx, 'hash': value})
+            if level >= BLOCK_LEVEL:  # smaller subtrees are hashed from their events (lpse.tlog)
+                rows.append({'level': level, 'idx': idx, 'hash': value})
         edge.append((level, value))
-        if (index + 1) % BLOCK == 0:  # a block's rows are stored when it completes (lpse.tlog)
-            rows += pending
-            pending = []
         if index + 1 in wanted:
             roots[index + 1] = _root(edge, node)
         if len(rows) >= 5000:
@@ -128,8 +124,7 @@ def _backfill_tree():
     _insert(rows)
     bind.execute(
         sa.text('UPDATE audit_head SET frontier = :edge WHERE id = 1'),
-        {'edge': b''.join(value for _, value in edge)
-         + b''.join(struct.pack('>BQ32s', r['level'], r['idx'], r['hash']) for r in pending)},
+        {'edge': b''.join(value for _, value in edge)},
     )
     for seq, root in roots.items():
         bind.execute(
