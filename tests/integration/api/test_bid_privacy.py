@@ -11,7 +11,6 @@ from tenders.factories import login
 from lpse.bids.models import Bid
 from lpse.extensions import db
 
-
 CSRF_VALUE = re.compile(rb'csrf_token" value="[^"]*"')
 
 
