@@ -94,7 +94,6 @@ class Config:
     LPSE_BID_LOCK_HEARTBEAT = 5
     LPSE_BID_DB_BUSY_SECONDS = 30  # SQLite: how long a submission waits for the write lock
     LPSE_BID_FORM_MAX_SIZE = 30 * 1024 * 1024
-    LPSE_OBJECTION_PERIOD_DAYS = 5  # masa sanggah: calendar days from the winner announcement
 
     # Tenders (lpse/tenders): the documents' size cap, and the schedule's minimum durations and
     # gaps in hours (DOMAIN §2), frozen into each tender at publication.
@@ -161,7 +160,6 @@ ENVIRONMENT = {
     'LPSE_BID_LOCK_HEARTBEAT': ('LPSE_BID_LOCK_HEARTBEAT', int),
     'LPSE_BID_DB_BUSY_SECONDS': ('LPSE_BID_DB_BUSY_SECONDS', int),
     'LPSE_BID_FORM_MAX_SIZE': ('LPSE_BID_FORM_MAX_SIZE', int),
-    'LPSE_OBJECTION_PERIOD_DAYS': ('LPSE_OBJECTION_PERIOD_DAYS', int),
     'LPSE_ADDENDUM_MIN_BID_HOURS': ('LPSE_ADDENDUM_MIN_BID_HOURS', int),
     'LPSE_DOCUMENT_MAX_SIZE': ('LPSE_DOCUMENT_MAX_SIZE', int),
     # JSON objects of hours, e.g. {"announcement": 120, "objection": 120}; {} for none

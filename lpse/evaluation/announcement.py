@@ -1,10 +1,8 @@
 """Pengumuman pemenang: the Pokja makes the approved result public and the objection period
 (masa sanggah) starts. Before it, the result is the Pokja's, the PPK's and the auditors' only."""
 
-from datetime import UTC, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
@@ -14,26 +12,44 @@ from lpse.errors import InvalidTransition, NotAllowed, NotFound
 from lpse.evaluation import award_documents, public_result, service
 from lpse.evaluation.objection_models import Announcement
 from lpse.extensions import db
+from lpse.i18n import with_wib
+from lpse.tenders import rules as tender_rules
 from lpse.tenders.models import TenderStatus
+from lpse.tenders.stages import Stage
 
-DEFAULT_PERIOD_DAYS = 5
 #: DOMAIN §2 stage 10: the Pokja answers at most 3 days after the objection period ends.
 ANSWER_DAYS = 3
 
 
-def objection_period_end(announced_at: datetime, zone: str, days: int) -> datetime:
-    """The (exclusive) end of the objection period: DOMAIN §2 stage 10 gives "5 calendar
-    days" after the announcement, counted in the tender's time zone — the announcement day
-    itself is not counted, and the period runs to the end of the 5th calendar day after it
-    (23:59:59.999999 local; stored as the following local midnight, exclusive)."""
-    tz = ZoneInfo(zone)
-    last_day = announced_at.astimezone(tz).date() + timedelta(days=days)
-    end = datetime.combine(last_day + timedelta(days=1), time(0), tzinfo=tz)
-    return end.astimezone(UTC)
-
-
-def period_days() -> int:
-    return int(current_app.config.get('LPSE_OBJECTION_PERIOD_DAYS', DEFAULT_PERIOD_DAYS))
+def objection_period(tender, now: datetime) -> datetime:
+    """The (exclusive) end of the objection period of an announcement made `now`: the end of
+    the tender's published Masa Sanggah stage. The minimum period is the schedule's business —
+    it is enforced when the schedule is set or changed (`tenders.schedule`) — so here the
+    announcement is refused, with the reason, when it comes before its own scheduled window
+    or so late that less than that minimum would remain (the Pokja changes the schedule
+    first, with a reason everyone sees)."""
+    announce = tender.schedule.get(Stage.winner_announcement)
+    window = tender.schedule.get(Stage.objection)
+    if announce is None or window is None:
+        raise InvalidTransition(_l('Jadwal pengumuman pemenang dan masa sanggah belum diisi.'))
+    zone = tender.timezone
+    if now < announce.start:
+        raise InvalidTransition(
+            _l(
+                'Pengumuman pemenang dijadwalkan mulai %(start)s: belum dapat diumumkan.',
+                start=with_wib(announce.start, zone),
+            )
+        )
+    rules = tender_rules.frozen_rules_of(tender) or tender_rules.schedule_rules()
+    if window.end - now < max(rules.duration(Stage.objection), timedelta(minutes=1)):
+        raise InvalidTransition(
+            _l(
+                'Masa sanggah menurut jadwal berakhir %(end)s: sisa waktunya kurang dari batas '
+                'minimum. Ubah jadwal tahap Masa Sanggah terlebih dahulu.',
+                end=with_wib(window.end, zone),
+            )
+        )
+    return window.end
 
 
 def current_announcement(tender) -> Announcement | None:
@@ -74,7 +90,7 @@ def _approved(decision, tender) -> bool:
 
 def announce_winner(tender, *, actor, now, ip=None) -> Announcement:
     """Announce the approved result of the current evaluation version; the objection period
-    runs from now for the configured number of calendar days (frozen on the row)."""
+    runs from now to the end of the scheduled Masa Sanggah (frozen on the row)."""
     if not tender.is_member(actor):
         raise NotAllowed(_l('Hanya anggota Pokja tender ini yang dapat mengumumkan pemenang.'))
     if tender.status != TenderStatus.published:
@@ -91,7 +107,7 @@ def announce_winner(tender, *, actor, now, ip=None) -> Announcement:
         )
     if decision.failed_reason or decision.winner_bid_id is None or decision.result is None:
         raise InvalidTransition(_l('Tender tanpa pemenang tidak diumumkan; nyatakan gagal.'))
-    ends = objection_period_end(now, tender.timezone, period_days())
+    ends = objection_period(tender, now)
     row = Announcement(
         tender_id=tender.id,
         evaluation_version=decision.version,

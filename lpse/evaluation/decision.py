@@ -70,7 +70,7 @@ def propose(tender, *, actor, now, winner=None, note='', ip=None) -> ResultPropo
     """A member proposes the ranking's winner and reserves; the proposer's approval is
     recorded with it. ``winner`` (a bid id), when given, must be the ranking's winner."""
     _check_member(tender, actor)
-    worksheets.check_open_for_entries(tender)
+    worksheets.check_open_for_entries(tender, now)
     worksheets.lock(tender)
     if pending_proposal(tender) is not None:
         raise Conflict(_l('Sudah ada usulan hasil yang menunggu persetujuan.'))
@@ -216,7 +216,7 @@ def approve(tender, *, proposal_id, actor, now, ip=None) -> ResultProposal:
     ``proposal_id`` is the proposal the member saw: when it is no longer the pending one (it
     lapsed, or another member proposed a different result meanwhile) nothing is approved."""
     _check_member(tender, actor)
-    worksheets.check_open_for_entries(tender)
+    worksheets.check_open_for_entries(tender, now)
     worksheets.lock(tender)
     proposal = pending_proposal(tender)
     if proposal is None:

@@ -30,7 +30,7 @@ def record(tender, bid_id, data, *, actor, now, ip=None) -> Participant:
     """Record the given entries for one bid, all or nothing; pending proposals lapse."""
     if not permissions.can_evaluate(tender, actor):
         raise NotAllowed(_l('Hanya Pokja tender ini yang dapat mengevaluasi.'))
-    check_open_for_entries(tender)
+    check_open_for_entries(tender, now)
     lock(tender)
     p = participant(tender, bid_id)
     parsed = parse_entries(tender, data)

@@ -123,7 +123,7 @@ def _index(tender, *, status=200, propose_form=None, fail_form=None, reopen_form
 
 def _open(tender) -> bool:
     try:
-        worksheets.check_open_for_entries(tender)
+        worksheets.check_open_for_entries(tender, clock.now())
     except DomainError:
         return False
     return True

@@ -22,8 +22,10 @@ from lpse.evaluation.models import (
     WorksheetEntry,
 )
 from lpse.extensions import db
+from lpse.i18n import with_wib
 from lpse.opening.models import OpenedBid, OpeningCeremony, OpenResult
 from lpse.tenders.locking import lock_tenders
+from lpse.tenders.stages import Stage
 from lpse.vendors.models import Vendor
 
 SCORED_METHODS = ('merit_point', 'qcbs', 'quality', 'fixed_budget', 'least_cost')
@@ -158,11 +160,21 @@ def file_one_frozen(tender) -> bool:
 # --- the state entries may change ---------------------------------------------------------
 
 
-def check_open_for_entries(tender) -> None:
+def check_open_for_entries(tender, now) -> None:
+    """Worksheets, proposals and approvals are open from the scheduled start of the Evaluasi
+    stage, once the bids are opened, until the winner is decided — each refusal says why."""
     if not tender.is_active:
         raise InvalidTransition(_l('Tender ini tidak sedang berjalan.'))
     if tender.bids_opened_at is None:
         raise InvalidTransition(_l('Penawaran belum dibuka.'))
+    window = tender.schedule.get(Stage.evaluation)
+    if window is not None and now < window.start:
+        raise InvalidTransition(
+            _l(
+                'Tahap Evaluasi dijadwalkan mulai %(start)s: evaluasi belum dapat dilakukan.',
+                start=with_wib(window.start, tender.timezone),
+            )
+        )
     if tender.winner_decided_at is not None:
         raise InvalidTransition(
             _l('Pemenang sudah ditetapkan: evaluasi hanya dapat diubah dengan evaluasi ulang.')

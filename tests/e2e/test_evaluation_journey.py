@@ -17,6 +17,7 @@ from evaluation.conftest import (  # noqa: F401 — the tender cast and opened-b
     other_agency,
     pokja,
 )
+from evaluation.sanggah_fixtures import announcement_time
 from helpers import PASSWORD
 from playwright.sync_api import expect
 from tenders.factories import PDF
@@ -64,6 +65,10 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     page.goto(f'/tenders/{tender.code}/evaluation/')
     page.locator('#approve-result').click()
     expect(page.get_by_text('Pemenang ditetapkan.')).to_be_visible()
+    page.goto(f'/tenders/{tender.code}')
+    page.locator('#announce-winner').click()  # the Pengumuman Pemenang stage has not begun
+    expect(page.get_by_text('belum dapat diumumkan')).to_be_visible()
+    announcement_time(tender)
     page.goto(f'/tenders/{tender.code}')
     page.locator('#announce-winner').click()
     expect(page.get_by_text('Pemenang diumumkan; masa sanggah dimulai.')).to_be_visible()

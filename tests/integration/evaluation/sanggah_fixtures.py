@@ -13,6 +13,7 @@ from lpse.documents.models import IssuedDocument
 from lpse.evaluation import decision, recording
 from lpse.evaluation.objection_models import Announcement, AwardLetter, Objection
 from lpse.extensions import db
+from lpse.tenders.stages import Stage
 
 OK = {'passed': True}
 PASSING = {'administration': OK, 'qualification': OK, 'technical': OK, 'pembuktian': OK}
@@ -62,9 +63,16 @@ def announced(decided, pokja):
     from lpse.evaluation import announcement
 
     tender, bids = decided
-    row = announcement.announce_winner(tender, actor=pokja[0], now=clock.now())
+    row = announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))
     db.session.commit()
     return tender, bids, row
+
+
+def announcement_time(tender):
+    """Move the clock to the start of the scheduled Pengumuman Pemenang (an announcement is
+    refused before it) and return it."""
+    clock.set_now(max(clock.now(), tender.schedule[Stage.winner_announcement].start))
+    return clock.now()
 
 
 def vendor_user(bid):

@@ -10,12 +10,14 @@ from lpse.audit import AuditEvent
 from lpse.errors import InvalidTransition, NotAllowed
 from lpse.evaluation import announcement
 from lpse.extensions import db
+from lpse.tenders.stages import Stage
 
 from .sanggah_fixtures import (
     LOSER,
     RESERVE,
     TECHNICAL_FAILURE,
     WINNER,
+    announcement_time,
     evaluate,
     written,
 )
@@ -25,7 +27,7 @@ def test_announcing_freezes_the_public_result_and_starts_the_objection_period(ap
     tender, bids, row = announced
     now = clock.now()
     assert tender.winner_announced_at == now
-    assert row.objection_ends_at == announcement.objection_period_end(now, tender.timezone, 5)
+    assert row.objection_ends_at == tender.schedule[Stage.objection].end  # the published one
     assert row.answer_due_at == row.objection_ends_at + timedelta(days=3)
     result = row.result
     names = [b['vendor']['name'] for b in result['bidders']]
@@ -61,14 +63,31 @@ def test_announcing_freezes_the_public_result_and_starts_the_objection_period(ap
     assert row.notice_document.kind == 'winner_announcement'
 
 
-def test_the_period_length_is_configurable(app, decided, pokja):
+def test_no_announcement_before_its_scheduled_window_and_none_too_late_for_the_minimum(
+    app, decided, pokja, monkeypatch
+):
+    """The issue's point 2: the period ends with the published Masa Sanggah; the announcement
+    waits for its own window, and is refused when less than the schedule's minimum of the Masa
+    Sanggah would remain (the Pokja changes the schedule first) — each with its reason."""
+    from lpse.tenders import rules
+    from lpse.tenders.stages import ScheduleRules
+
     tender, _bids = decided
-    app.config['LPSE_OBJECTION_PERIOD_DAYS'] = 7
-    row = announcement.announce_winner(tender, actor=pokja[1], now=clock.now())
-    assert row.objection_ends_at == announcement.objection_period_end(
-        row.announced_at, tender.timezone, 7
-    )
-    assert timedelta(days=7) < row.objection_ends_at - row.announced_at <= timedelta(days=8)
+    opens = tender.schedule[Stage.winner_announcement].start
+    before = written()
+    with pytest.raises(InvalidTransition, match='dijadwalkan mulai'):
+        announcement.announce_winner(tender, actor=pokja[1], now=opens - timedelta(seconds=1))
+    db.session.rollback()
+    minimum = ScheduleRules({'objection': 120}, {})
+    monkeypatch.setattr(rules, 'frozen_rules_of', lambda tender: minimum)
+    late = tender.schedule[Stage.objection].end - timedelta(hours=119)
+    with pytest.raises(InvalidTransition, match='Ubah jadwal tahap Masa Sanggah'):
+        announcement.announce_winner(tender, actor=pokja[1], now=late)
+    db.session.rollback()
+    assert written() == before
+    in_time = tender.schedule[Stage.objection].end - timedelta(hours=120)
+    row = announcement.announce_winner(tender, actor=pokja[1], now=in_time)
+    assert row.objection_ends_at - row.announced_at == timedelta(hours=120)
 
 
 def test_announcing_without_approval_is_refused_and_writes_nothing(app, opened_tender, pokja):
@@ -76,7 +95,7 @@ def test_announcing_without_approval_is_refused_and_writes_nothing(app, opened_t
     evaluate(tender, bids, pokja)  # proposed: one approval of the two needed
     before = written()
     with pytest.raises(InvalidTransition, match='disetujui'):
-        announcement.announce_winner(tender, actor=pokja[0], now=clock.now())
+        announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))
     db.session.rollback()
     assert written() == before
     assert tender.winner_announced_at is None
@@ -87,7 +106,7 @@ def test_only_the_tenders_pokja_announces(app, decided, cast, who):
     tender, _bids = decided
     before = written()
     with pytest.raises(NotAllowed):
-        announcement.announce_winner(tender, actor=cast[who], now=clock.now())
+        announcement.announce_winner(tender, actor=cast[who], now=announcement_time(tender))
     db.session.rollback()
     assert written() == before
 
@@ -95,7 +114,7 @@ def test_only_the_tenders_pokja_announces(app, decided, cast, who):
 def test_a_second_announcement_is_refused(app, announced, pokja):
     tender, _bids, _row = announced
     with pytest.raises(InvalidTransition, match='sudah diumumkan'):
-        announcement.announce_winner(tender, actor=pokja[1], now=clock.now())
+        announcement.announce_winner(tender, actor=pokja[1], now=announcement_time(tender))
 
 
 def test_loser_reason_and_reserve_ids(announced):

@@ -61,6 +61,11 @@ def test_real_bids_evaluated_and_recomputed(
     assert tender.bids_opened_at is not None
 
     h = _token(client, pokja[0])
+    early = {'administration': OK}
+    url = f'/api/v1/tenders/{tender.code}/bids/1/evaluation'
+    refused = client.put(url, json=early, headers=h)  # the Evaluasi stage has not started
+    assert refused.status_code == 409 and 'Tahap Evaluasi' in refused.get_json()['error']['message']
+    clock.set_now(tender.schedule[Stage.evaluation].start)
     live = client.get(f'/api/v1/tenders/{tender.code}/evaluation', headers=h).get_json()
     assert sorted(b['corrected_total'] for b in live['result']['bids']) == [
         '1340000000',

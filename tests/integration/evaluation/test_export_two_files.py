@@ -56,6 +56,7 @@ def test_file_two_opens_only_for_technically_passing_bids(
     opening_helpers.open_all(tender, pokja)
     db.session.refresh(tender)
 
+    clock.set_now(tender.schedule[Stage.evaluation].start)  # File I is evaluated in Evaluasi
     now = clock.now()
     firsts = {p.vendor.user_id: p for p in worksheets.participants(tender)}
     passing, failing = firsts[bidder.id], firsts[rival.id]

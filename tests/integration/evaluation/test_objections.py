@@ -18,6 +18,7 @@ from lpse.tenders.models import TenderStatus
 from .sanggah_fixtures import (
     LOSER,
     WINNER,
+    announcement_time,
     vendor_user,
     written,
 )
@@ -250,7 +251,7 @@ def test_after_reevaluation_the_new_version_is_announced_and_both_are_kept(
     decision.approve(
         tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[2], now=clock.now()
     )
-    second = announcement.announce_winner(tender, actor=pokja[0], now=clock.now())
+    second = announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))
     db.session.commit()
     assert (first.evaluation_version, second.evaluation_version) == (1, 2)
     tiga = next(b for b in second.result['bidders'] if b['vendor']['name'] == 'PT Tiga')

@@ -13,6 +13,7 @@ from lpse.extensions import db
 from .sanggah_fixtures import (
     LOSER,
     TECHNICAL_FAILURE,
+    announcement_time,
     vendor_user,
     written,
 )
@@ -89,6 +90,7 @@ def test_after_the_announcement_everyone_sees_the_legend_and_reasons(client, ann
 def test_api_journey_announce_object_answer(client, decided, cast, pokja):
     tender, bids = decided
     pokja_h = token_headers(pokja[0])
+    announcement_time(tender)
     response = client.post(f'/api/v1/tenders/{tender.code}/announce', headers=pokja_h)
     assert response.status_code == 201, response.get_json()
     again = client.post(f'/api/v1/tenders/{tender.code}/announce', headers=pokja_h)

@@ -13,7 +13,7 @@ from lpse.auth import operations as auth_ops
 from lpse.evaluation import announcement, objections
 from lpse.extensions import db
 
-from .sanggah_fixtures import LOSER, RESERVE, approve, evaluate, vendor_user
+from .sanggah_fixtures import LOSER, RESERVE, announcement_time, approve, evaluate, vendor_user
 
 
 @pytest.mark.parametrize('who', WHO_S)
@@ -24,7 +24,7 @@ def test_sanggah_access_matrix(client, opened_tender, pokja, cast, who):
     announced, bids = opened_tender()
     evaluate(announced, bids, pokja)
     approve(announced, pokja)
-    row = announcement.announce_winner(announced, actor=pokja[0], now=clock.now())
+    row = announcement.announce_winner(announced, actor=pokja[0], now=announcement_time(announced))
     pending = objections.file_objection(
         announced,
         actor=vendor_user(bids[LOSER]),
