@@ -1,0 +1,134 @@
+"""Releases across tenders in publication order, one tender's releases, its record, and the
+packages that carry them (what the API serves and the bulk files hold)."""
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import current_app
+from sqlalchemy import and_, or_, select
+
+from lpse.audit import AuditEvent
+from lpse.extensions import db
+from lpse.opendata import history, standard
+from lpse.opendata.releases import build_release, ocid, url
+from lpse.tenders.models import Tender, TenderStatus
+
+BATCH = 500
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A position in the feed: the release's audit time and seq (the last one seen)."""
+
+    at: datetime
+    seq: int = 0
+
+
+def releases_of(tender) -> list[dict]:
+    """Every release of one tender, oldest first."""
+    events = history.events_of([tender.id])[tender.id]
+    return [build_release(tender, snap) for snap in history.snapshots(events)]
+
+
+def tender_for_ocid(value) -> Tender | None:
+    prefix = current_app.config['LPSE_OCID_PREFIX'] + '-'
+    if not isinstance(value, str) or not value.startswith(prefix):
+        return None
+    match = re.fullmatch(
+        r'(?P<code>.+?)(?:-v(?P<version>[2-9]|[1-9]\d{1,5}))?', value[len(prefix) :]
+    )
+    tender = db.session.scalar(
+        select(Tender).where(
+            Tender.code == match['code'],
+            Tender.version == int(match['version'] or 1),
+            Tender.status != TenderStatus.draft,
+        )
+    )
+    return tender if tender is not None and ocid(tender) == value else None
+
+
+def page(after: Cursor | None, limit: int) -> tuple[list[dict], Cursor | None]:
+    """Up to ``limit`` releases after ``after`` in (date, seq) order, and the cursor of the
+    next page (None at the end)."""
+    found, cursor = [], after
+    while len(found) < limit:
+        events = _public_events(cursor, BATCH)
+        if not events:
+            return found, None
+        built = _releases_by_seq({int(e.object_id) for e in events})
+        for event in events:
+            cursor = Cursor(event.occurred_at, event.seq)
+            if event.seq in built:
+                found.append(built[event.seq])
+                if len(found) == limit:
+                    break
+        if len(events) < BATCH and events[-1].seq == cursor.seq:
+            return found, None
+    return found, cursor
+
+
+def _public_events(after, limit):
+    query = select(AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.object_id).where(
+        AuditEvent.object_type == 'tender', AuditEvent.action.in_(history.PUBLIC)
+    )
+    if after is not None:
+        query = query.where(
+            or_(
+                AuditEvent.occurred_at > after.at,
+                and_(AuditEvent.occurred_at == after.at, AuditEvent.seq > after.seq),
+            )
+        )
+    return db.session.execute(
+        query.order_by(AuditEvent.occurred_at, AuditEvent.seq).limit(limit)
+    ).all()
+
+
+def _releases_by_seq(tender_ids) -> dict[int, dict]:
+    tenders = db.session.scalars(select(Tender).where(Tender.id.in_(tender_ids))).all()
+    events = history.events_of([t.id for t in tenders])
+    return {
+        snap.seq: build_release(tender, snap)
+        for tender in tenders
+        for snap in history.snapshots(events[tender.id])
+    }
+
+
+def _publisher() -> dict:
+    return {'name': current_app.config['LPSE_OCDS_PUBLISHER'], 'uri': url('main.index')}
+
+
+def release_package(releases, *, uri, published_date) -> dict:
+    return {
+        'uri': uri,
+        'version': standard.OCDS_VERSION,
+        'extensions': [standard.BIDS_EXTENSION],
+        'publishedDate': published_date,
+        'publisher': _publisher(),
+        'publicationPolicy': url('opendata.policy'),
+        'releases': releases,
+    }
+
+
+def record_package(tender, *, published_date) -> dict:
+    """The record of one tender's contracting process: links to its releases (in the release
+    package of that ocid) and the compiled release."""
+    releases = releases_of(tender)
+    source = url('api.ocds_releases', ocid=ocid(tender))
+    record = {
+        'ocid': ocid(tender),
+        'releases': [
+            {'url': f'{source}#{r["id"]}', 'date': r['date'], 'tag': r['tag']} for r in releases
+        ],
+        'compiledRelease': standard.compile_releases(releases),
+    }
+    return {
+        'uri': url('api.ocds_record', ocid=ocid(tender)),
+        'version': standard.OCDS_VERSION,
+        'extensions': [standard.BIDS_EXTENSION],
+        'publishedDate': published_date,
+        'publisher': _publisher(),
+        'publicationPolicy': url('opendata.policy'),
+        'packages': [source],
+        'records': [record],
+    }
