@@ -72,10 +72,14 @@ def stamp(moment, zone) -> str:
     return moment.astimezone(ZoneInfo(zone)).isoformat(timespec='seconds')
 
 
-def money(amount) -> dict:
+def number(amount) -> int | float:
+    """A JSON number (OCDS amounts and quantities are numbers, never strings)."""
     value = Decimal(amount)
-    number = int(value) if value == value.to_integral_value() else float(value)
-    return {'amount': number, 'currency': CURRENCY}
+    return int(value) if value == value.to_integral_value() else float(value)
+
+
+def money(amount) -> dict:
+    return {'amount': number(amount), 'currency': CURRENCY}
 
 
 def url(endpoint, **values) -> str:
@@ -213,7 +217,7 @@ def _item(item) -> dict:
     return {
         'id': str(item.position),
         'description': item.description,
-        'quantity': float(item.quantity),
+        'quantity': number(item.quantity),
         'unit': {'name': item.unit, 'value': money(item.unit_price)},
     }
 

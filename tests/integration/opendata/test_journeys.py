@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from evaluation.conftest import open_price_envelopes
-from evaluation.sanggah_fixtures import LOSER, WINNER, approve, evaluate, vendor_user
+from evaluation.sanggah_fixtures import LOSER, WINNER, approve, vendor_user
 from ocds_validation import all_errors
 from tenders.factories import PDF, T0, schedule_at
 
@@ -208,7 +208,7 @@ def test_two_file_journey(app, opened_tender, pokja, published):
 
 
 def test_withdrawn_announcement_is_an_award_update(app, announced, pokja, published):
-    tender, bids, row = announced
+    tender, bids, _row = announced
     filed = objections.file_objection(
         tender, actor=vendor_user(bids[LOSER]), grounds='Keberatan.', now=clock.now()
     )
