@@ -56,6 +56,7 @@ class Snapshot:
     amendments: tuple = ()  # dicts: id, date, rationale, description
     answered: int = 0
     announcements: tuple = ()  # (announcement id, withdrawn)
+    end_reason: str | None = None  # why it was cancelled or failed (public on the tender page)
     award_letter: int | None = None
 
     @property
@@ -120,8 +121,8 @@ HANDLERS = {
     'tender.addendum_issued': _addendum,
     'tender.published': lambda state, data: {'published': True},
     'tender.question_answered': lambda state, data: {'answered': state.answered + 1},
-    'tender.cancelled': lambda state, data: {'status': 'cancelled'},
-    'tender.failed': lambda state, data: {'status': 'unsuccessful'},
+    'tender.cancelled': lambda state, data: {'status': 'cancelled', 'end_reason': data['reason']},
+    'tender.failed': lambda state, data: {'status': 'unsuccessful', 'end_reason': data['reason']},
     'winner.announced': _announced,
     'winner.announcement_withdrawn': _withdrawn,
     'award.issued': lambda state, data: {'award_letter': data['award'], 'status': 'complete'},

@@ -189,7 +189,7 @@ def _tender(tender, snap, agency, current) -> dict:
         'submissionMethod': ['electronicSubmission'],
         'hasEnquiries': snap.answered > 0,
         'items': [_item(item) for item in tender.boq_items],
-        'documents': [_notice(tender, snap), *_documents(tender, snap)],
+        'documents': [_notice(tender), *_documents(tender, snap), *_ending(tender, snap)],
         'milestones': _milestones(snap, tender.timezone),
     }
     for key, stage in (
@@ -222,7 +222,7 @@ def _item(item) -> dict:
     }
 
 
-def _notice(tender, snap) -> dict:
+def _notice(tender) -> dict:
     return {
         'id': 'pengumuman',
         'documentType': 'tenderNotice',
@@ -231,6 +231,24 @@ def _notice(tender, snap) -> dict:
         'format': 'text/html',
         'language': 'id',
     }
+
+
+def _ending(tender, snap) -> list[dict]:
+    """The reason of a cancellation or failure, as the tender page shows it."""
+    if snap.end_reason is None:
+        return []
+    cancelled = snap.status == 'cancelled'
+    return [
+        {
+            'id': 'pembatalan' if cancelled else 'kegagalan',
+            'documentType': 'cancellationDetails' if cancelled else 'evaluationReports',
+            'title': 'Alasan pembatalan' if cancelled else 'Alasan tender gagal',
+            'description': snap.end_reason,
+            'url': url('tenders.detail', code=tender.code, version=tender.version),
+            'format': 'text/html',
+            'language': 'id',
+        }
+    ]
 
 
 def _documents(tender, snap) -> list[dict]:

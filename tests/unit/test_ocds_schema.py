@@ -41,9 +41,7 @@ PACKAGE = {
 
 def test_the_files_are_the_official_ones():
     source = (standard.HERE / 'SOURCE.md').read_text(encoding='utf-8')
-    listed = {
-        name: digest for digest, name in re.findall(r'^([0-9a-f]{64})  (\S+)$', source, re.M)
-    }
+    listed = {name: digest for digest, name in re.findall(r'^([0-9a-f]{64})  (\S+)$', source, re.M)}
     assert len(listed) == 4
     for name, digest in listed.items():
         assert hashlib.sha256((standard.HERE / name).read_bytes()).hexdigest() == digest

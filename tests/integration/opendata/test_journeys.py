@@ -135,6 +135,9 @@ def test_cancelled_journey(app, create_tender, published):
     releases = valid(package, record)
     assert tags(releases) == [['tender'], ['tenderCancellation']]
     assert releases[-1]['tender']['status'] == 'cancelled'
+    reasons = [d for d in releases[-1]['tender']['documents'] if d['id'] == 'pembatalan']
+    assert reasons[0]['description'] == 'Anggaran dialihkan'
+    assert 'pembatalan' not in json.dumps(releases[0])
     assert record['records'][0]['compiledRelease']['tender']['status'] == 'cancelled'
 
 
@@ -160,6 +163,7 @@ def test_failed_and_retendered_journey(app, create_tender, cast, published):
     releases = valid(package, record)
     assert tags(releases) == [['tender'], ['tenderUpdate']]
     assert releases[-1]['tender']['status'] == 'unsuccessful'
+    assert releases[-1]['tender']['documents'][-1]['description'] == 'Tidak ada penawaran'
 
     package, record = published(new)
     releases = valid(package, record)
