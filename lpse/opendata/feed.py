@@ -11,7 +11,7 @@ from sqlalchemy import and_, or_, select
 from lpse.audit import AuditEvent
 from lpse.extensions import db
 from lpse.opendata import history, standard
-from lpse.opendata.releases import build_release, ocid, url
+from lpse.opendata.releases import build_releases, documents_of, ocid, url
 from lpse.tenders.models import Tender, TenderStatus
 
 BATCH = 500
@@ -28,7 +28,7 @@ class Cursor:
 def releases_of(tender) -> list[dict]:
     """Every release of one tender, oldest first."""
     events = history.events_of([tender.id])[tender.id]
-    return [build_release(tender, snap) for snap in history.snapshots(events)]
+    return build_releases(tender, history.snapshots(events))
 
 
 def tender_for_ocid(value) -> Tender | None:
@@ -87,11 +87,19 @@ def _public_events(after, limit):
 def _releases_by_seq(tender_ids) -> dict[int, dict]:
     tenders = db.session.scalars(select(Tender).where(Tender.id.in_(tender_ids))).all()
     events = history.events_of([t.id for t in tenders])
+    documents = documents_of([t.id for t in tenders])
     return {
-        snap.seq: build_release(tender, snap)
+        release_seq(release): release
         for tender in tenders
-        for snap in history.snapshots(events[tender.id])
+        for release in build_releases(
+            tender, history.snapshots(events[tender.id]), documents=documents.get(tender.id, [])
+        )
     }
+
+
+def release_seq(release) -> int:
+    """The audit seq a release was made from (the last part of its id)."""
+    return int(release['id'].rsplit('-', 1)[1])
 
 
 def _publisher() -> dict:

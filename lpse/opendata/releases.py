@@ -4,7 +4,9 @@ in it: bidders, bids and prices appear only from the winner announcement on, and
 announcement published them (its frozen public result)."""
 
 import re
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
@@ -89,33 +91,84 @@ def url(endpoint, **values) -> str:
     return adapter.build(endpoint, values, url_scheme=base.scheme, force_external=True)
 
 
-def build_release(tender, snap) -> dict:
-    """The release of ``snap`` (one public change of ``tender``)."""
+@dataclass(frozen=True)
+class _Known:
+    """What every release of one tender shares, loaded once for all of them."""
+
+    ocid: str
+    agency: dict
+    items: list
+    documents: dict  # (kind, version) → Document
+    announcements: dict  # id → Announcement
+    titles: dict  # stage → its Indonesian name
+
+    @classmethod
+    def load(cls, tender, snaps, documents):
+        wanted = {a for snap in snaps for a, _withdrawn in snap.announcements}
+        announcements = (
+            db.session.scalars(select(Announcement).where(Announcement.id.in_(wanted)))
+            if wanted
+            else ()
+        )
+        if documents is None:
+            documents = documents_of([tender.id]).get(tender.id, ())
+        return cls(
+            ocid=ocid(tender),
+            agency=_agency_party(tender),
+            items=[_item(item) for item in tender.boq_items],
+            documents={(d.kind, d.version): d for d in documents},
+            announcements={row.id: row for row in announcements},
+            titles=_stage_titles(),
+        )
+
+
+@cache
+def _stage_titles() -> dict:
+    """The stages' Indonesian names (the language of the published data, whatever the UI's)."""
     with force_locale('id'):
-        release_ocid = ocid(tender)
-        agency = _agency_party(tender)
-        announced = _announcements(snap)
-        current = _current(announced)
-        release = {
-            'ocid': release_ocid,
-            'id': f'{release_ocid}-{snap.seq}',
-            'date': stamp(snap.at, tender.timezone),
-            'tag': snap.tags,
-            'initiationType': 'tender',
-            'language': 'id',
-            'parties': [agency, *_bidder_parties(announced, current)],
-            'buyer': _ref(agency),
-            'tender': _tender(tender, snap, agency, current),
-        }
-        if current is not None:
-            release['bids'] = _bids(current)
-        if announced:
-            release['awards'] = [
-                _award(tender, row, withdrawn, snap) for row, withdrawn in announced
-            ]
-        if tender.previous is not None:
-            release['relatedProcesses'] = [_unsuccessful(tender.previous)]
-        return release
+        return {stage.value: str(STAGE_LABELS[stage]) for stage in Stage}
+
+
+def documents_of(tender_ids) -> dict[int, list[Document]]:
+    """The documents of several tenders in one query (every version: they are immutable)."""
+    found = {}
+    for row in db.session.scalars(select(Document).where(Document.tender_id.in_(tender_ids))):
+        found.setdefault(row.tender_id, []).append(row)
+    return found
+
+
+def build_releases(tender, snaps, *, documents=None) -> list[dict]:
+    """The releases of ``snaps`` (public changes of ``tender``, oldest first); ``documents``:
+    the tender's, when the caller loaded them with others' (`documents_of`)."""
+    if not snaps:
+        return []
+    with force_locale('id'):
+        known = _Known.load(tender, snaps, documents)
+        return [_release(tender, snap, known) for snap in snaps]
+
+
+def _release(tender, snap, known) -> dict:
+    agency = known.agency
+    announced = [(known.announcements[a], withdrawn) for a, withdrawn in snap.announcements]
+    current = _current(announced)
+    release = {
+        'ocid': known.ocid,
+        'id': f'{known.ocid}-{snap.seq}',
+        'date': stamp(snap.at, tender.timezone),
+        'tag': snap.tags,
+        'initiationType': 'tender',
+        'language': 'id',
+        'parties': [agency, *_bidder_parties(announced, current)],
+        'buyer': _ref(agency),
+        'tender': _tender(tender, snap, known, current),
+    }
+    if current is not None:
+        release['bids'] = _bids(current)
+    if announced:
+        release['awards'] = [_award(tender, row, withdrawn, snap) for row, withdrawn in announced]
+    if tender.previous is not None:
+        release['relatedProcesses'] = [_unsuccessful(tender.previous)]
+    return release
 
 
 def _ref(party) -> dict:
@@ -125,18 +178,6 @@ def _ref(party) -> dict:
 def _agency_party(tender) -> dict:
     agency = tender.agency
     return {'id': f'KLPD-{agency.code}', 'name': agency.name, 'roles': ['buyer', 'procuringEntity']}
-
-
-def _announcements(snap) -> list[tuple[Announcement, bool]]:
-    rows = {
-        r.id: r
-        for r in db.session.scalars(
-            select(Announcement).where(
-                Announcement.id.in_([a for a, _withdrawn in snap.announcements])
-            )
-        )
-    }
-    return [(rows[a], withdrawn) for a, withdrawn in snap.announcements]
 
 
 def _current(announced) -> Announcement | None:
@@ -174,13 +215,13 @@ def _bidder_parties(announced, current) -> list[dict]:
     return list(parties.values())
 
 
-def _tender(tender, snap, agency, current) -> dict:
+def _tender(tender, snap, known, current) -> dict:
     block = {
-        'id': ocid(tender).removeprefix(current_app.config['LPSE_OCID_PREFIX'] + '-'),
+        'id': known.ocid.removeprefix(current_app.config['LPSE_OCID_PREFIX'] + '-'),
         'title': tender.title,
         'description': tender.description,
         'status': snap.status,
-        'procuringEntity': _ref(agency),
+        'procuringEntity': _ref(known.agency),
         'value': money(tender.hps),
         'procurementMethod': 'open',
         'procurementMethodDetails': METHOD_DETAILS[tender.selection_method],
@@ -188,9 +229,9 @@ def _tender(tender, snap, agency, current) -> dict:
         'awardCriteria': AWARD_CRITERIA[tender.evaluation_method],
         'submissionMethod': ['electronicSubmission'],
         'hasEnquiries': snap.answered > 0,
-        'items': [_item(item) for item in tender.boq_items],
-        'documents': [_notice(tender), *_documents(tender, snap), *_ending(tender, snap)],
-        'milestones': _milestones(snap, tender.timezone),
+        'items': known.items,
+        'documents': [_notice(tender), *_documents(tender, snap, known), *_ending(tender, snap)],
+        'milestones': _milestones(snap, tender.timezone, known),
     }
     for key, stage in (
         ('tenderPeriod', Stage.bid_submission),
@@ -251,14 +292,10 @@ def _ending(tender, snap) -> list[dict]:
     ]
 
 
-def _documents(tender, snap) -> list[dict]:
-    rows = {
-        (d.kind, d.version): d
-        for d in db.session.scalars(select(Document).where(Document.tender_id == tender.id))
-    }
+def _documents(tender, snap, known) -> list[dict]:
     result = []
     for published in snap.documents:
-        row = rows[(published.kind, published.version)]
+        row = known.documents[(published.kind, published.version)]
         title = row.title
         if published.addendum is not None:
             title = f'{title} (Adendum {published.addendum})'
@@ -280,11 +317,11 @@ def _documents(tender, snap) -> list[dict]:
     return result
 
 
-def _milestones(snap, zone) -> list[dict]:
+def _milestones(snap, zone, known) -> list[dict]:
     return [
         {
             'id': stage,
-            'title': str(STAGE_LABELS[Stage(stage)]),
+            'title': known.titles[stage],
             'type': MILESTONE_TYPES[Stage(stage)],
             'description': f'{stamp(start, zone)} – {stamp(end, zone)}',
             'dueDate': stamp(end, zone),
