@@ -74,7 +74,7 @@ def seed_events(batch=20_000):
     if rows:
         db.session.execute(insert(AuditEvent), rows)
     db.session.commit()
-    return len(tenders)
+    return seq
 
 
 def main():
@@ -92,7 +92,8 @@ def main():
         seed(args.size, random.Random(args.size), years=1)
         events = seed_events()
         print(
-            f'seeded {args.size} tenders, {events} events in {time.perf_counter() - started:.1f} s'
+            f'seeded {args.size} tenders, up to log seq {events}, '
+            f'in {time.perf_counter() - started:.1f} s'
         )
         started = time.perf_counter()
         index = bulk.regenerate(now=NOW)
