@@ -157,8 +157,11 @@ def snapshots(events) -> list[Snapshot]:
     (changes to a draft build the state the announcement shows, but are no release)."""
     state, result = Snapshot(), []
     for event in events:
+        handler = HANDLERS.get(event.action)
+        if handler is None:  # not part of the public state (a question, a download…)
+            continue
         state = replace(state, seq=event.seq, at=event.occurred_at, action=event.action)
-        state = replace(state, **HANDLERS[event.action](state, json.loads(event.payload)))
+        state = replace(state, **handler(state, json.loads(event.payload)))
         if state.published and event.action in PUBLIC:
             result.append(state)
     return result
