@@ -80,7 +80,9 @@ def seed_events(batch=20_000):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--size', type=int, default=10_000)
-    parser.add_argument('--database', help='an empty PostgreSQL database (URL); default: a SQLite file')
+    parser.add_argument(
+        '--database', help='an empty PostgreSQL database (URL); default: a SQLite file'
+    )
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     url = args.database or f'sqlite:///{folder}/ocds.db'
