@@ -3,8 +3,10 @@ applied (jsonschema Draft 4 with formats: date-time and uri are enforced because
 rfc3339-validator and rfc3986-validator are installed with the dev extra), and every coded
 value checked against its codelist — open codelists too, which the schema cannot check."""
 
+import importlib.util
 import re
 from functools import cache
+from pathlib import Path
 
 from jsonschema import Draft4Validator, FormatChecker
 from referencing import Registry
@@ -79,6 +81,25 @@ def codelist_errors(data, path='', parent='') -> list[str]:
     return errors
 
 
+# The project's shared reference validator (../shared/ocds beside the checkout), when present.
+SHARED = Path(__file__).resolve().parents[2] / 'shared' / 'ocds' / 'validate_offline.py'
+
+
+@cache
+def shared_validator():
+    if not SHARED.exists():
+        return None
+    spec = importlib.util.spec_from_file_location('validate_offline', SHARED)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def all_errors(package, kind='release') -> list[str]:
-    """Schema and codelist errors of a release or record package (empty when it is valid)."""
-    return schema_errors(package, kind) + codelist_errors(package)
+    """Schema and codelist errors of a release or record package (empty when it is valid); a
+    release package is also checked by ../shared/ocds/validate_offline.py when it is there."""
+    errors = schema_errors(package, kind) + codelist_errors(package)
+    shared = shared_validator()
+    if shared is not None and kind == 'release':
+        errors += [f'validate_offline: {e}' for e in shared.validate_package(package)]
+    return errors
