@@ -17,23 +17,22 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-def _since() -> feed.Cursor | None:
-    since, after = request.args.get('since'), request.args.get('after')
-    if since is None:
-        if after is not None:
-            raise DomainError(_('Parameter "after" memerlukan "since".'), field='after')
-        return None
-    try:
-        at = datetime.fromisoformat(since)
-    except ValueError:
-        at = None
-    if at is None or at.tzinfo is None:
-        raise DomainError(
-            _('Parameter "since" harus berupa waktu RFC 3339 dengan zona waktu.'), field='since'
-        )
-    if after is not None and not (after.isdigit() and len(after) <= 18):
+def _cursor() -> feed.Cursor:
+    since, after = request.args.get('since'), request.args.get('after', '0')
+    at = None
+    if since is not None:
+        try:
+            at = datetime.fromisoformat(since)
+        except ValueError:
+            at = None
+        if at is None or at.tzinfo is None:
+            raise DomainError(
+                _('Parameter "since" harus berupa waktu RFC 3339 dengan zona waktu.'),
+                field='since',
+            )
+    if not (after.isdigit() and len(after) <= 18):
         raise DomainError(_('Parameter "after" harus berupa bilangan bulat.'), field='after')
-    return feed.Cursor(at, int(after) if after is not None else 0)
+    return feed.Cursor(at, int(after))
 
 
 def _limit() -> int:
@@ -63,19 +62,19 @@ def ocds_releases():
         releases = feed.releases_of(_tender(ocid))
         uri = url('api.ocds_releases', ocid=ocid)
         return jsonify(feed.release_package(releases, uri=uri, published_date=_published_date()))
-    after, limit = _since(), _limit()
-    releases, cursor = feed.page(after, limit)
-    here = {'limit': limit} | ({'since': after.at.isoformat(), 'after': after.seq} if after else {})
+    start, limit = _cursor(), _limit()
+    releases, cursor = feed.page(start, limit)
     package = feed.release_package(
-        releases, uri=url('api.ocds_releases', **here), published_date=_published_date()
+        releases, uri=_page_url(start, limit), published_date=_published_date()
     )
     if cursor is not None:
-        package['links'] = {
-            'next': url(
-                'api.ocds_releases', since=cursor.at.isoformat(), after=cursor.seq, limit=limit
-            )
-        }
+        package['links'] = {'next': _page_url(cursor, limit)}
     return jsonify(package)
+
+
+def _page_url(cursor, limit) -> str:
+    since = {'since': cursor.since.isoformat()} if cursor.since else {}
+    return url('api.ocds_releases', **since, after=cursor.after, limit=limit)
 
 
 @bp.get('/ocds/records/<ocid>')

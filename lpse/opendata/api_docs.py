@@ -11,8 +11,8 @@ def describe():
             '/ocds/releases': {
                 'get': op(
                     'OCDS 1.1.5 release package (bids extension): every public change of every '
-                    'tender, oldest first, paged by date; follow links.next. With ocid: all '
-                    'releases of one contracting process',
+                    'tender in log order (oldest first), from a date; follow links.next. With '
+                    'ocid: all releases of one contracting process',
                     tag='open data',
                     auth=False,
                     params=[
@@ -22,9 +22,7 @@ def describe():
                             'RFC 3339 time with offset (e.g. 2026-03-01T00:00:00Z): releases '
                             'logged at or after it',
                         ),
-                        query_param(
-                            'after', 'integer', 'with since: skip releases up to this log seq'
-                        ),
+                        query_param('after', 'integer', 'releases after this log seq (paging)'),
                         query_param('limit', 'integer', 'releases per page, 1–1000 (100)'),
                         query_param('ocid', 'string', 'one contracting process (no paging)'),
                     ],

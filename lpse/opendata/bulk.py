@@ -52,7 +52,7 @@ def regenerate(*, now: datetime) -> dict:
     target.mkdir(parents=True, exist_ok=True)
     last_seq = _last_public_seq()
     writers, counts = {}, {}
-    cursor = None
+    cursor = feed.Cursor()
     try:
         while True:
             releases, cursor = feed.page(cursor, PAGE)

@@ -1,12 +1,16 @@
-"""Releases across tenders in publication order, one tender's releases, its record, and the
-packages that carry them (what the API serves and the bulk files hold)."""
+"""Releases across tenders in the log's order, one tender's releases, its record, and the
+packages that carry them (what the API serves and the bulk files hold).
+
+The feed is paged by audit seq, not by date: seqs are handed out under the log head's row lock,
+so they follow commit order and a reader following `links.next` never skips a release that was
+committed after its last page (two writers' clocks may not). `since` filters by date."""
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from lpse.audit import AuditEvent
 from lpse.extensions import db
@@ -19,10 +23,11 @@ BATCH = 500
 
 @dataclass(frozen=True)
 class Cursor:
-    """A position in the feed: the release's audit time and seq (the last one seen)."""
+    """A position in the feed: releases logged at or after ``since`` (any time when None), after
+    the audit seq ``after`` (the last one seen)."""
 
-    at: datetime
-    seq: int = 0
+    since: datetime | None = None
+    after: int = 0
 
 
 def releases_of(tender) -> list[dict]:
@@ -48,40 +53,35 @@ def tender_for_ocid(value) -> Tender | None:
     return tender if tender is not None and ocid(tender) == value else None
 
 
-def page(after: Cursor | None, limit: int) -> tuple[list[dict], Cursor | None]:
-    """Up to ``limit`` releases after ``after`` in (date, seq) order, and the cursor of the
-    next page (None at the end)."""
-    found, cursor = [], after
+def page(cursor: Cursor, limit: int) -> tuple[list[dict], Cursor | None]:
+    """Up to ``limit`` releases from ``cursor`` in log order, and the cursor of the next page
+    (None at the end)."""
+    found = []
     while len(found) < limit:
         events = _public_events(cursor, BATCH)
         if not events:
             return found, None
         built = _releases_by_seq({int(e.object_id) for e in events})
         for event in events:
-            cursor = Cursor(event.occurred_at, event.seq)
+            cursor = replace(cursor, after=event.seq)
             if event.seq in built:
                 found.append(built[event.seq])
                 if len(found) == limit:
                     break
-        if len(events) < BATCH and events[-1].seq == cursor.seq:
+        if len(events) < BATCH and events[-1].seq == cursor.after:
             return found, None
     return found, cursor
 
 
-def _public_events(after, limit):
-    query = select(AuditEvent.seq, AuditEvent.occurred_at, AuditEvent.object_id).where(
-        AuditEvent.object_type == 'tender', AuditEvent.action.in_(history.PUBLIC)
+def _public_events(cursor, limit):
+    query = select(AuditEvent.seq, AuditEvent.object_id).where(
+        AuditEvent.object_type == 'tender',
+        AuditEvent.action.in_(history.PUBLIC),
+        AuditEvent.seq > cursor.after,
     )
-    if after is not None:
-        query = query.where(
-            or_(
-                AuditEvent.occurred_at > after.at,
-                and_(AuditEvent.occurred_at == after.at, AuditEvent.seq > after.seq),
-            )
-        )
-    return db.session.execute(
-        query.order_by(AuditEvent.occurred_at, AuditEvent.seq).limit(limit)
-    ).all()
+    if cursor.since is not None:
+        query = query.where(AuditEvent.occurred_at >= cursor.since)
+    return db.session.execute(query.order_by(AuditEvent.seq).limit(limit)).all()
 
 
 def _releases_by_seq(tender_ids) -> dict[int, dict]:

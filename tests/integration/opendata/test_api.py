@@ -81,7 +81,7 @@ def test_feed_pages_by_date_with_next_links(app, client, create_tender):
     [
         ({'since': 'kemarin'}, 'since'),
         ({'since': '2026-03-01T00:00:00'}, 'since'),  # no offset
-        ({'after': '5'}, 'after'),
+        ({'after': 'lima'}, 'after'),
         ({'since': '2026-03-01T00:00:00Z', 'after': '-1'}, 'after'),
         ({'limit': '0'}, 'limit'),
         ({'limit': '1001'}, 'limit'),
