@@ -209,6 +209,11 @@ def test_two_file_journey(app, opened_tender, pokja, published):
     details = releases[1]['bids']['details']
     assert len(details) == 3
     assert {d['status'] for d in details} == {'valid', 'disqualified'}
+    # File II of the bidder below the technical threshold was never opened: its price is no
+    # one's business, before or after the announcement.
+    unopened = next(d for d in details if d['id'] == str(bids[1].id))
+    assert unopened['status'] == 'disqualified' and 'value' not in unopened
+    assert all('value' in d for d in details if d is not unopened)
 
 
 def test_withdrawn_announcement_is_an_award_update(app, announced, pokja, published):
