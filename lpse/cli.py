@@ -198,9 +198,10 @@ def ocds_bulk_command():
 )
 @with_appcontext
 def tick(every):
-    """The clock's jobs: bid-set commitments at the deadline and a checkpoint every
-    LPSE_CHECKPOINT_MINUTES while the log grows. Run it every minute from the scheduler, or keep
-    it running with --every; a failed round is reported and the next one runs."""
+    """The clock's jobs: bid-set commitments at the deadline, a checkpoint every
+    LPSE_CHECKPOINT_MINUTES while the log grows, the OCDS bulk files when due. Run it every
+    minute from the scheduler, or keep it running with --every; a failed round is reported and
+    the next one runs."""
     while True:
         try:
             _clock_jobs()
