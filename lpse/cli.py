@@ -14,6 +14,7 @@ from lpse.auth.models import ROLE_VALUES
 from lpse.crypto.canonical import canonical_json
 from lpse.errors import DomainError
 from lpse.extensions import db
+from lpse.opendata import bulk as ocds_bulk
 
 
 @click.group('lpse')
@@ -155,7 +156,8 @@ def commit_bid_sets():
 
 def _clock_jobs():
     """What the clock does each round: bid-set commitments past their deadline, a checkpoint
-    when one is due, the reconciliation when it is due. Each job commits its own work."""
+    when one is due, the reconciliation when it is due, the OCDS bulk files when due. Each job
+    commits its own work (the bulk files are written outside the database)."""
     from lpse.bids import commitment
 
     for name in commitment.commit_due(now=clock.now()):
@@ -167,6 +169,23 @@ def _clock_jobs():
     run = statelog.run_if_due(now=clock.now())
     if run is not None:
         click.echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
+    written = ocds_bulk.regenerate_if_due(now=clock.now())
+    if written is not None:
+        _echo_bulk(written)
+
+
+def _echo_bulk(written) -> None:
+    for f in written['files']:
+        click.echo(f'ocds bulk {f["file"]}: {f["releases"]} release(s), sha256 {f["sha256"]}')
+    click.echo(f'ocds bulk: {len(written["files"])} file(s) up to log seq {written["last_seq"]}')
+
+
+@lpse_cli.command('ocds-bulk')
+@with_appcontext
+def ocds_bulk_command():
+    """Rewrite the yearly OCDS bulk files (LPSE_DATA_DIR/ocds) now; `tick` does it every
+    LPSE_OCDS_BULK_MINUTES when something was published."""
+    _echo_bulk(ocds_bulk.regenerate(now=clock.now()))
 
 
 @lpse_cli.command('tick')
@@ -179,9 +198,10 @@ def _clock_jobs():
 )
 @with_appcontext
 def tick(every):
-    """The clock's jobs: bid-set commitments at the deadline and a checkpoint every
-    LPSE_CHECKPOINT_MINUTES while the log grows. Run it every minute from the scheduler, or keep
-    it running with --every; a failed round is reported and the next one runs."""
+    """The clock's jobs: bid-set commitments at the deadline, a checkpoint every
+    LPSE_CHECKPOINT_MINUTES while the log grows, the OCDS bulk files when due. Run it every
+    minute from the scheduler, or keep it running with --every; a failed round is reported and
+    the next one runs."""
     while True:
         try:
             _clock_jobs()

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import secrets
 from pathlib import Path
 
@@ -68,6 +69,13 @@ class Config:
     LPSE_CHECKPOINT_MINUTES = 10
     # How often the clock replays the log against the database (statelog; 0: only on demand).
     LPSE_RECONCILE_HOURS = 24
+
+    # Open contracting data (lpse/opendata, docs/OPEN_DATA.md): the ocid prefix registered with
+    # the Open Contracting Partnership (the default is a placeholder for development only), the
+    # publisher's name in packages, and how often the clock rewrites the yearly bulk files.
+    LPSE_OCID_PREFIX = 'ocds-dev000'
+    LPSE_OCDS_PUBLISHER = 'LPSE'
+    LPSE_OCDS_BULK_MINUTES = 60
 
     # Vendors and PKI (lpse/vendors, lpse/pki_service.py). The CA and system-key passphrases
     # come from the environment only; development keeps random ones in instance/.
@@ -141,6 +149,9 @@ ENVIRONMENT = {
     'LPSE_WITNESS_KEYS': ('LPSE_WITNESS_KEYS', lambda v: _vkeys(v)),
     'LPSE_CHECKPOINT_MINUTES': ('LPSE_CHECKPOINT_MINUTES', lambda v: _positive(int(v))),
     'LPSE_RECONCILE_HOURS': ('LPSE_RECONCILE_HOURS', int),
+    'LPSE_OCID_PREFIX': ('LPSE_OCID_PREFIX', lambda v: _ocid_prefix(v)),
+    'LPSE_OCDS_PUBLISHER': ('LPSE_OCDS_PUBLISHER', str),
+    'LPSE_OCDS_BULK_MINUTES': ('LPSE_OCDS_BULK_MINUTES', lambda v: _positive(int(v))),
     'LPSE_CA_PASSPHRASE': ('LPSE_CA_PASSPHRASE', str),
     'LPSE_SYSTEM_KEY_PASSPHRASE': ('LPSE_SYSTEM_KEY_PASSPHRASE', str),
     'LPSE_CERT_VALIDITY_DAYS': ('LPSE_CERT_VALIDITY_DAYS', int),
@@ -175,6 +186,13 @@ def _positive(value):
     if value < 1:
         raise ValueError(f'must be at least 1, got {value}')
     return value
+
+
+def _ocid_prefix(text):
+    """`ocds-` and six letters or digits (the form the Open Contracting Partnership assigns)."""
+    if not re.fullmatch(r'ocds-[a-z0-9]{6}', text):
+        raise ValueError(f'must look like ocds-abc123, got {text!r}')
+    return text
 
 
 def _vkeys(text):

@@ -1,0 +1,167 @@
+"""A tender's public history: its audit events replayed in order, one snapshot of what the
+public knew at each public change (the release of that change describes the tender as it was
+then, never as it is now). Nothing is stored for open data: the hash-chained log is the source.
+
+What changes after publication is replayed from the events' payloads (schedule, documents,
+addenda, answers, status, announcements, the award); what publication froze (title, HPS, BoQ,
+method, agency) is read from the tender."""
+
+import json
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from sqlalchemy import select
+
+from lpse.audit import AuditEvent
+from lpse.extensions import db
+
+# The public changes: the audit action → the release's tags. A later kind of change (the
+# contract, once e-Kontrak records `contract.signed`) is one line here and one handler below.
+PUBLIC = {
+    'tender.published': ('tender',),
+    'tender.document_added': ('tenderUpdate',),
+    'tender.addendum_issued': ('tenderAmendment',),
+    'tender.schedule_changed': ('tenderAmendment',),
+    'tender.question_answered': ('tenderUpdate',),
+    'tender.cancelled': ('tenderCancellation',),
+    'tender.failed': ('tenderUpdate',),
+    'winner.announced': ('award',),
+    'winner.announcement_withdrawn': ('awardUpdate',),
+    'award.issued': ('awardUpdate',),
+}
+
+
+@dataclass(frozen=True)
+class PublishedDocument:
+    kind: str
+    version: int
+    sha256: str
+    size: int
+    media_type: str
+    at: datetime
+    addendum: int | None = None
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The public state of one tender right after the audit event ``seq``."""
+
+    seq: int = 0
+    at: datetime | None = None
+    action: str = ''
+    published: bool = False
+    status: str = 'active'
+    schedule: dict = field(default_factory=dict)  # stage → (start, end), aware datetimes
+    documents: tuple = ()
+    amendments: tuple = ()  # dicts: id, date, rationale, description
+    answered: int = 0
+    announcements: tuple = ()  # (announcement id, withdrawn)
+    end_reason: str | None = None  # why it was cancelled or failed (public on the tender page)
+    award_letter: int | None = None
+
+    @property
+    def tags(self) -> list[str]:
+        return list(PUBLIC[self.action])
+
+
+def _window(value) -> tuple[datetime, datetime]:
+    return datetime.fromisoformat(value['start']), datetime.fromisoformat(value['end'])
+
+
+def _schedule(state, data):
+    moved = {stage: _window(w) for stage, w in (data.get('schedule') or data['changes']).items()}
+    return {'schedule': {**state.schedule, **moved}}
+
+
+def _schedule_changed(state, data):
+    amendment = {'rationale': data['reason'], 'description': 'Perubahan jadwal'}
+    return _schedule(state, data) | _amended(state, amendment)
+
+
+def _amended(state, amendment):
+    number = str(len(state.amendments) + 1)
+    return {'amendments': (*state.amendments, {'id': number, 'date': state.at, **amendment})}
+
+
+def _document(state, data, *, addendum=None):
+    document = PublishedDocument(
+        kind=data['kind'],
+        version=data['document_version'],
+        sha256=data['sha256'],
+        size=data['size'],
+        media_type=data['media_type'],
+        at=state.at,
+        addendum=addendum,
+    )
+    return {'documents': (*state.documents, document)}
+
+
+def _addendum(state, data):
+    amendment = {'rationale': data['reason'], 'description': f'Adendum {data["number"]}'}
+    return _document(state, data, addendum=data['number']) | _amended(state, amendment)
+
+
+def _announced(state, data):
+    return {'announcements': (*state.announcements, (data['announcement'], False))}
+
+
+def _withdrawn(state, data):
+    return {
+        'announcements': tuple(
+            (row, withdrawn or row == data['announcement'])
+            for row, withdrawn in state.announcements
+        )
+    }
+
+
+HANDLERS = {
+    'tender.schedule_set': _schedule,
+    'tender.schedule_changed': _schedule_changed,
+    'tender.document_added': _document,
+    'tender.addendum_issued': _addendum,
+    'tender.published': lambda state, data: {'published': True},
+    'tender.question_answered': lambda state, data: {'answered': state.answered + 1},
+    'tender.cancelled': lambda state, data: {'status': 'cancelled', 'end_reason': data['reason']},
+    'tender.failed': lambda state, data: {'status': 'unsuccessful', 'end_reason': data['reason']},
+    'winner.announced': _announced,
+    'winner.announcement_withdrawn': _withdrawn,
+    'award.issued': lambda state, data: {'award_letter': data['award'], 'status': 'complete'},
+}
+
+
+def events_of(tender_ids) -> dict[int, list]:
+    """The audit events about each tender (as the object of the event), oldest first."""
+    rows = db.session.execute(
+        select(
+            AuditEvent.seq,
+            AuditEvent.occurred_at,
+            AuditEvent.action,
+            AuditEvent.object_id,
+            AuditEvent.payload,
+        )
+        .where(
+            AuditEvent.object_type == 'tender',
+            AuditEvent.object_id.in_([str(i) for i in tender_ids]),
+            AuditEvent.action.in_(HANDLERS),
+        )
+        .order_by(AuditEvent.seq)
+    ).all()
+    found = {tender_id: [] for tender_id in tender_ids}
+    for row in rows:
+        found[int(row.object_id)].append(row)
+    return found
+
+
+def snapshots(events) -> list[Snapshot]:
+    """The public snapshots of one tender's events: one per public change after publication
+    (changes to a draft build the state the announcement shows, but are no release)."""
+    state, result = Snapshot(), []
+    for event in events:
+        handler = HANDLERS.get(event.action)
+        if handler is None:  # not part of the public state (a question, a download…)
+            continue
+        state = replace(state, seq=event.seq, at=event.occurred_at, action=event.action)
+        state = replace(state, **handler(state, json.loads(event.payload)))
+        if state.published and event.action in PUBLIC:
+            result.append(state)
+    return result
