@@ -45,6 +45,7 @@ MATRIX = {
         '/tenders/{live}/documents/{doc}',
         page(403, **{MEMBER: 200, PPK: 200, 'vendor': 200, 'auditor': 200}),
     ),
+    ('auditor.tender_trail', 'GET'): ('/audit/tenders/{live}', gate(('auditor', 'admin'), 200)),
     ('tenders.mine', 'GET'): ('/tenders/mine', gate(OFFICER_ROLE, 200)),
     ('tenders.create', 'GET'): ('/tenders/new', gate(OFFICER_ROLE, 200)),
     ('tenders.create', 'POST'): ('/tenders/new', gate(OFFICER_ROLE, 422)),
