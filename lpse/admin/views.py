@@ -88,18 +88,20 @@ def _user_page(user, *, form=None, scope_form=None, status=200):
     ), status
 
 
-def _scope_form(user, formdata=None):
-    """The auditor scope form, filled with the account's current scope on a GET."""
+def _scope_form(user, *, posted=False):
+    """The auditor scope form: what was posted, or the account's current scope."""
     row = db.session.get(AuditorScope, user.id)
     data = {'national': True}
-    if row is not None:
+    if posted:
+        data = None
+    elif row is not None:
         data = {
             'national': row.national,
             'agencies': [r.agency_id for r in row.agency_rows],
             'tenders': '\n'.join(sorted(r.tender_code for r in row.tender_rows)),
             'ends_on': row.ends_on,
         }
-    form = AuditorScopeForm(formdata=formdata, data=None if formdata else data)
+    form = AuditorScopeForm(data=data) if data is not None else AuditorScopeForm()
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
     form.agencies.choices = [SelectChoice(a.id, f'{a.code} — {a.name}') for a in agencies]
     return form
@@ -110,7 +112,7 @@ def _scope_form(user, formdata=None):
 def user_auditor_scope(user_id):
     """Set what an auditor account audits (national, agencies, tenders) and until when."""
     user = _user_or_404(user_id)
-    form = _scope_form(user, formdata=request.form)
+    form = _scope_form(user, posted=True)
     outcome = run_form(
         form,
         lambda: set_scope(
