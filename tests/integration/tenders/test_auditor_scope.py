@@ -10,7 +10,7 @@ from matrix_tenders import SCOPED, SCOPED_WHO
 from sqlalchemy import func, select
 
 from lpse import clock
-from lpse.audit import AuditEvent
+from lpse.audit import AuditEvent, AuditEventTender
 from lpse.auth import operations as auth_ops
 from lpse.auth import scope
 from lpse.auth.scope import AuditorScope
@@ -82,6 +82,37 @@ def test_a_scoped_search_returns_only_its_tenders(client, create_tender, cast, p
     assert client.get(f'/audit/tenders/{live.code}', headers=token(assigned)).status_code == 302
     # the tender itself: a draft of an assignment is visible, another tender's document is not
     assert other.can_view(assigned) and not live.can_download(assigned, clock.now())
+
+
+def test_log_entries_show_a_scoped_auditor_only_its_events(
+    client, create_tender, cast, person, token
+):
+    live = create_tender(Stage.clarification)
+    other = create_tender('draft')
+    assigned = _scoped_auditor(
+        person, 'entri@bpkp.go.id', national=False, tender_codes=[other.code]
+    )
+    size = db.session.scalar(select(func.max(AuditEvent.seq)))
+    in_scope = set(
+        db.session.scalars(
+            select(AuditEventTender.seq).where(AuditEventTender.tender_id == other.id)
+        )
+    )
+    assert in_scope
+
+    def shown(user):
+        entries = client.get(
+            '/api/v1/log/entries', query_string={'start': 0, 'end': size}, headers=token(user)
+        ).get_json()['entries']
+        return {e['index'] + 1 for e in entries if e['event'] is not None}
+
+    assert shown(assigned) == in_scope
+    assert shown(cast['auditor']) == set(range(1, size + 1))
+    assert not shown(assigned) & set(
+        db.session.scalars(
+            select(AuditEventTender.seq).where(AuditEventTender.tender_id == live.id)
+        )
+    )
 
 
 def test_the_admin_sets_a_scope_and_bad_input_writes_nothing(
