@@ -26,6 +26,7 @@ PAGE_SIZE = 50
 MAX_PAGE = 200
 EXPORT_BATCH = 1000
 MAX_TEXT = 200
+MIN_YEAR, MAX_YEAR = 1970, 2999
 
 
 @dataclass(frozen=True)
@@ -63,11 +64,14 @@ def _date(args, name) -> date | None:
     if text is None:
         return None
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
+        day = None
+    if day is None or not MIN_YEAR <= day.year <= MAX_YEAR:  # far years overflow with a zone
         raise ValidationFailed(
             _l('Parameter "%(name)s" harus tanggal TTTT-BB-HH.', name=name), field=name
-        ) from None
+        )
+    return day
 
 
 def parse_filters(args) -> Filters:
