@@ -1,14 +1,19 @@
 """The auditor's home page (issue 14.7): a tender with an unanswered objection is listed until
-the Pokja answers; the last reconciliation's drift is shown to whole-log readers only."""
+the Pokja answers; the last reconciliation's drift is shown to whole-log readers only. And an
+objection's attachment, read, is an audit event on the tender's trail (issue 14.5)."""
 
-from tenders.factories import login
+import io
+
+from sqlalchemy import select
+from tenders.factories import PDF, login
 
 from lpse import clock, statelog
+from lpse.audit import AuditEvent
 from lpse.auth import scope
 from lpse.evaluation import objections
 from lpse.extensions import db
 
-from .sanggah_fixtures import LOSER, vendor_user
+from .sanggah_fixtures import LOSER, WINNER, vendor_user
 
 
 def _home(client, user):
@@ -84,3 +89,30 @@ def test_reconciliation_drift_is_shown_to_national_readers(client, cast, other_a
     )
     db.session.commit()
     assert '3 perbedaan' not in _home(client, cast['admin'])
+
+
+def test_an_objection_attachment_read_is_logged(client, announced, cast):
+    tender, bids, _row = announced
+    filed = objections.file_objection(
+        tender,
+        actor=vendor_user(bids[LOSER]),
+        grounds='Keberatan atas hasil teknis.',
+        attachments=[(io.BytesIO(PDF), 'bukti.pdf')],
+        now=clock.now(),
+    )
+    db.session.commit()
+    url = f'/tenders/{tender.code}/objections/{filed.id}/attachments/{filed.attachments[0].id}'
+    client.post('/auth/logout')
+    assert login(client, vendor_user(bids[WINNER]).email).status_code == 302
+    assert client.get(url).status_code == 403  # another bidder: refused, nothing logged
+    client.post('/auth/logout')
+    assert login(client, cast['auditor'].email).status_code == 302
+    assert client.get(url).status_code == 200
+    events = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action.startswith('read.'))
+    ).all()
+    assert [(e.action, e.actor_id, e.object_type) for e in events] == [
+        ('read.objection_attachment', cast['auditor'].id, 'objection')
+    ]
+    trail = client.get(f'/audit/tenders/{tender.code}').get_data(as_text=True)
+    assert 'read.objection_attachment' in trail
