@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import (
     BigInteger,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     String,
@@ -34,11 +35,15 @@ class AuditEvent(db.Model):
     """One recorded state change: who did what to which object, chained to the one before."""
 
     __tablename__ = 'audit_event'
+    __table_args__ = (
+        Index('ix_audit_event_occurred_at', 'occurred_at'),
+        Index('ix_audit_event_object', 'object_type', 'object_id'),
+    )
 
     seq: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey('user.id'), index=True)
-    actor_ip: Mapped[str | None] = mapped_column(String(45))
+    actor_ip: Mapped[str | None] = mapped_column(String(45), index=True)
     action: Mapped[str] = mapped_column(String(80), index=True)
     object_type: Mapped[str | None] = mapped_column(String(40))
     object_id: Mapped[str | None] = mapped_column(String(80))
@@ -49,6 +54,19 @@ class AuditEvent(db.Model):
     def as_record(self):
         """The exported form: what the hash covers, plus the chain fields."""
         return {**canonical_fields(self), 'prev_hash': self.prev_hash, 'hash': self.hash}
+
+
+class AuditEventTender(db.Model):
+    """Which tender an event concerns (the tender itself, or an object with a ``tender_id``):
+    an index for the auditor's search and scope, outside what the hash covers."""
+
+    __tablename__ = 'audit_event_tender'
+    __table_args__ = (Index('ix_audit_event_tender_tender_id_seq', 'tender_id', 'seq'),)
+
+    seq: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey('audit_event.seq'), primary_key=True, autoincrement=False
+    )
+    tender_id: Mapped[int] = mapped_column(Integer)
 
 
 class AuditHead(db.Model):
@@ -100,6 +118,7 @@ _MOVE_HEAD = (
     .values(hash=bindparam('new_hash'), frontier=bindparam('new_frontier'))
 )
 _INSERT_EVENT = AuditEvent.__table__.insert()
+_INSERT_TENDER = AuditEventTender.__table__.insert()
 
 
 def _advance_head(conn):
@@ -143,9 +162,34 @@ def record(action, obj=None, *, actor, now, ip=None, **data):
     values['hash'] = hashlib.sha256(prev_hash.encode('ascii') + text).hexdigest()
     nodes, edge = tlog.append(seq - 1, edge, merkle.leaf_hash(text))
     conn.execute(_INSERT_EVENT, values)
+    tender_id = _tender_of(obj)
+    if tender_id is not None:
+        conn.execute(_INSERT_TENDER, {'seq': seq, 'tender_id': tender_id})
     tlog.store(nodes)
     conn.execute(_MOVE_HEAD, {'new_hash': values['hash'], 'new_frontier': edge})
     return Logged(**values)
+
+
+def record_read(what, obj, *, actor, now, ip=None, **data):
+    """Log that ``actor`` is being handed sensitive material (``read.<what>``: a bid's
+    attachment or envelope, an unpublished tender key, a vendor's document…) and commit it, in
+    its own transaction. Call it after every check and after the bytes are in hand (decrypted,
+    the blob opened), just before they are sent: a refused or failed download logs nothing."""
+    record(f'read.{what}', obj, actor=actor, now=now, ip=ip, **data)
+    db.session.commit()
+
+
+def _tender_of(obj) -> int | None:
+    """The tender an event's object is, or belongs to (its ``tender_id``), if any."""
+    if obj is None:
+        return None
+    if isinstance(obj, tuple):
+        kind, ident = obj
+        return int(ident) if kind == 'tender' and str(ident).isdigit() else None
+    if obj.__tablename__ == 'tender':
+        return obj.id
+    tender_id = getattr(obj, 'tender_id', None)
+    return tender_id if isinstance(tender_id, int) else None
 
 
 def _describe(obj):

@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from lpse import audit, checkpoints, clock, statelog
 from lpse.agencies import operations as agency_ops
 from lpse.auth import operations as auth_ops
+from lpse.auth import scope
 from lpse.auth.models import ROLE_VALUES
 from lpse.crypto.canonical import canonical_json
 from lpse.errors import DomainError
@@ -78,6 +79,44 @@ def create_user(email, name, roles, agency_code):
     user.must_change_password = True
     db.session.commit()
     click.echo(f'user {user.email} created; password (shown once): {password}')
+
+
+@lpse_cli.command('auditor-scope')
+@click.argument('email')
+@click.option(
+    '--national', is_flag=True, help='every agency (the default without --agency/--tender)'
+)
+@click.option('--agency', 'agency_codes', multiple=True, help='agency code (repeatable)')
+@click.option('--tender', 'tender_codes', multiple=True, help='assigned tender code (repeatable)')
+@click.option('--until', 'ends_on', type=click.DateTime(['%Y-%m-%d']), help='last day, inclusive')
+@with_appcontext
+def auditor_scope(email, national, agency_codes, tender_codes, ends_on):
+    """Set what an auditor account audits: national, some agencies and/or tenders, until when."""
+    user = auth_ops.find_user(email)
+    if user is None:
+        raise click.ClickException(f'no user {email}')
+    try:
+        agencies = [agency_ops.get_agency(code) for code in agency_codes]
+        scope.set_scope(
+            user,
+            national=national or not (agency_codes or tender_codes),
+            agency_ids=[a.id for a in agencies],
+            tender_codes=tender_codes,
+            ends_on=ends_on.date() if ends_on else None,
+            actor=None,
+            now=clock.now(),
+            ip=None,
+        )
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    described = scope.scope_of(user)
+    click.echo(
+        f'{user.email}: '
+        + ('national' if described.national else 'scoped')
+        + f', agencies {sorted(agency_codes)}, tenders {sorted(described.tender_codes)}'
+        + (f', until {described.ends_on}' if described.ends_on else '')
+    )
 
 
 @lpse_cli.command('seed-demo')

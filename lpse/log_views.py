@@ -9,6 +9,7 @@ from lpse import audit, checkpoints, clock, tlog
 from lpse.api.base import bp as api_bp
 from lpse.api.base import field, json_body
 from lpse.api.openapi import document, op
+from lpse.auth.scope import active_scope
 from lpse.errors import NotFound, ValidationFailed
 from lpse.extensions import db
 
@@ -81,11 +82,35 @@ def log_consistency_proof():
     return jsonify({'from': old, 'to': new, 'proof': _proof_answer(proof)})
 
 
-def _may_read(user, event) -> bool:
-    """Auditors and admins read every event; anyone signed in reads the events they caused."""
+ALL = frozenset({'*'})  # every event (a whole-log reader)
+
+
+def _readable_by_scope(user, start, end):
+    """Which events of (start, end] ``user`` may read as an auditor: all (admins, national
+    auditors), the seqs of its tenders' events (a scoped auditor), or none (set())."""
+    scope = active_scope(user, clock.now()) if user is not None else None
+    if scope is None:
+        return set()
+    tender = db.metadata.tables['tender']  # by name: the tenders floor sits above this one
+    clause = scope.tender_clause(tender.c.agency_id, tender.c.code)
+    if clause is None:
+        return ALL
+    link = audit.AuditEventTender
+    return set(
+        db.session.scalars(
+            select(link.seq)
+            .join(tender, tender.c.id == link.tender_id)
+            .where(link.seq > start, link.seq <= end, clause)
+        )
+    )
+
+
+def _may_read(user, event, readable) -> bool:
+    """Auditors and admins read the events of their scope; anyone signed in reads the events
+    they caused."""
     if user is None:
         return False
-    return user.has_role('auditor', 'admin') or event.actor_id == user.id
+    return readable is ALL or event.seq in readable or event.actor_id == user.id
 
 
 @api_bp.get('/log/entries')
@@ -104,8 +129,9 @@ def log_entries():
         )
     leaves = tlog.leaves(start, end)
     user = g.get('api_user')
-    events = {}
+    events, readable = {}, set()
     if user is not None:
+        readable = _readable_by_scope(user, start, end)
         events = {
             e.seq - 1: e
             for e in db.session.scalars(
@@ -120,7 +146,7 @@ def log_entries():
                 'index': index,
                 'leaf_hash': tlog.b64(leaves[index]),
                 'event': events[index].as_record()
-                if index in events and _may_read(user, events[index])
+                if index in events and _may_read(user, events[index], readable)
                 else None,
             }
             for index in range(start, end)
@@ -218,7 +244,7 @@ document(
         '/log/entries': {
             'get': op(
                 'Leaves [start, end) with their hashes; the event itself for those who may read '
-                "it (auditors, admins, the event's own actor)",
+                "it (admins, auditors within their scope, the event's own actor)",
                 tag='log',
                 auth=False,
                 params=[

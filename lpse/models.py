@@ -1,8 +1,9 @@
 """Imports every model module so that the metadata knows every table."""
 
 from lpse.agencies.models import Agency, WorkUnit
-from lpse.audit import AuditEvent, AuditHead
+from lpse.audit import AuditEvent, AuditEventTender, AuditHead
 from lpse.auth.models import ApiToken, LoginThrottle, User, UserRole
+from lpse.auth.scope import AuditorScope, AuditorScopeAgency, AuditorScopeTender
 from lpse.bids.models import (
     Bid,
     BidSetCommitment,
@@ -48,7 +49,11 @@ __all__ = [
     'ApiToken',
     'AuditCheckpoint',
     'AuditEvent',
+    'AuditEventTender',
     'AuditHead',
+    'AuditorScope',
+    'AuditorScopeAgency',
+    'AuditorScopeTender',
     'Authority',
     'Bid',
     'BidSetCommitment',

@@ -31,6 +31,9 @@ ACTION = 'state.rows'
 WATCHED = (
     'user',
     'user_role',
+    'auditor_scope',
+    'auditor_scope_agency',
+    'auditor_scope_tender',
     'agency',
     'work_unit',
     'vendor',

@@ -3,14 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
+    DateField,
     EmailField,
     SelectChoice,
     SelectField,
     SelectMultipleField,
     StringField,
+    TextAreaField,
     widgets,
 )
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired, Length, Optional
 
 from lpse.agencies.models import TIMEZONES
 from lpse.auth.models import Role
@@ -63,3 +66,18 @@ class AgencyForm(FlaskForm):
 class WorkUnitForm(FlaskForm):
     code = StringField(_l('Kode satuan kerja'), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l('Nama satuan kerja'), validators=[DataRequired(), Length(max=200)])
+
+
+class AuditorScopeForm(FlaskForm):
+    """What an auditor account audits: everything, or some agencies and tenders; until when."""
+
+    national = BooleanField(_l('Nasional (semua instansi)'))
+    agencies = MultiCheckboxField(_l('Instansi'), choices=[], coerce=int)
+    tenders = TextAreaField(
+        _l('Kode tender yang ditugaskan (pisahkan dengan spasi atau baris baru)'),
+        validators=[Length(max=8000)],
+    )
+    ends_on = DateField(_l('Penugasan berakhir (inklusif)'), validators=[Optional()])
+
+    def tender_codes(self) -> list[str]:
+        return (self.tenders.data or '').replace(',', ' ').split()

@@ -7,13 +7,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from lpse import clock
-from lpse.admin.forms import AgencyForm, RolesForm, UserForm, WorkUnitForm
+from lpse.admin.forms import AgencyForm, AuditorScopeForm, RolesForm, UserForm, WorkUnitForm
 from lpse.agencies import operations as agency_ops
 from lpse.agencies.models import Agency
 from lpse.auth import operations as auth_ops
 from lpse.auth.access import role_required
 from lpse.auth.forms import ConfirmForm
 from lpse.auth.models import Role, User
+from lpse.auth.scope import AuditorScope, set_scope
 from lpse.extensions import db
 from lpse.formflow import run_form
 
@@ -74,9 +75,59 @@ def user_detail(user_id):
     if outcome.ok:
         flash(_('Peran diperbarui.'), 'info')
         return redirect(url_for('admin.user_detail', user_id=user.id))
+    return _user_page(user, form=form, status=outcome.status)
+
+
+def _user_page(user, *, form=None, scope_form=None, status=200):
     return render_template(
-        'admin/user_detail.html', user=user, form=form, confirm=ConfirmForm()
-    ), outcome.status
+        'admin/user_detail.html',
+        user=user,
+        form=form or RolesForm(roles=[r.value for r in user.roles]),
+        scope_form=scope_form or _scope_form(user),
+        confirm=ConfirmForm(),
+    ), status
+
+
+def _scope_form(user, *, posted=False):
+    """The auditor scope form: what was posted, or the account's current scope."""
+    row = db.session.get(AuditorScope, user.id)
+    data = {'national': True}
+    if posted:
+        data = None
+    elif row is not None:
+        data = {
+            'national': row.national,
+            'agencies': [r.agency_id for r in row.agency_rows],
+            'tenders': '\n'.join(sorted(r.tender_code for r in row.tender_rows)),
+            'ends_on': row.ends_on,
+        }
+    form = AuditorScopeForm(data=data) if data is not None else AuditorScopeForm()
+    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    form.agencies.choices = [SelectChoice(a.id, f'{a.code} — {a.name}') for a in agencies]
+    return form
+
+
+@bp.post('/users/<int:user_id>/auditor-scope')
+@admin_only
+def user_auditor_scope(user_id):
+    """Set what an auditor account audits (national, agencies, tenders) and until when."""
+    user = _user_or_404(user_id)
+    form = _scope_form(user, posted=True)
+    outcome = run_form(
+        form,
+        lambda: set_scope(
+            user,
+            national=form.national.data,
+            agency_ids=form.agencies.data or [],
+            tender_codes=form.tender_codes(),
+            ends_on=form.ends_on.data,
+            **_acting(),
+        ),
+    )
+    if outcome.ok:
+        flash(_('Cakupan auditor diperbarui.'), 'info')
+        return redirect(url_for('admin.user_detail', user_id=user.id)), 303
+    return _user_page(user, scope_form=form, status=outcome.status)
 
 
 @bp.post('/users/<int:user_id>/active')

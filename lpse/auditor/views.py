@@ -1,58 +1,149 @@
-"""Auditor pages: the audit log, its verification and its export."""
+"""Auditor pages: the home page, the searchable audit log and its CSV, a tender's audit trail,
+the chain's verification, its export and the reconciliation. Every page obeys the reader's
+scope (lpse.auth.scope): a scoped auditor sees only its tenders' events, and the whole-log pages
+(JSONL export, reconciliation) are for national auditors and admins."""
 
 from flask import (
     Blueprint,
     Response,
+    abort,
+    g,
     redirect,
     render_template,
     request,
     stream_with_context,
     url_for,
 )
+from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
 
 from lpse import audit, clock, ids, statelog
-from lpse.audit import AuditEvent
-from lpse.auth.access import role_required
-from lpse.auth.models import Role
+from lpse.auditor import attention, search
+from lpse.auth.scope import active_scope, auditor_required
+from lpse.auth.scope import user_zone as zone_of
 from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
+from lpse.tenders.views import load_tender
 
 bp = Blueprint('auditor', __name__, url_prefix='/audit')
-PAGE_SIZE = 50
+TRAIL_PREVIEW = 20  # events of a tender shown on its page; the trail page pages through all
+
+
+def trail_panel(tender):
+    """The tender page's "Audit trail" section: its first events, for auditors in scope."""
+    if not current_user.is_authenticated:
+        return None
+    scope = active_scope(current_user, clock.now())
+    if scope is None or not scope.covers(tender):
+        return None
+    zone = zone_of(current_user)
+    result = search.page(
+        search.statement(search.Filters(tender=tender.code), scope, zone),
+        limit=TRAIL_PREVIEW,
+        ascending=True,
+    )
+    return {'page': result, 'names': search.names_for(result.events), 'zone': zone}
+
+
+@bp.app_context_processor
+def _trail_helper():
+    return {'audit_trail_panel': trail_panel}
+
+
+def _national_only():
+    if not g.scope.national:
+        abort(403, description=_('Halaman ini mencakup seluruh log: hanya untuk auditor nasional.'))
+
+
+@bp.get('/home')
+@auditor_required
+def home():
+    """What needs the auditor's attention, inside its scope."""
+    return render_template(
+        'auditor/home.html',
+        items=attention.for_scope(g.scope),
+        scope=g.scope,
+        zone=zone_of(current_user),
+    )
+
+
+def _cursor():
+    """The page's cursor; ``before`` (a seq, from the reconciliation page) starts below it."""
+    cursor = request.args.get('cursor')
+    if not cursor and (before := ids.query_id('before')):
+        cursor = search.encode_cursor(before, False)
+    return cursor
 
 
 @bp.get('/')
-@role_required(Role.auditor, Role.admin)
+@auditor_required
 def events():
-    before = ids.query_id('before')
-    action = (request.args.get('action') or '').strip()[:80]
-    stmt = select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(PAGE_SIZE)
-    if before:
-        stmt = stmt.where(AuditEvent.seq < before)
-    if action:
-        stmt = stmt.where(AuditEvent.action.startswith(action, autoescape=True))
-    rows = db.session.scalars(stmt).all()
-    total = db.session.scalar(select(func.count()).select_from(AuditEvent))
+    zone = zone_of(current_user)
+    filters = search.parse_filters(request.args)
+    result = search.page(search.statement(filters, g.scope, zone), cursor=_cursor())
+    head = db.session.get(audit.AuditHead, 1)
     return render_template(
         'auditor/events.html',
-        events=rows,
-        total=total,
-        action=action,
-        next_before=rows[-1].seq if len(rows) == PAGE_SIZE else None,
+        page=result,
+        names=search.names_for(result.events),
+        filters=filters,
+        total=head.seq if head else 0,
+        zone=zone,
+        roles=search.ROLE_VALUES,
+    )
+
+
+@bp.get('/events.csv')
+@auditor_required
+def events_csv():
+    return csv_response(search.parse_filters(request.args), g.scope, zone_of(current_user))
+
+
+def csv_response(filters, scope, zone):
+    """The filtered events as CSV, streamed batch by batch (oldest first)."""
+    stmt = search.statement(filters, scope, zone)
+    return Response(
+        stream_with_context(search.csv_rows(search.iter_all(stmt), zone)),
+        mimetype='text/csv',
+        headers={'Content-Disposition': 'attachment; filename=audit-events.csv'},
+    )
+
+
+@bp.get('/tenders/<code>')
+@auditor_required
+def tender_trail(code):
+    """One tender's events (every version of its code) in the order they happened."""
+    tender = load_tender(code)
+    if not g.scope.covers(tender):
+        abort(403)
+    zone = zone_of(current_user)
+    filters = search.Filters(tender=tender.code)
+    result = search.page(
+        search.statement(filters, g.scope, zone),
+        cursor=request.args.get('cursor'),
+        ascending=True,
+    )
+    return render_template(
+        'auditor/tender_trail.html',
+        tender=tender,
+        page=result,
+        names=search.names_for(result.events),
+        filters=filters,
+        zone=zone,
     )
 
 
 @bp.get('/verify')
-@role_required(Role.auditor, Role.admin)
+@auditor_required
 def verify():
     return render_template('auditor/verify.html', result=audit.verify_database())
 
 
 @bp.get('/export.jsonl')
-@role_required(Role.auditor, Role.admin)
+@auditor_required
 def export():
+    _national_only()
+
     def lines():
         for record in audit.iter_records():
             yield canonical_json(record) + '\n'
@@ -65,16 +156,18 @@ def export():
 
 
 @bp.get('/reconcile')
-@role_required(Role.auditor, Role.admin)
+@auditor_required
 def reconcile():
     """The latest replay of the log against the database: running (the page refreshes itself),
     or its outcome with its date and every difference."""
+    _national_only()
     return render_template('auditor/reconcile.html', run=statelog.latest_run())
 
 
 @bp.post('/reconcile')
-@role_required(Role.auditor, Role.admin)
+@auditor_required
 def reconcile_start():
+    _national_only()
     row = statelog.start_run(actor=current_user, now=clock.now())
     if row.tables_done == 0 and row.status == 'running' and row.requested_by_id == current_user.id:
         statelog.run_in_background(row.id)

@@ -11,7 +11,8 @@ from lpse import clock
 from lpse.auth import operations
 from lpse.auth.access import login_required
 from lpse.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, TokenForm, TotpForm
-from lpse.auth.models import ApiToken, User
+from lpse.auth.models import ApiToken, Role, User
+from lpse.auth.scope import active_scope
 from lpse.errors import DomainError
 from lpse.extensions import db
 from lpse.formflow import run_form
@@ -43,7 +44,18 @@ def _finish_login(user, next_url, method='password'):
     login_user(user)
     operations.complete_login(user, ip=request.remote_addr, now=clock.now(), method=method)
     db.session.commit()
-    return redirect(safe_next(next_url) or url_for('main.index'))
+    return redirect(safe_next(next_url) or landing_page(user))
+
+
+def landing_page(user) -> str:
+    """Where a login without a `next` lands: auditors on what needs their attention."""
+    if (
+        user.has_role(Role.auditor)
+        and not user.has_role(Role.admin)
+        and active_scope(user, clock.now()) is not None
+    ):
+        return url_for('auditor.home')
+    return url_for('main.index')
 
 
 @bp.route('/login', methods=['GET', 'POST'])

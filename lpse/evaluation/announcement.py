@@ -7,6 +7,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lpse import audit, checkpoints
+from lpse.auth.scope import audits_tender
 from lpse.crypto.canonical import canonical_json
 from lpse.errors import InvalidTransition, NotAllowed, NotFound
 from lpse.evaluation import award_documents, public_result, service
@@ -81,7 +82,7 @@ def is_privileged(tender, user) -> bool:
     """The Pokja, the PPK and auditors see the result before it is announced."""
     if tender.is_officer(user):
         return True
-    return bool(getattr(user, 'is_authenticated', False)) and user.has_role('auditor')
+    return audits_tender(user, tender)
 
 
 def _approved(decision, tender) -> bool:

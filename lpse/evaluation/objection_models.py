@@ -23,6 +23,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lpse.auth.scope import audits_tender
 from lpse.extensions import db
 from lpse.types import UTCDateTime, sql_in
 
@@ -152,7 +153,8 @@ class Objection(db.Model):
         """The objector's company, the tender's officers and auditors (the text is public)."""
         if user is None or not getattr(user, 'is_authenticated', False):
             return False
-        if user.has_role('auditor') or self.announcement.tender.is_officer(user):
+        tender = self.announcement.tender
+        if audits_tender(user, tender) or tender.is_officer(user):
             return True
         return self.vendor.user_id == user.id
 

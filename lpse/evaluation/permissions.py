@@ -1,5 +1,7 @@
 """Who may do what with an evaluation: predicates used by views, templates and the matrix."""
 
+from lpse.auth.scope import audits_tender
+
 
 def _has(user, role) -> bool:
     return user is not None and getattr(user, 'is_authenticated', False) and user.has_role(role)
@@ -14,7 +16,7 @@ def can_view_worksheets(tender, user) -> bool:
     """The live ranking and the worksheets (who entered what): the Pokja and auditors; the
     tender's PPK too (the package owner), read-only. Only published tenders have an evaluation."""
     published = tender.frozen_rules is not None
-    return published and (tender.is_officer(user) or _has(user, 'auditor'))
+    return published and (tender.is_officer(user) or audits_tender(user, tender))
 
 
 def is_public(tender) -> bool:

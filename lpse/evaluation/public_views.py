@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from lpse import clock, ids
+from lpse import audit, clock, ids
 from lpse.auth.access import role_required
 from lpse.auth.models import Role
 from lpse.documents import operations as documents
@@ -241,8 +241,19 @@ def attachment(code, objection_id, attachment_id):
         raise NotFound(_('Lampiran tidak ditemukan.'))
     if not objection.can_see_attachments(current_user):
         abort(403)
+    blob = blob_store().open(row.sha256)
+    audit.record_read(
+        'objection_attachment',
+        objection,
+        actor=current_user,
+        now=clock.now(),
+        ip=request.remote_addr,
+        code=tender.code,
+        attachment_id=row.id,
+        sha256=row.sha256,
+    )
     return send_file(
-        blob_store().open(row.sha256),
+        blob,
         mimetype=row.media_type,
         as_attachment=True,
         download_name=row.filename,

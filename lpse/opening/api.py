@@ -100,7 +100,9 @@ def opening_key(code):
     """The tender private key (PKCS#8 PEM), published at opening."""
     tender = load_tender(code)
     _require_key_access(tender)
-    return Response(key_of(tender).published_key_pem, mimetype='application/x-pem-file')
+    pem = key_of(tender).published_key_pem
+    permissions.record_read('tender_key', tender, tender, g.get('api_user'), ip=_ip())
+    return Response(pem, mimetype='application/x-pem-file')
 
 
 @bp.get('/tenders/<code>/bids/<int:bid_id>/envelope')
@@ -111,8 +113,10 @@ def opening_envelope(code, bid_id):
     bid = db.session.get(Bid, bid_id)
     if bid is None or bid.tender_id != tender.id:
         raise NotFound(_('Sampul tidak ditemukan.'))
+    blob = storage.blob_store().open(bid.sha256)
+    permissions.record_read('bid_envelope', tender, bid, g.get('api_user'), ip=_ip())
     response = send_file(
-        storage.blob_store().open(bid.sha256),
+        blob,
         mimetype='application/pkcs7-mime',
         download_name=f'{tender.code}-v{tender.version}-{bid.receipt_number}.p7m',
     )

@@ -10,7 +10,9 @@ announcement the results, the key and the envelopes are public (anyone can re-op
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lpse import audit, clock
 from lpse.auth.models import Role
+from lpse.auth.scope import audits_tender
 from lpse.bids.models import Bid
 from lpse.errors import Conflict, NotAllowed, NotFound, StageClosed
 from lpse.extensions import db
@@ -36,7 +38,7 @@ def _authenticated(user) -> bool:
 
 def is_overseer(tender, user) -> bool:
     """A Pokja member or the PPK of this tender, or an auditor."""
-    return _authenticated(user) and (tender.is_officer(user) or user.has_role(Role.auditor))
+    return _authenticated(user) and (tender.is_officer(user) or audits_tender(user, tender))
 
 
 def is_bidder(tender, user) -> bool:
@@ -80,6 +82,18 @@ def can_download_key(tender, user) -> bool:
     if not key_published(tender):
         return False
     return is_overseer(tender, user) or announced(tender)
+
+
+def record_read(what, tender, obj, user, *, ip, **data):
+    """Log a read of a bid's attachment or envelope or of the tender key (lpse.audit.record_read,
+    committed) while it is not public; after the winner announcement, when anyone may fetch
+    the key and the envelopes, only envelope reads by a signed-in reader (a log anyone could
+    grow at will is not wanted)."""
+    if announced(tender) and (what == 'tender_key' or not _authenticated(user)):
+        return
+    if not _authenticated(user):
+        user = None
+    audit.record_read(what, obj, actor=user, now=clock.now(), ip=ip, code=tender.code, **data)
 
 
 def can_see_minutes(tender, user) -> bool:

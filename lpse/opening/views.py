@@ -161,11 +161,16 @@ def attachment(code, bid_id, name):
     denied = _require(permissions.can_read_bid(tender, viewer()))
     if denied is not None:
         return denied
-    package = ceremony.opened_package(_opened_bid(tender, bid_id), want=name)
+    row = _opened_bid(tender, bid_id)
+    package = ceremony.opened_package(row, want=name)
     if package is None or name not in {a.name for a in package.attachments}:
         abort(404)
+    data = package.attachment(name).data
+    permissions.record_read(
+        'bid_attachment', tender, row.bid, viewer(), ip=request.remote_addr, name=name
+    )
     response = send_file(
-        io.BytesIO(package.attachment(name).data),
+        io.BytesIO(data),
         mimetype='application/octet-stream',
         as_attachment=True,
         download_name=name,
@@ -186,8 +191,10 @@ def envelope(code, bid_id):
     bid = db.session.get(Bid, bid_id)
     if bid is None or bid.tender_id != tender.id:
         abort(404)
+    blob = storage.blob_store().open(bid.sha256)
+    permissions.record_read('bid_envelope', tender, bid, viewer(), ip=request.remote_addr)
     return send_file(
-        storage.blob_store().open(bid.sha256),
+        blob,
         mimetype='application/pkcs7-mime',
         as_attachment=True,
         download_name=f'{tender.code}-v{tender.version}-{bid.receipt_number}.p7m',
@@ -203,8 +210,10 @@ def key(code):
     denied = _require(permissions.can_download_key(tender, viewer()))
     if denied is not None:
         return denied
+    pem = key_of(tender).published_key_pem.encode()
+    permissions.record_read('tender_key', tender, tender, viewer(), ip=request.remote_addr)
     return send_file(
-        io.BytesIO(key_of(tender).published_key_pem.encode()),
+        io.BytesIO(pem),
         mimetype='application/x-pem-file',
         as_attachment=True,
         download_name=f'{tender.code}-v{tender.version}-tender.key',

@@ -24,6 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
+from lpse.auth.scope import audits_tender
 from lpse.extensions import db
 from lpse.tenders import stages
 from lpse.tenders.stages import Stage, Window
@@ -230,7 +231,7 @@ class Tender(db.Model):
     def can_view(self, user) -> bool:
         if not self.is_draft:
             return True
-        return self.is_officer(user) or _has(user, 'auditor')
+        return self.is_officer(user) or audits_tender(user, self)
 
     def can_edit(self, user) -> bool:
         return self.is_draft and self.is_officer(user)
@@ -265,12 +266,12 @@ class Tender(db.Model):
         """Officers of the tender and auditors always; vendors only during the download stage."""
         from lpse.tenders.permissions import vendor_may_participate
 
-        if self.is_officer(user) or _has(user, 'auditor'):
+        if self.is_officer(user) or audits_tender(user, self):
             return True
         return vendor_may_participate(user, now) and self.is_open(Stage.download, now)
 
     def can_see_askers(self, user) -> bool:
-        return _has(user, 'auditor')
+        return audits_tender(user, self)
 
 
 def _has(user, role) -> bool:

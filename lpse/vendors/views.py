@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from lpse import clock, pki_service, storage
+from lpse import audit, clock, pki_service, storage
 from lpse.auth.access import login_required, role_required
 from lpse.errors import DomainError
 from lpse.extensions import db
@@ -240,8 +240,18 @@ def document(vendor_id, document_id):
     doc = db.session.get(VendorDocument, document_id)
     if doc is None or doc.vendor_id != vendor.id:
         abort(404)
+    blob = storage.blob_store().open(doc.sha256)
+    audit.record_read(
+        'vendor_document',
+        doc,
+        actor=current_user,
+        now=clock.now(),
+        ip=request.remote_addr,
+        vendor_id=vendor.id,
+        sha256=doc.sha256,
+    )
     response = send_file(
-        storage.blob_store().open(doc.sha256),
+        blob,
         mimetype=doc.media_type,
         as_attachment=True,
         download_name=doc.filename,

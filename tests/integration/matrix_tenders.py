@@ -45,6 +45,7 @@ MATRIX = {
         '/tenders/{live}/documents/{doc}',
         page(403, **{MEMBER: 200, PPK: 200, 'vendor': 200, 'auditor': 200}),
     ),
+    ('auditor.tender_trail', 'GET'): ('/audit/tenders/{live}', gate(('auditor', 'admin'), 200)),
     ('tenders.mine', 'GET'): ('/tenders/mine', gate(OFFICER_ROLE, 200)),
     ('tenders.create', 'GET'): ('/tenders/new', gate(OFFICER_ROLE, 200)),
     ('tenders.create', 'POST'): ('/tenders/new', gate(OFFICER_ROLE, 422)),
@@ -110,4 +111,29 @@ PUBLISHED = {
         gate(OFFICER_ROLE, 403, pokja=422),
     ),
     ('tenders.edit', 'POST'): ('/tenders/{live}/edit', gate(OFFICER_ROLE, 403)),
+}
+
+# Auditor accounts with a scope (lpse.auth.scope): of the tender's agency, of another agency
+# only, and a national one whose assignment ended yesterday. The whole-log pages (JSONL export,
+# reconciliation) are for national auditors; an ended assignment opens nothing.
+SCOPED_WHO = ('auditor_in', 'auditor_out', 'auditor_expired')
+
+
+def scoped(in_scope, out_of_scope, expired=403):
+    return {'auditor_in': in_scope, 'auditor_out': out_of_scope, 'auditor_expired': expired}
+
+
+SCOPED = {
+    ('auditor.home', 'GET'): ('/audit/home', scoped(200, 200)),
+    ('auditor.events', 'GET'): ('/audit/', scoped(200, 200)),
+    ('auditor.events_csv', 'GET'): ('/audit/events.csv', scoped(200, 200)),
+    ('auditor.verify', 'GET'): ('/audit/verify', scoped(200, 200)),
+    ('auditor.export', 'GET'): ('/audit/export.jsonl', scoped(403, 403)),
+    ('auditor.reconcile', 'GET'): ('/audit/reconcile', scoped(403, 403)),
+    ('auditor.reconcile_start', 'POST'): ('/audit/reconcile', scoped(403, 403)),
+    ('auditor.tender_trail', 'GET'): ('/audit/tenders/{live}', scoped(200, 403)),
+    ('api.audit_events', 'GET'): ('/api/v1/audit/events', scoped(200, 200)),
+    ('api.audit_events_csv', 'GET'): ('/api/v1/audit/events.csv', scoped(200, 200)),
+    ('tenders.download', 'GET'): ('/tenders/{live}/documents/{doc}', scoped(200, 403)),
+    ('tenders.detail', 'GET'): ('/tenders/{live}', scoped(200, 200, 200)),
 }

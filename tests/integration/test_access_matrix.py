@@ -46,12 +46,23 @@ MATRIX = {
     ('admin.agency_create', 'POST'): ('/admin/agencies/new', only({'admin'}, 422)),
     ('admin.agency_detail', 'GET'): ('/admin/agencies/KOTAUJI', only({'admin'}, 200)),
     ('admin.agency_detail', 'POST'): ('/admin/agencies/KOTAUJI', only({'admin'}, 422)),
+    ('admin.user_auditor_scope', 'POST'): (
+        '/admin/users/{target}/auditor-scope',
+        only({'admin'}, 422),  # the target is no auditor
+    ),
+    ('auditor.home', 'GET'): ('/audit/home', only({'admin', 'auditor'}, 200)),
     ('auditor.events', 'GET'): ('/audit/', only({'admin', 'auditor'}, 200)),
+    ('auditor.events_csv', 'GET'): ('/audit/events.csv', only({'admin', 'auditor'}, 200)),
     ('auditor.verify', 'GET'): ('/audit/verify', only({'admin', 'auditor'}, 200)),
     ('auditor.export', 'GET'): ('/audit/export.jsonl', only({'admin', 'auditor'}, 200)),
     ('auditor.reconcile', 'GET'): ('/audit/reconcile', only({'admin', 'auditor'}, 200)),
     ('auditor.reconcile_start', 'POST'): ('/audit/reconcile', only({'admin', 'auditor'}, 303)),
     ('api.openapi', 'GET'): ('/api/v1/openapi.json', api_public(200)),
+    ('api.audit_events', 'GET'): ('/api/v1/audit/events', api_only({'admin', 'auditor'}, 200)),
+    ('api.audit_events_csv', 'GET'): (
+        '/api/v1/audit/events.csv',
+        api_only({'admin', 'auditor'}, 200),
+    ),
     ('api.agency_list', 'GET'): ('/api/v1/agencies', api_public(200)),
     ('api.agency_create', 'POST'): ('/api/v1/agencies', api_only({'admin'}, 415)),
     ('api.token_create', 'POST'): ('/api/v1/auth/tokens', api_public(415)),

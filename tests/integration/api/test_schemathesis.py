@@ -53,3 +53,18 @@ def test_api_keeps_its_documented_promises(app, cast, create_tender, token, bidd
         # A fresh token per request: revoking its own token must not blind the rest.
         failures += _failures(operation, lambda: token(cast[role]), code)
     assert not failures, '\n\n'.join(failures)
+
+
+@pytest.mark.slow
+def test_audit_search_keeps_its_documented_promises(app, cast, create_tender, token):
+    """The audit log search as an auditor (the roles above only meet its 403)."""
+    code = create_tender(Stage.clarification).code
+    schema = schemathesis.openapi.from_wsgi('/api/v1/openapi.json', app)
+    failures, checked = [], []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        if operation.path.startswith('/audit/events'):
+            checked.append(operation.path)
+            failures += _failures(operation, lambda: token(cast['auditor']), code)
+    assert sorted(checked) == ['/audit/events', '/audit/events.csv']
+    assert len(failures) == 0, '\n\n'.join(failures)
