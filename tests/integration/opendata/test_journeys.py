@@ -7,7 +7,7 @@ import json
 from datetime import timedelta
 
 from evaluation.conftest import open_price_envelopes
-from evaluation.sanggah_fixtures import LOSER, WINNER, approve, vendor_user
+from evaluation.sanggah_fixtures import LOSER, WINNER, announcement_time, approve, vendor_user
 from ocds_validation import all_errors
 from tenders.factories import PDF, T0, schedule_at
 
@@ -198,7 +198,7 @@ def test_two_file_journey(app, opened_tender, pokja, published):
         recording.record(tender, bid.id, {'pembuktian': ok}, actor=pokja[0], now=clock.now())
     decision.propose(tender, actor=pokja[0], now=clock.now())
     approve(tender, pokja)
-    announcement.announce_winner(tender, actor=pokja[0], now=clock.now())
+    announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))
     db.session.commit()
 
     package, record = published(tender)
