@@ -155,8 +155,11 @@ def commit_bid_sets():
 
 def _clock_jobs():
     """What the clock does each round: bid-set commitments past their deadline, a checkpoint
-    when one is due, the reconciliation when it is due. Each job commits its own work."""
+    when one is due, the reconciliation when it is due, the bid-deadline reminders and the mail
+    that is due. Each job commits its own work."""
     from lpse.bids import commitment
+    from lpse.notify import outbox
+    from lpse.tenders import news
 
     for name in commitment.commit_due(now=clock.now()):
         click.echo(f'bid set committed: {name}')
@@ -167,6 +170,13 @@ def _clock_jobs():
     run = statelog.run_if_due(now=clock.now())
     if run is not None:
         click.echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
+    told = news.remind_deadlines(now=clock.now())
+    db.session.commit()
+    if told:
+        click.echo(f'deadline reminders: {told}')
+    sent, waiting = outbox.deliver_due(now=clock.now())
+    if sent or waiting:
+        click.echo(f'mail: {sent} sent, {waiting} not sent (retried later)')
 
 
 @lpse_cli.command('tick')
@@ -179,8 +189,8 @@ def _clock_jobs():
 )
 @with_appcontext
 def tick(every):
-    """The clock's jobs: bid-set commitments at the deadline and a checkpoint every
-    LPSE_CHECKPOINT_MINUTES while the log grows. Run it every minute from the scheduler, or keep
+    """The clock's jobs: bid-set commitments at the deadline, a checkpoint every
+    LPSE_CHECKPOINT_MINUTES while the log grows, deadline reminders and queued mail. Run it every minute from the scheduler, or keep
     it running with --every; a failed round is reported and the next one runs."""
     while True:
         try:

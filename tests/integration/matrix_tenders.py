@@ -60,6 +60,8 @@ MATRIX = {
     # Publication is refused with its reasons (the draft has no schedule yet).
     ('tenders.publish', 'POST'): ('/tenders/{draft}/publish', gate(POKJA_ROLE, 404, pokja=422)),
     ('tenders.ask', 'POST'): ('/tenders/{live}/questions', gate(('vendor',), 422)),
+    ('tenders.follow', 'POST'): ('/tenders/{live}/follow', gate(('vendor',), 303)),
+    ('tenders.unfollow', 'POST'): ('/tenders/{live}/unfollow', gate(('vendor',), 303)),
     ('tenders.answer', 'POST'): (
         '/tenders/{live}/questions/{question}/answer',
         gate(POKJA_ROLE, 403, pokja=422),
