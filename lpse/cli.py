@@ -190,8 +190,9 @@ def _clock_jobs():
 @with_appcontext
 def tick(every):
     """The clock's jobs: bid-set commitments at the deadline, a checkpoint every
-    LPSE_CHECKPOINT_MINUTES while the log grows, deadline reminders and queued mail. Run it every minute from the scheduler, or keep
-    it running with --every; a failed round is reported and the next one runs."""
+    LPSE_CHECKPOINT_MINUTES while the log grows, deadline reminders and queued mail. Run it
+    every minute from the scheduler, or keep it running with --every; a failed round is
+    reported and the next one runs."""
     while True:
         try:
             _clock_jobs()

@@ -38,7 +38,9 @@ def closed_port():
 
 @pytest.fixture
 def broken_smtp(app):
-    app.config.update(LPSE_SMTP_HOST='127.0.0.1', LPSE_SMTP_PORT=closed_port(), LPSE_SMTP_TLS='none')
+    app.config.update(
+        LPSE_SMTP_HOST='127.0.0.1', LPSE_SMTP_PORT=closed_port(), LPSE_SMTP_TLS='none'
+    )
 
 
 def queue_one(now, body=f'Klik {SECRET}'):
