@@ -47,7 +47,7 @@ def test_the_announcement_reaches_bidders_and_followers_only(decided, pokja, cas
 
 
 def test_an_objection_goes_to_the_pokja_and_its_answer_to_the_objector(announced, pokja):
-    tender, bids, row = announced
+    tender, bids, _row = announced
     db.session.execute(db.delete(Notification))
     db.session.commit()
     objector = vendor_user(bids[LOSER])

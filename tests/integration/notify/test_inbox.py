@@ -2,6 +2,7 @@
 (with a label for screen readers), and marking read works on one's own messages only."""
 
 import pytest
+from flask_babel import gettext
 from helpers import login
 
 from lpse import clock
@@ -77,3 +78,24 @@ def test_inactive_users_and_duplicates_are_skipped(app, users, make_user):
         [users['vendor']], kind='uji', render=lambda: ('a', 'b'), dedupe='sekali', now=clock.now()
     )
     assert again == []
+
+
+def test_the_language_switch_is_kept_for_notifications(client, users):
+    login(client, users['vendor'].email)
+    client.get('/lang/en')
+    db.session.expire_all()
+    assert db.session.get(type(users['vendor']), users['vendor'].id).locale == 'en'
+    (row,) = inbox.send(
+        [db.session.get(type(users['vendor']), users['vendor'].id)],
+        kind='uji',
+        render=lambda: (gettext('Notifikasi'), 'isi'),
+        now=clock.now(),
+    )
+    assert row.title == 'Notifications'
+
+
+def test_the_kept_language_returns_at_the_next_login(client, users):
+    users['vendor'].locale = 'en'
+    db.session.commit()
+    login(client, users['vendor'].email)
+    assert 'Notifications' in client.get('/notifikasi').get_data(as_text=True)
