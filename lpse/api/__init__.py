@@ -15,6 +15,8 @@ API_MODULES = (
     'lpse.evaluation.objections_api',
     'lpse.opening.api',
     'lpse.evaluation.api',
+    'lpse.notify.api',
+    'lpse.tenders.follow_api',
 )
 
 __all__ = ['API_MODULES', 'bp']

@@ -64,6 +64,9 @@ MATRIX = {
     ('notify.read_all', 'POST'): ('/notifikasi/baca-semua', logged_in(303)),
     ('notify.mail_queue', 'GET'): ('/admin/mail', only({'admin'}, 200)),
     ('notify.mail_retry', 'POST'): ('/admin/mail/999999/retry', only({'admin'}, 404)),
+    ('api.notification_list', 'GET'): ('/api/v1/notifications', api_any(200)),
+    ('api.notification_read', 'POST'): ('/api/v1/notifications/999999/read', api_any(404)),
+    ('api.notification_read_all', 'POST'): ('/api/v1/notifications/read-all', api_any(200)),
     # Development and testing only (tests/integration/notify: 404 in production).
     ('devmail.index', 'GET'): ('/dev/mailbox/', public(200)),
     ('devmail.message', 'GET'): ('/dev/mailbox/999999', public(404)),

@@ -99,3 +99,22 @@ def test_the_kept_language_returns_at_the_next_login(client, users):
     db.session.commit()
     login(client, users['vendor'].email)
     assert 'Notifications' in client.get('/notifikasi').get_data(as_text=True)
+
+
+def test_the_api_lists_and_marks_only_the_callers_own(client, users, api_token):
+    mine = tell(users['vendor'], 'Kabar API')
+    theirs = tell(users['pokja'], 'Kabar Pokja')
+    headers = api_token('vendor')
+    body = client.get('/api/v1/notifications', headers=headers).get_json()
+    assert body['unread'] == 1 and [n['id'] for n in body['notifications']] == [mine]
+    assert body['notifications'][0]['title'] == 'Kabar API'
+    response = client.post(f'/api/v1/notifications/{theirs}/read', headers=headers)
+    assert response.status_code == 404 and response.get_json()['error']['code']
+    response = client.post(f'/api/v1/notifications/{mine}/read', headers=headers)
+    assert response.status_code == 200 and response.get_json()['read_at']
+    tell(users['vendor'], 'Kabar lagi')
+    assert client.post('/api/v1/notifications/read-all', headers=headers).get_json() == {
+        'marked': 1
+    }
+    db.session.expire_all()
+    assert db.session.get(Notification, theirs).read_at is None

@@ -209,3 +209,20 @@ def test_the_reminder_window_is_configurable_and_the_tick_sends_it(app, create_t
     assert 'deadline reminders: 1' in result.output and 'mail: 1 sent' in result.output
     assert [m['To'] for m in outbox.sent] == [vendors['follower'].email]
     outbox.sent.clear()
+
+
+def test_a_vendor_follows_through_the_api(client, create_tender, cast, vendors, token):
+    live = create_tender(Stage.clarification)
+    headers = token(vendors['follower'])
+    url = f'/api/v1/tenders/{live.code}/follow'
+    assert client.get(url, headers=headers).get_json() == {'code': live.code, 'following': False}
+    assert client.put(url, headers=headers).get_json()['following'] is True
+    assert follows.is_following(live, vendors['follower'])
+    # Another vendor learns nothing of it.
+    other = token(vendors['outsider'])
+    assert client.get(url, headers=other).get_json()['following'] is False
+    assert client.delete(url, headers=headers).get_json()['following'] is False
+    assert client.put(url, headers=token(cast['pokja'])).status_code == 403
+    draft = create_tender('draft')
+    response = client.put(f'/api/v1/tenders/{draft.code}/follow', headers=headers)
+    assert response.status_code == 404
