@@ -87,7 +87,7 @@ def deliver(mail_id, *, now) -> bool | None:
     row.attempts += 1
     try:
         row.transport = _send(cfg, _message(cfg, row))
-    except (smtplib.SMTPException, OSError, NoTransport) as exc:
+    except Exception as exc:  # the server's refusal, or a message it cannot take: not a poison pill
         _note_failure(row, cfg, exc, now)
         db.session.commit()
         return False

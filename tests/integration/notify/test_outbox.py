@@ -177,3 +177,16 @@ def test_development_prints_the_mail_on_the_console(app, capsys, caplog):
     assert outbox.deliver(mail_id, now=clock.now()) is True
     assert SECRET in capsys.readouterr().err
     assert 'RAHASIA-TOKEN' not in caplog.text
+
+
+def test_a_message_that_cannot_be_built_fails_alone(app, sent):
+    """A malformed message (a header with a line break) is an error of its own, not a round
+    that stops the clock before the next messages."""
+    now = clock.now()
+    bad = outbox.queue('a@contoh.co.id', 'Baris\nbaru', 'isi', now=now)
+    good = outbox.queue('b@contoh.co.id', 'Biasa', 'isi', now=now)
+    db.session.commit()
+    assert outbox.deliver_due(now=now) == (1, 1)
+    assert db.session.get(Mail, bad.id).last_error.startswith('ValueError')
+    assert db.session.get(Mail, good.id).state == 'sent'
+    assert [m['To'] for m in sent] == ['b@contoh.co.id']
