@@ -28,6 +28,9 @@ def build_app(config=None):
     app.request_class = BidFormRequest
     ids.init_app(app)
     inputs.init_app(app)
+    from lpse.notify import outbox
+
+    outbox.init_app(app)
     _init_extensions(app)
     _register_blueprints(app)
     from lpse import web
@@ -128,10 +131,14 @@ BLUEPRINTS = (
     'lpse.evaluation.views',
     'lpse.opening.views',
     'lpse.opendata.views',
+    'lpse.notify.views',
 )
+# Pages that exist only in development and testing (never in production).
+DEVELOPMENT_BLUEPRINTS = ('lpse.notify.dev_views',)
 # Modules that add pages to a blueprint above (imported before it is registered).
 PAGE_MODULES = (
     'lpse.tenders.officer',
+    'lpse.tenders.follow_views',
     'lpse.vendors.blacklist_views',
     'lpse.vendors.verifier_views',
 )
@@ -144,4 +151,7 @@ def _register_blueprints(app):
         importlib.import_module(name)
     for name in BLUEPRINTS:
         app.register_blueprint(importlib.import_module(name).bp)
+    if app.config['ENV_NAME'] in ('development', 'testing'):
+        for name in DEVELOPMENT_BLUEPRINTS:
+            app.register_blueprint(importlib.import_module(name).bp)
     app.register_blueprint(api.bp)

@@ -195,9 +195,12 @@ def commit_bid_sets():
 
 def _clock_jobs():
     """What the clock does each round: bid-set commitments past their deadline, a checkpoint
-    when one is due, the reconciliation when it is due, the OCDS bulk files when due. Each job
-    commits its own work (the bulk files are written outside the database)."""
+    when one is due, the reconciliation when it is due, the OCDS bulk files when due, the
+    bid-deadline reminders and the mail that is due. Each job commits its own work (the bulk
+    files are written outside the database)."""
     from lpse.bids import commitment
+    from lpse.notify import outbox
+    from lpse.tenders import news
 
     for name in commitment.commit_due(now=clock.now()):
         click.echo(f'bid set committed: {name}')
@@ -208,6 +211,13 @@ def _clock_jobs():
     run = statelog.run_if_due(now=clock.now())
     if run is not None:
         click.echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
+    told = news.remind_deadlines(now=clock.now())
+    db.session.commit()
+    if told:
+        click.echo(f'deadline reminders: {told}')
+    sent, waiting = outbox.deliver_due(now=clock.now())
+    if sent or waiting:
+        click.echo(f'mail: {sent} sent, {waiting} not sent (retried later)')
     written = ocds_bulk.regenerate_if_due(now=clock.now())
     if written is not None:
         _echo_bulk(written)
@@ -238,9 +248,9 @@ def ocds_bulk_command():
 @with_appcontext
 def tick(every):
     """The clock's jobs: bid-set commitments at the deadline, a checkpoint every
-    LPSE_CHECKPOINT_MINUTES while the log grows, the OCDS bulk files when due. Run it every
-    minute from the scheduler, or keep it running with --every; a failed round is reported and
-    the next one runs."""
+    LPSE_CHECKPOINT_MINUTES while the log grows, the OCDS bulk files when due, deadline
+    reminders and queued mail. Run it every minute from the scheduler, or keep it running with
+    --every; a failed round is reported and the next one runs."""
     while True:
         try:
             _clock_jobs()

@@ -91,6 +91,13 @@ class Config:
     LPSE_SMTP_USER = None
     LPSE_SMTP_PASSWORD = None
     LPSE_MAIL_FROM = 'lpse@localhost'
+    # The outbox (lpse/notify/outbox.py): attempts before a message is failed (the admin sees
+    # it), the first retry's delay (doubled each time), delivery right after the response.
+    LPSE_MAIL_MAX_ATTEMPTS = 6
+    LPSE_MAIL_RETRY_SECONDS = 60
+    LPSE_MAIL_AFTER_RESPONSE = True
+    # The clock reminds a tender's followers and bidders this many hours before its bid deadline.
+    LPSE_DEADLINE_REMINDER_HOURS = 24
 
     # Sealed bids (lpse/bids): the envelope cap, the per-vendor upload rate limit, how long an
     # upload lock may be held by a process that died, and the web bid form's total size.
@@ -128,6 +135,7 @@ class TestConfig(Config):
     SECRET_KEY = 'test-secret-key-not-for-production'  # noqa: S105
     SESSION_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = 'sqlite://'
+    LPSE_MAIL_AFTER_RESPONSE = False  # tests deliver explicitly (outbox.deliver_due)
 
 
 ENVIRONMENT = {
@@ -164,6 +172,9 @@ ENVIRONMENT = {
     'LPSE_SMTP_USER': ('LPSE_SMTP_USER', str),
     'LPSE_SMTP_PASSWORD': ('LPSE_SMTP_PASSWORD', str),
     'LPSE_MAIL_FROM': ('LPSE_MAIL_FROM', str),
+    'LPSE_MAIL_MAX_ATTEMPTS': ('LPSE_MAIL_MAX_ATTEMPTS', lambda v: _positive(int(v))),
+    'LPSE_MAIL_RETRY_SECONDS': ('LPSE_MAIL_RETRY_SECONDS', lambda v: _positive(int(v))),
+    'LPSE_DEADLINE_REMINDER_HOURS': ('LPSE_DEADLINE_REMINDER_HOURS', int),
     'LPSE_BID_MAX_SIZE': ('LPSE_BID_MAX_SIZE', int),
     'LPSE_BID_RATE_LIMIT': ('LPSE_BID_RATE_LIMIT', int),
     'LPSE_BID_RATE_WINDOW': ('LPSE_BID_RATE_WINDOW', int),

@@ -19,9 +19,11 @@ from lpse.evaluation.models import (
     ResultProposal,
     WorksheetEntry,
 )
+from lpse.notify.models import Mail, Notification
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
 from lpse.pki_service import Authority, Certificate
 from lpse.tenders.documents import Addendum, Document
+from lpse.tenders.follows import TenderFollow
 from lpse.tenders.keys import TenderKey, TenderKeyShare
 from lpse.tenders.models import (
     BoqItem,
@@ -66,6 +68,8 @@ __all__ = [
     'EvaluationVersion',
     'IssuedDocument',
     'LoginThrottle',
+    'Mail',
+    'Notification',
     'OpenedBid',
     'OpeningCeremony',
     'Question',
@@ -79,6 +83,7 @@ __all__ = [
     'StageWindow',
     'Tender',
     'TenderCounter',
+    'TenderFollow',
     'TenderKey',
     'TenderKeyShare',
     'TenderMember',

@@ -17,6 +17,8 @@ API_MODULES = (
     'lpse.evaluation.api',
     'lpse.opendata.api',
     'lpse.auditor.api',
+    'lpse.notify.api',
+    'lpse.tenders.follow_api',
 )
 
 __all__ = ['API_MODULES', 'bp']

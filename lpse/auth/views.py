@@ -41,6 +41,8 @@ def _fresh_session():
 
 def _finish_login(user, next_url, method='password'):
     _fresh_session()
+    if user.locale and 'lang' not in session:  # the language the user chose last time
+        session['lang'] = user.locale
     login_user(user)
     operations.complete_login(user, ip=request.remote_addr, now=clock.now(), method=method)
     db.session.commit()

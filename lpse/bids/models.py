@@ -18,12 +18,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lpse.auth.models import User
 from lpse.extensions import db
+from lpse.tenders import news
 from lpse.types import UTCDateTime, sql_in
+from lpse.vendors.models import Vendor
 
 
 class EnvelopeKind(enum.StrEnum):
@@ -145,3 +149,14 @@ class BidSetCommitment(db.Model):
     @property
     def envelopes(self) -> list[str]:
         return json.loads(self.document)['commitment']['envelopes']
+
+
+@news.audience_source
+def bidders(tender):
+    """The users of the vendors who bid on ``tender`` (withdrawn bids included: they took part)
+    hear of its news with its followers."""
+    return db.session.scalars(
+        select(User)
+        .join(Vendor, Vendor.user_id == User.id)
+        .where(Vendor.id.in_(select(Bid.vendor_id).where(Bid.tender_id == tender.id)))
+    ).all()

@@ -14,6 +14,7 @@ from lpse.evaluation import award_documents, public_result, service
 from lpse.evaluation.objection_models import Announcement
 from lpse.extensions import db
 from lpse.i18n import with_wib
+from lpse.tenders import news
 from lpse.tenders import rules as tender_rules
 from lpse.tenders.models import TenderStatus
 from lpse.tenders.stages import Stage
@@ -134,6 +135,7 @@ def announce_winner(tender, *, actor, now, ip=None) -> Announcement:
     )
     checkpoints.create_checkpoint('winner.announced', now=now, tender=tender)
     award_documents.issue_announcement_documents(row, now=now)
+    news.tell(tender, 'announced', now=now, endpoint='sanggah.results', ends=ends)
     return row
 
 

@@ -22,6 +22,7 @@ from lpse.evaluation.objection_models import (
 from lpse.extensions import db
 from lpse.i18n import with_wib
 from lpse.tenders import documents as tender_documents
+from lpse.tenders import news
 from lpse.vendors import verification
 
 MAX_GROUNDS = 20_000
@@ -148,6 +149,14 @@ def file_objection(tender, *, actor, grounds, attachments=(), now, ip=None) -> O
         vendor=vendor.id,
         attachments=stored,
     )
+    news.tell(
+        tender,
+        'objection_filed',
+        now=now,
+        to=tender.pokja,
+        endpoint='sanggah.results',
+        due=current.answer_due_at,
+    )
     return row
 
 
@@ -195,6 +204,14 @@ def answer_objection(
         accepted=accepted,
         consequence=consequence,
         late=objection.answered_late,
+    )
+    news.tell(
+        tender,
+        'objection_answered',
+        now=now,
+        to=[objection.filed_by],
+        endpoint='sanggah.results',
+        outcome=accepted,
     )
     if accepted and current.is_current:
         _apply_consequence(objection, tender, consequence, actor=actor, now=now, ip=ip)

@@ -21,7 +21,7 @@ from lpse.extensions import db
 from lpse.opening import minutes, unseal, workers
 from lpse.opening.models import OpenedBid, OpenResult
 from lpse.opening.state import PRICE, SINGLE, TECHNICAL, ceremony_kinds, ceremony_of
-from lpse.tenders import keys
+from lpse.tenders import keys, news
 
 
 def rebuild_tender_key(tender, ceremony):
@@ -93,6 +93,7 @@ def open_ceremony(tender, ceremony, *, actor, now):
     ceremony.audit_seq = event.seq
     ceremony.checkpoint_id = checkpoint.id
     db.session.flush()
+    news.tell(tender, 'opening_done', now=now)
     document = minutes.issue_minutes(tender, ceremony, now=now, checkpoint=checkpoint)
     ceremony.minutes_document_id = document.id
     db.session.flush()

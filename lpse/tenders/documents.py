@@ -23,7 +23,7 @@ from lpse import audit, storage
 from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db, savepoint
 from lpse.i18n import with_wib
-from lpse.tenders import rules, stages
+from lpse.tenders import news, rules, stages
 from lpse.tenders.models import DocumentKind
 from lpse.tenders.schedule import ScheduleInvalid, change_schedule
 from lpse.tenders.stages import STAGES, Stage, Window
@@ -286,7 +286,9 @@ def add_document(
                 actor=actor,
                 now=now,
                 ip=ip,
+                announce=False,
             )
+        news.tell(tender, 'addendum', now=now, number=addendum.number, reason=reason)
     return document
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lpse import audit, ids
 from lpse.errors import Conflict, NotAllowed, StageClosed
 from lpse.extensions import db
-from lpse.tenders import rules
+from lpse.tenders import news, rules
 from lpse.tenders.permissions import vendor_may_participate
 from lpse.tenders.stages import Stage
 from lpse.types import UTCDateTime
@@ -91,4 +91,5 @@ def answer_question(question, tender, *, answer, causes_addendum=False, actor, n
         question_id=question.id,
         causes_addendum=question.causes_addendum,
     )
+    news.tell(tender, 'question_answered', now=now, to=[*news.audience(tender), question.asker])
     return question

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from lpse import audit
 from lpse.errors import NotAllowed, ValidationFailed
 from lpse.extensions import db
-from lpse.tenders import rules
+from lpse.tenders import news, rules
 from lpse.tenders.models import ScheduleChange, ScheduleEntry
 from lpse.tenders.stages import STAGE_LABELS, STAGES, Stage, validate_schedule
 
@@ -47,9 +47,10 @@ def set_schedule(tender, schedule, *, actor, now, ip=None):
     )
 
 
-def change_schedule(tender, changes, *, reason, actor, now, ip=None):
+def change_schedule(tender, changes, *, reason, actor, now, ip=None, announce=True):
     """Change windows of a running tender: with a reason, kept as history, never rewriting
-    the past (an ended window stays, a started window keeps its start)."""
+    the past (an ended window stays, a started window keeps its start). Its audience hears of it
+    (``announce=False``: the caller's own news says it, as an addendum's does)."""
     if not tender.can_manage(actor):
         raise NotAllowed(_l('Hanya anggota Pokja tender ini yang dapat mengubah jadwal.'))
     reason = rules.required_text(reason, 'reason', _l('Perubahan jadwal wajib menyertakan alasan.'))
@@ -98,6 +99,8 @@ def change_schedule(tender, changes, *, reason, actor, now, ip=None):
         reason=reason,
         changes=_as_json(changed),
     )
+    if announce:
+        news.tell(tender, 'schedule_changed', now=now, reason=reason)
 
 
 def changes_of(tender):

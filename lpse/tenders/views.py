@@ -10,7 +10,7 @@ from lpse.agencies.models import Agency
 from lpse.audit import AuditEvent
 from lpse.extensions import db, login_manager
 from lpse.i18n import ZONE_NAMES
-from lpse.tenders import documents, operations, publication, questions, search
+from lpse.tenders import documents, follows, operations, publication, questions, search
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.forms import (
     CATEGORY_LABELS,
@@ -108,12 +108,14 @@ def detail_context(tender, now, **forms):
         'Stage': Stage,
         'previous_versions': _versions(tender),
         'next_version': next_version(tender, user),
+        'may_follow': follows.may_follow(tender, user),
+        'following': follows.is_following(tender, user),
     }
 
 
 def followed_by(user):
-    """Tenders the vendor downloaded from or asked about, and its questions (the vendor
-    dashboard shows them; the vendors layer sits below this one)."""
+    """Tenders the vendor follows, downloaded from or asked about, and its questions (the
+    vendor dashboard shows them; the vendors layer sits below this one)."""
     ids = db.session.scalars(
         db.select(AuditEvent.object_id)
         .where(
@@ -123,8 +125,9 @@ def followed_by(user):
         )
         .distinct()
     ).all()
+    wanted = {int(i) for i in ids} | {t.id for t in follows.followed_tenders(user)}
     tenders = db.session.scalars(
-        db.select(Tender).where(Tender.id.in_([int(i) for i in ids])).order_by(Tender.code)
+        db.select(Tender).where(Tender.id.in_(wanted)).order_by(Tender.code)
     ).all()
     questions = db.session.scalars(
         db.select(Question).where(Question.asker_id == user.id).order_by(Question.id.desc())

@@ -135,7 +135,7 @@ def vendor_verification(vendor_id):
         ip=request.remote_addr,
     )
     db.session.commit()
-    sent = mail.send_decision(vendor)
+    sent = mail.send_decision(vendor, now=clock.now())
     return jsonify(vendor_json(vendor) | {'notification_mail_sent': sent})
 
 

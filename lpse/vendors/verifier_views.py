@@ -83,7 +83,7 @@ def decide(vendor_id):
     )
     if not outcome.ok:
         return _detail(vendor, outcome.status, decision_form=form)
-    _mail_note(mail.send_decision(vendor))
+    _mail_note(mail.send_decision(vendor, now=clock.now()))
     flash(_('Keputusan disimpan.'), 'info')
     return redirect(url_for('vendors.queue'))
 
@@ -108,7 +108,7 @@ def _standing(vendor_id, action: Standing, done):
     )
     if not outcome.ok:
         return _detail(vendor, outcome.status, **{f'{action.value}_form': form})
-    _mail_note(mail.send_decision(vendor))
+    _mail_note(mail.send_decision(vendor, now=clock.now()))
     flash(done, 'info')
     return redirect(url_for('vendors.detail', vendor_id=vendor.id))
 

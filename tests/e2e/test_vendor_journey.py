@@ -9,8 +9,8 @@ from playwright.sync_api import expect
 
 from lpse import clock, pki_service
 from lpse.extensions import db
+from lpse.notify import outbox as mail_outbox
 from lpse.pki_service import Certificate
-from lpse.vendors import mail
 from lpse.vendors.models import Vendor
 
 PDF = b'%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'
@@ -30,9 +30,9 @@ def app_config(app_config):
 
 @pytest.fixture
 def outbox(app):
-    mail.outbox.clear()
-    yield mail.outbox
-    mail.outbox.clear()
+    mail_outbox.sent.clear()
+    yield mail_outbox.sent
+    mail_outbox.sent.clear()
 
 
 def log_in(page, email, password):

@@ -61,6 +61,17 @@ MATRIX = {
     # Publication is refused with its reasons (the draft has no schedule yet).
     ('tenders.publish', 'POST'): ('/tenders/{draft}/publish', gate(POKJA_ROLE, 404, pokja=422)),
     ('tenders.ask', 'POST'): ('/tenders/{live}/questions', gate(('vendor',), 422)),
+    ('tenders.follow', 'POST'): ('/tenders/{live}/follow', gate(('vendor',), 303)),
+    ('tenders.unfollow', 'POST'): ('/tenders/{live}/unfollow', gate(('vendor',), 303)),
+    ('api.tender_follow_state', 'GET'): (
+        '/api/v1/tenders/{live}/follow',
+        api_gate(('vendor',), 200),
+    ),
+    ('api.tender_follow', 'PUT'): ('/api/v1/tenders/{live}/follow', api_gate(('vendor',), 200)),
+    ('api.tender_unfollow', 'DELETE'): (
+        '/api/v1/tenders/{live}/follow',
+        api_gate(('vendor',), 200),
+    ),
     ('tenders.answer', 'POST'): (
         '/tenders/{live}/questions/{question}/answer',
         gate(POKJA_ROLE, 403, pokja=422),

@@ -70,6 +70,17 @@ MATRIX = {
     ('api.token_revoke', 'DELETE'): ('/api/v1/auth/tokens/999999', api_any(404)),
     ('api.me', 'GET'): ('/api/v1/me', api_any(200)),
     ('api.user_create', 'POST'): ('/api/v1/users', api_only({'admin'}, 415)),
+    ('notify.index', 'GET'): ('/notifikasi', logged_in(200)),
+    ('notify.read', 'POST'): ('/notifikasi/999999/baca', logged_in(404)),
+    ('notify.read_all', 'POST'): ('/notifikasi/baca-semua', logged_in(303)),
+    ('notify.mail_queue', 'GET'): ('/admin/mail', only({'admin'}, 200)),
+    ('notify.mail_retry', 'POST'): ('/admin/mail/999999/retry', only({'admin'}, 404)),
+    ('api.notification_list', 'GET'): ('/api/v1/notifications', api_any(200)),
+    ('api.notification_read', 'POST'): ('/api/v1/notifications/999999/read', api_any(404)),
+    ('api.notification_read_all', 'POST'): ('/api/v1/notifications/read-all', api_any(200)),
+    # Development and testing only (tests/integration/notify: 404 in production).
+    ('devmail.index', 'GET'): ('/dev/mailbox/', public(200)),
+    ('devmail.message', 'GET'): ('/dev/mailbox/999999', public(404)),
     # Walked last: it ends the session.
     ('auth.logout', 'POST'): ('/auth/logout', logged_in(302)),
 }

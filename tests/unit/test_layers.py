@@ -43,6 +43,7 @@ FLOORS = (
             'lpse.witness',
             'lpse.auth',
             'lpse.agencies',
+            'lpse.notify',
         ),
     ),
     ('vendors', ('lpse.vendors',)),

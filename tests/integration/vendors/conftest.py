@@ -10,7 +10,7 @@ import pytest
 from lpse import clock, pki_service
 from lpse.crypto import pki
 from lpse.extensions import db
-from lpse.vendors import mail
+from lpse.notify import outbox as mail_outbox
 from lpse.vendors.models import (
     Vendor,
     VendorDirector,
@@ -119,10 +119,10 @@ def authority(app, ca_material):
 
 @pytest.fixture
 def outbox(app):
-    """Mail sent during the test (no SMTP configured: the log, captured here)."""
-    mail.outbox.clear()
-    yield mail.outbox
-    mail.outbox.clear()
+    """Mail delivered during the test (without SMTP the outbox keeps it here)."""
+    mail_outbox.sent.clear()
+    yield mail_outbox.sent
+    mail_outbox.sent.clear()
 
 
 @pytest.fixture

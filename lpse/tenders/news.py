@@ -1,0 +1,135 @@
+"""A tender's news: who hears of what happens to it, and what they are told.
+
+Each event that concerns the people of a tender calls `tell` once, in the operation that makes
+it happen, right after its audit record: the inbox rows and the queued mail are committed with
+the action (or not at all), and mail goes out after the commit (lpse/notify/outbox.py).
+
+The audience of a tender's news is its followers (tenders/follows.py) and the vendors who bid
+(the bids floor adds them through `audience_source`, this floor being below it). Each person
+gets a message of their own: nobody learns who else follows or bid."""
+
+from datetime import timedelta
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from lpse.extensions import db
+from lpse.i18n import in_zone
+from lpse.notify import inbox
+from lpse.tenders import follows
+from lpse.tenders.models import Tender, TenderStatus
+
+AUDIENCE_SOURCES = []  # functions tender -> users, registered by higher floors
+
+
+def audience_source(fn):
+    AUDIENCE_SOURCES.append(fn)
+    return fn
+
+
+def audience(tender):
+    """The followers and bidders of ``tender``, each once, by id."""
+    people = {u.id: u for u in follows.followers(tender)}
+    for source in AUDIENCE_SOURCES:
+        people |= {u.id: u for u in source(tender)}
+    return [people[k] for k in sorted(people)]
+
+
+# What each kind of news says: (title, body), rendered in each reader's language.
+MESSAGES = {
+    'question_answered': lambda p: (
+        _('Pertanyaan dijawab: %(code)s', **p),
+        _('Pokja menjawab pertanyaan pada tender %(code)s — %(title)s.', **p),
+    ),
+    'addendum': lambda p: (
+        _('Adendum %(number)s tender %(code)s', **p),
+        _(
+            'Adendum %(number)s diterbitkan untuk tender %(code)s — %(title)s. Alasan: %(reason)s',
+            **p,
+        ),
+    ),
+    'schedule_changed': lambda p: (
+        _('Jadwal tender %(code)s berubah', **p),
+        _('Jadwal tender %(code)s — %(title)s diubah. Alasan: %(reason)s', **p),
+    ),
+    'deadline': lambda p: (
+        _('Batas akhir penawaran %(code)s mendekat', **p),
+        _('Pemasukan penawaran tender %(code)s — %(title)s ditutup pada %(deadline)s.', **p),
+    ),
+    'opening_done': lambda p: (
+        _('Pembukaan penawaran %(code)s selesai', **p),
+        _(
+            'Penawaran tender %(code)s — %(title)s telah dibuka; hasilnya ada di halaman tender.',
+            **p,
+        ),
+    ),
+    'announced': lambda p: (
+        _('Pemenang tender %(code)s diumumkan', **p),
+        _(
+            'Pemenang tender %(code)s — %(title)s telah diumumkan. Masa sanggah berakhir %(ends)s.',
+            **p,
+        ),
+    ),
+    'objection_filed': lambda p: (
+        _('Sanggah baru pada tender %(code)s', **p),
+        _(
+            'Sanggah diajukan pada tender %(code)s — %(title)s; jawab paling lambat %(due)s.',
+            **p,
+        ),
+    ),
+    'objection_answered': lambda p: (
+        _('Sanggah Anda pada tender %(code)s dijawab', **p),
+        _('Pokja menjawab sanggah Anda pada tender %(code)s — %(title)s: %(outcome)s.', **p),
+    ),
+}
+# Moments in a message: shown in the tender's zone, in the reader's language.
+MOMENTS = ('deadline', 'ends', 'due')
+
+
+def tell(tender, kind, *, now, to=None, dedupe=None, endpoint='tenders.detail', **params):
+    """Tell ``to`` (default: the tender's audience) of ``kind``, each in their own language."""
+    people = audience(tender) if to is None else to
+
+    def render():
+        values = {'code': tender.code, 'title': tender.title}
+        for key, value in params.items():
+            values[key] = in_zone(value, tender.timezone) if key in MOMENTS else value
+        if 'outcome' in values:
+            values['outcome'] = _('diterima') if values['outcome'] else _('ditolak')
+        return MESSAGES[kind](values)
+
+    return inbox.send(
+        people,
+        kind=kind,
+        render=render,
+        link=inbox.site_path(endpoint, code=tender.code),
+        dedupe=dedupe,
+        now=now,
+    )
+
+
+def remind_deadlines(*, now) -> int:
+    """The clock's round: the audience of every tender whose bid deadline falls within the
+    next LPSE_DEADLINE_REMINDER_HOURS hears of it once (per person and tender)."""
+    hours = int(current_app.config.get('LPSE_DEADLINE_REMINDER_HOURS') or 0)
+    if hours <= 0:
+        return 0
+    tenders = select(Tender).where(
+        Tender.status == TenderStatus.published.value,
+        Tender.superseded.is_(False),
+        Tender.bid_deadline > now,
+        Tender.bid_deadline <= now + timedelta(hours=hours),
+    )
+    told = 0
+    for tender in db.session.scalars(tenders).all():
+        told += len(
+            tell(
+                tender,
+                'deadline',
+                now=now,
+                dedupe=f'deadline:{tender.id}',
+                deadline=tender.bid_deadline,
+            )
+        )
+    return told
