@@ -10,7 +10,7 @@ from lpse.extensions import db
 from lpse.notify.models import Mail, Notification
 from lpse.tenders import follows
 
-from .sanggah_fixtures import LOSER, vendor_user
+from .sanggah_fixtures import LOSER, announcement_time, vendor_user
 
 
 def kinds_by_user():
@@ -29,7 +29,7 @@ def test_the_announcement_reaches_bidders_and_followers_only(decided, pokja, cas
     verify_vendor(follower, company='CV Pengikut Setia')
     follows.follow(tender, actor=follower, now=clock.now())
     db.session.commit()
-    announcement.announce_winner(tender, actor=pokja[0], now=clock.now())
+    announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))
     db.session.commit()
     told = kinds_by_user()
     expected = {vendor_user(b).id for b in bids} | {follower.id}
