@@ -22,7 +22,10 @@ def build_app(config=None):
         instance_path=str(config_module.ROOT / 'instance'),
     )
     _configure(app, config)
-    from lpse import ids, inputs
+    from lpse import ids, inputs, metrics, proxies
+
+    proxies.init_app(app)
+    metrics.init_app(app)
     from lpse.bids.forms import BidFormRequest
 
     app.request_class = BidFormRequest
@@ -127,6 +130,7 @@ BLUEPRINTS = (
     'lpse.evaluation.public_views',
     'lpse.evaluation.views',
     'lpse.opening.views',
+    'lpse.ops.views',
 )
 # Modules that add pages to a blueprint above (imported before it is registered).
 PAGE_MODULES = (

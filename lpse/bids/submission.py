@@ -10,6 +10,7 @@ deletes the blob again unless another row refers to it."""
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import logging
@@ -26,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from lpse import audit, checkpoints, clock, pki_service, storage
+from lpse import audit, checkpoints, clock, metrics, pki_service, storage
 from lpse.bids.errors import (
     EnvelopeRejected,
     PayloadTooLarge,
@@ -445,6 +446,25 @@ class _Stored:
     existing: Bid | None
 
 
+def _counted(receive):
+    """Count every envelope of a submission in /metrics: accepted, repeated or refused."""
+
+    @functools.wraps(receive)
+    def counted(tender, user, vendor, uploads, **kwargs):
+        try:
+            received = receive(tender, user, vendor, uploads, **kwargs)
+        except BaseException:
+            metrics.bid_uploads('refused', len(uploads))
+            raise
+        created = sum(r.created for r in received)
+        metrics.bid_uploads('accepted', created)
+        metrics.bid_uploads('repeated', len(received) - created)
+        return received
+
+    return counted
+
+
+@_counted
 def receive_many(tender, user, vendor, uploads, *, now, lock=None) -> list[Received]:
     """Store, commit and acknowledge envelopes of different kinds together (File I and File II
     of a two-file tender from the web form, or one envelope): all are kept or none is.

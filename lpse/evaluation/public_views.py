@@ -18,6 +18,7 @@ from lpse.evaluation.objection_models import ObjectionAttachment
 from lpse.evaluation.sanggah_forms import AwardForm, ObjectionAnswerForm, ObjectionForm
 from lpse.extensions import db
 from lpse.formflow import show_error
+from lpse.proxies import client_ip
 from lpse.storage import blob_store
 from lpse.tenders.forms import ConfirmForm
 from lpse.tenders.views import detail_context, load_tender, viewer
@@ -169,7 +170,7 @@ def announce(code):
         tender,
         ConfirmForm(),
         lambda: announcements.announce_winner(
-            tender, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('Pemenang diumumkan; masa sanggah dimulai.'),
     )
@@ -190,7 +191,7 @@ def file_objection(code):
             grounds=form.grounds.data,
             attachments=files,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         _('Sanggah terkirim.'),
     )
@@ -214,7 +215,7 @@ def answer(code, objection_id):
             answer=form.answer.data,
             consequence=form.consequence.data or None,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         _('Jawaban sanggah disimpan.'),
     )
@@ -265,7 +266,7 @@ def award(code):
             actor=current_user,
             now=clock.now(),
             contract_deadline=form.deadline_utc(tender.timezone),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         _('SPPBJ diterbitkan.'),
     )
