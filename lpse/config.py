@@ -143,6 +143,7 @@ ENVIRONMENT = {
     'LPSE_LOGIN_MAX_DELAY': ('LPSE_LOGIN_MAX_DELAY', int),
     'LPSE_API_TOKEN_DAYS': ('LPSE_API_TOKEN_DAYS', lambda v: _token_days(int(v))),
     'LPSE_BASE_URL': ('LPSE_BASE_URL', str),
+    'LPSE_TIMEZONE': ('BABEL_DEFAULT_TIMEZONE', lambda v: _zone(v)),
     'LPSE_TRUSTED_PROXIES': ('LPSE_TRUSTED_PROXIES', proxies.parse_trusted),
     'LPSE_METRICS_ALLOW': ('LPSE_METRICS_ALLOW', lambda v: _networks(v)),
     'LPSE_LOG_ORIGIN': ('LPSE_LOG_ORIGIN', str),
@@ -178,6 +179,13 @@ ENVIRONMENT = {
     ),
     'LPSE_STAGE_MIN_GAPS': ('LPSE_STAGE_MIN_GAPS', lambda v: _hours(v, DEFAULT_MIN_GAPS)),
 }
+
+
+def _zone(name):
+    """One of Indonesia's three zones (the instance's, for pages that name no tender)."""
+    if name not in ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'):
+        raise ValueError(f'expected Asia/Jakarta, Asia/Makassar or Asia/Jayapura, got {name!r}')
+    return name
 
 
 def _networks(text):

@@ -49,6 +49,7 @@ from lpse.crypto.errors import CryptoError
 from lpse.crypto.signed_data import verify_signature
 from lpse.errors import NotFound, StageClosed, Throttled, ValidationFailed
 from lpse.extensions import db
+from lpse.i18n import byte_size
 from lpse.tenders import keys
 from lpse.tenders.stages import Stage
 
@@ -113,7 +114,7 @@ def check_declared_size(content_length) -> None:
 
 def too_large() -> PayloadTooLarge:
     return PayloadTooLarge(
-        _l('Sampul penawaran melebihi batas %(mb)s MB.', mb=max_size() // (1024 * 1024))
+        _l('Sampul penawaran melebihi batas %(size)s.', size=byte_size(max_size()))
     )
 
 

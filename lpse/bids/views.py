@@ -23,7 +23,7 @@ from lpse import clock
 from lpse.auth.access import role_required
 from lpse.bids import commitment, permissions, receipts_service, sealing, submission
 from lpse.bids.errors import EnvelopeRejected, ServerBusy
-from lpse.bids.forms import BidForm, UploadForm, WithdrawForm, parse_amount
+from lpse.bids.forms import BidForm, UploadForm, WithdrawForm, parse_amount, tkdn_text
 from lpse.bids.models import Bid, EnvelopeKind, kinds_for
 from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
@@ -118,7 +118,7 @@ def submit(code):
     try:
         kinds = [submission.resolve_kind(tender, k.value) for k in form.kinds]
         prices = _prices(tender) if any(k != EnvelopeKind.technical for k in kinds) else {}
-        tkdn = form.tkdn.data.strip().replace(',', '.') if form.tkdn.data else None
+        tkdn = tkdn_text(form.tkdn.data)
         items = []
         for kind in kinds:
             bid = sealing.bid_document(
