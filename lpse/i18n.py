@@ -72,7 +72,7 @@ def byte_size(size) -> str:
 
 # Indonesian typing: dots group thousands (`1.500.000`), a comma starts the decimals (`0,5`).
 # A dot that does not group threes (`2.5`) can only be a decimal point and is read as one.
-ID_NUMBER = re.compile(r'\d{1,3}(\.\d{3})+(,\d+)?|\d+(,\d+)?')
+ID_NUMBER = re.compile(r'-?(\d{1,3}(\.\d{3})+(,\d+)?|\d+(,\d+)?)')
 PLAIN_NUMBER = re.compile(r'\d+(\.\d+)?')
 
 

@@ -70,7 +70,6 @@ class TrustedNetworks:
             if address(candidate) is None:
                 break  # a trusted hop passed on garbage: the hop itself is the client we know
             client, hops = candidate, hops + 1
-        environ['lpse.proxy_peer'] = peer
         environ['REMOTE_ADDR'] = str(address(client) or client)
         protos = _entries(environ.get('HTTP_X_FORWARDED_PROTO'))
         if hops and protos:
