@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from lpse import create_app
+from lpse.extensions import db
 
 OUTSIDE = '203.0.113.5'
 
@@ -84,6 +85,8 @@ def test_metrics_allow_is_checked_against_the_real_client(app, trusted, status):
         headers={'X-Forwarded-For': '192.0.2.10'},
     )
     assert response.status_code == status
+    with fresh.app_context():
+        db.engine.dispose()  # its own pool: closed here, not by the garbage collector
 
 
 def _config_of(app):
