@@ -92,3 +92,23 @@ def test_metrics_allow_is_checked_against_the_real_client(app, trusted, status):
 def _config_of(app):
     keys = ('SQLALCHEMY_DATABASE_URI', 'LPSE_DATA_DIR', 'LPSE_METRICS_ALLOW')
     return {k: app.config[k] for k in keys}
+
+
+def failed_ticks(client) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    text = client.get('/metrics').get_data(as_text=True)
+    return sum(
+        s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+        if s.name == 'lpse_job_failures_total' and s.labels.get('job') == 'tick'
+    )
+
+
+def test_a_failed_round_of_the_clock_is_counted(app, client):
+    from lpse import cli
+
+    before = failed_ticks(client)
+    cli._keep_going(RuntimeError('database is locked'))
+    assert failed_ticks(client) == before + 1
