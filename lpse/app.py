@@ -22,7 +22,10 @@ def build_app(config=None):
         instance_path=str(config_module.ROOT / 'instance'),
     )
     _configure(app, config)
-    from lpse import ids, inputs
+    from lpse import ids, inputs, metrics, proxies
+
+    proxies.init_app(app)
+    metrics.init_app(app)
     from lpse.bids.forms import BidFormRequest
 
     app.request_class = BidFormRequest
@@ -132,6 +135,7 @@ BLUEPRINTS = (
     'lpse.opening.views',
     'lpse.opendata.views',
     'lpse.notify.views',
+    'lpse.ops.views',
 )
 # Pages that exist only in development and testing (never in production).
 DEVELOPMENT_BLUEPRINTS = ('lpse.notify.dev_views',)

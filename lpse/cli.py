@@ -7,7 +7,7 @@ import time
 import click
 from flask.cli import with_appcontext
 
-from lpse import audit, checkpoints, clock, statelog
+from lpse import audit, checkpoints, clock, metrics, statelog
 from lpse.agencies import operations as agency_ops
 from lpse.auth import operations as auth_ops
 from lpse.auth import scope
@@ -174,6 +174,7 @@ def checkpoint():
 
 def _keep_going(exc) -> None:
     db.session.rollback()
+    metrics.job_failed('tick')
     click.echo(f'tick: {type(exc).__name__}: {exc}; trying again', err=True)
 
 

@@ -6,6 +6,7 @@ import re
 import secrets
 from pathlib import Path
 
+from lpse import proxies
 from lpse.crypto.errors import CryptoError
 from lpse.crypto.note import Verifier
 
@@ -60,6 +61,10 @@ class Config:
     # API tokens stop working this many days after they are made (auth/operations.py).
     LPSE_API_TOKEN_DAYS = 90
     LPSE_BASE_URL = 'http://127.0.0.1:5000'
+    # Proxies in front of the nodes (lpse/proxies.py): a hop count or a comma list of networks;
+    # 0 trusts no X-Forwarded-* header. Who may read /metrics: a comma list of networks.
+    LPSE_TRUSTED_PROXIES = 0
+    LPSE_METRICS_ALLOW = '127.0.0.1/32,::1/128'
 
     # The transparency log (lpse/tlog.py, lpse/checkpoints.py): its name in checkpoints (None:
     # the base URL's host and path + /log), the witnesses whose cosignatures it keeps (their
@@ -153,6 +158,9 @@ ENVIRONMENT = {
     'LPSE_LOGIN_MAX_DELAY': ('LPSE_LOGIN_MAX_DELAY', int),
     'LPSE_API_TOKEN_DAYS': ('LPSE_API_TOKEN_DAYS', lambda v: _token_days(int(v))),
     'LPSE_BASE_URL': ('LPSE_BASE_URL', str),
+    'LPSE_TIMEZONE': ('BABEL_DEFAULT_TIMEZONE', lambda v: _zone(v)),
+    'LPSE_TRUSTED_PROXIES': ('LPSE_TRUSTED_PROXIES', proxies.parse_trusted),
+    'LPSE_METRICS_ALLOW': ('LPSE_METRICS_ALLOW', lambda v: _networks(v)),
     'LPSE_LOG_ORIGIN': ('LPSE_LOG_ORIGIN', str),
     'LPSE_WITNESS_KEYS': ('LPSE_WITNESS_KEYS', lambda v: _vkeys(v)),
     'LPSE_CHECKPOINT_MINUTES': ('LPSE_CHECKPOINT_MINUTES', lambda v: _positive(int(v))),
@@ -191,6 +199,19 @@ ENVIRONMENT = {
     ),
     'LPSE_STAGE_MIN_GAPS': ('LPSE_STAGE_MIN_GAPS', lambda v: _hours(v, DEFAULT_MIN_GAPS)),
 }
+
+
+def _zone(name):
+    """One of Indonesia's three zones (the instance's, for pages that name no tender)."""
+    if name not in ('Asia/Jakarta', 'Asia/Makassar', 'Asia/Jayapura'):
+        raise ValueError(f'expected Asia/Jakarta, Asia/Makassar or Asia/Jayapura, got {name!r}')
+    return name
+
+
+def _networks(text):
+    """A comma list of networks, checked at start, kept as text."""
+    proxies.parse_networks(text)
+    return text
 
 
 def _positive(value):

@@ -57,6 +57,10 @@ class BlobStore(abc.ABC):
     @abc.abstractmethod
     def exists(self, sha256: str) -> bool: ...
 
+    def probe(self) -> None:
+        """Raise if the store cannot take a write now (/health); leaves nothing behind."""
+        raise NotImplementedError
+
 
 class FileStore(BlobStore):
     """Blobs as files under ``root``, fanned out by the first two hex digits of the hash."""
@@ -74,6 +78,16 @@ class FileStore(BlobStore):
 
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open('rb')
+
+    def probe(self) -> None:
+        incoming = self.root / 'incoming'
+        _make_dir(incoming)
+        fd, name = tempfile.mkstemp(dir=incoming, prefix='probe-')
+        try:
+            os.write(fd, b'ok')
+        finally:
+            os.close(fd)
+            os.unlink(name)
 
     def sweep_incoming(self, *, older_than: float) -> int:
         """Delete temp files of uploads that never finished (a killed process leaves them);

@@ -1,6 +1,6 @@
 """Admin pages: officer accounts, roles and agencies."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -17,6 +17,7 @@ from lpse.auth.models import Role, User
 from lpse.auth.scope import AuditorScope, set_scope
 from lpse.extensions import db
 from lpse.formflow import run_form
+from lpse.proxies import client_ip
 
 bp = Blueprint('admin', __name__, url_prefix='/admin')
 admin_only = role_required(Role.admin)
@@ -27,7 +28,7 @@ def _user_or_404(user_id):
 
 
 def _acting():
-    return {'actor': current_user, 'now': clock.now(), 'ip': request.remote_addr}
+    return {'actor': current_user, 'now': clock.now(), 'ip': client_ip()}
 
 
 @bp.get('/users')

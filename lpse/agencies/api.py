@@ -1,6 +1,6 @@
 """API: agencies and their work units."""
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from sqlalchemy import select
 
 from lpse import clock
@@ -10,6 +10,7 @@ from lpse.api.base import api_auth, bp, field, json_body
 from lpse.api.openapi import document, op
 from lpse.auth.models import Role
 from lpse.extensions import db
+from lpse.proxies import client_ip
 
 
 def agency_json(agency):
@@ -32,7 +33,7 @@ def agency_list():
 @api_auth(Role.admin)
 def agency_create():
     data = json_body()
-    now, ip = clock.now(), request.remote_addr
+    now, ip = clock.now(), client_ip()
     agency = operations.create_agency(
         code=field(data, 'code'),
         name=field(data, 'name'),

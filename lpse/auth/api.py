@@ -1,6 +1,6 @@
 """API: tokens, the current user, officer accounts."""
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 from flask_babel import gettext as _
 
 from lpse import clock
@@ -11,6 +11,7 @@ from lpse.auth import operations
 from lpse.auth.models import ApiToken, Role
 from lpse.errors import NotAllowed, NotFound
 from lpse.extensions import db
+from lpse.proxies import client_ip
 
 
 def token_json(row):
@@ -34,17 +35,17 @@ def token_create():
     code = field(data, 'totp', required=False)
     now = clock.now()
     try:
-        user = operations.authenticate(email, password, ip=request.remote_addr, now=now)
+        user = operations.authenticate(email, password, ip=client_ip(), now=now)
     except NotAllowed:
         db.session.commit()  # keep the failure count and its audit event
         raise
     if user.totp_enabled and not operations.verify_totp(user, code, now=now):
-        operations.throttle.register_failure(email, request.remote_addr, now=now)
+        operations.throttle.register_failure(email, client_ip(), now=now)
         db.session.commit()
         raise NotAllowed(_('Kode TOTP salah, sudah dipakai, atau tidak disertakan.'))
     if operations.totp_required(user) and not user.totp_enabled:
         raise NotAllowed(_('Aktifkan verifikasi dua langkah di halaman profil terlebih dahulu.'))
-    row, token = operations.create_token(user, name, now=now, ip=request.remote_addr)
+    row, token = operations.create_token(user, name, now=now, ip=client_ip())
     db.session.commit()
     return jsonify({**token_json(row), 'token': token}), 201
 
@@ -64,7 +65,7 @@ def token_revoke(token_id):
     row = db.session.get(ApiToken, token_id)
     if row is None or row.user_id != g.api_user.id:
         raise NotFound(_('Token tidak ditemukan.'))
-    operations.revoke_token(row, actor=g.api_user, now=clock.now(), ip=request.remote_addr)
+    operations.revoke_token(row, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return jsonify(token_json(row))
 
@@ -90,7 +91,7 @@ def user_create():
         agency=agency,
         actor=g.api_user,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     user.must_change_password = True
     db.session.commit()

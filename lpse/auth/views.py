@@ -16,6 +16,7 @@ from lpse.auth.scope import active_scope
 from lpse.errors import DomainError
 from lpse.extensions import db
 from lpse.formflow import run_form
+from lpse.proxies import client_ip
 
 bp = Blueprint('auth', __name__, url_prefix='/auth')
 PENDING_TTL = timedelta(minutes=5)
@@ -44,7 +45,7 @@ def _finish_login(user, next_url, method='password'):
     if user.locale and 'lang' not in session:  # the language the user chose last time
         session['lang'] = user.locale
     login_user(user)
-    operations.complete_login(user, ip=request.remote_addr, now=clock.now(), method=method)
+    operations.complete_login(user, ip=client_ip(), now=clock.now(), method=method)
     db.session.commit()
     return redirect(safe_next(next_url) or landing_page(user))
 
@@ -69,7 +70,7 @@ def login():
     if form.validate_on_submit():
         try:
             user = operations.authenticate(
-                form.email.data, form.password.data, ip=request.remote_addr, now=clock.now()
+                form.email.data, form.password.data, ip=client_ip(), now=clock.now()
             )
         except DomainError as exc:
             db.session.commit()  # keep the failure count and its audit event
@@ -106,13 +107,13 @@ def login_totp():
     if form.validate_on_submit():
         now = clock.now()
         try:
-            operations.throttle.check(user.email, request.remote_addr, now=now)
+            operations.throttle.check(user.email, client_ip(), now=now)
         except DomainError as exc:
             flash(exc.message, 'error')
             return render_template('auth/login_totp.html', form=form), exc.status
         if operations.verify_totp(user, form.code.data, now=now):
             return _finish_login(user, pending.get('next'), method='password+totp')
-        operations.throttle.register_failure(user.email, request.remote_addr, now=now)
+        operations.throttle.register_failure(user.email, client_ip(), now=now)
         db.session.commit()
         flash(_('Kode verifikasi salah atau sudah dipakai.'), 'error')
         status = 422
@@ -125,7 +126,7 @@ def login_totp():
 @login_required
 def logout():
     if ConfirmForm().validate_on_submit():
-        operations.logout(current_user, ip=request.remote_addr, now=clock.now())
+        operations.logout(current_user, ip=client_ip(), now=clock.now())
         db.session.commit()
         logout_user()
         _fresh_session()
@@ -165,7 +166,7 @@ def password():
             user,
             form.current_password.data,
             form.new_password.data,
-            ip=request.remote_addr,
+            ip=client_ip(),
             now=clock.now(),
         ),
     )
@@ -187,7 +188,7 @@ def totp_setup():
     outcome = run_form(
         form,
         lambda: operations.enable_totp(
-            current_user, secret, form.code.data, now=clock.now(), ip=request.remote_addr
+            current_user, secret, form.code.data, now=clock.now(), ip=client_ip()
         ),
     )
     if outcome.ok:
@@ -208,9 +209,7 @@ def totp_disable():
     if operations.totp_required(current_user):
         flash(_('Peran Anda mewajibkan verifikasi dua langkah.'), 'error')
         return redirect(url_for('auth.profile'))
-    operations.disable_totp(
-        current_user, actor=current_user, now=clock.now(), ip=request.remote_addr
-    )
+    operations.disable_totp(current_user, actor=current_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return redirect(url_for('auth.profile'))
 
@@ -223,7 +222,7 @@ def token_create():
         flash(_('Nama token wajib diisi (maks. 100 karakter).'), 'error')
         return redirect(url_for('auth.profile')), 303
     row, token = operations.create_token(
-        current_user, form.name.data, now=clock.now(), ip=request.remote_addr
+        current_user, form.name.data, now=clock.now(), ip=client_ip()
     )
     db.session.commit()
     return _render_profile(new_token=token, new_row=row, status=201)
@@ -237,6 +236,6 @@ def token_revoke(token_id):
         abort(404)
     if not ConfirmForm().validate_on_submit():
         abort(400)
-    operations.revoke_token(row, actor=current_user, now=clock.now(), ip=request.remote_addr)
+    operations.revoke_token(row, actor=current_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return redirect(url_for('auth.profile')), 303

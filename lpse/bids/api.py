@@ -12,6 +12,7 @@ from lpse.api.openapi import document, op, path_param, query_param
 from lpse.bids import commitment, permissions, submission
 from lpse.errors import NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.tenders import keys
 from lpse.tenders.views import load_tender
 from lpse.vendors import verification
@@ -38,7 +39,7 @@ def bid_json(bid) -> dict:
 
 
 def _upload_from_request() -> submission.Upload:
-    ip, agent = request.remote_addr, request.user_agent.string
+    ip, agent = client_ip(), request.user_agent.string
     if request.mimetype == P7M:
         signature = submission.decode_signature(request.headers.get(SIGNATURE_HEADER, ''))
         return submission.Upload(
@@ -114,7 +115,7 @@ def bid_withdraw(code):
         vendor,
         kind=request.args.get('envelope'),
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify({'withdrawn': [bid_json(b) for b in bids]})

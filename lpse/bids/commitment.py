@@ -12,7 +12,7 @@ at or past the deadline (and is refused)."""
 import base64
 
 from cryptography.hazmat.primitives import hashes, serialization
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
 from lpse import audit, pki_service
@@ -54,21 +54,25 @@ def commit_bid_set(tender, *, now) -> BidSetCommitment | None:
 def commit_due(*, now) -> list[str]:
     """The deadline job: commit the bid set of every published tender whose deadline has passed
     and that has none yet; the codes committed."""
-    due = db.session.scalars(
-        select(Tender)
-        .outerjoin(BidSetCommitment, BidSetCommitment.tender_id == Tender.id)
-        .where(
-            Tender.published_at.is_not(None),
-            Tender.bid_deadline <= now,
-            BidSetCommitment.id.is_(None),
-        )
-        .order_by(Tender.id)
-    ).all()
+    due = db.session.scalars(_due(select(Tender), now).order_by(Tender.id)).all()
     made = []
     for tender in due:
         if commit_bid_set(tender, now=now) is not None:
             made.append(f'{tender.code} v{tender.version}')
     return made
+
+
+def pending_count(*, now) -> int:
+    """How many bid sets the deadline job still owes (its queue depth, for /metrics)."""
+    return db.session.scalar(_due(select(func.count(Tender.id)), now))
+
+
+def _due(query, now):
+    return query.outerjoin(BidSetCommitment, BidSetCommitment.tender_id == Tender.id).where(
+        Tender.published_at.is_not(None),
+        Tender.bid_deadline <= now,
+        BidSetCommitment.id.is_(None),
+    )
 
 
 def _create(tender, *, now) -> BidSetCommitment:

@@ -2,7 +2,7 @@
 
 import io
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
@@ -11,16 +11,13 @@ from flask_wtf.file import FileField, FileRequired, MultipleFileField
 from wtforms import IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, NumberRange, StopValidation, ValidationError
 
-from lpse.bids.models import EnvelopeKind
+from lpse.bids.models import KIND_LABELS, EnvelopeKind
+from lpse.i18n import number_text
 from lpse.inputs import SafeRequest
+from lpse.tenders.rules import AMOUNT_RE
 
 # The endpoint whose multipart body holds plaintext bid files.
 IN_MEMORY_ENDPOINTS = frozenset({'bids.submit'})
-KIND_LABELS = {
-    EnvelopeKind.single: _l('Penawaran (satu file)'),
-    EnvelopeKind.technical: _l('File I: administrasi dan teknis'),
-    EnvelopeKind.price: _l('File II: harga'),
-}
 # The bid form of a two-file tender sends both envelopes at once by default.
 BOTH = 'both'
 BOTH_LABEL = _l('File I dan File II sekaligus')
@@ -29,8 +26,7 @@ FORM_KINDS = {
     BOTH: (EnvelopeKind.technical, EnvelopeKind.price),
     **{k.value: (k,) for k in EnvelopeKind},
 }
-AMOUNT_RE = re.compile(r'^(0|[1-9][0-9]{0,17})(,[0-9]{1,2})?$')
-PERCENT_RE = re.compile(r'^(100|[1-9]?[0-9])([.,][0-9]{1,2})?$')
+PERCENT_RE = re.compile(r'^(100|[1-9]?[0-9])(\.[0-9]{1,2})?$')
 
 
 class BidFormRequest(SafeRequest):
@@ -63,22 +59,22 @@ class BidFormRequest(SafeRequest):
 
 def parse_amount(text) -> Decimal | None:
     """A rupiah amount as typed in Indonesian ("1.500.000" or "1500000,50"); blank = None."""
-    value = (text or '').strip().replace(' ', '')
+    value = number_text(text)
     if not value:
         return None
-    value = value.removeprefix('Rp').replace('.', '')
     if not AMOUNT_RE.match(value):
         raise ValueError(value)
-    return Decimal(value.replace(',', '.'))
+    return Decimal(value)
+
+
+def tkdn_text(text) -> str | None:
+    """The TKDN percentage as a plain decimal string ("40,5" → "40.5"); blank = None."""
+    return number_text(text) or None
 
 
 def _percent(form, field):
-    if not PERCENT_RE.match((field.data or '').strip()):
+    if not PERCENT_RE.match(tkdn_text(field.data) or ''):
         raise ValidationError(_l('TKDN adalah persen 0–100, paling banyak 2 desimal.'))
-    try:
-        Decimal(field.data.strip().replace(',', '.'))
-    except InvalidOperation:
-        raise ValidationError(_l('TKDN tidak valid.')) from None
 
 
 def _technical_only(message):

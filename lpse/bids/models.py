@@ -8,6 +8,7 @@ import enum
 import json
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
@@ -36,6 +37,13 @@ class EnvelopeKind(enum.StrEnum):
     single = 'single'
     technical = 'technical'
     price = 'price'
+
+
+KIND_LABELS = {
+    EnvelopeKind.single: _l('Penawaran (satu file)'),
+    EnvelopeKind.technical: _l('File I: administrasi dan teknis'),
+    EnvelopeKind.price: _l('File II: harga'),
+}
 
 
 class BidStatus(enum.StrEnum):
@@ -109,6 +117,11 @@ class Bid(db.Model):
     @property
     def is_current(self) -> bool:
         return self.status == BidStatus.current
+
+    @property
+    def kind_label(self) -> str:
+        """`Penawaran (satu file)`, `File I: …`: the envelope kind in words, never `single`."""
+        return KIND_LABELS[EnvelopeKind(self.kind)]
 
 
 class BidUploadLock(db.Model):

@@ -10,6 +10,7 @@ deletes the blob again unless another row refers to it."""
 
 import base64
 import binascii
+import functools
 import hashlib
 import json
 import logging
@@ -26,7 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from lpse import audit, checkpoints, clock, pki_service, storage
+from lpse import audit, checkpoints, clock, metrics, pki_service, storage
 from lpse.bids.errors import (
     EnvelopeRejected,
     PayloadTooLarge,
@@ -48,6 +49,7 @@ from lpse.crypto.errors import CryptoError
 from lpse.crypto.signed_data import verify_signature
 from lpse.errors import NotFound, StageClosed, Throttled, ValidationFailed
 from lpse.extensions import db
+from lpse.i18n import byte_size
 from lpse.tenders import keys
 from lpse.tenders.stages import Stage
 
@@ -112,7 +114,7 @@ def check_declared_size(content_length) -> None:
 
 def too_large() -> PayloadTooLarge:
     return PayloadTooLarge(
-        _l('Sampul penawaran melebihi batas %(mb)s MB.', mb=max_size() // (1024 * 1024))
+        _l('Sampul penawaran melebihi batas %(size)s.', size=byte_size(max_size()))
     )
 
 
@@ -445,6 +447,25 @@ class _Stored:
     existing: Bid | None
 
 
+def _counted(receive):
+    """Count every envelope of a submission in /metrics: accepted, repeated or refused."""
+
+    @functools.wraps(receive)
+    def counted(tender, user, vendor, uploads, **kwargs):
+        try:
+            received = receive(tender, user, vendor, uploads, **kwargs)
+        except BaseException:
+            metrics.bid_uploads('refused', len(uploads))
+            raise
+        created = sum(r.created for r in received)
+        metrics.bid_uploads('accepted', created)
+        metrics.bid_uploads('repeated', len(received) - created)
+        return received
+
+    return counted
+
+
+@_counted
 def receive_many(tender, user, vendor, uploads, *, now, lock=None) -> list[Received]:
     """Store, commit and acknowledge envelopes of different kinds together (File I and File II
     of a two-file tender from the web form, or one envelope): all are kept or none is.

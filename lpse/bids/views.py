@@ -23,11 +23,12 @@ from lpse import clock
 from lpse.auth.access import role_required
 from lpse.bids import commitment, permissions, receipts_service, sealing, submission
 from lpse.bids.errors import EnvelopeRejected, ServerBusy
-from lpse.bids.forms import BidForm, UploadForm, WithdrawForm, parse_amount
+from lpse.bids.forms import BidForm, UploadForm, WithdrawForm, parse_amount, tkdn_text
 from lpse.bids.models import Bid, EnvelopeKind, kinds_for
 from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
 from lpse.formflow import show_error
+from lpse.proxies import client_ip
 from lpse.tenders import keys
 from lpse.tenders.views import load_tender, viewer
 from lpse.vendors import enrolment, verification
@@ -117,7 +118,7 @@ def submit(code):
     try:
         kinds = [submission.resolve_kind(tender, k.value) for k in form.kinds]
         prices = _prices(tender) if any(k != EnvelopeKind.technical for k in kinds) else {}
-        tkdn = form.tkdn.data.strip().replace(',', '.') if form.tkdn.data else None
+        tkdn = tkdn_text(form.tkdn.data)
         items = []
         for kind in kinds:
             bid = sealing.bid_document(
@@ -139,7 +140,7 @@ def submit(code):
             items,
             passphrase=form.passphrase.data,
             now=now,
-            ip=request.remote_addr,
+            ip=client_ip(),
         )
         del items, bid
         # The unlock (`key.unlocked`, throttle reset) stands whatever becomes of the upload,
@@ -175,7 +176,7 @@ def _receive(tender, vendor, envelopes, now, form):
                     signature,
                     kind,
                     len(data) if isinstance(data, bytes) else request.content_length,
-                    request.remote_addr,
+                    client_ip(),
                     request.user_agent.string,
                 )
                 for data, signature, kind in envelopes
@@ -224,9 +225,7 @@ def withdraw(code):
     form = WithdrawForm().setup(kinds_for(tender))
     if not form.validate():
         return _page(tender, now, status=422)
-    submission.withdraw(
-        tender, current_user, vendor, kind=form.kind.data, now=now, ip=request.remote_addr
-    )
+    submission.withdraw(tender, current_user, vendor, kind=form.kind.data, now=now, ip=client_ip())
     db.session.commit()
     flash(_('Penawaran ditarik.'), 'info')
     return redirect(url_for('bids.submit', code=tender.code))

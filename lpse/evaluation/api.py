@@ -10,6 +10,7 @@ from lpse.errors import NotAllowed
 from lpse.evaluation import decision, permissions, recording, views_data
 from lpse.evaluation.api_docs import describe
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.tenders import operations
 
 
@@ -28,9 +29,7 @@ def evaluation_entry(code, bid):
     tender = _tender(code)
     _require_member(tender)
     data = json_body()
-    p = recording.record(
-        tender, bid, data, actor=g.api_user, now=clock.now(), ip=request.remote_addr
-    )
+    p = recording.record(tender, bid, data, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return jsonify(views_data.bid_worksheet_json(tender, p))
 
@@ -61,7 +60,7 @@ def result_propose(code):
     winner = field(data, 'winner', kind=int | str, required=False)
     note = field(data, 'note', required=False, default='')
     proposal = decision.propose(
-        tender, actor=g.api_user, now=clock.now(), winner=winner, note=note, ip=request.remote_addr
+        tender, actor=g.api_user, now=clock.now(), winner=winner, note=note, ip=client_ip()
     )
     db.session.commit()
     response = jsonify(views_data.proposal_json(tender, proposal))
@@ -77,7 +76,7 @@ def result_approve(code):
     data = json_body()
     proposal_id = field(data, 'proposal', kind=int)
     proposal = decision.approve(
-        tender, proposal_id=proposal_id, actor=g.api_user, now=clock.now(), ip=request.remote_addr
+        tender, proposal_id=proposal_id, actor=g.api_user, now=clock.now(), ip=client_ip()
     )
     db.session.commit()
     return jsonify(views_data.proposal_json(tender, proposal))

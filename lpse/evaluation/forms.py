@@ -8,6 +8,7 @@ from wtforms import HiddenField, RadioField, SelectChoice, StringField, TextArea
 from wtforms.validators import DataRequired, Length, Optional
 
 from lpse.evaluation.models import EntryKind
+from lpse.i18n import number_text
 
 KIND_LABELS = {
     EntryKind.administration: _l('Administrasi'),
@@ -145,7 +146,7 @@ def _technical(form, criteria) -> dict:
         if any(values.values()):
             return {'criteria': values}
         return {}
-    score = (form.technical_score.data or '').strip().replace(',', '.')
+    score = number_text(form.technical_score.data)
     return {'score': score} if score else {}
 
 

@@ -11,6 +11,7 @@ from lpse.evaluation import award as awards
 from lpse.evaluation import objections, permissions
 from lpse.evaluation.objections_api_docs import describe
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.tenders.api import parse_time
 from lpse.tenders.views import load_tender
 
@@ -76,9 +77,7 @@ def award_json(row) -> dict:
 @api_auth('pokja')
 def tender_announce(code):
     tender = load_tender(code)
-    row = announcements.announce_winner(
-        tender, actor=g.api_user, now=clock.now(), ip=request.remote_addr
-    )
+    row = announcements.announce_winner(tender, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return jsonify({'announcement': announcement_json(row), 'result': row.result}), 201
 
@@ -123,7 +122,7 @@ def tender_object(code):
         grounds=grounds,
         attachments=files,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify(objection_json(row)), 201
@@ -147,7 +146,7 @@ def tender_objection_answer(code, objection_id):
         answer=answer,
         consequence=consequence,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify(objection_json(row))
@@ -166,7 +165,7 @@ def tender_award(code):
         actor=g.api_user,
         now=clock.now(),
         contract_deadline=parse_time(deadline, 'contract_deadline') if deadline else None,
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify(award_json(row)), 201

@@ -13,16 +13,18 @@ from lpse.documents import operations as documents
 from lpse.errors import DomainError, NotFound
 from lpse.evaluation import announcement as announcements
 from lpse.evaluation import award as awards
-from lpse.evaluation import objections, permissions, public_result
+from lpse.evaluation import formula_text, objections, permissions, public_result
 from lpse.evaluation.objection_models import ObjectionAttachment
 from lpse.evaluation.sanggah_forms import AwardForm, ObjectionAnswerForm, ObjectionForm
 from lpse.extensions import db
 from lpse.formflow import show_error
+from lpse.proxies import client_ip
 from lpse.storage import blob_store
 from lpse.tenders.forms import ConfirmForm
 from lpse.tenders.views import detail_context, load_tender, viewer
 
 bp = Blueprint('sanggah', __name__, url_prefix='/tenders')
+bp.record_once(formula_text.init_app)
 PDF_KINDS = {'bahp': 'bahp_document', 'pengumuman': 'notice_document'}
 LEGEND_LABELS = {
     'A': _l('Administrasi'),
@@ -169,7 +171,7 @@ def announce(code):
         tender,
         ConfirmForm(),
         lambda: announcements.announce_winner(
-            tender, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('Pemenang diumumkan; masa sanggah dimulai.'),
     )
@@ -190,7 +192,7 @@ def file_objection(code):
             grounds=form.grounds.data,
             attachments=files,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         _('Sanggah terkirim.'),
     )
@@ -214,7 +216,7 @@ def answer(code, objection_id):
             answer=form.answer.data,
             consequence=form.consequence.data or None,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         _('Jawaban sanggah disimpan.'),
     )
@@ -276,7 +278,7 @@ def award(code):
             actor=current_user,
             now=clock.now(),
             contract_deadline=form.deadline_utc(tender.timezone),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         _('SPPBJ diterbitkan.'),
     )

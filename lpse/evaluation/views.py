@@ -21,6 +21,7 @@ from lpse.evaluation.forms import (
 )
 from lpse.evaluation.models import ProposalStatus
 from lpse.formflow import run_form
+from lpse.proxies import client_ip
 from lpse.tenders.forms import METHOD_LABELS
 from lpse.tenders.views import load_tender, viewer
 
@@ -153,7 +154,7 @@ def worksheet(code, bid_id):
         def action():
             try:
                 return recording.record(
-                    tender, p.bid.id, body, actor=viewer(), now=clock.now(), ip=request.remote_addr
+                    tender, p.bid.id, body, actor=viewer(), now=clock.now(), ip=client_ip()
                 )
             except DomainError as exc:
                 exc.field = _form_field(exc.field)
@@ -200,7 +201,7 @@ def _form_field(name):
 
 def _stamp():
     """Who acts, when and from where: the keywords every decision operation takes."""
-    return {'actor': viewer(), 'now': clock.now(), 'ip': request.remote_addr}
+    return {'actor': viewer(), 'now': clock.now(), 'ip': client_ip()}
 
 
 def _decide(tender, form, action, success, *, form_arg=None, endpoint='evaluation.index'):

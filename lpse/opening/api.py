@@ -3,7 +3,7 @@ releasing a share, the opened bids, the published tender key and the sealed enve
 
 import base64
 
-from flask import Response, abort, g, jsonify, request, send_file
+from flask import Response, abort, g, jsonify, send_file
 from flask_babel import gettext as _
 
 from lpse import clock, storage
@@ -13,6 +13,7 @@ from lpse.bids.models import Bid
 from lpse.errors import NotFound, StageClosed
 from lpse.extensions import db
 from lpse.opening import api_docs, permissions, present, shares, state
+from lpse.proxies import client_ip
 from lpse.tenders.keys import key_of
 from lpse.tenders.views import load_tender
 from lpse.vendors import enrolment
@@ -56,7 +57,9 @@ def opening_release(code):
     commitment.commit_bid_set(tender, now=now)  # the first write that needs it
     try:
         if data.get('share') is not None:
-            shares.release_share(tender, user, field(data, 'share'), via='cli', now=now, ip=_ip())
+            shares.release_share(
+                tender, user, field(data, 'share'), via='cli', now=now, ip=client_ip()
+            )
         else:
             shares.release_with_passphrase(
                 tender,
@@ -64,7 +67,7 @@ def opening_release(code):
                 field(data, 'passphrase'),
                 field(data, 'totp', required=False),
                 now=now,
-                ip=_ip(),
+                ip=client_ip(),
             )
     except (shares.ShareRefused, shares.WrongSecondFactor, enrolment.WrongSigningPassphrase):
         db.session.commit()  # the refusal's audit event (and the failure count) stand
@@ -122,10 +125,6 @@ def opening_envelope(code, bid_id):
     )
     response.headers['X-Content-SHA256'] = bid.sha256
     return response
-
-
-def _ip():
-    return request.remote_addr
 
 
 api_docs.describe()

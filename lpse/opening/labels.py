@@ -56,8 +56,3 @@ def reason_label(row) -> str:
     label = str(RESULT_LABELS[row.result])
     key = row.reason or (row.reason_detail if row.result == 'not_opened' else None)
     return f'{label}: {REASON_LABELS[key]}' if key in REASON_LABELS else label
-
-
-def plain(value) -> str:
-    """A Decimal without exponent or trailing zeros ("40", "12.5")."""
-    return format(value.normalize(), 'f') if value is not None else '–'

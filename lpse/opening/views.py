@@ -3,7 +3,7 @@ their attachments, the published key and envelopes, and the opening minutes."""
 
 import io
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -18,6 +18,7 @@ from lpse.formflow import show_error
 from lpse.opening import ceremony, labels, permissions, present, shares, state
 from lpse.opening.forms import ReleaseForm
 from lpse.opening.models import OpenedBid
+from lpse.proxies import client_ip
 from lpse.tenders.keys import key_of
 from lpse.tenders.views import load_tender, viewer
 from lpse.vendors import enrolment
@@ -95,7 +96,7 @@ def release(code):
             form.passphrase.data,
             form.totp.data or None,
             now=now,
-            ip=request.remote_addr,
+            ip=client_ip(),
         )
     except (
         shares.ShareRefused,

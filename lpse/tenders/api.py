@@ -13,6 +13,7 @@ from lpse.api.base import api_auth, bp, field, json_body
 from lpse.auth.models import Role
 from lpse.errors import ValidationFailed
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.tenders import documents, operations, permissions, publication, questions, search, views
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.api_docs import describe
@@ -263,10 +264,10 @@ def tender_create():
     body, user, now = json_body(), g.api_user, clock.now()
     schedule = _schedule_of(body)
     tender = operations.create_draft(
-        agency=user.agency, data=_draft_data(body), actor=user, now=now, ip=request.remote_addr
+        agency=user.agency, data=_draft_data(body), actor=user, now=now, ip=client_ip()
     )
     if schedule is not None:
-        tender_schedule.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
+        tender_schedule.set_schedule(tender, schedule, actor=user, now=now, ip=client_ip())
     db.session.commit()
     return jsonify(tender_json(tender, now, user)), 201
 
@@ -278,9 +279,9 @@ def tender_update(code):
     body = json_body()
     data, schedule = _draft_data(body), _schedule_of(body)
     if data or not tender.is_draft:
-        operations.update_draft(tender, data=data, actor=user, now=now, ip=request.remote_addr)
+        operations.update_draft(tender, data=data, actor=user, now=now, ip=client_ip())
     if schedule is not None:
-        tender_schedule.set_schedule(tender, schedule, actor=user, now=now, ip=request.remote_addr)
+        tender_schedule.set_schedule(tender, schedule, actor=user, now=now, ip=client_ip())
     db.session.commit()
     return jsonify(tender_json(tender, now, user))
 
@@ -290,7 +291,7 @@ def tender_update(code):
 def tender_publish(code):
     tender, user, now = _acting(code, Tender.can_publish)
     try:
-        publication.publish_tender(tender, actor=user, now=now, ip=request.remote_addr)
+        publication.publish_tender(tender, actor=user, now=now, ip=client_ip())
     except publication.PublicationRefused as exc:
         db.session.rollback()
         response = jsonify(
@@ -318,7 +319,7 @@ def tender_schedule_change(code):
         reason=field(body, 'reason'),
         actor=user,
         now=now,
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify(tender_json(tender, now, user)), 201
@@ -338,7 +339,7 @@ def tender_document_add(code):
         reason=request.form.get('reason', ''),
         actor=user,
         now=now,
-        ip=request.remote_addr,
+        ip=client_ip(),
         affects_bids=_form_bool(request.form.get('affects_bids')),
         bid_deadline=parse_time(request.form['bid_deadline'], 'bid_deadline')
         if request.form.get('bid_deadline')
@@ -368,7 +369,7 @@ def tender_question_ask(code):
     user, now = g.api_user, clock.now()
     tender = _load(code, user)
     question = questions.ask_question(
-        tender, body=field(json_body(), 'body'), actor=user, now=now, ip=request.remote_addr
+        tender, body=field(json_body(), 'body'), actor=user, now=now, ip=client_ip()
     )
     db.session.commit()
     return jsonify(question_json(question, tender.timezone)), 201
@@ -387,7 +388,7 @@ def tender_question_answer(code, question_id):
         causes_addendum=field(body, 'causes_addendum', kind=bool, required=False, default=False),
         actor=user,
         now=now,
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify(question_json(question, tender.timezone))
@@ -398,7 +399,7 @@ def tender_question_answer(code, question_id):
 def tender_cancel(code):
     tender, user, now = _acting(code, Tender.can_manage)
     operations.cancel_tender(
-        tender, reason=field(json_body(), 'reason'), actor=user, now=now, ip=request.remote_addr
+        tender, reason=field(json_body(), 'reason'), actor=user, now=now, ip=client_ip()
     )
     db.session.commit()
     return jsonify(tender_json(tender, now, user))

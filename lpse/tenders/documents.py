@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lpse import audit, storage
 from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db, savepoint
-from lpse.i18n import with_wib
+from lpse.i18n import byte_size, with_wib
 from lpse.tenders import news, rules, stages
 from lpse.tenders.models import DocumentKind
 from lpse.tenders.schedule import ScheduleInvalid, change_schedule
@@ -128,7 +128,7 @@ def store_upload(fileobj):
         sha256, size = storage.blob_store().put_stream(fileobj, max_size=max_size, check=check)
     except storage.BlobTooLarge as exc:
         raise TooLarge(
-            _l('Berkas melebihi batas %(mb)s MB.', mb=max_size // (1024 * 1024) or 1),
+            _l('Berkas melebihi batas %(size)s.', size=byte_size(max_size)),
             field='file',
         ) from exc
     except storage.BlobRejected as exc:

@@ -23,6 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lpse.agencies.models import TIMEZONES
+from lpse.i18n import number_text
 from lpse.tenders.documents import KIND_LABELS
 from lpse.tenders.models import (
     BusinessSize,
@@ -31,7 +32,6 @@ from lpse.tenders.models import (
     EvaluationMethod,
     SelectionMethod,
 )
-from lpse.tenders.rules import id_amount
 from lpse.tenders.stages import STAGE_LABELS, STAGES, Window
 
 CATEGORY_LABELS = {
@@ -143,17 +143,17 @@ class TenderForm(FlaskForm):
             )
         }
         data['fiscal_year'] = (self.fiscal_year.data or '').strip()
-        data['pagu'] = id_amount(self.pagu.data)
-        data['hps'] = id_amount(self.hps.data)
+        data['pagu'] = number_text(self.pagu.data)
+        data['hps'] = number_text(self.hps.data)
         data['ppk'] = self.ppk.data or None
         data['pokja'] = [int(v) for v in self.pokja.data if str(v).isdigit()]
         data['method_params'] = self.method_params()
         data['boq'] = [
             {
                 'description': row['description'],
-                'quantity': id_amount(row['quantity']),
+                'quantity': number_text(row['quantity']),
                 'unit': row['unit'],
-                'unit_price': id_amount(row['unit_price']),
+                'unit_price': number_text(row['unit_price']),
             }
             for row in self.boq.data
             if any(row.values())

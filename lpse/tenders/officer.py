@@ -13,6 +13,7 @@ from lpse.auth.models import Role, User, UserRole
 from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
 from lpse.formflow import run_form, show_error
+from lpse.proxies import client_ip
 from lpse.tenders import documents, operations, permissions, publication, questions
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.forms import (
@@ -105,7 +106,7 @@ def create():
             data=form.data_for_operation(),
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
     )
     if outcome.ok:
@@ -130,7 +131,7 @@ def edit(code):
             data=form.data_for_operation(),
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
     )
     if outcome.ok:
@@ -202,7 +203,7 @@ def schedule(code):
 
 def _save_schedule(tender, form):
     """Set a draft's schedule or change a running one; problems are marked on their stages."""
-    now, ip, windows = clock.now(), request.remote_addr, form.windows(tender.timezone)
+    now, ip, windows = clock.now(), client_ip(), form.windows(tender.timezone)
     try:
         if tender.is_draft:
             tender_schedule.set_schedule(tender, windows, actor=current_user, now=now, ip=ip)
@@ -235,7 +236,7 @@ def upload(code):
             reason=form.reason.data,
             actor=current_user,
             now=now,
-            ip=request.remote_addr,
+            ip=client_ip(),
             affects_bids=form.affects(),
             bid_deadline=form.new_deadline(tender.timezone),
         ),
@@ -279,7 +280,7 @@ def publish(code):
     return _act(
         tender,
         lambda: publication.publish_tender(
-            tender, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('Tender diumumkan.'),
     )
@@ -295,7 +296,7 @@ def ask(code):
     return _act(
         tender,
         lambda: questions.ask_question(
-            tender, body=form.body.data, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, body=form.body.data, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('Pertanyaan terkirim.'),
         question_form=form,
@@ -320,7 +321,7 @@ def answer(code, question_id):
             causes_addendum=form.causes_addendum.data,
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         _('Jawaban disimpan.'),
     )
@@ -339,7 +340,7 @@ def _ending(code, operation, message, allowed):
             reason=form.reason.data,
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
         message,
         reason_form=form,
@@ -374,9 +375,7 @@ def retender(code):
     tender = _confirmed(code, Tender.can_retender)
     new = _act(
         tender,
-        lambda: operations.retender(
-            tender, actor=current_user, now=clock.now(), ip=request.remote_addr
-        ),
+        lambda: operations.retender(tender, actor=current_user, now=clock.now(), ip=client_ip()),
     )
     if not isinstance(new, Tender):
         return new  # the refusal's page

@@ -52,16 +52,6 @@ def parse_amount(value, field, *, pattern=AMOUNT_RE) -> Decimal:
         raise ValidationFailed(_l('Jumlah tidak valid.'), field=field) from exc
 
 
-def id_amount(text: str) -> str:
-    """The page's Indonesian way of typing amounts: `1.500.000.000,50` → `1500000000.50`;
-    anything odd is returned unchanged for `parse_amount` to judge (the API takes decimal
-    strings only: there `1.500` is one and a half)."""
-    text = (text or '').strip().replace(' ', '')
-    if re.fullmatch(r'-?\d{1,3}(\.\d{3})*(,\d{1,2})?|-?\d+(,\d{1,2})?', text):
-        return text.replace('.', '').replace(',', '.')
-    return text
-
-
 def plain(value: Decimal) -> str:
     """A decimal without exponent or trailing zeros: `1E+3` → `1000`, `2.5000` → `2.5`."""
     text = f'{value:f}'

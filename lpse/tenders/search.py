@@ -50,6 +50,7 @@ from lpse import ids
 from lpse.agencies.models import Agency
 from lpse.errors import ValidationFailed
 from lpse.extensions import db
+from lpse.i18n import number_text
 from lpse.tenders import rules, stage_index  # noqa: F401 — its flush listener
 from lpse.tenders.models import (
     LISTED_COLUMNS,
@@ -190,7 +191,7 @@ STAGE_VALUES |= {Phase.failed}
 
 def page_amount(text: str) -> Decimal:
     """The page's amount: Indonesian `1.500.000.000` (or `1500000000,50`) or a decimal string."""
-    return rules.parse_amount(rules.id_amount(text), 'hps')
+    return rules.parse_amount(number_text(text), 'hps')
 
 
 def api_amount(text: str) -> Decimal:

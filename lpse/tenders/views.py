@@ -10,6 +10,7 @@ from lpse.agencies.models import Agency
 from lpse.audit import AuditEvent
 from lpse.extensions import db, login_manager
 from lpse.i18n import ZONE_NAMES
+from lpse.proxies import client_ip
 from lpse.tenders import documents, follows, operations, publication, questions, search
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.forms import (
@@ -174,9 +175,7 @@ def download(code, document_id):
         _l('Dokumen tidak ditemukan.'),
         belongs=lambda d: d.tender_id == tender.id,
     )
-    documents.record_download(
-        tender, document, actor=current_user, now=clock.now(), ip=request.remote_addr
-    )
+    documents.record_download(tender, document, actor=current_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return send_file(
         storage.blob_store().open(document.sha256),

@@ -9,6 +9,7 @@ from lpse.api.base import api_auth, bp, field, json_body
 from lpse.auth.models import Role
 from lpse.errors import NotFound, ValidationFailed
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.vendors import blacklist, documents, enrolment, mail, registration, verification
 from lpse.vendors.api_docs import document_api
 from lpse.vendors.models import Vendor, VendorDocument
@@ -83,7 +84,7 @@ def vendor_register():
     for name in ('directors', 'licences'):
         field(data, name, kind=list)
     now = clock.now()
-    vendor = registration.register_vendor(data, now=now, ip=request.remote_addr)
+    vendor = registration.register_vendor(data, now=now, ip=client_ip())
     registration.note_confirmation_sent(vendor, now=now)
     db.session.commit()
     sent = mail.send_confirmation(vendor, now=now)
@@ -113,9 +114,7 @@ def vendor_update(vendor_id):
     data = json_body()
     for name in ('directors', 'licences'):
         field(data, name, kind=list)
-    registration.update_vendor(
-        vendor, data, actor=g.api_user, now=clock.now(), ip=request.remote_addr
-    )
+    registration.update_vendor(vendor, data, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return jsonify(vendor_json(vendor))
 
@@ -132,7 +131,7 @@ def vendor_verification(vendor_id):
         content_version=field(data, 'content_version', required=False),
         actor=g.api_user,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     sent = mail.send_decision(vendor, now=clock.now())
@@ -155,7 +154,7 @@ def vendor_document_upload(vendor_id):
         filename=upload.filename,
         actor=g.api_user,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify({'id': doc.id, 'kind': doc.kind, 'sha256': doc.sha256, 'size': doc.size}), 201
@@ -168,9 +167,7 @@ def vendor_document_delete(vendor_id, document_id):
     doc = db.session.get(VendorDocument, document_id)
     if doc is None or doc.vendor_id != vendor.id:
         raise NotFound(_l('Dokumen tidak ditemukan.'))
-    documents.delete_document(
-        vendor, doc, actor=g.api_user, now=clock.now(), ip=request.remote_addr
-    )
+    documents.delete_document(vendor, doc, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return '', 204
 
@@ -187,7 +184,7 @@ def blacklist_list():
 @api_auth(Role.admin, Role.verifier)
 def blacklist_add():
     now = clock.now()
-    entry = blacklist.add_entry(json_body(), actor=g.api_user, now=now, ip=request.remote_addr)
+    entry = blacklist.add_entry(json_body(), actor=g.api_user, now=now, ip=client_ip())
     db.session.commit()
     return jsonify(blacklist.entry_json(entry, now)), 201
 
@@ -213,7 +210,7 @@ def my_certificate_enrol():
     """Certify a self-held key from its CSR (PEM); renewing revokes the previous one."""
     csr = field(json_body(), 'csr')
     now = clock.now()
-    row = enrolment.enrol_csr(g.api_user, csr, now=now, ip=request.remote_addr)
+    row = enrolment.enrol_csr(g.api_user, csr, now=now, ip=client_ip())
     db.session.commit()
     return jsonify(certificate_json(row, now)), 201
 
@@ -232,7 +229,7 @@ def certificate_revoke(cert_id):
         note=field(data, 'note', required=False),
         actor=g.api_user,
         now=now,
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     return jsonify(certificate_json(row, now))

@@ -8,6 +8,7 @@ from lpse import clock
 from lpse.auth.access import role_required
 from lpse.extensions import db
 from lpse.formflow import run_form
+from lpse.proxies import client_ip
 from lpse.vendors import blacklist
 from lpse.vendors.forms import BlacklistForm, ReasonForm
 from lpse.vendors.models import BlacklistEntry
@@ -41,7 +42,7 @@ def blacklist_create():
             {name: getattr(form, name).data for name in form.data if name != 'csrf_token'},
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
     )
     if outcome.ok:
@@ -61,7 +62,7 @@ def blacklist_lift(entry_id):
     outcome = run_form(
         form,
         lambda: blacklist.lift_entry(
-            entry, reason=form.reason.data, actor=current_user, now=now, ip=request.remote_addr
+            entry, reason=form.reason.data, actor=current_user, now=now, ip=client_ip()
         ),
     )
     if outcome.ok:

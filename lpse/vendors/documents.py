@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from lpse import audit, storage
 from lpse.errors import DomainError, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
+from lpse.i18n import byte_size
 from lpse.vendors.models import (
     MAX_DOCUMENTS,
     MAX_DOCUMENTS_PER_KIND,
@@ -84,7 +85,7 @@ def add_document(vendor, *, kind, fileobj, filename, actor, now, ip=None) -> Ven
         sha256, size = storage.blob_store().put_stream(fileobj, max_size=max_size, check=check)
     except storage.BlobTooLarge:
         raise TooLarge(
-            _l('Berkas melebihi batas %(mb)s MB.', mb=max(max_size // (1024 * 1024), 1)),
+            _l('Berkas melebihi batas %(size)s.', size=byte_size(max_size)),
             field='file',
         ) from None
     except storage.BlobRejected:

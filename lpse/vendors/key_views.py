@@ -1,7 +1,7 @@
 """Signing keys and certificates (pages): enrol by CSR or server-held key, check the signing
 passphrase, download, revoke; admins and auditors see every certificate."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -11,6 +11,7 @@ from lpse.errors import DomainError
 from lpse.extensions import db
 from lpse.formflow import run_form, show_error
 from lpse.pki_service import Certificate
+from lpse.proxies import client_ip
 from lpse.vendors import enrolment
 from lpse.vendors.forms import (
     CERT_STATE_LABELS,
@@ -58,9 +59,7 @@ def enrol_csr():
     form = CsrForm()
     outcome = run_form(
         form,
-        lambda: enrolment.enrol_csr(
-            current_user, form.csr.data, now=clock.now(), ip=request.remote_addr
-        ),
+        lambda: enrolment.enrol_csr(current_user, form.csr.data, now=clock.now(), ip=client_ip()),
     )
     if not outcome.ok:
         return _page(outcome.status, csr_form=form)
@@ -75,7 +74,7 @@ def enrol_server():
     outcome = run_form(
         form,
         lambda: enrolment.enrol_server_held(
-            current_user, form.passphrase.data, now=clock.now(), ip=request.remote_addr
+            current_user, form.passphrase.data, now=clock.now(), ip=client_ip()
         ),
     )
     if not outcome.ok:
@@ -99,7 +98,7 @@ def check():
         return _page(422, unlock_form=form)
     try:
         enrolment.unlock_signing_key(
-            current_user, form.passphrase.data, now=clock.now(), ip=request.remote_addr
+            current_user, form.passphrase.data, now=clock.now(), ip=client_ip()
         )
     except enrolment.WrongSigningPassphrase as exc:
         db.session.commit()  # keep the failure count and its audit event
@@ -156,7 +155,7 @@ def revoke(cert_id):
             note=form.note.data,
             actor=current_user,
             now=now,
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
     )
     if not outcome.ok:

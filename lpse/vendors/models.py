@@ -24,8 +24,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.crypto.canonical import document_json
 from lpse.extensions import db
+from lpse.i18n import format_npwp
 from lpse.types import UTCDateTime, sql_in
-from lpse.vendors.validators import format_npwp
 
 # Blacklist periods are dates in decrees; a day is a day in Jakarta (WIB).
 BLACKLIST_ZONE = ZoneInfo('Asia/Jakarta')

@@ -43,16 +43,6 @@ def npwp_key(digits: str) -> str:
     return digits if len(digits) == 16 else '0' + digits
 
 
-def format_npwp(digits: str | None) -> str:
-    """`01.234.567.8-901.000` for a 15-digit NPWP; the 16 digits as they are otherwise."""
-    if not digits:
-        return '–'
-    if len(digits) == 15:
-        d = digits
-        return f'{d[0:2]}.{d[2:5]}.{d[5:8]}.{d[8]}-{d[9:12]}.{d[12:15]}'
-    return digits
-
-
 def normalise_nib(value) -> str:
     """NIB (Nomor Induk Berusaha, from OSS): 13 digits."""
     digits = _digits(value)

@@ -7,6 +7,7 @@ from flask_login import current_user
 from lpse import clock
 from lpse.auth.access import role_required
 from lpse.formflow import run_form
+from lpse.proxies import client_ip
 from lpse.vendors import mail, verification
 from lpse.vendors.forms import DecisionForm, ReasonForm
 from lpse.vendors.verification import Standing
@@ -78,7 +79,7 @@ def decide(vendor_id):
             content_version=form.content_version.data,
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
     )
     if not outcome.ok:
@@ -103,7 +104,7 @@ def _standing(vendor_id, action: Standing, done):
             reason=form.reason.data,
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
     )
     if not outcome.ok:

@@ -23,6 +23,7 @@ from lpse.auth.access import login_required, role_required
 from lpse.errors import DomainError
 from lpse.extensions import db
 from lpse.formflow import run_form
+from lpse.proxies import client_ip
 from lpse.vendors import documents, mail, registration, verification
 from lpse.vendors.forms import (
     DOCUMENT_LABELS,
@@ -79,9 +80,7 @@ def register():
     now = clock.now()
 
     def register_and_note():
-        vendor = registration.register_vendor(
-            form.registration_data(), now=now, ip=request.remote_addr
-        )
+        vendor = registration.register_vendor(form.registration_data(), now=now, ip=client_ip())
         registration.note_confirmation_sent(vendor, now=now)
         return vendor
 
@@ -111,7 +110,7 @@ def register():
 @bp.get('/confirm/<token>')
 def confirm(token):
     try:
-        vendor = registration.confirm_email(token, now=clock.now(), ip=request.remote_addr)
+        vendor = registration.confirm_email(token, now=clock.now(), ip=client_ip())
     except DomainError as exc:
         db.session.rollback()
         return render_template('vendors/confirm.html', error=exc.message), exc.status
@@ -129,7 +128,7 @@ def resend():
     if not registration.can_resend_confirmation(vendor, now):
         flash(_('Tautan baru dapat diminta 5 menit setelah pengiriman terakhir.'), 'error')
         return redirect(url_for('vendors.dashboard'))
-    registration.note_confirmation_sent(vendor, now=now, resend=True, ip=request.remote_addr)
+    registration.note_confirmation_sent(vendor, now=now, resend=True, ip=client_ip())
     db.session.commit()
     if mail.send_confirmation(vendor, now=now):
         flash(_('Tautan konfirmasi dikirim ulang.'), 'info')
@@ -180,7 +179,7 @@ def edit():
     outcome = run_form(
         form,
         lambda: registration.update_vendor(
-            vendor, form.profile_data(), actor=current_user, now=clock.now(), ip=request.remote_addr
+            vendor, form.profile_data(), actor=current_user, now=clock.now(), ip=client_ip()
         ),
     )
     if not outcome.ok:
@@ -203,7 +202,7 @@ def upload():
             filename=form.file.data.filename,
             actor=current_user,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         ),
     )
     if not outcome.ok:
@@ -223,7 +222,7 @@ def delete_document(document_id):
     outcome = run_form(
         form,
         lambda: documents.delete_document(
-            vendor, doc, actor=current_user, now=clock.now(), ip=request.remote_addr
+            vendor, doc, actor=current_user, now=clock.now(), ip=client_ip()
         ),
     )
     if not outcome.ok:

@@ -18,6 +18,9 @@ MATRIX = {
     ('static', 'GET'): ('/static/css/lpse.css', public(200)),
     ('main.index', 'GET'): ('/', public(200)),
     ('main.set_language', 'GET'): ('/lang/en', public(302)),
+    # Test clients come from 127.0.0.1, inside LPSE_METRICS_ALLOW (test_ops.py: from elsewhere).
+    ('ops.health', 'GET'): ('/health', public(200)),
+    ('ops.metrics_page', 'GET'): ('/metrics', public(200)),
     ('auth.login', 'GET'): ('/auth/login', public(200, logged_in=302)),
     ('auth.login', 'POST'): ('/auth/login', public(422, logged_in=302)),
     ('auth.login_totp', 'GET'): ('/auth/login/totp', public(302)),

@@ -113,3 +113,27 @@ def test_the_demo_runs_a_whole_tender_in_minutes(monkeypatch, tmp_path):
     monkeypatch.setenv('LPSE_SECRET_KEY', 'x' * 40)
     with create_app(config.Config).app_context():
         assert validate_schedule(schedule, rules.schedule_rules()) != []
+
+
+def test_proxies_and_metrics_settings_read_the_environment(monkeypatch, tmp_path):
+    monkeypatch.setenv('LPSE_SECRET_KEY', 'x' * 40)
+    monkeypatch.setenv('DATABASE_URL', f'sqlite:///{tmp_path}/prod.db')
+    app = create_app(config.Config)
+    assert app.config['LPSE_TRUSTED_PROXIES'] == 0  # by default no forwarded header is believed
+    assert app.config['LPSE_METRICS_ALLOW'] == '127.0.0.1/32,::1/128'
+    monkeypatch.setenv('LPSE_TRUSTED_PROXIES', '10.0.0.0/8, 192.168.1.10')
+    monkeypatch.setenv('LPSE_METRICS_ALLOW', '10.1.2.0/24')
+    app = create_app(config.Config)
+    assert [str(n) for n in app.config['LPSE_TRUSTED_PROXIES']] == [
+        '10.0.0.0/8',
+        '192.168.1.10/32',
+    ]
+    assert app.config['LPSE_METRICS_ALLOW'] == '10.1.2.0/24'
+
+
+@pytest.mark.parametrize('name', ['LPSE_TRUSTED_PROXIES', 'LPSE_METRICS_ALLOW'])
+def test_a_bad_network_stops_the_start_naming_the_setting(monkeypatch, name):
+    monkeypatch.setenv('LPSE_SECRET_KEY', 'x' * 40)
+    monkeypatch.setenv(name, 'balancer.internal')
+    with pytest.raises(RuntimeError, match=name):
+        create_app(config.Config)

@@ -91,7 +91,8 @@ def test_the_page_shows_the_expiry_when_creating(client, users):
     response = client.post('/auth/tokens', data={'name': 'skrip', 'csrf_token': token})
     assert response.status_code == 201
     html = response.get_data(as_text=True)
-    assert 'id="new-token-expiry">Berlaku sampai 31 Januari 2027 10:00 WIB' in html
+    # in the PPK's agency's zone (Kota Uji: WITA)
+    assert 'id="new-token-expiry">Berlaku sampai 31 Januari 2027 11:00 WITA' in html
 
 
 def test_the_profile_marks_an_expired_token(client, bearer, users):

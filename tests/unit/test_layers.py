@@ -27,6 +27,8 @@ FLOORS = (
             'lpse.i18n',
             'lpse.formflow',
             'lpse.web',
+            'lpse.proxies',
+            'lpse.metrics',
             'lpse.audit',
             'lpse.tlog',
             'lpse.statelog',
@@ -55,7 +57,16 @@ FLOORS = (
     # The wiring: the app factory, the model registry, operator commands, the demo, home pages.
     (
         'app',
-        ('lpse', 'lpse.app', 'lpse.models', 'lpse.cli', 'lpse.demo', 'lpse.main', 'lpse.admin'),
+        (
+            'lpse',
+            'lpse.app',
+            'lpse.models',
+            'lpse.cli',
+            'lpse.demo',
+            'lpse.main',
+            'lpse.admin',
+            'lpse.ops',
+        ),
     ),
 )
 PURE_FORBIDDEN = ('flask', 'sqlalchemy', 'werkzeug', 'wtforms', 'alembic')  # and flask_*

@@ -7,8 +7,13 @@
   var form = document.getElementById('bid-form');
   if (!form) { return; }
 
+  // The server's rule (lpse.i18n.number_text): dots group thousands, a comma starts the
+  // decimals; a dot that does not group threes ("2.5") is a decimal point.
   function parse(text) {
-    var value = (text || '').replace(/\s|Rp/g, '').replace(/\./g, '').replace(',', '.');
+    var value = (text || '').replace(/\s/g, '').replace(/^Rp/, '');
+    if (/^(\d{1,3}(\.\d{3})+(,\d+)?|\d+(,\d+)?)$/.test(value)) {
+      value = value.replace(/\./g, '').replace(',', '.');
+    }
     if (!/^\d+(\.\d{1,2})?$/.test(value)) { return null; }
     return Number(value);
   }

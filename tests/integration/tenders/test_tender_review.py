@@ -204,7 +204,7 @@ def test_boq_quantities_are_plain_numbers(client, create_tender):
     tender = create_tender(Stage.clarification)  # quantities 1000 and 2000
     html = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert 'E+' not in html
-    assert re.search(r'<td class="num">1000</td>\s*<td>m3</td>', html)
+    assert re.search(r'<td class="num">1\.000</td>\s*<td>m3</td>', html)  # Indonesian grouping
     boq = client.get(f'/api/v1/tenders/{tender.code}').get_json()['boq']
     assert [i['quantity'] for i in boq] == ['1000', '2000']
 

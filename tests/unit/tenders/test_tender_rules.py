@@ -5,8 +5,8 @@ from decimal import Decimal
 import pytest
 
 from lpse.errors import ValidationFailed
+from lpse.i18n import number_text
 from lpse.tenders import rules
-from lpse.tenders.forms import id_amount
 
 
 @pytest.mark.parametrize(
@@ -92,4 +92,4 @@ def test_bad_boq_lines(item):
     ],
 )
 def test_indonesian_amounts_in_forms(typed, expected):
-    assert id_amount(typed) == expected
+    assert number_text(typed) == expected

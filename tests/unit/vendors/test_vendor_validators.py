@@ -2,9 +2,9 @@
 
 import pytest
 
+from lpse.i18n import format_npwp
 from lpse.vendors.validators import (
     InvalidIdentifier,
-    format_npwp,
     is_construction_kbli,
     normalise_kbli,
     normalise_nib,

@@ -1,0 +1,80 @@
+"""Prometheus metrics (prometheus-client): request latency by endpoint and status, bid uploads,
+and what the scrape reads from the database (docs/OPERATIONS.md, Monitoring).
+
+Under gunicorn with several workers set PROMETHEUS_MULTIPROC_DIR (an empty folder, emptied at
+each start) before the app is imported: every worker then writes its samples there and any
+worker's /metrics adds them all up."""
+
+import os
+import time
+
+from flask import g, request
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+from prometheus_client import REGISTRY as PROCESS_REGISTRY
+
+REQUEST_SECONDS = Histogram(
+    'lpse_request_duration_seconds',
+    'Time to answer a request, by endpoint and status',
+    ('endpoint', 'method', 'status'),
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+)
+BID_UPLOADS = Counter(
+    'lpse_bid_uploads_total',
+    'Sealed-bid envelopes received: accepted (new), repeated (already held) or refused',
+    ('result',),
+)
+JOB_FAILURES = Counter(
+    'lpse_job_failures_total', 'Rounds of a background job that failed (then retried)', ('job',)
+)
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def _start():
+    g.metrics_started = time.perf_counter()
+
+
+def _observe(response):
+    started = g.pop('metrics_started', None)
+    if started is not None:
+        REQUEST_SECONDS.labels(
+            endpoint=request.endpoint or 'unmatched',
+            method=request.method,
+            status=str(response.status_code),
+        ).observe(time.perf_counter() - started)
+    return response
+
+
+def init_app(app) -> None:
+    app.before_request(_start)
+    app.after_request(_observe)
+
+
+def bid_uploads(result: str, count: int = 1) -> None:
+    if count:
+        BID_UPLOADS.labels(result=result).inc(count)
+
+
+def job_failed(job: str) -> None:
+    JOB_FAILURES.labels(job=job).inc()
+
+
+def exposition(gauges: dict[str, tuple[str, float]]) -> bytes:
+    """The text format: this process's (or, in multiprocess mode, every worker's) metrics and
+    ``gauges`` ({name: (help, value)}) read for this scrape."""
+    if os.environ.get('PROMETHEUS_MULTIPROC_DIR'):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = PROCESS_REGISTRY
+    scrape = CollectorRegistry()
+    for name, (text, value) in gauges.items():
+        Gauge(name, text, registry=scrape).set(value)
+    return generate_latest(registry) + generate_latest(scrape)

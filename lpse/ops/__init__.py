@@ -1,0 +1,1 @@
+"""What the operators' tools read: /health for the load balancer, /metrics for Prometheus."""
