@@ -249,7 +249,7 @@ def attachment(code, objection_id, attachment_id):
         objection,
         actor=current_user,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
         code=tender.code,
         attachment_id=row.id,
         sha256=row.sha256,

@@ -11,6 +11,7 @@ from lpse.auth.models import Role
 from lpse.extensions import db
 from lpse.notify import inbox, outbox
 from lpse.notify.models import Mail
+from lpse.proxies import client_ip
 
 bp = Blueprint('notify', __name__)
 
@@ -81,7 +82,7 @@ def mail_retry(mail_id):
         return redirect(url_for('notify.mail_queue'), 303)
     now = clock.now()
     outbox.retry(row, now=now)
-    audit.record('mail.retried', row, actor=current_user, now=now, ip=request.remote_addr)
+    audit.record('mail.retried', row, actor=current_user, now=now, ip=client_ip())
     db.session.commit()
     if outbox.deliver(row.id, now=now):
         flash(_('Email terkirim.'), 'success')

@@ -104,7 +104,7 @@ def opening_key(code):
     tender = load_tender(code)
     _require_key_access(tender)
     pem = key_of(tender).published_key_pem
-    permissions.record_read('tender_key', tender, tender, g.get('api_user'), ip=_ip())
+    permissions.record_read('tender_key', tender, tender, g.get('api_user'), ip=client_ip())
     return Response(pem, mimetype='application/x-pem-file')
 
 
@@ -117,7 +117,7 @@ def opening_envelope(code, bid_id):
     if bid is None or bid.tender_id != tender.id:
         raise NotFound(_('Sampul tidak ditemukan.'))
     blob = storage.blob_store().open(bid.sha256)
-    permissions.record_read('bid_envelope', tender, bid, g.get('api_user'), ip=_ip())
+    permissions.record_read('bid_envelope', tender, bid, g.get('api_user'), ip=client_ip())
     response = send_file(
         blob,
         mimetype='application/pkcs7-mime',

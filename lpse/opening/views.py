@@ -167,9 +167,7 @@ def attachment(code, bid_id, name):
     if package is None or name not in {a.name for a in package.attachments}:
         abort(404)
     data = package.attachment(name).data
-    permissions.record_read(
-        'bid_attachment', tender, row.bid, viewer(), ip=request.remote_addr, name=name
-    )
+    permissions.record_read('bid_attachment', tender, row.bid, viewer(), ip=client_ip(), name=name)
     response = send_file(
         io.BytesIO(data),
         mimetype='application/octet-stream',
@@ -193,7 +191,7 @@ def envelope(code, bid_id):
     if bid is None or bid.tender_id != tender.id:
         abort(404)
     blob = storage.blob_store().open(bid.sha256)
-    permissions.record_read('bid_envelope', tender, bid, viewer(), ip=request.remote_addr)
+    permissions.record_read('bid_envelope', tender, bid, viewer(), ip=client_ip())
     return send_file(
         blob,
         mimetype='application/pkcs7-mime',
@@ -212,7 +210,7 @@ def key(code):
     if denied is not None:
         return denied
     pem = key_of(tender).published_key_pem.encode()
-    permissions.record_read('tender_key', tender, tender, viewer(), ip=request.remote_addr)
+    permissions.record_read('tender_key', tender, tender, viewer(), ip=client_ip())
     return send_file(
         io.BytesIO(pem),
         mimetype='application/x-pem-file',

@@ -1,12 +1,13 @@
 """API: a vendor follows a tender's news or stops (PUT / DELETE), or asks whether it does."""
 
-from flask import g, jsonify, request
+from flask import g, jsonify
 
 from lpse import clock
 from lpse.api.base import api_auth, bp
 from lpse.api.openapi import document, op, path_param
 from lpse.auth.models import Role
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.tenders import follows, operations
 
 
@@ -28,7 +29,7 @@ def tender_follow_state(code):
 @api_auth(Role.vendor)
 def tender_follow(code):
     tender = _tender(code)
-    follows.follow(tender, actor=g.api_user, now=clock.now(), ip=request.remote_addr)
+    follows.follow(tender, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return _state(tender)
 
@@ -37,7 +38,7 @@ def tender_follow(code):
 @api_auth(Role.vendor)
 def tender_unfollow(code):
     tender = _tender(code)
-    follows.unfollow(tender, actor=g.api_user, now=clock.now(), ip=request.remote_addr)
+    follows.unfollow(tender, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return _state(tender)
 

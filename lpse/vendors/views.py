@@ -245,7 +245,7 @@ def document(vendor_id, document_id):
         doc,
         actor=current_user,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
         vendor_id=vendor.id,
         sha256=doc.sha256,
     )
