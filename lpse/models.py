@@ -10,6 +10,7 @@ from lpse.bids.models import (
     BidUploadLock,
 )
 from lpse.checkpoints import AuditCheckpoint
+from lpse.contracts.models import Contract, ContractAmendment
 from lpse.documents.models import IssuedDocument
 from lpse.evaluation import objection_models  # noqa: F401 — announcement, sanggah, SPPBJ
 from lpse.evaluation.models import (
@@ -57,6 +58,8 @@ __all__ = [
     'BlacklistEntry',
     'BoqItem',
     'Certificate',
+    'Contract',
+    'ContractAmendment',
     'Document',
     'EvaluationVersion',
     'IssuedDocument',
