@@ -15,6 +15,7 @@ API_MODULES = (
     'lpse.evaluation.objections_api',
     'lpse.opening.api',
     'lpse.evaluation.api',
+    'lpse.contracts.api',
 )
 
 __all__ = ['API_MODULES', 'bp']

@@ -264,7 +264,9 @@ def review(tender, instrument, *, actor, accept, note=None, now, ip=None):
     if instrument.status != SigningStatus.draft:
         raise InvalidTransition(_l('Draf ini tidak sedang menunggu tinjauan penyedia.'))
     note = _text(note, 'note', required=not accept)
-    instrument.status = (SigningStatus.accepted if accept else SigningStatus.changes_requested).value
+    instrument.status = (
+        SigningStatus.accepted if accept else SigningStatus.changes_requested
+    ).value
     instrument.review_note = note or None
     instrument.reviewed_at = now
     db.session.flush()
@@ -273,8 +275,13 @@ def review(tender, instrument, *, actor, accept, note=None, now, ip=None):
     return instrument
 
 
+def draft_stream(instrument):
+    """The to-be-signed PDF, exactly as drafted."""
+    return storage.blob_store().open(instrument.draft_sha256)
+
+
 def draft_pdf(instrument) -> bytes:
-    with storage.blob_store().open(instrument.draft_sha256) as fh:
+    with draft_stream(instrument) as fh:
         return fh.read()
 
 
@@ -436,7 +443,9 @@ def draft_amendment(tender, data: dict, *, actor, now, ip=None) -> ContractAmend
     new_value = _money(data.get('new_value'), 'new_value')
     new_ends_on = _date(data['new_ends_on'], 'new_ends_on') if data.get('new_ends_on') else None
     if new_ends_on is not None and new_ends_on < contract.starts_on:
-        raise ValidationFailed(_l('Tanggal selesai harus setelah tanggal mulai.'), field='new_ends_on')
+        raise ValidationFailed(
+            _l('Tanggal selesai harus setelah tanggal mulai.'), field='new_ends_on'
+        )
     if new_value is None and new_ends_on is None and not scope:
         raise ValidationFailed(
             _l('Adendum harus mengubah nilai, tanggal selesai atau lingkup pekerjaan.'),

@@ -163,7 +163,9 @@ def issue_objection_answer(objection, *, now) -> None:
     announcement = objection.announcement
     tender = announcement.tender
     context = {
-        **base_context(tender, 'Jawaban Sanggah', f'{tender.code}/JS/{tender.version}.{objection.id}'),
+        **base_context(
+            tender, 'Jawaban Sanggah', f'{tender.code}/JS/{tender.version}.{objection.id}'
+        ),
         'objector': objection.vendor.company_name,
         'objector_npwp': objection.vendor.npwp_display,
         'filed_at': moment(objection.filed_at, tender.timezone),

@@ -36,7 +36,7 @@ TERMS = {
 
 
 @pytest.fixture
-def awarded(announced, cast):
+def awarded(announced, cast):  # noqa: F811
     """(tender, winner user, loser user): the SPPBJ issued at the end of the objection period
     (the clock is left there); the winner has a server-held certificate on key WINNER_KEY."""
     tender, bids, row = announced

@@ -6,6 +6,7 @@ tender, and the stage follows every step. Refusals write nothing."""
 import io
 from decimal import Decimal
 
+import pki_helpers
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
@@ -23,8 +24,6 @@ from lpse.vendors import enrolment
 
 from .conftest import OTHER_KEY, TERMS, WINNER_KEY
 
-import pki_helpers  # noqa: I001 — tests/ on the path
-
 
 def stored(sha) -> bytes:
     with storage.blob_store().open(sha) as fh:
@@ -33,7 +32,9 @@ def stored(sha) -> bytes:
 
 def events(prefix='contract.') -> list[str]:
     rows = db.session.scalars(
-        select(AuditEvent.action).where(AuditEvent.action.like(f'{prefix}%')).order_by(AuditEvent.seq)
+        select(AuditEvent.action)
+        .where(AuditEvent.action.like(f'{prefix}%'))
+        .order_by(AuditEvent.seq)
     ).all()
     return list(rows)
 
@@ -59,12 +60,17 @@ def test_from_award_to_bast(app, client, awarded, cast):
     assert [r['unit_price'] for r in contract.boq_rows] == ['400000', '470000']
 
     # The vendor asks for a change; the PPK redrafts; the vendor accepts.
-    contracts.review(tender, contract, actor=winner, accept=False, note='Termin 30 hari.', now=clock.now())
+    contracts.review(
+        tender, contract, actor=winner, accept=False, note='Termin 30 hari.', now=clock.now()
+    )
     db.session.commit()
     assert contract.status == SigningStatus.changes_requested
     first_draft = contract.draft_id
     contracts.draft_contract(
-        tender, {**TERMS, 'payment_terms': 'Termin 30 hari setelah tagihan.'}, actor=ppk, now=clock.now()
+        tender,
+        {**TERMS, 'payment_terms': 'Termin 30 hari setelah tagihan.'},
+        actor=ppk,
+        now=clock.now(),
     )
     db.session.commit()
     assert contract.status == SigningStatus.draft and contract.draft_id != first_draft
@@ -92,7 +98,11 @@ def test_from_award_to_bast(app, client, awarded, cast):
     db.session.commit()
     amendment = contracts.draft_amendment(
         tender,
-        {'reason': 'Pekerjaan tambah drainase.', 'new_value': '1400000000', 'new_ends_on': '2026-10-31'},
+        {
+            'reason': 'Pekerjaan tambah drainase.',
+            'new_value': '1400000000',
+            'new_ends_on': '2026-10-31',
+        },
         actor=ppk,
         now=clock.now(),
     )
@@ -102,7 +112,9 @@ def test_from_award_to_bast(app, client, awarded, cast):
     db.session.rollback()
     sign_both(tender, amendment, winner, ppk)
     assert contract.value == Decimal('1400000000')
-    assert documents.check_pdf(stored(documents.find_document(amendment.document_id).blob_sha256)).genuine
+    assert documents.check_pdf(
+        stored(documents.find_document(amendment.document_id).blob_sha256)
+    ).genuine
     contracts.hand_over(tender, {'note': 'Diterima baik.'}, actor=ppk, now=clock.now())
     db.session.commit()
     assert tender.stage(clock.now()) is Phase.completed
@@ -123,7 +135,7 @@ def test_from_award_to_bast(app, client, awarded, cast):
 
 
 def test_the_list_and_page_show_the_stage_and_the_winner(app, client, awarded, cast):
-    tender, winner, _loser = awarded
+    tender, _winner, _loser = awarded
     page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert 'Penandatanganan Kontrak' in page
     assert 'id="winner">Pemenang: <strong>PT Dua</strong>' in page
@@ -191,7 +203,7 @@ def test_an_uploaded_signature_must_be_the_draft_signed_by_the_vendor(app, award
         good + b'\n% appended\n',
         b'%PDF-1.7 not a pdf',
     ):
-        with pytest.raises(ValidationFailed, match='Tanda tangan ditolak|Unggah PDF'):
+        with pytest.raises(ValidationFailed, match=r'Tanda tangan ditolak|Unggah PDF'):
             contracts.vendor_sign(tender, contract, actor=winner, signed_pdf=bad, now=now)
         db.session.rollback()
     # A valid signature by another vendor's certificate is not the winner's signature.
@@ -206,7 +218,7 @@ def test_an_uploaded_signature_must_be_the_draft_signed_by_the_vendor(app, award
 
 @pytest.mark.parametrize('who', ['ppk_other', 'pokja', 'loser'])
 def test_only_the_ppk_drafts_and_only_the_winner_reviews(app, awarded, cast, who):
-    tender, winner, loser = awarded
+    tender, _winner, loser = awarded
     actor = loser if who == 'loser' else cast[who]
     with pytest.raises(NotAllowed):
         contracts.draft_contract(tender, TERMS, actor=actor, now=clock.now())

@@ -72,7 +72,10 @@ def test_windows_are_consecutive_and_only_the_last_is_open_ended():
     for (_s, _start, end), (_n, start, _e) in itertools.pairwise(windows):
         assert end == start
     windows = phase_windows('published', HOURLY, {})
-    assert [w[0] for w in windows] == [Phase.upcoming, *STAGES[: STAGES.index(Stage.bid_opening) + 1]]
+    assert [w[0] for w in windows] == [
+        Phase.upcoming,
+        *STAGES[: STAGES.index(Stage.bid_opening) + 1],
+    ]
     for (_s, _start, end), (_n, start, _e) in itertools.pairwise(windows):
         assert end == start
     assert windows[0][1] == EPOCH and windows[-1][2] is None
