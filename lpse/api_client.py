@@ -1,7 +1,7 @@
 """The HTTP client of the `lpse` console commands (`lpse submit`, `lpse open-share`,
 `lpse sign-contract`, `lpse witness`): one server URL and API token (none for the public log
-endpoints), TLS (or plain http to loopback only), bounded answers, and the server's `{"error": {"code", "message"}}` turned
-into one readable line."""
+endpoints), TLS (or plain http to loopback only), bounded answers, and the server's
+`{"error": {"code", "message"}}` turned into one readable line."""
 
 import http.client
 import ipaddress
