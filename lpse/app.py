@@ -127,6 +127,7 @@ BLUEPRINTS = (
     'lpse.evaluation.public_views',
     'lpse.evaluation.views',
     'lpse.opening.views',
+    'lpse.contracts.views',
 )
 # Modules that add pages to a blueprint above (imported before it is registered).
 PAGE_MODULES = (
