@@ -91,6 +91,17 @@ def _tender_for(code):
     return tender
 
 
+def _party(code, party):
+    """The tender, if the token's user is its PPK (`ppk`) or winner (`winner`): checked before
+    the body is read."""
+    tender = load_tender(code)
+    if party == 'ppk' and not contracts.is_ppk(tender, g.api_user):
+        raise NotAllowed(_('Hanya PPK paket ini yang dapat melakukan langkah kontrak ini.'))
+    if party == 'winner' and not contracts.is_winner(tender, g.api_user):
+        raise NotAllowed(_('Hanya penyedia pemenang yang dapat melakukan langkah kontrak ini.'))
+    return tender
+
+
 def _answer(tender, status=200):
     db.session.commit()
     return jsonify(contract_json(contracts.require_contract(tender), tender)), status
@@ -106,7 +117,7 @@ def contract_get(code):
 @bp.post(BASE)
 @api_auth('ppk')
 def contract_draft(code):
-    tender = load_tender(code)
+    tender = _party(code, 'ppk')
     contracts.draft_contract(
         tender, json_body(), actor=g.api_user, now=clock.now(), ip=request.remote_addr
     )
@@ -137,7 +148,7 @@ def contract_draft_pdf(code, seq=None):
 @bp.post(AMENDMENT + '/review')
 @api_auth('vendor')
 def contract_review(code, seq=None):
-    tender = load_tender(code)
+    tender = _party(code, 'winner')
     body = json_body()
     accept = field(body, 'accept', kind=bool)
     note = field(body, 'note', required=not accept)
@@ -160,7 +171,7 @@ def contract_review(code, seq=None):
 def contract_vendor_signature(code, seq=None):
     """Body: the signed PDF (application/pdf, a self-held key), or JSON {"passphrase"} to sign
     on the server with the vendor's server-held key."""
-    tender = load_tender(code)
+    tender = _party(code, 'winner')
     instrument = contracts.instrument_of(tender, seq)
     if (request.content_length or 0) > contracts.MAX_SIGNED_PDF:
         abort(413)
@@ -189,7 +200,7 @@ def contract_vendor_signature(code, seq=None):
 @bp.post(AMENDMENT + '/ppk-signature')
 @api_auth('ppk')
 def contract_ppk_signature(code, seq=None):
-    tender = load_tender(code)
+    tender = _party(code, 'ppk')
     instrument = contracts.instrument_of(tender, seq)
     contracts.ppk_sign(
         tender, instrument, actor=g.api_user, now=clock.now(), ip=request.remote_addr
@@ -200,7 +211,7 @@ def contract_ppk_signature(code, seq=None):
 @bp.post(BASE + '/spmk')
 @api_auth('ppk')
 def contract_spmk(code):
-    tender = load_tender(code)
+    tender = _party(code, 'ppk')
     contracts.issue_spmk(
         tender, json_body(), actor=g.api_user, now=clock.now(), ip=request.remote_addr
     )
@@ -210,7 +221,7 @@ def contract_spmk(code):
 @bp.post(BASE + '/amendments')
 @api_auth('ppk')
 def contract_amend(code):
-    tender = load_tender(code)
+    tender = _party(code, 'ppk')
     contracts.draft_amendment(
         tender, json_body(), actor=g.api_user, now=clock.now(), ip=request.remote_addr
     )
@@ -220,7 +231,7 @@ def contract_amend(code):
 @bp.post(BASE + '/bast')
 @api_auth('ppk')
 def contract_bast(code):
-    tender = load_tender(code)
+    tender = _party(code, 'ppk')
     body = json_body() if request.content_length else {}
     contracts.hand_over(tender, body, actor=g.api_user, now=clock.now(), ip=request.remote_addr)
     return _answer(tender, 201)

@@ -43,9 +43,15 @@ def globals_():
     return {'contract_panel': panel}
 
 
-def _visible(code):
+def _visible(code, *, party=None):
+    """The tender, if the visitor may see its contract and (`party` 'ppk' or 'winner') is the
+    party who takes the step — checked before any form is read."""
     tender = load_tender(code)
     if not contracts.can_view(tender, current_user):
+        abort(403)
+    if party == 'ppk' and not contracts.is_ppk(tender, current_user):
+        abort(403)
+    if party == 'winner' and not contracts.is_winner(tender, current_user):
         abort(403)
     return tender
 
@@ -124,7 +130,7 @@ def draft_pdf(code, seq=None):
 @bp.post('/<code>/contract')
 @login_required
 def draft(code):
-    tender = _visible(code)
+    tender = _visible(code, party='ppk')
     form = DraftForm()
     return _run(
         tender,
@@ -141,7 +147,7 @@ def draft(code):
 @bp.post('/<code>/contract/amendments/<int:seq>/review')
 @login_required
 def review(code, seq=None):
-    tender = _visible(code)
+    tender = _visible(code, party='winner')
     form = ReviewForm()
 
     def action():
@@ -163,7 +169,7 @@ def review(code, seq=None):
 @bp.post('/<code>/contract/amendments/<int:seq>/vendor-signature')
 @login_required
 def vendor_sign(code, seq=None):
-    tender = _visible(code)
+    tender = _visible(code, party='winner')
     form = SignForm()
 
     def action():
@@ -184,7 +190,7 @@ def vendor_sign(code, seq=None):
 @bp.post('/<code>/contract/amendments/<int:seq>/ppk-signature')
 @login_required
 def ppk_sign(code, seq=None):
-    tender = _visible(code)
+    tender = _visible(code, party='ppk')
     form = ConfirmForm()
 
     def action():
@@ -199,7 +205,7 @@ def ppk_sign(code, seq=None):
 @bp.post('/<code>/contract/spmk')
 @login_required
 def spmk(code):
-    tender = _visible(code)
+    tender = _visible(code, party='ppk')
     form = SpmkForm()
     return _run(
         tender,
@@ -215,7 +221,7 @@ def spmk(code):
 @bp.post('/<code>/contract/amendments')
 @login_required
 def amend(code):
-    tender = _visible(code)
+    tender = _visible(code, party='ppk')
     form = AmendmentForm()
     return _run(
         tender,
@@ -231,7 +237,7 @@ def amend(code):
 @bp.post('/<code>/contract/bast')
 @login_required
 def bast(code):
-    tender = _visible(code)
+    tender = _visible(code, party='ppk')
     form = BastForm()
     return _run(
         tender,

@@ -87,6 +87,7 @@ DOMAIN_MATRICES = (
     'matrix_evaluation',
     'matrix_opening',
     'matrix_sanggah',
+    'matrix_contracts',
 )
 
 
