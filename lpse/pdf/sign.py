@@ -128,7 +128,7 @@ def verify_pdf(
     except (PdfError, ValueError, KeyError) as exc:
         return _invalid(f'not a readable PDF ({exc})')
     if not signatures:
-        return _invalid('expected a signature, found none')
+        return _invalid('expected a signature, found 0')
     checked = [_check(embedded, ca_cert, now) for embedded in signatures]
     infos = tuple(info for info, _status in checked)
     last, status = checked[-1]
