@@ -177,7 +177,9 @@ def contract_vendor_signature(code, seq=None):
         abort(413)
     signed_pdf = passphrase = None
     if request.mimetype == 'application/pdf':
-        signed_pdf = request.get_data(cache=False)
+        signed_pdf = request.stream.read(contracts.MAX_SIGNED_PDF + 1)
+        if len(signed_pdf) > contracts.MAX_SIGNED_PDF:
+            abort(413)
     else:
         passphrase = field(json_body(), 'passphrase')
     try:

@@ -495,9 +495,12 @@ def _money(value, name) -> Decimal | None:
         amount = Decimal(str(value)) if isinstance(value, (str, int)) else None
     except ArithmeticError:
         amount = None
-    if amount is None or not amount.is_finite() or amount <= 0 or amount >= Decimal('1e18'):
+    if amount is None or not amount.is_finite() or not 0 < amount < Decimal('1e18'):
         raise ValidationFailed(_l('Nilai harus berupa angka rupiah positif.'), field=name)
-    return amount.quantize(Decimal('0.01'))
+    amount = amount.quantize(Decimal('0.01'))
+    if amount <= 0:
+        raise ValidationFailed(_l('Nilai harus berupa angka rupiah positif.'), field=name)
+    return amount
 
 
 def hand_over(tender, data: dict, *, actor, now, ip=None) -> Contract:

@@ -18,6 +18,8 @@ depends_on = None
 
 OLD_KINDS = "('sample', 'bid_receipt', 'bid_commitment', 'opening_minutes', 'evaluation_report', 'award_letter', 'winner_announcement', 'objection_answer')"
 NEW_KINDS = "('sample', 'bid_receipt', 'bid_commitment', 'opening_minutes', 'evaluation_report', 'award_letter', 'winner_announcement', 'objection_answer', 'contract', 'contract_amendment', 'spmk', 'bast')"
+# The milestone columns of the tender table at this revision (lpse.tenders.stages.MILESTONES).
+MILESTONES = ('bids_opened_at', 'winner_decided_at', 'winner_announced_at', 'award_issued_at', 'contract_signed_at', 'handed_over_at')
 STATUSES = "('draft', 'changes_requested', 'accepted', 'vendor_signed', 'signed')"
 
 
@@ -61,10 +63,21 @@ def _instrument_constraints(table):
     ]
 
 
+def _build_timelines():
+    """The derived stage now never lags behind the recorded milestones: rebuild the timelines."""
+    from lpse.tenders import stage_index
+
+    bind = op.get_bind()
+    listed = bind.execute(
+        sa.text('SELECT id FROM tender WHERE published_at IS NOT NULL AND NOT superseded')
+    ).scalars().all()
+    for start in range(0, len(listed), 500):
+        stage_index.write(bind, listed[start:start + 500], milestones=MILESTONES)
+
+
 def upgrade():
     _document_kinds(NEW_KINDS)
-    with op.batch_alter_table('tender', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('handed_over_at', lpse.types.UTCDateTime(), nullable=True))
+    op.add_column('tender', sa.Column('handed_over_at', lpse.types.UTCDateTime(), nullable=True))
     op.create_table('contract',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tender_id', sa.Integer(), nullable=False),
@@ -123,6 +136,7 @@ def upgrade():
     )
     with op.batch_alter_table('contract_amendment', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_contract_amendment_contract_id'), ['contract_id'], unique=False)
+    _build_timelines()
 
 
 def downgrade():
@@ -132,6 +146,6 @@ def downgrade():
     with op.batch_alter_table('contract', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_contract_vendor_id'))
     op.drop_table('contract')
-    with op.batch_alter_table('tender', schema=None) as batch_op:
-        batch_op.drop_column('handed_over_at')
+    # Not a batch: on SQLite that recreates `tender`, which every other table references.
+    op.execute('ALTER TABLE tender DROP COLUMN handed_over_at')
     _document_kinds(OLD_KINDS)

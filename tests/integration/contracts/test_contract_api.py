@@ -114,6 +114,11 @@ def test_contract_over_the_api_with_a_self_held_key(
         client.post(f'{url}/spmk', json={'work_starts_on': '2026-04-06'}, headers=ppk).status_code
         == 201
     )
+    for value in ('1e-5', 'NaN', True, 1.5, '9' * 30, '-5', ['1']):
+        body = {'reason': 'Tambah nilai.', 'new_value': value}
+        response = client.post(f'{url}/amendments', json=body, headers=ppk)
+        assert response.status_code == 422, value
+    assert client.post(f'{url}/amendments', json={'reason': 'x'}, headers=ppk).status_code == 422
     response = client.post(
         f'{url}/amendments',
         json={'reason': 'Tambah waktu.', 'new_ends_on': '2026-10-31'},

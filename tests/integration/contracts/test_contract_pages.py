@@ -49,3 +49,5 @@ def test_the_contract_through_the_pages(app, awarded, cast, as_user):
     page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert '<span class="badge stage">Selesai</span>' in page
     assert 'BAST (PDF)' in client.get(url).get_data(as_text=True)
+    assert tender.code in client.get('/tenders/?stage=completed').get_data(as_text=True)
+    assert tender.code not in client.get('/tenders/?stage=contract').get_data(as_text=True)
