@@ -1,7 +1,7 @@
 """The HTTP client of the `lpse` console commands (`lpse submit`, `lpse open-share`,
-`lpse witness`): one server URL and API token (none for the public log endpoints), TLS (or plain
-http to loopback only), bounded answers, and the server's `{"error": {"code", "message"}}` turned
-into one readable line."""
+`lpse sign-contract`, `lpse witness`): one server URL and API token (none for the public log
+endpoints), TLS (or plain http to loopback only), bounded answers, and the server's
+`{"error": {"code", "message"}}` turned into one readable line."""
 
 import http.client
 import ipaddress
@@ -100,6 +100,25 @@ def request_json(
     if not isinstance(answer, dict):
         raise ApiError('the server answered without readable JSON')
     return answer
+
+
+def request_bytes(
+    server: str,
+    token: str,
+    method: str,
+    path: str,
+    data: bytes | None = None,
+    *,
+    content_type: str = 'application/octet-stream',
+    accept: str = 'application/json',
+    timeout=120,
+) -> bytes:
+    """One request with the token sending and/or receiving raw bytes (a PDF to sign, a signed
+    PDF): the body of a successful answer, or ApiError."""
+    headers = auth_headers(token) | {'Accept': accept}
+    if data is not None:
+        headers['Content-Type'] = content_type
+    return _exchange(server, method, path, headers=headers, data=data, timeout=timeout)
 
 
 def fetch_public(server: str, path: str, *, query=None, accept='text/plain', timeout=120) -> bytes:

@@ -136,6 +136,7 @@ BLUEPRINTS = (
     'lpse.opendata.views',
     'lpse.notify.views',
     'lpse.ops.views',
+    'lpse.contracts.views',
 )
 # Pages that exist only in development and testing (never in production).
 DEVELOPMENT_BLUEPRINTS = ('lpse.notify.dev_views',)

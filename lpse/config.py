@@ -114,6 +114,9 @@ class Config:
     LPSE_BID_LOCK_HEARTBEAT = 5
     LPSE_BID_DB_BUSY_SECONDS = 30  # SQLite: how long a submission waits for the write lock
     LPSE_BID_FORM_MAX_SIZE = 30 * 1024 * 1024
+    # Contracts (lpse/contracts): an SPK up to these values (rupiah), a Surat Perjanjian above.
+    LPSE_SPK_MAX_GOODS = 200_000_000  # goods, construction and other services
+    LPSE_SPK_MAX_CONSULTANCY = 100_000_000
 
     # Tenders (lpse/tenders): the documents' size cap, and the schedule's minimum durations and
     # gaps in hours (DOMAIN §2), frozen into each tender at publication.
@@ -190,6 +193,8 @@ ENVIRONMENT = {
     'LPSE_BID_LOCK_HEARTBEAT': ('LPSE_BID_LOCK_HEARTBEAT', int),
     'LPSE_BID_DB_BUSY_SECONDS': ('LPSE_BID_DB_BUSY_SECONDS', int),
     'LPSE_BID_FORM_MAX_SIZE': ('LPSE_BID_FORM_MAX_SIZE', int),
+    'LPSE_SPK_MAX_GOODS': ('LPSE_SPK_MAX_GOODS', lambda v: _positive(int(v))),
+    'LPSE_SPK_MAX_CONSULTANCY': ('LPSE_SPK_MAX_CONSULTANCY', lambda v: _positive(int(v))),
     'LPSE_ADDENDUM_MIN_BID_HOURS': ('LPSE_ADDENDUM_MIN_BID_HOURS', int),
     'LPSE_DOCUMENT_MAX_SIZE': ('LPSE_DOCUMENT_MAX_SIZE', int),
     # JSON objects of hours, e.g. {"announcement": 120, "objection": 120}; {} for none

@@ -9,7 +9,13 @@ import json
 import sys
 from pathlib import Path
 
-COMMAND_MODULES = ('lpse.console', 'lpse.keys_console', 'lpse.bids.console', 'lpse.opening.console')
+COMMAND_MODULES = (
+    'lpse.console',
+    'lpse.keys_console',
+    'lpse.bids.console',
+    'lpse.opening.console',
+    'lpse.contracts.console',
+)
 
 
 def _cmd_evaluate(args):

@@ -11,6 +11,7 @@ from lpse.bids.models import (
     BidUploadLock,
 )
 from lpse.checkpoints import AuditCheckpoint
+from lpse.contracts.models import Contract, ContractAmendment
 from lpse.documents.models import IssuedDocument
 from lpse.evaluation import objection_models  # noqa: F401 — announcement, sanggah, SPPBJ
 from lpse.evaluation.models import (
@@ -64,6 +65,8 @@ __all__ = [
     'BlacklistEntry',
     'BoqItem',
     'Certificate',
+    'Contract',
+    'ContractAmendment',
     'Document',
     'EvaluationVersion',
     'IssuedDocument',

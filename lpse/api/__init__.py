@@ -19,6 +19,7 @@ API_MODULES = (
     'lpse.auditor.api',
     'lpse.notify.api',
     'lpse.tenders.follow_api',
+    'lpse.contracts.api',
 )
 
 __all__ = ['API_MODULES', 'bp']

@@ -20,6 +20,10 @@ DOCUMENT_KINDS = (
     'award_letter',
     'winner_announcement',
     'objection_answer',
+    'contract',
+    'contract_amendment',
+    'spmk',
+    'bast',
 )
 
 

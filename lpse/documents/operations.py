@@ -15,7 +15,16 @@ from lpse.crypto import receipts
 from lpse.crypto.errors import CryptoError
 from lpse.documents.models import DOCUMENT_KINDS, IssuedDocument
 from lpse.extensions import db
-from lpse.pdf import PdfVerification, new_document_id, render_pdf, sign_pdf, verification_url
+from lpse.pdf import (
+    COUNTERPARTY_FIELD,
+    FIELD_NAME,
+    PdfVerification,
+    add_signature_fields,
+    new_document_id,
+    render_pdf,
+    sign_pdf,
+    verification_url,
+)
 from lpse.pdf import verify_pdf as verify_pdf_signature
 
 MAX_DOCUMENT = 50 * 1024 * 1024
@@ -37,6 +46,26 @@ def issue_document(
 
     The footer cites `checkpoint` (by default the newest one; the first one is signed now if
     there is none). Writes `document.issued`; only flushes."""
+    draft = prepare_document(kind, template, context, tender=tender, now=now, checkpoint=checkpoint)
+    return issue_signed(draft, draft.pdf, tender=tender, owner=owner, now=now)
+
+
+@dataclass(frozen=True)
+class Draft:
+    """A rendered, not yet signed document: its reserved id (printed with its verify URL)."""
+
+    kind: str
+    document_id: str
+    pdf: bytes
+    data: dict
+    checkpoint_id: int
+
+
+def prepare_document(
+    kind, template, context, *, tender=None, now, checkpoint=None, countersigned=False
+) -> Draft:
+    """Render a document to be signed later; `countersigned`: with the empty signature fields
+    of the counterparty (first) and of the system (last), as a contract is signed."""
     if kind not in DOCUMENT_KINDS:
         raise ValueError(f'unknown document kind {kind!r}')
     checkpoint = checkpoint or checkpoints.latest_checkpoint()
@@ -50,6 +79,14 @@ def issue_document(
         'audit_checkpoint': checkpoint.citation,
     }
     pdf = render_pdf(template, data, env=current_app.jinja_env, now=now)
+    if countersigned:
+        pdf = add_signature_fields(pdf, (COUNTERPARTY_FIELD, FIELD_NAME))
+    return Draft(kind, document_id, pdf, data, checkpoint.id)
+
+
+def issue_signed(draft: Draft, pdf: bytes, *, tender=None, owner=None, now) -> IssuedDocument:
+    """Add the system signature to `pdf` (the draft's bytes, perhaps already signed by the
+    counterparty) and store it as the issued document `draft.document_id`."""
     authority = pki_service.require_authority()
     signed = sign_pdf(
         pdf,
@@ -60,21 +97,23 @@ def issue_document(
     )
     blob_sha, size = storage.blob_store().put_stream(io.BytesIO(signed), max_size=MAX_DOCUMENT)
     row = IssuedDocument(
-        id=document_id,
-        kind=kind,
-        title=str(data.get('title') or kind)[:200],
+        id=draft.document_id,
+        kind=draft.kind,
+        title=str(draft.data.get('title') or draft.kind)[:200],
         tender_id=getattr(tender, 'id', None),
         owner_user_id=getattr(owner, 'id', None),
         sha256=blob_sha,
         size=size,
         blob_sha256=blob_sha,
-        data=json.dumps(data, sort_keys=True, ensure_ascii=False, default=str),
-        checkpoint_id=checkpoint.id,
+        data=json.dumps(draft.data, sort_keys=True, ensure_ascii=False, default=str),
+        checkpoint_id=draft.checkpoint_id,
         created_at=now,
     )
     db.session.add(row)
     db.session.flush()
-    audit.record('document.issued', row, actor=None, now=now, kind=kind, sha256=blob_sha, size=size)
+    audit.record(
+        'document.issued', row, actor=None, now=now, kind=draft.kind, sha256=blob_sha, size=size
+    )
     return row
 
 
@@ -85,6 +124,12 @@ def find_document(document_id: str) -> IssuedDocument | None:
 def open_document(document: IssuedDocument):
     """The stored bytes, exactly as issued (documents are never re-rendered)."""
     return storage.blob_store().open(document.blob_sha256)
+
+
+def signatures_of(document: IssuedDocument):
+    """The signatures of the stored PDF, in signing order (a contract: vendor, then system)."""
+    with open_document(document) as fh:
+        return check_pdf(fh.read()).signature.signatures
 
 
 @dataclass(frozen=True)

@@ -46,7 +46,8 @@ def detail(document_id):
     document = operations.find_document(document_id)
     if document is None:
         abort(404)
-    return render_template('documents/detail.html', document=document)
+    signatures = operations.signatures_of(document)
+    return render_template('documents/detail.html', document=document, signatures=signatures)
 
 
 @bp.get('/documents/<document_id>.pdf')

@@ -61,8 +61,13 @@ def can_issue(tender, user, now) -> bool:
     return is_ppk and blocking_error(tender, now) is None
 
 
+def bond_on_hps(amount: Decimal, hps: Decimal) -> bool:
+    """The bond is computed on the HPS when the price is under 80 % of it (exact Decimals)."""
+    return Decimal(amount) < LOW_PRICE_RATIO * Decimal(hps)
+
+
 def performance_bond(amount: Decimal, hps: Decimal) -> Decimal:
-    base = hps if amount < LOW_PRICE_RATIO * hps else amount
+    base = Decimal(hps) if bond_on_hps(amount, hps) else Decimal(amount)
     return (base * BOND_RATE).quantize(Decimal(1), rounding=ROUND_HALF_UP)
 
 

@@ -41,7 +41,7 @@ def moment(value, zone) -> str:
     return text
 
 
-def _base(tender, title, number) -> dict:
+def base_context(tender, title, number) -> dict:
     return {
         'title': title,
         'agency_name': tender.agency.name,
@@ -106,7 +106,7 @@ def issue_announcement_documents(announcement, *, now) -> None:
         'evaluation_report',
         'pdf/bahp.html',
         {
-            **_base(tender, 'Berita Acara Hasil Pemilihan', f'{tender.code}/BAHP/{version}'),
+            **base_context(tender, 'Berita Acara Hasil Pemilihan', f'{tender.code}/BAHP/{version}'),
             **common,
         },
         tender=tender,
@@ -115,7 +115,7 @@ def issue_announcement_documents(announcement, *, now) -> None:
     notice = documents.issue_document(
         'winner_announcement',
         'pdf/winner_announcement.html',
-        {**_base(tender, 'Pengumuman Pemenang', f'{tender.code}/PP/{version}'), **common},
+        {**base_context(tender, 'Pengumuman Pemenang', f'{tender.code}/PP/{version}'), **common},
         tender=tender,
         now=now,
     )
@@ -152,7 +152,7 @@ def issue_failure_report(tender, *, decision, actor, now):
     return documents.issue_document(
         'evaluation_report',
         'pdf/bahp.html',
-        {**_base(tender, 'Berita Acara Hasil Pemilihan (Tender Gagal)', number), **common},
+        {**base_context(tender, 'Berita Acara Hasil Pemilihan (Tender Gagal)', number), **common},
         tender=tender,
         now=now,
     )
@@ -163,7 +163,9 @@ def issue_objection_answer(objection, *, now) -> None:
     announcement = objection.announcement
     tender = announcement.tender
     context = {
-        **_base(tender, 'Jawaban Sanggah', f'{tender.code}/JS/{tender.version}.{objection.id}'),
+        **base_context(
+            tender, 'Jawaban Sanggah', f'{tender.code}/JS/{tender.version}.{objection.id}'
+        ),
         'objector': objection.vendor.company_name,
         'objector_npwp': objection.vendor.npwp_display,
         'filed_at': moment(objection.filed_at, tender.timezone),
@@ -195,7 +197,7 @@ def issue_award_letter(award, *, now) -> None:
     zone = tender.timezone
     vendor = award.vendor
     context = {
-        **_base(tender, 'Surat Penunjukan Penyedia Barang/Jasa (SPPBJ)', award.number),
+        **base_context(tender, 'Surat Penunjukan Penyedia Barang/Jasa (SPPBJ)', award.number),
         'issued_at': moment(award.issued_at, zone),
         'vendor_name': vendor.company_name,
         'vendor_npwp': vendor.npwp_display,

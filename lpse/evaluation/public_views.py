@@ -83,9 +83,15 @@ def panel(tender, now=None):
     }
 
 
+def announced_winner(tender) -> dict | None:
+    """The winner named at the top of the tender page once announced (its public row)."""
+    current = announcements.current_announcement(tender)
+    return public_result.winner_row(current.result) if current is not None else None
+
+
 @bp.app_context_processor
 def globals_():
-    return {'sanggah_panel': panel}
+    return {'sanggah_panel': panel, 'announced_winner': announced_winner}
 
 
 def _tender_page(tender, status):

@@ -2,14 +2,31 @@
 
 from .qr import new_document_id, qr_data_uri, verification_url
 from .render import FontMissing, ResourceRefused, render_pdf, template_environment
-from .sign import DEFAULT_REASON, PdfVerification, sign_pdf, verify_pdf
+from .sign import (
+    COUNTERPARTY_FIELD,
+    DEFAULT_REASON,
+    FIELD_NAME,
+    PdfVerification,
+    SignatureInfo,
+    SignatureRefused,
+    add_signature_fields,
+    check_added_signature,
+    sign_pdf,
+    verify_pdf,
+)
 from .words import terbilang
 
 __all__ = [
+    'COUNTERPARTY_FIELD',
     'DEFAULT_REASON',
+    'FIELD_NAME',
     'FontMissing',
     'PdfVerification',
     'ResourceRefused',
+    'SignatureInfo',
+    'SignatureRefused',
+    'add_signature_fields',
+    'check_added_signature',
     'new_document_id',
     'qr_data_uri',
     'render_pdf',

@@ -158,6 +158,7 @@ class Tender(db.Model):
     winner_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     award_issued_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     contract_signed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    handed_over_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Denormalised from the schedule for the public listing (sort and display).
     bid_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -189,7 +190,7 @@ class Tender(db.Model):
 
     @property
     def milestones(self) -> dict[str, datetime | None]:
-        return {name: getattr(self, name) for name in stages.GATES.values()}
+        return {name: getattr(self, name) for name in stages.MILESTONES}
 
     def stage(self, now) -> Stage | stages.Phase:
         return stages.current_stage(self.status, self.schedule, self.milestones, now)

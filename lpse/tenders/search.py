@@ -185,7 +185,12 @@ class Query:
         return {k: v for k, v in values.items() if v not in (None, '')}
 
 
-STAGE_VALUES = {s.value for s in Stage} | {Phase.upcoming, Phase.completed, Phase.cancelled}
+STAGE_VALUES = {s.value for s in Stage} | {
+    Phase.upcoming,
+    Phase.implementation,
+    Phase.completed,
+    Phase.cancelled,
+}
 STAGE_VALUES |= {Phase.failed}
 
 

@@ -31,14 +31,14 @@ from lpse.tenders.models import (
 )
 from lpse.tenders.stages import Stage, Window
 
-WATCHED = ('status', 'superseded', *LISTED_COLUMNS, *stages.GATES.values())
+WATCHED = ('status', 'superseded', *LISTED_COLUMNS, *stages.MILESTONES)
 
 
 def timeline_rows(tender: Mapping, schedule: Mapping[Stage, Window]) -> tuple[list[dict], dict]:
     """(`StageWindow` rows, the `StageHold` row) of a listed tender given as a mapping of its
     columns (id, status, the milestones and `LISTED_COLUMNS`)."""
     carried = {name: tender[name] for name in LISTED_COLUMNS}
-    milestones = {name: tender[name] for name in stages.GATES.values()}
+    milestones = {name: tender.get(name) for name in stages.MILESTONES}
     spans = stages.phase_windows(tender['status'], schedule, milestones)
     *bounded, (held, since, _end) = spans
     windows = [
@@ -50,16 +50,17 @@ def timeline_rows(tender: Mapping, schedule: Mapping[Stage, Window]) -> tuple[li
     return windows, hold
 
 
-def write(connection, tender_ids: Sequence[int]) -> None:
+def write(connection, tender_ids: Sequence[int], milestones=stages.MILESTONES) -> None:
     """Rewrite the stage rows of these tenders from what the database holds now. The tenders
     are locked first: a schedule change and a milestone of the same tender in two transactions
-    would otherwise each rewrite the rows from a state missing the other's change."""
+    would otherwise each rewrite the rows from a state missing the other's change. A migration
+    names the `milestones` columns its revision has (a missing one reads as not recorded)."""
     if not tender_ids:
         return
     lock_tenders(connection, tender_ids)
     for model in (StageWindow, StageHold):
         connection.execute(delete(model).where(model.tender_id.in_(tender_ids)))
-    columns = [Tender.id, Tender.status, *(getattr(Tender, n) for n in stages.GATES.values())]
+    columns = [Tender.id, Tender.status, *(getattr(Tender, n) for n in milestones)]
     columns += [getattr(Tender, name) for name in LISTED_COLUMNS]
     listed = select(*columns).where(
         Tender.id.in_(tender_ids), Tender.published_at.is_not(None), Tender.superseded.is_(False)

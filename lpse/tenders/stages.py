@@ -34,6 +34,7 @@ class Phase(enum.StrEnum):
 
     draft = 'draft'
     upcoming = 'upcoming'
+    implementation = 'implementation'
     completed = 'completed'
     cancelled = 'cancelled'
     failed = 'failed'
@@ -55,6 +56,7 @@ STAGE_LABELS = {
     Stage.contract: _l('Penandatanganan Kontrak'),
     Phase.draft: _l('Draf'),
     Phase.upcoming: _l('Belum dimulai'),
+    Phase.implementation: _l('Pelaksanaan Kontrak'),
     Phase.completed: _l('Selesai'),
     Phase.cancelled: _l('Dibatalkan'),
     Phase.failed: _l('Gagal'),
@@ -67,6 +69,12 @@ GATES = {
     Stage.award: 'award_issued_at',
     Stage.contract: 'contract_signed_at',
 }
+# The BAST (handover minutes) completes a tender whose contract was signed (DOMAIN §8).
+COMPLETION = 'handed_over_at'
+MILESTONES = (*GATES.values(), COMPLETION)
+# Every place a published tender can be, in the order it gets there.
+ORDER = (Phase.upcoming, *STAGES, Phase.implementation, Phase.completed)
+_RANK = {place: n for n, place in enumerate(ORDER)}
 # (before, after): `after` may not start before `before` has ended.
 FOLLOWS = (
     (Stage.bid_submission, Stage.bid_opening),
@@ -120,7 +128,9 @@ def current_stage(
     status: str, schedule: Mapping[Stage, Window], milestones: Mapping[str, object], now: datetime
 ) -> Stage | Phase:
     """The stage a published tender is in: the latest stage that has started, but never past
-    a stage whose milestone (bids opened, winner decided…) has not been recorded."""
+    a stage whose milestone (bids opened, winner decided…) has not been recorded — and never
+    behind its recorded milestones (`reached`): a winner announced before the schedule's
+    evaluation window ended is in the objection stage, not still at the opening."""
     if status in (Phase.draft, Phase.cancelled, Phase.failed):
         return Phase(status)
     current: Stage | Phase = Phase.upcoming
@@ -131,10 +141,24 @@ def current_stage(
         current = stage
         gate = GATES.get(stage)
         if gate is not None and milestones.get(gate) is None:
-            return stage
-    if current is Stage.contract:
-        return Phase.completed
-    return current
+            break
+    return _later(current, reached(milestones))
+
+
+def reached(milestones: Mapping[str, object]) -> Stage | Phase:
+    """Where the recorded milestones alone put a tender: past each gate whose milestone and
+    every earlier one are recorded (bids opened → evaluation, winner announced → objection,
+    SPPBJ → contract, contract signed → implementation, BAST → completed)."""
+    place: Stage | Phase = Phase.upcoming
+    for stage, gate in GATES.items():
+        if milestones.get(gate) is None:
+            return place
+        place = ORDER[_RANK[stage] + 1]
+    return Phase.completed if milestones.get(COMPLETION) is not None else place
+
+
+def _later(a: Stage | Phase, b: Stage | Phase) -> Stage | Phase:
+    return a if _RANK[a] >= _RANK[b] else b
 
 
 # Where time starts for `phase_windows` (no tender is listed before it).
@@ -150,9 +174,18 @@ def phase_windows(
     a stage that starts together with the next one has no moment of its own and no window."""
     if status in (Phase.draft, Phase.cancelled, Phase.failed):
         return [(Phase(status), EPOCH, None)]
+    floor = reached(milestones)
     spans: list[tuple[Stage | Phase, datetime, datetime | None]] = []
     label: Stage | Phase = Phase.upcoming
     since = EPOCH
+
+    def close(until):
+        shown = _later(label, floor)
+        if spans and spans[-1][0] == shown:
+            spans[-1] = (shown, spans[-1][1], until)
+        else:
+            spans.append((shown, since, until))
+
     for stage in STAGES:
         window = schedule.get(stage)
         if window is None:
@@ -161,14 +194,13 @@ def phase_windows(
         # once every earlier one has started, i.e. at the latest start so far.
         begins = max(window.start, since)
         if begins > since:
-            spans.append((label, since, begins))
+            close(begins)
         label, since = stage, begins
         gate = GATES.get(stage)
         if gate is not None and milestones.get(gate) is None:
-            return [*spans, (stage, since, None)]
-    if label is Stage.contract:
-        label = Phase.completed
-    return [*spans, (label, since, None)]
+            break
+    close(None)
+    return spans
 
 
 def open_stages(schedule: Mapping[Stage, Window], now: datetime) -> set[Stage]:

@@ -62,7 +62,14 @@ def index():
     now = clock.now()
     page = search.run(query, now)
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
-    stage_choices = [*STAGES, Phase.upcoming, Phase.completed, Phase.cancelled, Phase.failed]
+    stage_choices = [
+        *STAGES,
+        Phase.upcoming,
+        Phase.implementation,
+        Phase.completed,
+        Phase.cancelled,
+        Phase.failed,
+    ]
     return render_template(
         'tenders/index.html',
         query=query,

@@ -62,6 +62,10 @@ def upgrade():
     _build_timelines()
 
 
+# The milestone columns of the tender table at this revision.
+MILESTONES = ('bids_opened_at', 'winner_decided_at', 'winner_announced_at', 'award_issued_at', 'contract_signed_at')
+
+
 def _build_timelines():
     """Derived data: every listed tender's stage windows and hold, from its schedule."""
     from lpse.tenders import stage_index
@@ -71,7 +75,7 @@ def _build_timelines():
         sa.text('SELECT id FROM tender WHERE published_at IS NOT NULL AND NOT superseded')
     ).scalars().all()
     for start in range(0, len(listed), 500):
-        stage_index.write(bind, listed[start:start + 500])
+        stage_index.write(bind, listed[start:start + 500], milestones=MILESTONES)
 
 
 def downgrade():

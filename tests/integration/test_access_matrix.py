@@ -113,6 +113,7 @@ DOMAIN_MATRICES = (
     'matrix_opening',
     'matrix_sanggah',
     'matrix_opendata',
+    'matrix_contracts',
 )
 
 

@@ -53,6 +53,7 @@ FLOORS = (
     ('bids', ('lpse.bids',)),
     ('opening', ('lpse.opening',)),
     ('evaluation', ('lpse.evaluation',)),
+    ('contracts', ('lpse.contracts',)),
     ('readers', ('lpse.auditor', 'lpse.opendata')),
     # The wiring: the app factory, the model registry, operator commands, the demo, home pages.
     (

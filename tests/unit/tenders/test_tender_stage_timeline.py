@@ -12,6 +12,7 @@ import pytest
 from lpse.tenders.stages import (
     EPOCH,
     GATES,
+    MILESTONES,
     STAGES,
     Phase,
     Stage,
@@ -44,7 +45,7 @@ def random_case(rng):
         if rng.random() < 0.05:
             hour -= rng.choice([1, 24])  # out of order (validation refuses it, derivation copes)
         schedule[stage] = Window(BASE + timedelta(hours=hour), BASE + timedelta(hours=hour + 30))
-    milestones = {name: (BASE if rng.random() < 0.7 else None) for name in GATES.values()}
+    milestones = {name: (BASE if rng.random() < 0.7 else None) for name in MILESTONES}
     status = rng.choices(['published', 'cancelled', 'failed'], [90, 5, 5])[0]
     return status, schedule, milestones
 
@@ -63,8 +64,18 @@ def test_the_window_at_any_moment_names_the_derived_stage(seed):
 
 
 def test_windows_are_consecutive_and_only_the_last_is_open_ended():
+    windows = phase_windows('published', HOURLY, {'bids_opened_at': BASE})
+    after = STAGES.index(Stage.evaluation)
+    assert [w[0] for w in windows] == [*STAGES[after : after + 3]]
     windows = phase_windows('published', HOURLY, dict.fromkeys(GATES.values(), BASE))
-    assert [w[0] for w in windows] == [Phase.upcoming, *STAGES[:-1], Phase.completed]
+    assert windows == [(Phase.implementation, EPOCH, None)]
+    for (_s, _start, end), (_n, start, _e) in itertools.pairwise(windows):
+        assert end == start
+    windows = phase_windows('published', HOURLY, {})
+    assert [w[0] for w in windows] == [
+        Phase.upcoming,
+        *STAGES[: STAGES.index(Stage.bid_opening) + 1],
+    ]
     for (_s, _start, end), (_n, start, _e) in itertools.pairwise(windows):
         assert end == start
     assert windows[0][1] == EPOCH and windows[-1][2] is None

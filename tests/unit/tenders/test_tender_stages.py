@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from lpse.tenders.stages import (
+    COMPLETION,
     GATES,
     STAGES,
     Phase,
@@ -46,7 +47,8 @@ def at(stage):
 
 
 # Each stage starts exactly at its window start: one tick before, the stage before it holds.
-# The contract is never signed here, so the tender stays in the contract stage at the end.
+# Each milestone is recorded as the next stage's window starts (`on_time`); the contract is
+# never signed here, so the tender stays in the contract stage at the end.
 BOUNDARIES = [
     (at(Stage.announcement) - TICK, Phase.upcoming),
     (at(Stage.announcement), Stage.announcement),
@@ -60,18 +62,54 @@ BOUNDARIES = [
 UNSIGNED = {**ALL_DONE, 'contract_signed_at': None}
 
 
+def on_time(now):
+    """The milestones recorded by `now` when each is recorded as the next stage starts."""
+    done = {}
+    for stage, gate in GATES.items():
+        following = STAGES.index(stage) + 1
+        recorded = following < len(STAGES) and at(STAGES[following]) <= now
+        done[gate] = at(STAGES[following]) if recorded else None
+    return done
+
+
 @pytest.mark.parametrize(('now', 'expected'), BOUNDARIES)
 def test_stage_at_each_boundary(now, expected):
-    assert current_stage('published', SCHEDULE, UNSIGNED, now) is expected
+    assert current_stage('published', SCHEDULE, on_time(now), now) is expected
 
 
-def test_a_signed_contract_completes_the_tender():
-    assert current_stage('published', SCHEDULE, ALL_DONE, at(Stage.contract)) is Phase.completed
+def test_a_signed_contract_is_carried_out_and_the_bast_completes_it():
+    now = at(Stage.contract)
+    assert current_stage('published', SCHEDULE, ALL_DONE, now) is Phase.implementation
+    done = {**ALL_DONE, COMPLETION: BASE}
+    assert current_stage('published', SCHEDULE, done, now) is Phase.completed
+    assert current_stage('published', SCHEDULE, {**UNSIGNED, COMPLETION: BASE}, now) is (
+        Stage.contract
+    )
+
+
+@pytest.mark.parametrize(
+    ('milestone', 'expected'),
+    [
+        ('bids_opened_at', Stage.evaluation),
+        ('winner_decided_at', Stage.winner_announcement),
+        ('winner_announced_at', Stage.objection),
+        ('award_issued_at', Stage.contract),
+        ('contract_signed_at', Phase.implementation),
+    ],
+)
+def test_a_recorded_milestone_moves_the_stage_ahead_of_the_schedule(milestone, expected):
+    """Issue 16 point 3: a winner announced while the schedule's evaluation window still
+    runs is in the objection stage, not still at "Pembukaan Dokumen Penawaran"."""
+    names = list(GATES.values())
+    done = {n: (BASE if i <= names.index(milestone) else None) for i, n in enumerate(names)}
+    now = at(Stage.bid_opening) + TICK
+    assert current_stage('published', SCHEDULE, done, now) is expected
 
 
 @pytest.mark.parametrize('gate', list(GATES))
 def test_a_missing_milestone_holds_its_stage_even_after_the_window(gate):
-    milestones = {**ALL_DONE, GATES[gate]: None}
+    names = list(GATES.values())
+    milestones = {n: (BASE if names.index(n) < names.index(GATES[gate]) else None) for n in names}
     later = SCHEDULE[Stage.contract].end + timedelta(days=1)
     assert current_stage('published', SCHEDULE, milestones, later) is gate
 
