@@ -145,9 +145,10 @@ def test_the_list_and_page_show_the_stage_and_the_winner(app, client, awarded, c
 
 
 def test_after_the_announcement_the_stage_is_the_objection_period(app, client, announced):
-    """Announced while the schedule's evaluation window still runs: not "Pembukaan…"."""
+    """Announced before the schedule's Masa Sanggah window starts: the stage is the objection
+    period the announcement opened (and never "Pembukaan…")."""
     tender, _bids, _row = announced
-    assert tender.schedule[Stage.winner_announcement].start > clock.now()
+    assert tender.schedule[Stage.objection].start > clock.now()
     assert tender.stage(clock.now()) is Stage.objection
     listing = client.get('/tenders/').get_data(as_text=True)
     assert '<td>Masa Sanggah</td>' in listing
