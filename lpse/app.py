@@ -128,6 +128,7 @@ BLUEPRINTS = (
     'lpse.evaluation.views',
     'lpse.opening.views',
     'lpse.opendata.views',
+    'lpse.redflags.views',
 )
 # Modules that add pages to a blueprint above (imported before it is registered).
 PAGE_MODULES = (

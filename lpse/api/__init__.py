@@ -16,6 +16,7 @@ API_MODULES = (
     'lpse.opening.api',
     'lpse.evaluation.api',
     'lpse.opendata.api',
+    'lpse.redflags.api',
 )
 
 __all__ = ['API_MODULES', 'bp']

@@ -50,7 +50,7 @@ FLOORS = (
     ('bids', ('lpse.bids',)),
     ('opening', ('lpse.opening',)),
     ('evaluation', ('lpse.evaluation',)),
-    ('readers', ('lpse.auditor', 'lpse.opendata')),
+    ('readers', ('lpse.auditor', 'lpse.opendata', 'lpse.redflags')),
     # The wiring: the app factory, the model registry, operator commands, the demo, home pages.
     (
         'app',
