@@ -58,7 +58,7 @@ def describe():
                 'properties': {
                     'tender': {'type': 'string'},
                     'version': {'type': 'integer'},
-                    'weight': {'type': 'integer', 'description': 'sum of the flags\' weights'},
+                    'weight': {'type': 'integer', 'description': "sum of the flags' weights"},
                     'flags': {
                         'type': 'array',
                         'items': {

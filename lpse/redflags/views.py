@@ -29,7 +29,7 @@ def _agency(code) -> Agency:
 
 def _svg(text) -> Response:
     response = Response(text, mimetype='image/svg+xml')
-    response.headers['Cache-Control'] = 'private, no-store'
+    response.headers['Cache-Control'] = 'no-store'
     return response
 
 

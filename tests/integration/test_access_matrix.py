@@ -88,6 +88,7 @@ DOMAIN_MATRICES = (
     'matrix_opening',
     'matrix_sanggah',
     'matrix_opendata',
+    'matrix_redflags',
 )
 
 
