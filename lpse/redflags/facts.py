@@ -15,6 +15,7 @@ from lpse.evaluation.models import EntryKind
 from lpse.evaluation.worksheets import current_version
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid, OpenResult
+from lpse.redflags import pdfmeta
 from lpse.redflags.rules import AwardFact, BidFact, OpenedFact, TenderFacts, VendorFact
 from lpse.tenders.models import ScheduleChange, Tender
 from lpse.tenders.rules import frozen_rules_of
@@ -78,6 +79,7 @@ def _opened(tender) -> list[OpenedFact]:
                     line['item']: line['unit_price'] for line in data.get('price_lines', ())
                 },
                 attachments=tuple((a['name'], a['sha256']) for a in data.get('attachments', ())),
+                pdf_meta=pdfmeta.envelope_pdfs(row.id, row.bid.sha256) if row.content_key else (),
             )
         )
     # A two-file tender: the price envelope carries the total; one fact per vendor and envelope.
