@@ -25,6 +25,11 @@ EVIDENCE = {
             },
         },
         'tenders': {'type': 'array', 'items': {'type': 'string'}},
+        'times': {
+            'type': 'array',
+            'items': {'type': 'string', 'format': 'date-time'},
+            'description': 'e.g. the old and the new deadline (RFC 3339)',
+        },
     },
 }
 

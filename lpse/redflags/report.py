@@ -106,6 +106,7 @@ def as_json(report: TenderReport) -> dict:
                         'vendors': [{'id': v, 'name': report.names.get(v, '')} for v in e.vendors],
                         'bids': [{'id': b, 'audit_seq': report.log_seqs.get(b)} for b in e.bids],
                         'tenders': list(e.tenders),
+                        'times': [t.isoformat() for t in e.times],
                     }
                     for e in flag.evidence
                 ],

@@ -83,6 +83,7 @@ class Evidence:
     kind: str = ''  # what is shared / measured (e.g. 'ip', 'phone', 'unit_price')
     value: str = ''  # already masked where it is personal data
     tenders: tuple[str, ...] = ()
+    times: tuple[datetime, ...] = ()  # shown in the agency's zone
 
 
 @dataclass(frozen=True)
@@ -354,7 +355,7 @@ def deadline_moved(facts: TenderFacts) -> list[Flag]:
                     tuple(sorted({b.vendor_id for b in before})),
                     tuple(sorted(b.bid_id for b in before)),
                     'deadline',
-                    f'{old.isoformat()} → {new.isoformat()}',
+                    times=(old, new),
                 )
             )
     return _flag('RF-JADWAL-UBAH', evidence)

@@ -164,3 +164,37 @@ def test_unknown_tender_and_agency(client, cast):
     )
     assert response.status_code == 404
     assert response.get_json()['error']['code']
+
+
+def test_deadline_moved_after_bids_shown_in_the_agency_zone(client, cast, opened_tender, app):
+    from lpse.i18n import in_zone
+    from lpse.tenders.models import ScheduleChange
+
+    tender, bids = opened_tender()
+    old = tender.bid_deadline - timedelta(days=1)
+    db.session.add(
+        ScheduleChange(
+            tender_id=tender.id,
+            stage=Stage.bid_submission.value,
+            old_starts_at=old - timedelta(days=7),
+            old_ends_at=old,
+            new_starts_at=old - timedelta(days=7),
+            new_ends_at=tender.bid_deadline,
+            reason='Server padam',
+            changed_at=tender.bid_deadline - timedelta(minutes=90),
+        )
+    )
+    db.session.commit()
+    assert login(client, cast['auditor'].email).status_code == 302
+    html = client.get(f'/audit/flags/tender/{tender.code}').get_data(as_text=True)
+    assert 'RF-JADWAL-UBAH' in html
+    with app.test_request_context():
+        assert in_zone(old, tender.timezone) in html
+    data = client.get(
+        f'/api/v1/audit/tenders/{tender.code}/flags', headers=token_headers(cast['auditor'])
+    ).get_json()
+    [moved] = [f for f in data['flags'] if f['rule'] == 'RF-JADWAL-UBAH']
+    # bids are 1, 2 and 3 hours before the deadline: the change came after the last two
+    assert [v['id'] for v in moved['evidence'][0]['vendors']] == sorted(
+        b.vendor_id for b in bids[1:]
+    )

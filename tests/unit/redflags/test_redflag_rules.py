@@ -278,6 +278,7 @@ def test_deadline_moved_after_bids():
     )
     [flag] = flagged(facts, 'RF-JADWAL-UBAH')
     assert flag.evidence[0].vendors == (1, 2)  # the bids already in at the change
+    assert flag.evidence[0].times == (earlier, DEADLINE)
     before_any_bid = replace(
         clean(), deadline_changes=((DEADLINE - timedelta(days=5), earlier, DEADLINE),)
     )
