@@ -78,6 +78,9 @@ def test_tender_page_and_api_show_flags_with_evidence(client, cast, opened_tende
     assert SHARED_PHONE not in html and '36.1.2.3' not in html  # masked
     assert f'/vendors/{bids[0].vendor_id}' in html  # evidence links to the vendors
     assert f'/audit/flags/tender/{tender.code}/network.svg' in html
+    # the tender page links to the flags for auditors only
+    link = f'/audit/flags/tender/{tender.code}"'
+    assert link in client.get(f'/tenders/{tender.code}').get_data(as_text=True)
 
     data = client.get(
         f'/api/v1/audit/tenders/{tender.code}/flags', headers=token_headers(cast['auditor'])
@@ -100,6 +103,10 @@ def test_clean_tender_has_no_flags(client, cast, opened_tender):
         f'/api/v1/audit/tenders/{tender.code}/flags', headers=token_headers(cast['auditor'])
     ).get_json()
     assert data['flags'] == []
+    link = f'/audit/flags/tender/{tender.code}"'
+    assert link not in client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    assert login(client, cast['pokja'].email).status_code == 302
+    assert link not in client.get(f'/tenders/{tender.code}').get_data(as_text=True)
 
 
 def test_nothing_about_bids_before_the_deadline(client, cast, create_tender, person):
