@@ -25,6 +25,12 @@ EVIDENCE = {
             },
         },
         'tenders': {'type': 'array', 'items': {'type': 'string'}},
+        'key': {'type': 'string', 'description': 'stable id of this evidence (dismissal)'},
+        'dismissed': {
+            'type': 'object',
+            'nullable': True,
+            'description': 'the logged dismissal: reason, by (user id), at, audit_seq',
+        },
         'times': {
             'type': 'array',
             'items': {'type': 'string', 'format': 'date-time'},

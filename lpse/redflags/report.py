@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from lpse.bids.models import Bid
 from lpse.extensions import db
+from lpse.redflags import dismissals, rules
 from lpse.redflags import facts as facts_mod
-from lpse.redflags import rules
 from lpse.redflags.catalog import RULES
 from lpse.tenders.models import Tender
 
@@ -20,10 +20,26 @@ class TenderReport:
     flags: list[rules.Flag]
     names: dict[int, str]  # vendor id -> company name
     log_seqs: dict[int, int]  # bid id -> audit seq of its upload
+    dismissed: dict[str, dict]  # evidence key -> its logged dismissal
+
+    def key(self, flag, evidence) -> str:
+        return dismissals.evidence_key(flag.rule, evidence)
+
+    @property
+    def keys(self) -> dict[str, str]:
+        """evidence key -> rule of every piece of evidence."""
+        return {self.key(f, e): f.rule for f in self.flags for e in f.evidence}
+
+    @property
+    def standing(self) -> list[rules.Flag]:
+        """The flags with at least one piece of evidence not dismissed."""
+        return [
+            f for f in self.flags if any(self.key(f, e) not in self.dismissed for e in f.evidence)
+        ]
 
     @property
     def weight(self) -> int:
-        return sum(RULES[f.rule].weight for f in self.flags)
+        return sum(RULES[f.rule].weight for f in self.standing)
 
 
 def vendor_names(ids) -> dict[int, str]:
@@ -45,7 +61,9 @@ def tender_report(tender: Tender, now) -> TenderReport:
         seqs = dict(
             db.session.execute(select(Bid.id, Bid.audit_seq).where(Bid.id.in_(bid_ids))).all()
         )
-    return TenderReport(tender, facts, flags, vendor_names(vendor_ids), seqs)
+    return TenderReport(
+        tender, facts, flags, vendor_names(vendor_ids), seqs, dismissals.dismissed(tender)
+    )
 
 
 def agency_tenders(agency_id) -> list[Tender]:
@@ -70,8 +88,8 @@ class AgencyReport:
     def flagged(self) -> list[TenderReport]:
         """The flagged tenders, most flags first, then the heaviest."""
         return sorted(
-            (r for r in self.reports if r.flags),
-            key=lambda r: (-len(r.flags), -r.weight, r.tender.code),
+            (r for r in self.reports if r.standing),
+            key=lambda r: (-len(r.standing), -r.weight, r.tender.code),
         )
 
     @property
@@ -107,10 +125,23 @@ def as_json(report: TenderReport) -> dict:
                         'bids': [{'id': b, 'audit_seq': report.log_seqs.get(b)} for b in e.bids],
                         'tenders': list(e.tenders),
                         'times': [t.isoformat() for t in e.times],
+                        'key': report.key(flag, e),
+                        'dismissed': _dismissal(report.dismissed.get(report.key(flag, e))),
                     }
                     for e in flag.evidence
                 ],
             }
             for flag in report.flags
         ],
+    }
+
+
+def _dismissal(row) -> dict | None:
+    if row is None:
+        return None
+    return {
+        'reason': row['reason'],
+        'by': row['actor_id'],
+        'at': row['at'].isoformat(),
+        'audit_seq': row['seq'],
     }

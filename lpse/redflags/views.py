@@ -2,7 +2,7 @@
 first) with its rotation flags, a tender's flags with their evidence, and the vendor network
 pictures (SVG, served from their own routes so the page's CSP stays strict)."""
 
-from flask import Blueprint, Response, render_template
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -13,7 +13,7 @@ from lpse.auth.access import role_required
 from lpse.auth.models import Role
 from lpse.errors import NotFound
 from lpse.extensions import db
-from lpse.redflags import network, report
+from lpse.redflags import dismissals, network, report
 from lpse.redflags.catalog import RULES
 from lpse.tenders.operations import get_tender
 
@@ -63,6 +63,28 @@ def tender(code):
         rules=RULES,
         after_deadline=row.bid_deadline is not None and now >= row.bid_deadline,
     )
+
+
+@bp.post('/tender/<code>/dismiss')
+@role_required(Role.auditor)
+def dismiss(code):
+    row = get_tender(code, visible_to=current_user)
+    now = clock.now()
+    result = report.tender_report(row, now)
+    key = (request.form.get('key') or '').strip()[:64]
+    dismissals.dismiss(
+        row,
+        set(result.keys),
+        rule=result.keys.get(key, ''),
+        key=key,
+        reason=request.form.get('reason'),
+        actor=current_user,
+        now=now,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    flash(_l('Indikator diabaikan; alasannya tercatat di log audit.'), 'info')
+    return redirect(url_for('redflags.tender', code=row.code), 303)
 
 
 @bp.get('/tender/<code>/network.svg')

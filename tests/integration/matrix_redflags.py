@@ -18,6 +18,8 @@ MATRIX = {
         '/audit/flags/tender/{code}/network.svg',
         only(AUDITOR, 200),
     ),
+    # an empty post: the gate lets the auditor through, then the missing reason is a 422
+    ('redflags.dismiss', 'POST'): ('/audit/flags/tender/{code}/dismiss', only(AUDITOR, 422)),
     ('api.audit_tender_flags', 'GET'): (
         '/api/v1/audit/tenders/{code}/flags',
         api_only(AUDITOR, 200),

@@ -205,3 +205,49 @@ def test_deadline_moved_after_bids_shown_in_the_agency_zone(client, cast, opened
     assert [v['id'] for v in moved['evidence'][0]['vendors']] == sorted(
         b.vendor_id for b in bids[1:]
     )
+
+
+def test_an_auditor_dismisses_a_flag_with_a_logged_reason(client, cast, opened_tender):
+    from sqlalchemy import func, select
+
+    from lpse.audit import AuditEvent
+
+    tender, bids = opened_tender()
+    for bid in bids[:2]:
+        bid.ip = '36.1.2.3'  # one flag, one piece of evidence
+    db.session.commit()
+    headers = token_headers(cast['auditor'])
+    url = f'/api/v1/audit/tenders/{tender.code}/flags'
+    before = client.get(url, headers=headers).get_json()
+    [flag] = before['flags']
+    [evidence] = flag['evidence']
+    assert evidence['dismissed'] is None and before['weight'] == 3
+    assert login(client, cast['auditor'].email).status_code == 302
+
+    def events():
+        return db.session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.action.like('redflag.%'))
+        )
+
+    page = f'/audit/flags/tender/{tender.code}'
+    dismiss = f'{page}/dismiss'
+    # no reason, or evidence that is not there: refused, nothing logged
+    assert client.post(dismiss, data={'key': evidence['key'], 'reason': ' '}).status_code == 422
+    assert client.post(dismiss, data={'key': 'f' * 24, 'reason': 'x'}).status_code == 422
+    assert events() == 0
+
+    reason = 'Satu gedung kantor bersama (co-working), diperiksa'
+    response = client.post(dismiss, data={'key': evidence['key'], 'reason': reason})
+    assert response.status_code == 303
+    assert events() == 1
+    html = client.get(page).get_data(as_text=True)
+    assert reason in html and 'RF-IP-SAMA' in html  # still shown, with its dismissal
+    after = client.get(url, headers=headers).get_json()
+    gone = after['flags'][0]['evidence'][0]['dismissed']
+    assert gone['reason'] == reason and gone['by'] == cast['auditor'].id
+    assert after['weight'] == 0  # left out of the weights and the agency ranking
+    agency = client.get(f'/audit/flags/agency/{tender.agency.code}').get_data(as_text=True)
+    assert tender.code not in agency
+    # once only
+    assert client.post(dismiss, data={'key': evidence['key'], 'reason': 'lagi'}).status_code == 422
+    assert events() == 1
