@@ -137,6 +137,7 @@ BLUEPRINTS = (
     'lpse.notify.views',
     'lpse.ops.views',
     'lpse.contracts.views',
+    'lpse.redflags.views',
 )
 # Pages that exist only in development and testing (never in production).
 DEVELOPMENT_BLUEPRINTS = ('lpse.notify.dev_views',)

@@ -20,6 +20,7 @@ API_MODULES = (
     'lpse.notify.api',
     'lpse.tenders.follow_api',
     'lpse.contracts.api',
+    'lpse.redflags.api',
 )
 
 __all__ = ['API_MODULES', 'bp']

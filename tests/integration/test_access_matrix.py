@@ -114,6 +114,7 @@ DOMAIN_MATRICES = (
     'matrix_sanggah',
     'matrix_opendata',
     'matrix_contracts',
+    'matrix_redflags',
 )
 
 

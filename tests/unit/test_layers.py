@@ -54,7 +54,7 @@ FLOORS = (
     ('opening', ('lpse.opening',)),
     ('evaluation', ('lpse.evaluation',)),
     ('contracts', ('lpse.contracts',)),
-    ('readers', ('lpse.auditor', 'lpse.opendata')),
+    ('readers', ('lpse.auditor', 'lpse.opendata', 'lpse.redflags')),
     # The wiring: the app factory, the model registry, operator commands, the demo, home pages.
     (
         'app',

@@ -1,0 +1,2 @@
+"""Collusion red flags for auditors: indicators with their evidence and source, never verdicts
+(docs/RED_FLAGS.md)."""

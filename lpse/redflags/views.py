@@ -1,0 +1,111 @@
+"""Auditor pages of the red flags: every agency, an agency's flagged tenders (most and heaviest
+first) with its rotation flags, a tender's flags with their evidence, and the vendor network
+pictures (SVG, served from their own routes so the page's CSP stays strict)."""
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from lpse import clock
+from lpse.agencies.models import Agency
+from lpse.auth.access import role_required
+from lpse.auth.models import Role
+from lpse.errors import NotFound
+from lpse.extensions import db
+from lpse.redflags import dismissals, network, report
+from lpse.redflags.catalog import RULES
+from lpse.tenders.operations import get_tender
+
+bp = Blueprint('redflags', __name__, url_prefix='/audit/flags')
+
+
+def _agency(code) -> Agency:
+    agency = db.session.scalar(select(Agency).where(Agency.code == (code or '').upper()[:20]))
+    if agency is None:
+        raise NotFound(_l('Instansi dengan kode itu tidak ditemukan.'))
+    return agency
+
+
+def _svg(text) -> Response:
+    response = Response(text, mimetype='image/svg+xml')
+    response.headers['Cache-Control'] = 'no-store'
+    return response
+
+
+@bp.get('/')
+@role_required(Role.auditor)
+def index():
+    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    return render_template('redflags/index.html', agencies=agencies, rules=RULES.values())
+
+
+@bp.get('/agency/<code>')
+@role_required(Role.auditor)
+def agency(code):
+    row = _agency(code)
+    return render_template(
+        'redflags/agency.html',
+        agency=row,
+        result=report.agency_report(row.id, clock.now()),
+        rules=RULES,
+    )
+
+
+@bp.get('/tender/<code>')
+@role_required(Role.auditor)
+def tender(code):
+    row = get_tender(code, visible_to=current_user)
+    now = clock.now()
+    return render_template(
+        'redflags/tender.html',
+        report=report.tender_report(row, now),
+        rules=RULES,
+        after_deadline=row.bid_deadline is not None and now >= row.bid_deadline,
+    )
+
+
+@bp.post('/tender/<code>/dismiss')
+@role_required(Role.auditor)
+def dismiss(code):
+    row = get_tender(code, visible_to=current_user)
+    now = clock.now()
+    result = report.tender_report(row, now)
+    key = (request.form.get('key') or '').strip()[:64]
+    dismissals.dismiss(
+        row,
+        set(result.keys),
+        rule=result.keys.get(key, ''),
+        key=key,
+        reason=request.form.get('reason'),
+        actor=current_user,
+        now=now,
+        ip=request.remote_addr,
+    )
+    db.session.commit()
+    flash(_l('Indikator diabaikan; alasannya tercatat di log audit.'), 'info')
+    return redirect(url_for('redflags.tender', code=row.code), 303)
+
+
+@bp.get('/tender/<code>/network.svg')
+@role_required(Role.auditor)
+def tender_network(code):
+    result = report.tender_report(get_tender(code, visible_to=current_user), clock.now())
+    bidders = {b.vendor_id for b in result.facts.bids}
+    flagged = network.edges_from_flags(result.flags)
+    names = report.vendor_names(bidders | {v for a, b, _r in flagged for v in (a, b)})
+    return _svg(network.render(names, network.co_bidding([bidders]), flagged))
+
+
+@bp.get('/agency/<code>/network.svg')
+@role_required(Role.auditor)
+def agency_network(code):
+    result = report.agency_report(_agency(code).id, clock.now())
+    flags = [f for r in result.reports for f in r.flags] + result.rotation
+    return _svg(
+        network.render(
+            result.names,
+            network.co_bidding(result.bidder_groups),
+            network.edges_from_flags(flags),
+        )
+    )

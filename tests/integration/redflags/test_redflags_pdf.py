@@ -1,0 +1,78 @@
+"""RF-META-PDF on really sealed and opened envelopes: the PDF metadata is read back from the
+opened attachments (and only once the envelopes are opened)."""
+
+from io import BytesIO
+
+import opening_helpers
+from bidding.conftest import OTHER_KEY, VENDOR_KEY, make_bid
+from opening.conftest import (  # noqa: F401 — the opening tests' tender, vendors and Pokja
+    THIRD_KEY,
+    _reused_tender_keys,
+    app_config,
+    bidder,
+    cast,
+    create_tender,
+    members,
+    rival,
+    submit_sealed,
+    tender,
+    third,
+)
+
+from lpse import clock
+from lpse.redflags import pdfmeta, report
+
+
+def pdf(author, title):
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.writer import PdfFileWriter
+
+    writer = PdfFileWriter()
+    writer.set_info(
+        generic.DictionaryObject(
+            {
+                generic.pdf_name('/Title'): generic.pdf_string(title),
+                generic.pdf_name('/Author'): generic.pdf_string(author),
+                generic.pdf_name('/Creator'): generic.pdf_string('Writer 7'),
+                generic.pdf_name('/CreationDate'): generic.pdf_string("D:20260301100000+07'00'"),
+            }
+        )
+    )
+    out = BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_pdf_fields_of_a_pdf_and_of_junk():
+    fields = dict(pdfmeta.pdf_fields(pdf('Andi', 'x')))
+    assert fields['author'] == 'Andi' and fields['creator'] == 'Writer 7'
+    assert fields['created'].startswith('D:20260301')
+    assert pdfmeta.pdf_fields(b'not a pdf') == ()
+
+
+def test_same_pdf_metadata_across_opened_envelopes(tender, bidder, rival, third, members):  # noqa: F811
+    mine = submit_sealed(
+        tender,
+        bidder,
+        VENDOR_KEY,
+        package=make_bid(tender, bidder, attachments=[('a.pdf', pdf('Andi', 'satu'))]),
+    )
+    theirs = submit_sealed(
+        tender,
+        rival,
+        OTHER_KEY,
+        package=make_bid(tender, rival, attachments=[('b.pdf', pdf('Andi', 'dua'))]),
+    )
+    submit_sealed(
+        tender,
+        third,
+        THIRD_KEY,
+        package=make_bid(tender, third, attachments=[('c.pdf', pdf('Sari', 'tiga'))]),
+    )
+    clock.set_now(tender.bid_deadline)
+    assert 'RF-META-PDF' not in {f.rule for f in report.tender_report(tender, clock.now()).flags}
+    opening_helpers.open_all(tender, members)
+    flags = {f.rule: f for f in report.tender_report(tender, clock.now()).flags}
+    [evidence] = flags['RF-META-PDF'].evidence
+    assert evidence.vendors == tuple(sorted((mine.vendor_id, theirs.vendor_id)))
+    assert 'Andi' not in evidence.value  # the author is personal data: masked
