@@ -2,7 +2,7 @@
 first) with its rotation flags, a tender's flags with their evidence, and the vendor network
 pictures (SVG, served from their own routes so the page's CSP stays strict)."""
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
@@ -11,8 +11,10 @@ from lpse import clock
 from lpse.agencies.models import Agency
 from lpse.auth.access import role_required
 from lpse.auth.models import Role
+from lpse.auth.scope import EXPIRED, active_scope
 from lpse.errors import NotFound
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.redflags import dismissals, network, report
 from lpse.redflags.catalog import RULES
 from lpse.tenders.operations import get_tender
@@ -20,11 +22,29 @@ from lpse.tenders.operations import get_tender
 bp = Blueprint('redflags', __name__, url_prefix='/audit/flags')
 
 
+def _scope():
+    """The auditor's current assignment (403 once it has ended)."""
+    scope = active_scope(current_user, clock.now())
+    if scope is None:
+        abort(403, description=str(EXPIRED))
+    return scope
+
+
 def _agency(code) -> Agency:
     agency = db.session.scalar(select(Agency).where(Agency.code == (code or '').upper()[:20]))
     if agency is None:
         raise NotFound(_l('Instansi dengan kode itu tidak ditemukan.'))
+    scope = _scope()
+    if not (scope.national or agency.id in scope.agency_ids):
+        abort(403)  # an inspectorate sees its own agency's flags
     return agency
+
+
+def _tender(code):
+    tender = get_tender(code, visible_to=current_user)
+    if not _scope().covers(tender):
+        abort(403)
+    return tender
 
 
 def _svg(text) -> Response:
@@ -36,7 +56,11 @@ def _svg(text) -> Response:
 @bp.get('/')
 @role_required(Role.auditor)
 def index():
-    agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
+    scope = _scope()
+    stmt = select(Agency).order_by(Agency.code)
+    if not scope.national:
+        stmt = stmt.where(Agency.id.in_(sorted(scope.agency_ids)))
+    agencies = db.session.scalars(stmt).all()
     return render_template('redflags/index.html', agencies=agencies, rules=RULES.values())
 
 
@@ -55,7 +79,7 @@ def agency(code):
 @bp.get('/tender/<code>')
 @role_required(Role.auditor)
 def tender(code):
-    row = get_tender(code, visible_to=current_user)
+    row = _tender(code)
     now = clock.now()
     return render_template(
         'redflags/tender.html',
@@ -68,7 +92,7 @@ def tender(code):
 @bp.post('/tender/<code>/dismiss')
 @role_required(Role.auditor)
 def dismiss(code):
-    row = get_tender(code, visible_to=current_user)
+    row = _tender(code)
     now = clock.now()
     result = report.tender_report(row, now)
     key = (request.form.get('key') or '').strip()[:64]
@@ -80,7 +104,7 @@ def dismiss(code):
         reason=request.form.get('reason'),
         actor=current_user,
         now=now,
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     db.session.commit()
     flash(_l('Indikator diabaikan; alasannya tercatat di log audit.'), 'info')
@@ -90,7 +114,7 @@ def dismiss(code):
 @bp.get('/tender/<code>/network.svg')
 @role_required(Role.auditor)
 def tender_network(code):
-    result = report.tender_report(get_tender(code, visible_to=current_user), clock.now())
+    result = report.tender_report(_tender(code), clock.now())
     bidders = {b.vendor_id for b in result.facts.bids}
     flagged = network.edges_from_flags(result.flags)
     names = report.vendor_names(bidders | {v for a, b, _r in flagged for v in (a, b)})

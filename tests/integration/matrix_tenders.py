@@ -147,4 +147,16 @@ SCOPED = {
     ('api.audit_events_csv', 'GET'): ('/api/v1/audit/events.csv', scoped(200, 200)),
     ('tenders.download', 'GET'): ('/tenders/{live}/documents/{doc}', scoped(200, 403)),
     ('tenders.detail', 'GET'): ('/tenders/{live}', scoped(200, 200, 200)),
+    ('redflags.index', 'GET'): ('/audit/flags/', scoped(200, 200)),
+    ('redflags.agency', 'GET'): ('/audit/flags/agency/{agency}', scoped(200, 403)),
+    ('redflags.agency_network', 'GET'): (
+        '/audit/flags/agency/{agency}/network.svg',
+        scoped(200, 403),
+    ),
+    ('redflags.tender', 'GET'): ('/audit/flags/tender/{live}', scoped(200, 403)),
+    ('redflags.tender_network', 'GET'): (
+        '/audit/flags/tender/{live}/network.svg',
+        scoped(200, 403),
+    ),
+    ('api.audit_tender_flags', 'GET'): ('/api/v1/audit/tenders/{live}/flags', scoped(200, 403)),
 }

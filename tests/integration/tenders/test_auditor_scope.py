@@ -55,7 +55,16 @@ def test_scoped_auditor_access_matrix(client, create_tender, cast, scoped_audito
     _row, value = auth_ops.create_token(user, 'matrix', now=clock.now())
     db.session.commit()
     headers = {'Authorization': f'Bearer {value}'}
-    wrong = walk(client, SCOPED, who, headers, live=live.code, draft=draft.code, doc=doc.id)
+    wrong = walk(
+        client,
+        SCOPED,
+        who,
+        headers,
+        live=live.code,
+        draft=draft.code,
+        doc=doc.id,
+        agency=live.agency.code,
+    )
     assert wrong == {}, f'(got, expected) for {who}'
     # a draft: seen by an auditor of its agency, invisible (404) to the others
     expected = 200 if who == 'auditor_in' else 404
