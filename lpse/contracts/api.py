@@ -12,6 +12,7 @@ from lpse.contracts import terms
 from lpse.contracts.api_docs import describe
 from lpse.errors import NotAllowed
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.tenders.views import load_tender
 from lpse.vendors import enrolment
 
@@ -118,9 +119,7 @@ def contract_get(code):
 @api_auth('ppk')
 def contract_draft(code):
     tender = _party(code, 'ppk')
-    contracts.draft_contract(
-        tender, json_body(), actor=g.api_user, now=clock.now(), ip=request.remote_addr
-    )
+    contracts.draft_contract(tender, json_body(), actor=g.api_user, now=clock.now(), ip=client_ip())
     return _answer(tender, 201)
 
 
@@ -160,7 +159,7 @@ def contract_review(code, seq=None):
         accept=accept,
         note=note,
         now=clock.now(),
-        ip=request.remote_addr,
+        ip=client_ip(),
     )
     return _answer(tender)
 
@@ -190,7 +189,7 @@ def contract_vendor_signature(code, seq=None):
             passphrase=passphrase,
             signed_pdf=signed_pdf,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         )
     except enrolment.WrongSigningPassphrase:
         db.session.commit()  # the failure count and its audit event stand
@@ -204,9 +203,7 @@ def contract_vendor_signature(code, seq=None):
 def contract_ppk_signature(code, seq=None):
     tender = _party(code, 'ppk')
     instrument = contracts.instrument_of(tender, seq)
-    contracts.ppk_sign(
-        tender, instrument, actor=g.api_user, now=clock.now(), ip=request.remote_addr
-    )
+    contracts.ppk_sign(tender, instrument, actor=g.api_user, now=clock.now(), ip=client_ip())
     return _answer(tender)
 
 
@@ -214,9 +211,7 @@ def contract_ppk_signature(code, seq=None):
 @api_auth('ppk')
 def contract_spmk(code):
     tender = _party(code, 'ppk')
-    contracts.issue_spmk(
-        tender, json_body(), actor=g.api_user, now=clock.now(), ip=request.remote_addr
-    )
+    contracts.issue_spmk(tender, json_body(), actor=g.api_user, now=clock.now(), ip=client_ip())
     return _answer(tender, 201)
 
 
@@ -225,7 +220,7 @@ def contract_spmk(code):
 def contract_amend(code):
     tender = _party(code, 'ppk')
     contracts.draft_amendment(
-        tender, json_body(), actor=g.api_user, now=clock.now(), ip=request.remote_addr
+        tender, json_body(), actor=g.api_user, now=clock.now(), ip=client_ip()
     )
     return _answer(tender, 201)
 
@@ -235,7 +230,7 @@ def contract_amend(code):
 def contract_bast(code):
     tender = _party(code, 'ppk')
     body = json_body() if request.content_length else {}
-    contracts.hand_over(tender, body, actor=g.api_user, now=clock.now(), ip=request.remote_addr)
+    contracts.hand_over(tender, body, actor=g.api_user, now=clock.now(), ip=client_ip())
     return _answer(tender, 201)
 
 

@@ -1,7 +1,7 @@
 """The contract page of a tender: what the PPK, the winning vendor, the Pokja and auditors see,
 and the forms of each step (operations.py says who may take it)."""
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -20,6 +20,7 @@ from lpse.contracts.models import SigningStatus
 from lpse.errors import DomainError
 from lpse.extensions import db
 from lpse.formflow import show_error
+from lpse.proxies import client_ip
 from lpse.tenders.forms import ConfirmForm
 from lpse.tenders.views import load_tender
 from lpse.vendors import enrolment
@@ -137,7 +138,7 @@ def draft(code):
         'draft_form',
         form,
         lambda: contracts.draft_contract(
-            tender, form.data, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, form.data, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('Draf kontrak disimpan; penyedia dapat meninjaunya.'),
     )
@@ -159,7 +160,7 @@ def review(code, seq=None):
             accept=form.decision.data == 'accept',
             note=form.note.data,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         )
 
     return _run(tender, 'review_form', form, action, _('Tinjauan Anda tercatat.'))
@@ -180,7 +181,7 @@ def vendor_sign(code, seq=None):
             actor=current_user,
             passphrase=form.passphrase.data,
             now=clock.now(),
-            ip=request.remote_addr,
+            ip=client_ip(),
         )
 
     return _run(tender, 'sign_form', form, action, _('Anda telah menandatangani dokumen ini.'))
@@ -195,9 +196,7 @@ def ppk_sign(code, seq=None):
 
     def action():
         instrument = contracts.instrument_of(tender, seq)
-        contracts.ppk_sign(
-            tender, instrument, actor=current_user, now=clock.now(), ip=request.remote_addr
-        )
+        contracts.ppk_sign(tender, instrument, actor=current_user, now=clock.now(), ip=client_ip())
 
     return _run(tender, 'confirm', form, action, _('Dokumen ditandatangani kedua pihak.'))
 
@@ -212,7 +211,7 @@ def spmk(code):
         'spmk_form',
         form,
         lambda: contracts.issue_spmk(
-            tender, form.data, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, form.data, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('SPMK diterbitkan.'),
     )
@@ -228,7 +227,7 @@ def amend(code):
         'amendment_form',
         form,
         lambda: contracts.draft_amendment(
-            tender, form.data, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, form.data, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('Draf adendum kontrak disimpan; penyedia dapat meninjaunya.'),
     )
@@ -244,7 +243,7 @@ def bast(code):
         'bast_form',
         form,
         lambda: contracts.hand_over(
-            tender, form.data, actor=current_user, now=clock.now(), ip=request.remote_addr
+            tender, form.data, actor=current_user, now=clock.now(), ip=client_ip()
         ),
         _('BAST tercatat; tender selesai.'),
     )

@@ -70,3 +70,23 @@ def test_the_setting_is_a_count_or_networks(text, expected):
 def test_a_bad_setting_stops_the_start(text):
     with pytest.raises(ValueError):
         proxies.parse_trusted(int(text) if text.lstrip('-').isdigit() else text)
+
+
+def test_only_the_proxies_module_reads_the_socket_address():
+    """Every route takes the client address from `proxies.client_ip()`: a route that read
+    `request.remote_addr` behind a balancer would log (and throttle) the balancer."""
+    from pathlib import Path
+
+    import lpse
+
+    root = Path(lpse.__file__).parent
+    readers = [
+        str(path.relative_to(root))
+        for path in root.rglob('*.py')
+        if path.name != 'proxies.py'
+        and (
+            'remote_addr' in path.read_text(encoding='utf-8')
+            or 'access_route' in path.read_text(encoding='utf-8')
+        )
+    ]
+    assert readers == []
