@@ -129,3 +129,8 @@ class ContractAmendment(Instrument, db.Model):
     new_ends_on: Mapped[date | None] = mapped_column(Date)
 
     contract = relationship('Contract', back_populates='amendments')
+
+    @property
+    def tender_id(self) -> int:
+        """The tender the amendment belongs to (the log's tender index files its events)."""
+        return self.contract.tender_id

@@ -214,6 +214,8 @@ def draft_contract(tender, data: dict, *, actor, now, ip=None) -> Contract:
         number=contract.number,
         form=contract.form,
         value=str(value),
+        starts_on=contract.starts_on.isoformat(),
+        ends_on=contract.ends_on.isoformat(),
         bond=str(bond),
         bond_base=contract.bond_base,
         sha256=contract.draft_sha256,
@@ -482,6 +484,7 @@ def draft_amendment(tender, data: dict, *, actor, now, ip=None) -> ContractAmend
         now=now,
         ip=ip,
         number=amendment.number,
+        reason=amendment.reason,
         new_value=str(new_value) if new_value is not None else None,
         new_ends_on=new_ends_on.isoformat() if new_ends_on else None,
     )

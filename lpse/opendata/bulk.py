@@ -13,9 +13,8 @@ from pathlib import Path
 from flask import current_app
 from sqlalchemy import func, select
 
-from lpse.audit import AuditEvent
 from lpse.extensions import db
-from lpse.opendata import feed, history
+from lpse.opendata import feed
 
 INDEX = 'index.json'
 PAGE = 1000
@@ -36,14 +35,8 @@ def index() -> dict | None:
 
 
 def _last_public_seq() -> int:
-    return (
-        db.session.scalar(
-            select(func.max(AuditEvent.seq)).where(
-                AuditEvent.object_type == 'tender', AuditEvent.action.in_(history.PUBLIC)
-            )
-        )
-        or 0
-    )
+    seqs = feed.public_events().subquery()
+    return db.session.scalar(select(func.max(seqs.c.seq))) or 0
 
 
 def regenerate(*, now: datetime) -> dict:

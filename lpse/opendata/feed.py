@@ -12,7 +12,7 @@ from datetime import datetime
 from flask import current_app
 from sqlalchemy import select
 
-from lpse.audit import AuditEvent
+from lpse.audit import AuditEvent, AuditEventTender
 from lpse.extensions import db
 from lpse.opendata import history, standard
 from lpse.opendata.releases import build_releases, documents_of, ocid, url
@@ -61,7 +61,7 @@ def page(cursor: Cursor, limit: int) -> tuple[list[dict], Cursor | None]:
         events = _public_events(cursor, BATCH)
         if not events:
             return found, None
-        built = _releases_by_seq({int(e.object_id) for e in events})
+        built = _releases_by_seq({e.tender_id for e in events})
         for event in events:
             cursor = replace(cursor, after=event.seq)
             if event.seq in built:
@@ -73,12 +73,17 @@ def page(cursor: Cursor, limit: int) -> tuple[list[dict], Cursor | None]:
     return found, cursor
 
 
-def _public_events(cursor, limit):
-    query = select(AuditEvent.seq, AuditEvent.object_id).where(
-        AuditEvent.object_type == 'tender',
-        AuditEvent.action.in_(history.PUBLIC),
-        AuditEvent.seq > cursor.after,
+def public_events():
+    """The public changes (seq, tender id): of the tenders and of their contracts."""
+    return (
+        select(AuditEvent.seq, AuditEventTender.tender_id)
+        .join(AuditEventTender, AuditEventTender.seq == AuditEvent.seq)
+        .where(AuditEvent.action.in_(history.PUBLIC))
     )
+
+
+def _public_events(cursor, limit):
+    query = public_events().where(AuditEvent.seq > cursor.after)
     if cursor.since is not None:
         query = query.where(AuditEvent.occurred_at >= cursor.since)
     return db.session.execute(query.order_by(AuditEvent.seq).limit(limit)).all()

@@ -12,11 +12,12 @@ from datetime import datetime
 
 from sqlalchemy import select
 
-from lpse.audit import AuditEvent
+from lpse.audit import AuditEvent, AuditEventTender
 from lpse.extensions import db
 
-# The public changes: the audit action → the release's tags. A later kind of change (the
-# contract, once e-Kontrak records `contract.signed`) is one line here and one handler below.
+# The public changes: the audit action → the release's tags. A later kind of change is one line
+# here and one handler below. A contract is public once both parties signed it (its drafts and
+# reviews are between the PPK and the winner).
 PUBLIC = {
     'tender.published': ('tender',),
     'tender.document_added': ('tenderUpdate',),
@@ -28,6 +29,10 @@ PUBLIC = {
     'winner.announced': ('award',),
     'winner.announcement_withdrawn': ('awardUpdate',),
     'award.issued': ('awardUpdate',),
+    'contract.signed': ('contract',),
+    'contract.spmk_issued': ('implementation',),
+    'contract.amendment.signed': ('contractAmendment',),
+    'contract.handed_over': ('contractTermination',),
 }
 
 
@@ -58,6 +63,8 @@ class Snapshot:
     announcements: tuple = ()  # (announcement id, withdrawn)
     end_reason: str | None = None  # why it was cancelled or failed (public on the tender page)
     award_letter: int | None = None
+    drafts: dict = field(default_factory=dict)  # object id → the last draft's terms (not public)
+    contract: dict | None = None  # the signed contract as published (see _contract_signed)
 
     @property
     def tags(self) -> list[str]:
@@ -114,6 +121,52 @@ def _withdrawn(state, data):
     }
 
 
+def _drafted(state, data):
+    return {'drafts': {**state.drafts, data['object_id']: data}}
+
+
+def _contract_signed(state, data):
+    terms = state.drafts[data['object_id']]
+    contract = {
+        'id': data['object_id'],
+        'number': terms['number'],
+        'value': terms['value'],
+        'starts_on': terms.get('starts_on'),
+        'ends_on': terms.get('ends_on'),
+        'signed_at': state.at,
+        'status': 'active',
+        'documents': (('contract', data['document'], state.at),),
+        'amendments': (),
+    }
+    return {'contract': contract}
+
+
+def _contract_amended(state, data):
+    terms, contract = state.drafts[data['object_id']], state.contract
+    amendment = {
+        'id': terms['number'],
+        'date': state.at,
+        'rationale': terms.get('reason') or '',
+        'description': f'Adendum kontrak {terms["number"]}',
+    }
+    changed = {
+        'value': terms.get('new_value') or contract['value'],
+        'ends_on': terms.get('new_ends_on') or contract['ends_on'],
+        'amendments': (*contract['amendments'], amendment),
+        'documents': (*contract['documents'], ('amendment', data['document'], state.at)),
+    }
+    return {'contract': {**contract, **changed}}
+
+
+def _contract_document(kind, status=None):
+    def handler(state, data):
+        contract = state.contract
+        documents = (*contract['documents'], (kind, data['document'], state.at))
+        return {'contract': {**contract, 'documents': documents, 'status': status or 'active'}}
+
+    return handler
+
+
 HANDLERS = {
     'tender.schedule_set': _schedule,
     'tender.schedule_changed': _schedule_changed,
@@ -126,11 +179,18 @@ HANDLERS = {
     'winner.announced': _announced,
     'winner.announcement_withdrawn': _withdrawn,
     'award.issued': lambda state, data: {'award_letter': data['award'], 'status': 'complete'},
+    'contract.drafted': _drafted,
+    'contract.signed': _contract_signed,
+    'contract.spmk_issued': _contract_document('spmk'),
+    'contract.amendment.drafted': _drafted,
+    'contract.amendment.signed': _contract_amended,
+    'contract.handed_over': _contract_document('bast', 'terminated'),
 }
 
 
 def events_of(tender_ids) -> dict[int, list]:
-    """The audit events about each tender (as the object of the event), oldest first."""
+    """The audit events about each tender (the tender itself, its contract and amendments:
+    the log's tender index), oldest first."""
     rows = db.session.execute(
         select(
             AuditEvent.seq,
@@ -138,17 +198,18 @@ def events_of(tender_ids) -> dict[int, list]:
             AuditEvent.action,
             AuditEvent.object_id,
             AuditEvent.payload,
+            AuditEventTender.tender_id,
         )
+        .join(AuditEventTender, AuditEventTender.seq == AuditEvent.seq)
         .where(
-            AuditEvent.object_type == 'tender',
-            AuditEvent.object_id.in_([str(i) for i in tender_ids]),
+            AuditEventTender.tender_id.in_(list(tender_ids)),
             AuditEvent.action.in_(HANDLERS),
         )
         .order_by(AuditEvent.seq)
     ).all()
     found = {tender_id: [] for tender_id in tender_ids}
     for row in rows:
-        found[int(row.object_id)].append(row)
+        found[row.tender_id].append(row)
     return found
 
 
@@ -161,7 +222,8 @@ def snapshots(events) -> list[Snapshot]:
         if handler is None:  # not part of the public state (a question, a download…)
             continue
         state = replace(state, seq=event.seq, at=event.occurred_at, action=event.action)
-        state = replace(state, **handler(state, json.loads(event.payload)))
+        data = {**json.loads(event.payload), 'object_id': event.object_id}
+        state = replace(state, **handler(state, data))
         if state.published and event.action in PUBLIC:
             result.append(state)
     return result

@@ -5,6 +5,7 @@ announcement published them (its frozen public result)."""
 
 import re
 from dataclasses import dataclass
+from datetime import date, datetime, time
 from decimal import Decimal
 from functools import cache
 from urllib.parse import urlsplit
@@ -166,6 +167,8 @@ def _release(tender, snap, known) -> dict:
         release['bids'] = _bids(current)
     if announced:
         release['awards'] = [_award(tender, row, withdrawn, snap) for row, withdrawn in announced]
+    if snap.contract is not None and current is not None:
+        release['contracts'] = [_contract(tender, snap.contract, current)]
     if tender.previous is not None:
         release['relatedProcesses'] = [_unsuccessful(tender.previous)]
     return release
@@ -392,6 +395,56 @@ def _award(tender, row, withdrawn, snap) -> dict:
         'documents': [d for d in documents if d is not None],
     }
     return award
+
+
+CONTRACT_DOCUMENTS = {
+    'contract': ('contractSigned', 'Kontrak {number}'),
+    'amendment': ('contractAnnexe', 'Adendum kontrak'),
+    'spmk': ('contractSchedule', 'Surat Perintah Mulai Kerja (SPMK)'),
+    'bast': ('completionCertificate', 'Berita Acara Serah Terima (BAST)'),
+}
+
+
+def _day(value, zone, *, end=False) -> str:
+    """A contract date as the start (or the end) of that day in the tender's zone."""
+    moment = datetime.combine(date.fromisoformat(value), time.max if end else time.min)
+    return moment.replace(microsecond=0, tzinfo=ZoneInfo(zone)).isoformat()
+
+
+def _contract(tender, contract, current) -> dict:
+    """The signed contract as it stood at this change: value and end date as last amended,
+    its signed documents (the contract, each addendum, the SPMK and the BAST)."""
+    zone = tender.timezone
+    documents = []
+    for kind, document_id, at in contract['documents']:
+        document_type, title = CONTRACT_DOCUMENTS[kind]
+        document = _issued(
+            document_id,
+            title=title.format(number=contract['number']),
+            document_type=document_type,
+            link=url('documents.detail', document_id=document_id),
+        )
+        if document is not None:
+            documents.append({**document, 'datePublished': stamp(at, zone)})
+    block = {
+        'id': f'{ocid(tender)}-contract-{contract["id"]}',
+        'awardID': f'{ocid(tender)}-award-{current.id}',
+        'title': f'Kontrak {contract["number"]}',
+        'status': contract['status'],
+        'value': money(contract['value']),
+        'dateSigned': stamp(contract['signed_at'], zone),
+        'documents': documents,
+    }
+    if contract['starts_on'] and contract['ends_on']:
+        block['period'] = {
+            'startDate': _day(contract['starts_on'], zone),
+            'endDate': _day(contract['ends_on'], zone, end=True),
+        }
+    if contract['amendments']:
+        block['amendments'] = [
+            {**a, 'date': stamp(a['date'], zone)} for a in contract['amendments']
+        ]
+    return block
 
 
 def _bids(row) -> dict:
