@@ -37,6 +37,7 @@ def vendor_fact(vendor: Vendor, directors) -> VendorFact:
         'phone': (_DIGITS.sub('', vendor.phone or '')[-9:],),
         'email': (_text(vendor.email),),
         'address': (_text(f'{vendor.address} {vendor.city}'),),
+        'bank_account': (vendor.bank_account or '',),
         'director_nik': tuple(sorted({d.nik for d in directors if d.nik})),
         'director_name': tuple(sorted({_text(d.name) for d in directors if d.name})),
     }

@@ -27,6 +27,8 @@ def vendor_json(vendor):
         'province': vendor.province,
         'city': vendor.city,
         'phone': vendor.phone,
+        'bank_name': vendor.bank_name,
+        'bank_account': vendor.bank_account,
         'email': vendor.email,
         'email_confirmed': vendor.email_confirmed_at is not None,
         'size_class': vendor.size_class,

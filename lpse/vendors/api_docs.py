@@ -21,6 +21,8 @@ PROFILE_PROPERTIES = {
     'province': {'type': 'string', 'maxLength': 100},
     'city': {'type': 'string', 'maxLength': 100},
     'phone': STR,
+    'bank_name': {'type': ['string', 'null'], 'maxLength': 100},
+    'bank_account': {'type': ['string', 'null'], 'description': '6–20 digits; optional'},
     'size_class': {'enum': ['kecil', 'non_kecil']},
     'sbu_grade': {'enum': ['K', 'M', 'B'], 'description': 'required for KBLI 41–43'},
 }

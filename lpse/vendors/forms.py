@@ -111,6 +111,12 @@ class ProfileForm(FlaskForm):
     phone = StringField(
         _l('Telepon'), validators=[DataRequired(), Length(max=30)], render_kw={'type': 'tel'}
     )
+    bank_name = StringField(_l('Nama bank'), validators=[Optional(), Length(max=100)])
+    bank_account = StringField(
+        _l('Nomor rekening'),
+        validators=[Optional(), Length(max=40)],
+        render_kw={'inputmode': 'numeric'},
+    )
     size_class = SelectField(_l('Kualifikasi usaha'), choices=_choices(SIZE_LABELS))
     sbu_grade = SelectField(
         _l('Kualifikasi SBU (badan usaha konstruksi)'),

@@ -74,6 +74,8 @@ PROFILE_FIELDS = (
     'province',
     'city',
     'phone',
+    'bank_name',
+    'bank_account',
     'size_class',
     'sbu_grade',
 )
@@ -141,6 +143,9 @@ class Vendor(db.Model):
     province: Mapped[str] = mapped_column(String(100))
     city: Mapped[str] = mapped_column(String(100))
     phone: Mapped[str] = mapped_column(String(20))
+    # The account contract payments go to (optional until a contract needs it; digits only).
+    bank_name: Mapped[str | None] = mapped_column(String(100))
+    bank_account: Mapped[str | None] = mapped_column(String(20))
     email: Mapped[str] = mapped_column(String(254))
     email_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmation_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

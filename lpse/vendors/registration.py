@@ -26,6 +26,7 @@ from lpse.vendors.models import (
 from lpse.vendors.validators import (
     InvalidIdentifier,
     is_construction_kbli,
+    normalise_bank_account,
     normalise_kbli,
     normalise_nib,
     normalise_nik,
@@ -127,6 +128,7 @@ def parse_profile(data: dict) -> dict:
         'province': _text(data, 'province', max_len=100, label=_l('Provinsi')),
         'city': _text(data, 'city', max_len=100, label=_l('Kabupaten/kota')),
         'phone': _identifier(normalise_phone, data, 'phone'),
+        **_bank(data),
         'size_class': _choice(data, 'size_class', SizeClass, _l('kualifikasi usaha')),
     }
     directors = _parse_rows(data, 'directors')
@@ -145,6 +147,22 @@ def parse_profile(data: dict) -> dict:
         )
     profile['sbu_grade'] = _choice(data, 'sbu_grade', SbuGrade, 'SBU') if grade else None
     return profile | {'directors': directors, 'licences': licences}
+
+
+def _bank(data) -> dict:
+    """The payment account: both the bank and the number, or neither."""
+    account = _identifier(normalise_bank_account, data, 'bank_account')
+    name = (data.get('bank_name') or '').strip() if isinstance(data.get('bank_name'), str) else ''
+    if account and not name:
+        raise ValidationFailed(_l('Isi nama bank untuk nomor rekening ini.'), field='bank_name')
+    if name and not account:
+        raise ValidationFailed(_l('Isi nomor rekening di bank ini.'), field='bank_account')
+    if len(name) > 100:
+        raise ValidationFailed(
+            _l('%(label)s maksimal %(n)s karakter.', label=_l('Nama bank'), n=100),
+            field='bank_name',
+        )
+    return {'bank_name': name or None, 'bank_account': account}
 
 
 def _check_ids_free(profile, *, now, except_vendor=None):

@@ -81,6 +81,17 @@ def is_construction_kbli(code: str) -> bool:
     return code[:2] in ('41', '42', '43')
 
 
+def normalise_bank_account(value) -> str | None:
+    """A bank account number: 6–20 digits (spaces, dots and dashes allowed); blank is none."""
+    text = value.strip() if isinstance(value, str) else ''
+    if not text:
+        return None
+    compact = re.sub(r'[\s\-.]', '', text)
+    if not re.fullmatch(r'\d{6,20}', compact):
+        raise InvalidIdentifier(_l('Nomor rekening harus 6–20 angka.'))
+    return compact
+
+
 def normalise_phone(value) -> str:
     """An Indonesian phone number: digits, optionally starting with +, 8–15 digits."""
     text = value.strip() if isinstance(value, str) else ''

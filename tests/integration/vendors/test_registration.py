@@ -72,8 +72,22 @@ def test_register_through_the_api(client, outbox):
     assert response.status_code == 201, response.get_json()
     body = response.get_json()
     assert body['status'] == 'unconfirmed' and body['npwp'] == '0012345678901000'
-    assert 'password' not in body
+    assert body['bank_account'] is None
     assert len(outbox) == 1
+    response = client.post(
+        '/api/v1/vendors',
+        json=registration_data(
+            npwp='0012345678902000',
+            nib='9120001234568',
+            email='kedua@pt.example',
+            bank_name='Bank Uji',
+            bank_account='123.456.7890',
+        ),
+    )
+    assert response.status_code == 201, response.get_json()
+    assert response.get_json()['bank_account'] == '1234567890'
+    assert 'password' not in body
+    assert len(outbox) == 2
 
 
 def test_page_errors_name_the_field_and_write_nothing(client, outbox):
@@ -117,6 +131,9 @@ def test_page_errors_name_the_field_and_write_nothing(client, outbox):
         ({'sbu_grade': 'B'}, 'sbu_grade', 'hanya untuk badan usaha konstruksi'),
         ({'legal_form': 'bumn'}, 'legal_form', 'Pilih bentuk usaha'),
         ({'phone': 'abc'}, 'phone', 'Nomor telepon'),
+        ({'bank_account': '12-34'}, 'bank_account', 'Nomor rekening harus 6–20 angka'),
+        ({'bank_account': '1234567890'}, 'bank_name', 'Isi nama bank'),
+        ({'bank_name': 'Bank Uji'}, 'bank_account', 'Isi nomor rekening'),
         ({'password': 'pendek'}, 'password', 'minimal'),
         ({'email': 'bukan-email'}, 'email', 'Alamat email tidak valid'),
     ],

@@ -137,6 +137,7 @@ def test_close_in_time_near_deadline():
         ('address', 'jl. sudirman 1 jakarta'),
         ('director_nik', '3171010101019999'),
         ('director_name', 'budi santoso'),
+        ('bank_account', '1234567890'),
     ],
 )
 def test_shared_identity(kind, value):
@@ -319,3 +320,13 @@ def test_every_catalogued_rule_is_tested_here():
     names = {f.__doc__.split(':')[0] for f in (*rules.TENDER_RULES, rules.rotation)}
     names = {n.split()[0] for n in names}
     assert names == set(RULES)
+
+
+def test_a_vendors_bank_account_is_one_of_its_facts():
+    from lpse.redflags.facts import vendor_fact
+    from lpse.vendors.models import Vendor
+
+    row = Vendor(id=4, company_name='PT Empat', phone='0811', email='a@b.c', address='Jl', city='X')
+    assert vendor_fact(row, ()).attributes['bank_account'] == ('',)  # none: never shared
+    row.bank_account = '1234567890'
+    assert vendor_fact(row, ()).attributes['bank_account'] == ('1234567890',)

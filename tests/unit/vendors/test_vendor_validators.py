@@ -6,6 +6,7 @@ from lpse.i18n import format_npwp
 from lpse.vendors.validators import (
     InvalidIdentifier,
     is_construction_kbli,
+    normalise_bank_account,
     normalise_kbli,
     normalise_nib,
     normalise_nik,
@@ -131,3 +132,23 @@ def test_phone(raw, ok):
     else:
         with pytest.raises(InvalidIdentifier):
             normalise_phone(raw)
+
+
+@pytest.mark.parametrize(
+    ('raw', 'expected'),
+    [
+        ('123-456-7890', '1234567890'),
+        (' 0012 3456 78 ', '0012345678'),
+        ('', None),
+        (None, None),
+        ('12345', InvalidIdentifier),
+        ('1234a67890', InvalidIdentifier),
+        ('1' * 21, InvalidIdentifier),
+    ],
+)
+def test_bank_account(raw, expected):
+    if expected is InvalidIdentifier:
+        with pytest.raises(InvalidIdentifier):
+            normalise_bank_account(raw)
+    else:
+        assert normalise_bank_account(raw) == expected
