@@ -16,6 +16,7 @@ from lpse.crypto.canonical import canonical_json
 from lpse.errors import DomainError
 from lpse.extensions import db
 from lpse.opendata import bulk as ocds_bulk
+from lpse.redflags import store as redflag_store
 
 
 @click.group('lpse')
@@ -197,8 +198,8 @@ def commit_bid_sets():
 def _clock_jobs():
     """What the clock does each round: bid-set commitments past their deadline, a checkpoint
     when one is due, the reconciliation when it is due, the OCDS bulk files when due, the
-    bid-deadline reminders and the mail that is due. Each job commits its own work (the bulk
-    files are written outside the database)."""
+    bid-deadline reminders, the mail that is due and the red flags of changed tenders. Each job
+    commits its own work (the bulk files are written outside the database)."""
     from lpse.bids import commitment
     from lpse.notify import outbox
     from lpse.tenders import news
@@ -222,6 +223,9 @@ def _clock_jobs():
     written = ocds_bulk.regenerate_if_due(now=clock.now())
     if written is not None:
         _echo_bulk(written)
+    refreshed = redflag_store.refresh(now=clock.now())
+    if refreshed:
+        click.echo(f'red flags: {refreshed} tender(s) recomputed')
 
 
 def _echo_bulk(written) -> None:
@@ -236,6 +240,19 @@ def ocds_bulk_command():
     """Rewrite the yearly OCDS bulk files (LPSE_DATA_DIR/ocds) now; `tick` does it every
     LPSE_OCDS_BULK_MINUTES when something was published."""
     _echo_bulk(ocds_bulk.regenerate(now=clock.now()))
+
+
+@lpse_cli.command('redflags-refresh')
+@click.option('--all', 'everything', is_flag=True, help='recompute every tender (a rebuild)')
+@with_appcontext
+def redflags_refresh(everything):
+    """Recompute the stored red flags of the tenders whose data changed since the last run
+    (`tick` does it every round), or of every tender with --all."""
+    if everything:
+        count = redflag_store.refresh_all(now=clock.now())
+    else:
+        count = redflag_store.refresh(now=clock.now())
+    click.echo(f'red flags: {count} tender(s) recomputed')
 
 
 @lpse_cli.command('tick')

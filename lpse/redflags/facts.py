@@ -16,7 +16,7 @@ from lpse.evaluation.worksheets import current_version
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid, OpenResult
 from lpse.redflags import pdfmeta
-from lpse.redflags.rules import AwardFact, BidFact, OpenedFact, TenderFacts, VendorFact
+from lpse.redflags.rules import BidFact, OpenedFact, TenderFacts, VendorFact
 from lpse.tenders.models import ScheduleChange, Tender
 from lpse.tenders.rules import frozen_rules_of
 from lpse.tenders.stages import Stage
@@ -135,28 +135,3 @@ def tender_facts(tender: Tender, now) -> TenderFacts:
         admin_failed=_admin_failed(tender, bids_by_id) if proposal else frozenset(),
         winner_vendor_id=winner.vendor_id if winner else None,
     )
-
-
-def agency_awards(agency_id) -> list[AwardFact]:
-    """Every decided tender of an agency (newest version of each code): bidders and winner."""
-    tenders = db.session.scalars(
-        select(Tender)
-        .where(
-            Tender.agency_id == agency_id,
-            Tender.superseded.is_(False),
-            Tender.winner_decided_at.is_not(None),
-        )
-        .order_by(Tender.id)
-    ).all()
-    awards = []
-    for tender in tenders:
-        proposal = approved_proposal(tender)
-        if proposal is None:
-            continue
-        bids = current_bids(tender)
-        winner = next((b for b in bids if b.id == proposal.winner_bid_id), None)
-        if winner is not None:
-            awards.append(
-                AwardFact(tender.code, frozenset(b.vendor_id for b in bids), winner.vendor_id)
-            )
-    return awards

@@ -1,15 +1,18 @@
-"""Red flags as auditors see them: a tender's flags with their rule and evidence, an agency's
-tenders ranked by their flags. Computed on demand from lpse.redflags.facts (no stored state)."""
+"""Red flags as auditors see them: a tender's flags with their rule and evidence (computed on
+demand from lpse.redflags.facts), an agency's tenders ranked by their flags (as stored by
+lpse.redflags.store)."""
 
 from dataclasses import dataclass
 
 from sqlalchemy import select
+from sqlalchemy.orm import contains_eager
 
 from lpse.bids.models import Bid
 from lpse.extensions import db
-from lpse.redflags import dismissals, rules
+from lpse.redflags import dismissals, network, rules
 from lpse.redflags import facts as facts_mod
 from lpse.redflags.catalog import RULES
+from lpse.redflags.models import RedFlagMark, RedFlagSummary
 from lpse.tenders.models import Tender
 
 
@@ -66,43 +69,51 @@ def tender_report(tender: Tender, now) -> TenderReport:
     )
 
 
-def agency_tenders(agency_id) -> list[Tender]:
-    return db.session.scalars(
-        select(Tender)
-        .where(
-            Tender.agency_id == agency_id,
-            Tender.superseded.is_(False),
-            Tender.bid_deadline.is_not(None),
-        )
-        .order_by(Tender.id)
-    ).all()
-
-
 @dataclass(frozen=True)
 class AgencyReport:
-    reports: list[TenderReport]  # every tender past its deadline or not, in id order
+    """An agency's tenders as the flags were last stored (lpse.redflags.store), and the
+    rotation of its wins (computed from the stored bidders and winners)."""
+
+    summaries: list  # RedFlagSummary of every current tender of the agency
     rotation: list[rules.Flag]
     names: dict[int, str]  # every bidder's and rotation vendor's company name
+    computed_at: object  # when the flags were last refreshed (None: never)
 
     @property
-    def flagged(self) -> list[TenderReport]:
+    def flagged(self) -> list:
         """The flagged tenders, most flags first, then the heaviest."""
         return sorted(
-            (r for r in self.reports if r.standing),
-            key=lambda r: (-len(r.standing), -r.weight, r.tender.code),
+            (s for s in self.summaries if s.flag_count),
+            key=lambda s: (-s.flag_count, -s.weight, s.tender.code),
         )
 
     @property
     def bidder_groups(self) -> list[set[int]]:
-        return [{b.vendor_id for b in r.facts.bids} for r in self.reports]
+        return [s.bidder_ids for s in self.summaries]
+
+    @property
+    def edges(self) -> list[tuple[int, int, str]]:
+        stored = {e for s in self.summaries for e in s.edge_list}
+        return sorted(stored | set(network.edges_from_flags(self.rotation)))
 
 
-def agency_report(agency_id, now) -> AgencyReport:
-    reports = [tender_report(t, now) for t in agency_tenders(agency_id)]
-    rotation = rules.rotation(facts_mod.agency_awards(agency_id))
+def agency_report(agency_id) -> AgencyReport:
+    summaries = db.session.scalars(
+        select(RedFlagSummary)
+        .join(Tender, Tender.id == RedFlagSummary.tender_id)
+        .where(RedFlagSummary.agency_id == agency_id, Tender.superseded.is_(False))
+        .order_by(Tender.id)
+        .options(contains_eager(RedFlagSummary.tender))
+    ).all()
+    awards = [
+        rules.AwardFact(s.tender.code, frozenset(s.bidder_ids), s.winner_vendor_id)
+        for s in summaries
+        if s.winner_vendor_id is not None
+    ]
+    rotation = rules.rotation(awards)
     ids = {v for f in rotation for e in f.evidence for v in e.vendors}
-    ids |= {b.vendor_id for r in reports for b in r.facts.bids}
-    return AgencyReport(reports, rotation, vendor_names(ids))
+    ids |= {v for s in summaries for v in s.bidder_ids}
+    return AgencyReport(summaries, rotation, vendor_names(ids), RedFlagMark.last_run())
 
 
 def as_json(report: TenderReport) -> dict:

@@ -71,7 +71,7 @@ def agency(code):
     return render_template(
         'redflags/agency.html',
         agency=row,
-        result=report.agency_report(row.id, clock.now()),
+        result=report.agency_report(row.id),
         rules=RULES,
     )
 
@@ -124,12 +124,7 @@ def tender_network(code):
 @bp.get('/agency/<code>/network.svg')
 @role_required(Role.auditor)
 def agency_network(code):
-    result = report.agency_report(_agency(code).id, clock.now())
-    flags = [f for r in result.reports for f in r.flags] + result.rotation
+    result = report.agency_report(_agency(code).id)
     return _svg(
-        network.render(
-            result.names,
-            network.co_bidding(result.bidder_groups),
-            network.edges_from_flags(flags),
-        )
+        network.render(result.names, network.co_bidding(result.bidder_groups), result.edges)
     )
