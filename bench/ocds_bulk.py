@@ -27,7 +27,7 @@ from listing import NOW, seed
 from sqlalchemy import func, insert, select
 
 from lpse import clock, create_app
-from lpse.audit import AuditEvent
+from lpse.audit import AuditEvent, AuditEventTender
 from lpse.extensions import db
 from lpse.opendata import bulk
 from lpse.tenders.models import ScheduleEntry, Tender
@@ -62,8 +62,7 @@ def seed_events(batch=20_000):
             }
         )
         if len(rows) >= batch:
-            db.session.execute(insert(AuditEvent), rows)
-            rows.clear()
+            insert_events(rows)
 
     for tender_id, status, published in tenders:
         event(tender_id, published, 'tender.schedule_set', schedule=windows[tender_id])
@@ -72,9 +71,17 @@ def seed_events(batch=20_000):
             action = 'tender.cancelled' if status == 'cancelled' else 'tender.failed'
             event(tender_id, published + timedelta(days=3), action, reason='Bench')
     if rows:
-        db.session.execute(insert(AuditEvent), rows)
+        insert_events(rows)
     db.session.commit()
     return seq
+
+
+def insert_events(rows):
+    """The events and the log's tender index beside them (the feed finds events through it)."""
+    db.session.execute(insert(AuditEvent), rows)
+    index = [{'seq': r['seq'], 'tender_id': int(r['object_id'])} for r in rows]
+    db.session.execute(insert(AuditEventTender), index)
+    rows.clear()
 
 
 def main():
