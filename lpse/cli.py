@@ -1,11 +1,14 @@
 """`flask lpse …`: operator commands. Each one commits once or writes nothing."""
 
 import json
+import logging
 import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
 from lpse import audit, checkpoints, clock, metrics, statelog
 from lpse.agencies import operations as agency_ops
@@ -15,7 +18,11 @@ from lpse.auth.models import ROLE_VALUES
 from lpse.crypto.canonical import canonical_json
 from lpse.errors import DomainError
 from lpse.extensions import db
+from lpse.jobs import operations as job_ops
+from lpse.jobs import queue as job_queue
 from lpse.opendata import bulk as ocds_bulk
+
+log = logging.getLogger(__name__)
 
 
 @click.group('lpse')
@@ -194,40 +201,51 @@ def commit_bid_sets():
     click.echo(f'{len(made)} tender(s) committed')
 
 
-def _clock_jobs():
+def _clock_jobs(echo=click.echo):
     """What the clock does each round: bid-set commitments past their deadline, a checkpoint
     when one is due, the reconciliation when it is due, the OCDS bulk files when due, the
-    bid-deadline reminders and the mail that is due. Each job commits its own work (the bulk
-    files are written outside the database)."""
+    bid-deadline reminders, the mail that is due, and jobs whose queue message was lost. Each
+    step commits its own work (the bulk files are written outside the database). The worker
+    runs it every minute (`clock.round`); `tick` runs it where no worker runs."""
     from lpse.bids import commitment
     from lpse.notify import outbox
     from lpse.tenders import news
 
     for name in commitment.commit_due(now=clock.now()):
-        click.echo(f'bid set committed: {name}')
+        echo(f'bid set committed: {name}')
     row = checkpoints.checkpoint_if_due(now=clock.now())
     if row is not None:
         db.session.commit()
-        click.echo(f'checkpoint {row.id}: tree size {row.seq}')
+        echo(f'checkpoint {row.id}: tree size {row.seq}')
     run = statelog.run_if_due(now=clock.now())
     if run is not None:
-        click.echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
+        echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
     told = news.remind_deadlines(now=clock.now())
     db.session.commit()
     if told:
-        click.echo(f'deadline reminders: {told}')
+        echo(f'deadline reminders: {told}')
     sent, waiting = outbox.deliver_due(now=clock.now())
     if sent or waiting:
-        click.echo(f'mail: {sent} sent, {waiting} not sent (retried later)')
+        echo(f'mail: {sent} sent, {waiting} not sent (retried later)')
     written = ocds_bulk.regenerate_if_due(now=clock.now())
     if written is not None:
-        _echo_bulk(written)
+        _echo_bulk(written, echo)
+    requeued = job_ops.requeue_stale(now=clock.now())
+    db.session.commit()
+    if requeued:
+        echo(f'jobs queued again: {requeued}')
 
 
-def _echo_bulk(written) -> None:
+@job_ops.periodic('clock.round', label=_l('Putaran jam (komitmen, checkpoint, email, OCDS)'))
+def clock_round(_job):
+    """The worker's minute: the clock's round, its lines in the worker's log."""
+    _clock_jobs(echo=log.info)
+
+
+def _echo_bulk(written, echo=click.echo) -> None:
     for f in written['files']:
-        click.echo(f'ocds bulk {f["file"]}: {f["releases"]} release(s), sha256 {f["sha256"]}')
-    click.echo(f'ocds bulk: {len(written["files"])} file(s) up to log seq {written["last_seq"]}')
+        echo(f'ocds bulk {f["file"]}: {f["releases"]} release(s), sha256 {f["sha256"]}')
+    echo(f'ocds bulk: {len(written["files"])} file(s) up to log seq {written["last_seq"]}')
 
 
 @lpse_cli.command('ocds-bulk')
@@ -266,6 +284,25 @@ def tick(every):
         if every is None:
             return
         time.sleep(every)
+
+
+@lpse_cli.command('worker')
+@click.option(
+    '--workers',
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help='jobs run at the same time (threads)',
+)
+@with_appcontext
+def worker(workers):
+    """Run the job queue's worker (what `make run` starts beside the server): queued jobs as
+    they come, with retries, and the clock's round every minute. Stop it with Ctrl-C."""
+    app = current_app._get_current_object()
+    if app.config.get('LPSE_QUEUE_URL') == 'immediate':
+        raise click.ClickException('LPSE_QUEUE_URL=immediate runs jobs in place: no worker')
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(name)s %(message)s')
+    job_queue.consumer(app, workers=workers).run()
 
 
 @lpse_cli.command('state-baseline')
