@@ -28,6 +28,6 @@ The API other modules use:
 """
 
 from lpse.jobs.models import Job, JobStatus
-from lpse.jobs.operations import periodic, submit, task
+from lpse.jobs.operations import live_job, periodic, submit, task
 
-__all__ = ['Job', 'JobStatus', 'periodic', 'submit', 'task']
+__all__ = ['Job', 'JobStatus', 'live_job', 'periodic', 'submit', 'task']
