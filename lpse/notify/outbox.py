@@ -4,9 +4,9 @@ An action queues its mail (`queue`) in its own transaction, so the mail leaves o
 action is committed, and nothing the mail server does can undo or delay what was saved.
 Delivery happens after the commit: by a job queued right after the response when a page
 queued mail (`init_app`), at once when the caller needs to tell the user (`deliver`), and on
-every clock round (`deliver_due`, the worker's minute or `flask lpse tick`), which retries a failed message with an
-exponential backoff (LPSE_MAIL_RETRY_SECONDS, doubled each attempt) up to
-LPSE_MAIL_MAX_ATTEMPTS; then the message is failed and shown to the admin (/admin/mail), who
+every clock round (`deliver_due`, the worker's minute or `flask lpse tick`), which retries a
+failed message with an exponential backoff (LPSE_MAIL_RETRY_SECONDS, doubled each attempt) up
+to LPSE_MAIL_MAX_ATTEMPTS; then the message is failed and shown to the admin (/admin/mail), who
 may queue it again.
 
 Transports: SMTP when LPSE_SMTP_HOST is set (LPSE_SMTP_TLS chooses how the connection is
