@@ -202,44 +202,86 @@ def commit_bid_sets():
 
 
 def _clock_jobs(echo=click.echo):
-    """What the clock does each round: bid-set commitments past their deadline, a checkpoint
-    when one is due, the reconciliation when it is due, the OCDS bulk files when due, the
-    bid-deadline reminders, the mail that is due, and jobs whose queue message was lost. Each
-    step commits its own work (the bulk files are written outside the database). The worker
-    runs it every minute (`clock.round`); `tick` runs it where no worker runs."""
+    """What the clock does each round, step by step: bid-set commitments past their deadline, a
+    checkpoint when one is due, the reconciliation when it is due, the bid-deadline reminders,
+    the mail that is due, the OCDS bulk files when due, and jobs whose queue message was lost.
+    Each step commits its own work (the bulk files are written outside the database). The
+    worker runs each step every minute as a periodic job of its own (a failing step does not
+    hold up the others); `tick` runs them in order where no worker runs."""
+    for step in CLOCK_STEPS:
+        step(echo)
+
+
+def _commitments(echo):
     from lpse.bids import commitment
-    from lpse.notify import outbox
-    from lpse.tenders import news
 
     for name in commitment.commit_due(now=clock.now()):
         echo(f'bid set committed: {name}')
+
+
+def _checkpoint(echo):
     row = checkpoints.checkpoint_if_due(now=clock.now())
     if row is not None:
         db.session.commit()
         echo(f'checkpoint {row.id}: tree size {row.seq}')
+
+
+def _reconciliation(echo):
     run = statelog.run_if_due(now=clock.now())
     if run is not None:
         echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
+
+
+def _reminders(echo):
+    from lpse.tenders import news
+
     told = news.remind_deadlines(now=clock.now())
     db.session.commit()
     if told:
         echo(f'deadline reminders: {told}')
+
+
+def _mail(echo):
+    from lpse.notify import outbox
+
     sent, waiting = outbox.deliver_due(now=clock.now())
     if sent or waiting:
         echo(f'mail: {sent} sent, {waiting} not sent (retried later)')
+
+
+def _ocds(echo):
     written = ocds_bulk.regenerate_if_due(now=clock.now())
     if written is not None:
         _echo_bulk(written, echo)
+
+
+def _requeue(echo):
     requeued = job_ops.requeue_stale(now=clock.now())
     db.session.commit()
     if requeued:
         echo(f'jobs queued again: {requeued}')
 
 
-@job_ops.periodic('clock.round', label=_l('Putaran jam (komitmen, checkpoint, email, OCDS)'))
-def clock_round(_job):
-    """The worker's minute: the clock's round, its lines in the worker's log."""
-    _clock_jobs(echo=log.info)
+CLOCK_STEPS = (_commitments, _checkpoint, _reconciliation, _reminders, _mail, _ocds, _requeue)
+CLOCK_LABELS = {
+    _commitments: _l('Komitmen set penawaran pada batas akhir'),
+    _checkpoint: _l('Checkpoint log audit'),
+    _reconciliation: _l('Rekonsiliasi terjadwal'),
+    _reminders: _l('Pengingat batas akhir penawaran'),
+    _mail: _l('Email yang jatuh tempo'),
+    _ocds: _l('Berkas OCDS tahunan'),
+    _requeue: _l('Pekerjaan yang tertahan'),
+}
+
+
+def _register_clock_steps():
+    """Each step a periodic job `clock.<step>` of the worker, its lines in the worker's log."""
+    for step in CLOCK_STEPS:
+        name = f'clock.{step.__name__.lstrip("_")}'
+        job_ops.periodic(name, label=CLOCK_LABELS[step])(lambda _job, step=step: step(log.info))
+
+
+_register_clock_steps()
 
 
 def _echo_bulk(written, echo=click.echo) -> None:
@@ -294,15 +336,21 @@ def tick(every):
     show_default=True,
     help='jobs run at the same time (threads)',
 )
+@click.option(
+    '--periodic/--no-periodic',
+    default=True,
+    show_default=True,
+    help="run the clock's round every minute (one worker of a cluster is enough)",
+)
 @with_appcontext
-def worker(workers):
+def worker(workers, periodic):
     """Run the job queue's worker (what `make run` starts beside the server): queued jobs as
     they come, with retries, and the clock's round every minute. Stop it with Ctrl-C."""
     app = current_app._get_current_object()
     if app.config.get('LPSE_QUEUE_URL') == 'immediate':
         raise click.ClickException('LPSE_QUEUE_URL=immediate runs jobs in place: no worker')
     logging.basicConfig(level=logging.INFO, format='%(asctime)s %(name)s %(message)s')
-    job_queue.consumer(app, workers=workers).run()
+    job_queue.consumer(app, workers=workers, periodic=periodic).run()
 
 
 @lpse_cli.command('state-baseline')

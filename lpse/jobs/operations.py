@@ -193,9 +193,17 @@ def describe(exc) -> str:
 
 def record_failure(kind, exc, *, now) -> Job:
     """A periodic round that failed: kept as a failed job of its kind, so the admin sees it
-    (and may run it again at once)."""
+    (and may run it again at once). The same error again, minute after minute, counts on the
+    same row instead of filling the list."""
     db.session.rollback()
     metrics.job_failed(kind)
+    error = describe(exc)
+    last = db.session.scalars(select(Job).where(Job.kind == kind).order_by(Job.id.desc())).first()
+    if last is not None and last.status == JobStatus.failed and last.last_error == error:
+        last.attempts += 1
+        last.finished_at = now
+        db.session.commit()
+        return last
     job = Job(
         kind=kind,
         key=f'failed:{now.isoformat()}',
@@ -203,7 +211,7 @@ def record_failure(kind, exc, *, now) -> Job:
         params='{}',
         done=0,
         attempts=1,
-        last_error=describe(exc),
+        last_error=error,
         created_at=now,
         started_at=now,
         finished_at=now,

@@ -83,9 +83,9 @@ def depth(app) -> int | None:
         return None
 
 
-def consumer(app, *, workers: int):
-    """The worker: runs jobs as they come and the clock's round every minute."""
-    return huey_of(app).create_consumer(workers=workers, worker_type='thread', periodic=True)
+def consumer(app, *, workers: int, periodic: bool = True):
+    """The worker: runs jobs as they come and (``periodic``) the clock's round every minute."""
+    return huey_of(app).create_consumer(workers=workers, worker_type='thread', periodic=periodic)
 
 
 def _after_commit(session):

@@ -218,3 +218,23 @@ def test_anonymous_visitors_are_sent_to_log_in(app, client, users):
     db.session.commit()
     assert client.get(f'/jobs/{job.id}').status_code == 302
     assert client.get(f'/api/v1/jobs/{job.id}').status_code == 401
+
+
+def test_the_clock_steps_run_apart_and_a_failing_one_is_recorded_once(app, users):
+    """Without a CA the checkpoint step fails; the mail step still delivers. The same failure
+    next minute counts on the same row."""
+    from lpse.notify import outbox
+
+    outbox.sent.clear()
+    outbox.queue('penyedia@contoh.co.id', 'Uji', 'isi', now=clock.now())
+    db.session.commit()
+    operations.run_periodic()
+    assert [m['To'] for m in outbox.sent] == ['penyedia@contoh.co.id']
+    failed = db.session.scalars(select(Job).where(Job.status == 'failed')).all()
+    assert [j.kind for j in failed] == ['clock.checkpoint']
+    assert failed[0].last_error.startswith('CaUnavailable: ') and failed[0].attempts == 1
+    operations.run_periodic()
+    db.session.expire_all()
+    again = db.session.scalars(select(Job).where(Job.status == 'failed')).all()
+    assert [(j.id, j.attempts) for j in again] == [(failed[0].id, 2)]
+    outbox.sent.clear()
