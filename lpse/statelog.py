@@ -332,10 +332,18 @@ def _progress_writer(run_id):
     return progress
 
 
-def execute_run(run_id: int) -> ReconcileRun:
-    """Do the run (in a request's thread, a worker or the clock) and keep its outcome."""
+def execute_run(run_id: int, job=None) -> ReconcileRun:
+    """Do the run (in a worker, or in the clock's round) and keep its outcome; ``job``, when
+    one runs it, shows the same progress."""
+    write = _progress_writer(run_id)
+
+    def progress(done, total):
+        write(done, total)
+        if job is not None:
+            job.progress(done, total)
+
     try:
-        differences = reconcile(progress=_progress_writer(run_id))
+        differences = reconcile(progress=progress)
     except Exception as exc:  # kept for the page; the clock reports it too
         db.session.rollback()
         row = db.session.get(ReconcileRun, run_id)
@@ -377,7 +385,7 @@ def _reconcile_job(job, *, run_id):
     row.status, row.error, row.finished_at, row.tables_done = 'running', None, None, 0
     db.session.commit()
     job.progress(0, row.tables_total)
-    execute_run(run_id)
+    execute_run(run_id, job)
 
 
 def run_if_due(*, now) -> ReconcileRun | None:

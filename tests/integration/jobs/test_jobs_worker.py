@@ -134,6 +134,7 @@ def test_a_worker_process_runs_a_queued_reconciliation(app, users, worker):
     finished = wait_for(job.id, log)
     assert finished.status == 'done' and finished.attempts == 1, finished.last_error
     assert finished.actor_id == users['auditor'].id
+    assert finished.done == finished.total == len(statelog.WATCHED)  # its progress, table by table
     db.session.refresh(run)
     assert run.status == 'agree' and run.finished_at is not None
     # submitting it again gives the done job; nothing new is queued or run
