@@ -14,12 +14,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from lpse import statelog
+from lpse import jobs, statelog
 from lpse.extensions import db
 from lpse.jobs.models import Job
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS = os.environ.get('LPSE_REDIS_SERVER', shutil.which('redis-server') or '/usr/bin/redis-server')
+
+
+@jobs.task('test.not_in_the_worker')
+def _unknown_there(job):
+    """Registered in this process only: the worker fails every attempt at it."""
 
 
 def free_port() -> int:
@@ -82,7 +87,13 @@ def queue_url(request, tmp_path):
 
 @pytest.fixture
 def app_config(app_config, queue_url):
-    return {**app_config, 'LPSE_QUEUE_URL': queue_url}
+    # The retry policy travels with the message: the submitting process's settings count.
+    return {
+        **app_config,
+        'LPSE_QUEUE_URL': queue_url,
+        'LPSE_JOB_RETRIES': 2,
+        'LPSE_JOB_RETRY_SECONDS': 1,
+    }
 
 
 @pytest.fixture
@@ -96,6 +107,7 @@ def worker(app, tmp_path):
             'LPSE_DATA_DIR': app.config['LPSE_DATA_DIR'],
             'LPSE_QUEUE_URL': app.config['LPSE_QUEUE_URL'],
             'LPSE_JOB_RETRY_SECONDS': '1',
+            'LPSE_JOB_RETRIES': '2',  # as the app's: every node has the same settings
             'PYTHONPATH': str(ROOT),
         }
     )
@@ -142,3 +154,16 @@ def test_a_worker_process_runs_a_queued_reconciliation(app, users, worker):
     assert again.id == job.id
     reconciliations = select(Job).where(Job.kind == statelog.RECONCILE_JOB)
     assert db.session.scalars(reconciliations).all() == [finished]
+
+
+def test_a_failing_job_is_retried_with_growing_waits_then_failed(app, users, worker):
+    _proc, log = worker
+    job = jobs.submit('test.not_in_the_worker', key='x', actor=users['ppk'])
+    db.session.commit()
+    finished = wait_for(job.id, log)
+    assert finished.status == 'failed' and finished.attempts == 3, log.read_text()  # 1 + 2
+    assert finished.last_error == (
+        "LookupError: no task registered for job kind 'test.not_in_the_worker'"
+    )
+    waited = (finished.finished_at - finished.created_at).total_seconds()
+    assert waited >= 1 + 2, waited  # 1 s, then twice that
