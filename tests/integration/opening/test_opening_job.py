@@ -31,6 +31,12 @@ def test_the_release_returns_at_once_and_the_page_follows_the_job(
     page = client.get(f'/tenders/{tender.code}/opening').get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page and 'Sampul sedang dibuka' in page
     assert '<progress' in page
+    token = _token(members[2])
+    (single,) = client.get(f'/api/v1/tenders/{tender.code}/opening', headers=token).get_json()[
+        'ceremonies'
+    ]
+    assert single['opened'] is False
+    assert single['job'] == {'id': job.id, 'status': 'queued', 'done': 0, 'total': None}
 
     assert job_ops.run(job.id, final=False) is not None  # what the worker does
     db.session.expire_all()
@@ -38,6 +44,10 @@ def test_the_release_returns_at_once_and_the_page_follows_the_job(
     assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 3
     page = client.get(f'/tenders/{tender.code}/opening').get_data(as_text=True)
     assert 'http-equiv="refresh"' not in page
+    (single,) = client.get(f'/api/v1/tenders/{tender.code}/opening', headers=token).get_json()[
+        'ceremonies'
+    ]
+    assert single['opened'] is True and single['job']['status'] == 'done'
 
     assert job_ops.run(job.id, final=True) is None  # delivered twice: opened once
     assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 3
@@ -50,3 +60,12 @@ def test_a_late_release_while_the_opening_is_queued_is_refused(tender, bids, mem
     opening_helpers.release(tender, members[1])
     with pytest.raises(Conflict):
         opening_helpers.release(tender, members[2])
+
+
+def _token(user):
+    from lpse import clock
+    from lpse.auth import operations as auth_ops
+
+    _row, token = auth_ops.create_token(user, 'test', now=clock.now())
+    db.session.commit()
+    return {'Authorization': f'Bearer {token}'}
