@@ -20,7 +20,8 @@ log = logging.getLogger(__name__)
 
 TASKS: dict[str, Callable] = {}  # kind → fn(job, **params)
 LABELS: dict[str, str] = {}  # kind → what the pages call it (lazy, translated)
-PERIODIC: list[str] = []  # kinds the worker runs every minute (and `flask lpse tick` on demand)
+PERIODIC: list[str] = []  # kinds the worker runs every minute, in this order
+KEY_MAX = 200
 PENDING = 'lpse_jobs_pending'  # session.info: job ids to enqueue once the transaction commits
 
 
@@ -62,6 +63,8 @@ def submit(kind, *, key, actor=None, tender=None, now=None, **params) -> Job:
     if kind not in TASKS:
         raise LookupError(f'no task registered for job kind {kind!r}')
     key = str(key)
+    if not key or len(key) > KEY_MAX:
+        raise ValueError(f'a job key has 1 to {KEY_MAX} characters')
     existing = live_job(kind, key)
     if existing is not None:
         return existing
@@ -94,9 +97,11 @@ def retry(job, *, actor, now) -> Job:
     the same person (the failed one stays, with its error)."""
     if job.status != JobStatus.failed:
         raise Conflict(_l('Hanya pekerjaan yang gagal yang dapat diulang.'))
+    existing = live_job(job.kind, job.key)
+    if existing is not None:  # retried already
+        return existing
     again = submit(job.kind, key=job.key, now=now, **job.arguments)
-    if again.created_at == now and again.status == JobStatus.queued:
-        again.actor_id, again.tender_id = job.actor_id, job.tender_id
+    again.actor_id, again.tender_id = job.actor_id, job.tender_id
     db.session.flush()
     audit.record('job.retried', again, actor=actor, now=now, kind=job.kind, failed=job.id)
     return again

@@ -31,6 +31,12 @@ def test_the_release_returns_at_once_and_the_page_follows_the_job(
     page = client.get(f'/tenders/{tender.code}/opening').get_data(as_text=True)
     assert '<meta http-equiv="refresh" content="2">' in page and 'Sampul sedang dibuka' in page
     assert '<progress' in page
+    job.last_error = 'Conflict: rincian internal'  # an attempt failed; it waits for its retry
+    db.session.commit()
+    page = client.get(f'/tenders/{tender.code}/opening').get_data(as_text=True)
+    assert 'Sampul sedang dibuka' in page and 'rincian internal' not in page  # for the admin only
+    job.last_error = None
+    db.session.commit()
     token = _token(members[2])
     (single,) = client.get(f'/api/v1/tenders/{tender.code}/opening', headers=token).get_json()[
         'ceremonies'
