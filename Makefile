@@ -32,8 +32,9 @@ run: install
 	LPSE_ENV=development $(VENV)/bin/flask db upgrade
 	LPSE_ENV=development $(VENV)/bin/flask lpse init-ca --if-missing
 	LPSE_ENV=development $(VENV)/bin/flask lpse seed-demo
-	# The clock jobs (bid-set commitments, checkpoints) run beside the server until it stops.
-	LPSE_ENV=development $(VENV)/bin/flask lpse tick --every 10 > /dev/null & \
+	# The job worker (openings, reconciliation, and every minute the clock's round: bid-set
+	# commitments, checkpoints, mail, OCDS bulk files) runs beside the server until it stops.
+	mkdir -p instance; LPSE_ENV=development $(VENV)/bin/flask lpse worker > instance/worker.log 2>&1 & \
 	  job=$$!; trap 'kill $$job 2>/dev/null' EXIT INT TERM; \
 	  LPSE_ENV=development $(PY) run.py
 

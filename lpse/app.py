@@ -35,6 +35,9 @@ def build_app(config=None):
 
     outbox.init_app(app)
     _init_extensions(app)
+    from lpse.jobs import queue
+
+    queue.init_app(app)
     _register_blueprints(app)
     from lpse import web
 
@@ -138,6 +141,7 @@ BLUEPRINTS = (
     'lpse.ops.views',
     'lpse.contracts.views',
     'lpse.redflags.views',
+    'lpse.jobs.views',
 )
 # Pages that exist only in development and testing (never in production).
 DEVELOPMENT_BLUEPRINTS = ('lpse.notify.dev_views',)

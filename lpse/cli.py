@@ -1,11 +1,14 @@
 """`flask lpse …`: operator commands. Each one commits once or writes nothing."""
 
 import json
+import logging
 import sys
 import time
 
 import click
+from flask import current_app
 from flask.cli import with_appcontext
+from flask_babel import lazy_gettext as _l
 
 from lpse import audit, checkpoints, clock, metrics, statelog
 from lpse.agencies import operations as agency_ops
@@ -15,8 +18,12 @@ from lpse.auth.models import ROLE_VALUES
 from lpse.crypto.canonical import canonical_json
 from lpse.errors import DomainError
 from lpse.extensions import db
+from lpse.jobs import operations as job_ops
+from lpse.jobs import queue as job_queue
 from lpse.opendata import bulk as ocds_bulk
 from lpse.redflags import store as redflag_store
+
+log = logging.getLogger(__name__)
 
 
 @click.group('lpse')
@@ -195,43 +202,110 @@ def commit_bid_sets():
     click.echo(f'{len(made)} tender(s) committed')
 
 
-def _clock_jobs():
-    """What the clock does each round: bid-set commitments past their deadline, a checkpoint
-    when one is due, the reconciliation when it is due, the OCDS bulk files when due, the
-    bid-deadline reminders, the mail that is due and the red flags of changed tenders. Each job
-    commits its own work (the bulk files are written outside the database)."""
+def _clock_jobs(echo=click.echo):
+    """What the clock does each round, step by step: bid-set commitments past their deadline, a
+    checkpoint when one is due, the reconciliation when it is due, the bid-deadline reminders,
+    the mail that is due, the OCDS bulk files when due, the red flags of tenders whose data
+    changed, and jobs whose queue message was lost.
+    Each step commits its own work (the bulk files are written outside the database). The
+    worker runs each step every minute as a periodic job of its own (a failing step does not
+    hold up the others); `tick` runs them in order where no worker runs."""
+    for step in CLOCK_STEPS:
+        step(echo)
+
+
+def _commitments(echo):
     from lpse.bids import commitment
-    from lpse.notify import outbox
-    from lpse.tenders import news
 
     for name in commitment.commit_due(now=clock.now()):
-        click.echo(f'bid set committed: {name}')
+        echo(f'bid set committed: {name}')
+
+
+def _checkpoint(echo):
     row = checkpoints.checkpoint_if_due(now=clock.now())
     if row is not None:
         db.session.commit()
-        click.echo(f'checkpoint {row.id}: tree size {row.seq}')
+        echo(f'checkpoint {row.id}: tree size {row.seq}')
+
+
+def _reconciliation(echo):
     run = statelog.run_if_due(now=clock.now())
     if run is not None:
-        click.echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
+        echo(f'reconciliation {run.id}: {run.status} ({run.difference_count} difference(s))')
+
+
+def _reminders(echo):
+    from lpse.tenders import news
+
     told = news.remind_deadlines(now=clock.now())
     db.session.commit()
     if told:
-        click.echo(f'deadline reminders: {told}')
+        echo(f'deadline reminders: {told}')
+
+
+def _mail(echo):
+    from lpse.notify import outbox
+
     sent, waiting = outbox.deliver_due(now=clock.now())
     if sent or waiting:
-        click.echo(f'mail: {sent} sent, {waiting} not sent (retried later)')
+        echo(f'mail: {sent} sent, {waiting} not sent (retried later)')
+
+
+def _ocds(echo):
     written = ocds_bulk.regenerate_if_due(now=clock.now())
     if written is not None:
-        _echo_bulk(written)
+        _echo_bulk(written, echo)
+
+
+def _redflags(echo):
     refreshed = redflag_store.refresh(now=clock.now())
     if refreshed:
-        click.echo(f'red flags: {refreshed} tender(s) recomputed')
+        echo(f'red flags: {refreshed} tender(s) recomputed')
 
 
-def _echo_bulk(written) -> None:
+def _requeue(echo):
+    requeued = job_ops.requeue_stale(now=clock.now())
+    db.session.commit()
+    if requeued:
+        echo(f'jobs queued again: {requeued}')
+
+
+CLOCK_STEPS = (
+    _commitments,
+    _checkpoint,
+    _reconciliation,
+    _reminders,
+    _mail,
+    _ocds,
+    _redflags,
+    _requeue,
+)
+CLOCK_LABELS = {
+    _commitments: _l('Komitmen set penawaran pada batas akhir'),
+    _checkpoint: _l('Checkpoint log audit'),
+    _reconciliation: _l('Rekonsiliasi terjadwal'),
+    _reminders: _l('Pengingat batas akhir penawaran'),
+    _mail: _l('Email yang jatuh tempo'),
+    _ocds: _l('Berkas OCDS tahunan'),
+    _redflags: _l('Indikator persekongkolan yang datanya berubah'),
+    _requeue: _l('Pekerjaan yang tertahan'),
+}
+
+
+def _register_clock_steps():
+    """Each step a periodic job `clock.<step>` of the worker, its lines in the worker's log."""
+    for step in CLOCK_STEPS:
+        name = f'clock.{step.__name__.lstrip("_")}'
+        job_ops.periodic(name, label=CLOCK_LABELS[step])(lambda _job, step=step: step(log.info))
+
+
+_register_clock_steps()
+
+
+def _echo_bulk(written, echo=click.echo) -> None:
     for f in written['files']:
-        click.echo(f'ocds bulk {f["file"]}: {f["releases"]} release(s), sha256 {f["sha256"]}')
-    click.echo(f'ocds bulk: {len(written["files"])} file(s) up to log seq {written["last_seq"]}')
+        echo(f'ocds bulk {f["file"]}: {f["releases"]} release(s), sha256 {f["sha256"]}')
+    echo(f'ocds bulk: {len(written["files"])} file(s) up to log seq {written["last_seq"]}')
 
 
 @lpse_cli.command('ocds-bulk')
@@ -283,6 +357,31 @@ def tick(every):
         if every is None:
             return
         time.sleep(every)
+
+
+@lpse_cli.command('worker')
+@click.option(
+    '--workers',
+    type=click.IntRange(min=1),
+    default=2,
+    show_default=True,
+    help='jobs run at the same time (threads)',
+)
+@click.option(
+    '--periodic/--no-periodic',
+    default=True,
+    show_default=True,
+    help="run the clock's round every minute (one worker of a cluster is enough)",
+)
+@with_appcontext
+def worker(workers, periodic):
+    """Run the job queue's worker (what `make run` starts beside the server): queued jobs as
+    they come, with retries, and the clock's round every minute. Stop it with Ctrl-C."""
+    app = current_app._get_current_object()
+    if app.config.get('LPSE_QUEUE_URL') == 'immediate':
+        raise click.ClickException('LPSE_QUEUE_URL=immediate runs jobs in place: no worker')
+    logging.basicConfig(level=logging.INFO, format='%(asctime)s %(name)s %(message)s')
+    job_queue.consumer(app, workers=workers, periodic=periodic).run()
 
 
 @lpse_cli.command('state-baseline')

@@ -101,6 +101,14 @@ class Config:
     LPSE_MAIL_MAX_ATTEMPTS = 6
     LPSE_MAIL_RETRY_SECONDS = 60
     LPSE_MAIL_AFTER_RESPONSE = True
+    # The job queue (lpse/jobs): None keeps it in LPSE_DATA_DIR/jobs.db (SQLite, one machine);
+    # redis://host:port/db for many nodes; 'immediate' runs each job at once in the process that
+    # submits it (tests). A failed job is tried LPSE_JOB_RETRIES more times, the first after
+    # LPSE_JOB_RETRY_SECONDS, each wait twice the one before.
+    LPSE_QUEUE_URL = None
+    LPSE_JOB_RETRIES = 3
+    LPSE_JOB_RETRY_SECONDS = 10
+    LPSE_JOB_STALE_MINUTES = 30  # a job `running` this long lost its worker: it may be run again
     # The clock reminds a tender's followers and bidders this many hours before its bid deadline.
     LPSE_DEADLINE_REMINDER_HOURS = 24
 
@@ -144,6 +152,8 @@ class TestConfig(Config):
     SESSION_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = 'sqlite://'
     LPSE_MAIL_AFTER_RESPONSE = False  # tests deliver explicitly (outbox.deliver_due)
+    LPSE_QUEUE_URL = 'immediate'  # jobs run at once after their commit; tests with a worker
+    LPSE_JOB_RETRY_SECONDS = 0  # set a real queue
 
 
 ENVIRONMENT = {
@@ -185,6 +195,10 @@ ENVIRONMENT = {
     'LPSE_MAIL_FROM': ('LPSE_MAIL_FROM', str),
     'LPSE_MAIL_MAX_ATTEMPTS': ('LPSE_MAIL_MAX_ATTEMPTS', lambda v: _positive(int(v))),
     'LPSE_MAIL_RETRY_SECONDS': ('LPSE_MAIL_RETRY_SECONDS', lambda v: _positive(int(v))),
+    'LPSE_QUEUE_URL': ('LPSE_QUEUE_URL', str),
+    'LPSE_JOB_RETRIES': ('LPSE_JOB_RETRIES', int),
+    'LPSE_JOB_RETRY_SECONDS': ('LPSE_JOB_RETRY_SECONDS', int),
+    'LPSE_JOB_STALE_MINUTES': ('LPSE_JOB_STALE_MINUTES', lambda v: _positive(int(v))),
     'LPSE_DEADLINE_REMINDER_HOURS': ('LPSE_DEADLINE_REMINDER_HOURS', int),
     'LPSE_BID_MAX_SIZE': ('LPSE_BID_MAX_SIZE', int),
     'LPSE_BID_RATE_LIMIT': ('LPSE_BID_RATE_LIMIT', int),

@@ -32,7 +32,9 @@ BID_UPLOADS = Counter(
     ('result',),
 )
 JOB_FAILURES = Counter(
-    'lpse_job_failures_total', 'Rounds of a background job that failed (then retried)', ('job',)
+    'lpse_job_failures_total',
+    'Attempts of a job (by kind; `tick`: a round of the clock) that failed in this process',
+    ('job',),
 )
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -66,9 +68,10 @@ def job_failed(job: str) -> None:
     JOB_FAILURES.labels(job=job).inc()
 
 
-def exposition(gauges: dict[str, tuple[str, float]]) -> bytes:
+def exposition(gauges: dict[str, tuple[str, float | dict]]) -> bytes:
     """The text format: this process's (or, in multiprocess mode, every worker's) metrics and
-    ``gauges`` ({name: (help, value)}) read for this scrape."""
+    ``gauges`` read for this scrape: {name: (help, value)}, or {name: (help, {labels: value})}
+    with ``labels`` a tuple of (label, value) pairs, all with the same labels."""
     if os.environ.get('PROMETHEUS_MULTIPROC_DIR'):
         registry = CollectorRegistry()
         multiprocess.MultiProcessCollector(registry)
@@ -76,5 +79,11 @@ def exposition(gauges: dict[str, tuple[str, float]]) -> bytes:
         registry = PROCESS_REGISTRY
     scrape = CollectorRegistry()
     for name, (text, value) in gauges.items():
-        Gauge(name, text, registry=scrape).set(value)
+        if not isinstance(value, dict):
+            Gauge(name, text, registry=scrape).set(value)
+            continue
+        names = [label for label, _ in next(iter(value), ())]
+        gauge = Gauge(name, text, names, registry=scrape)
+        for labels, number in value.items():
+            gauge.labels(**dict(labels)).set(number)
     return generate_latest(registry) + generate_latest(scrape)

@@ -20,6 +20,7 @@ from lpse.evaluation.models import (
     ResultProposal,
     WorksheetEntry,
 )
+from lpse.jobs.models import Job
 from lpse.notify.models import Mail, Notification
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
 from lpse.pki_service import Authority, Certificate
@@ -70,6 +71,7 @@ __all__ = [
     'Document',
     'EvaluationVersion',
     'IssuedDocument',
+    'Job',
     'LoginThrottle',
     'Mail',
     'Notification',

@@ -9,19 +9,18 @@ Secrets never enter the log: binary columns and the columns in `DIGESTED` are re
 SHA-256, which still shows when they were swapped.
 """
 
-import contextlib
 import hashlib
 import json
-import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ForeignKey, Integer, String, Text, event, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lpse import audit, clock
+from lpse import audit, clock, jobs
 from lpse.extensions import db
 from lpse.types import UTCDateTime
 
@@ -271,6 +270,7 @@ def reconcile(progress=None) -> list[Difference]:
 # --- runs from the web and the clock -------------------------------------------------------------
 
 MAX_KEPT = 1000  # differences kept with a run (the CLI prints them all)
+RECONCILE_JOB = 'audit.reconcile'
 
 
 class ReconcileRun(db.Model):
@@ -332,10 +332,18 @@ def _progress_writer(run_id):
     return progress
 
 
-def execute_run(run_id: int) -> ReconcileRun:
-    """Do the run (in a request's thread, a worker or the clock) and keep its outcome."""
+def execute_run(run_id: int, job=None) -> ReconcileRun:
+    """Do the run (in a worker, or in the clock's round) and keep its outcome; ``job``, when
+    one runs it, shows the same progress."""
+    write = _progress_writer(run_id)
+
+    def progress(done, total):
+        write(done, total)
+        if job is not None:
+            job.progress(done, total)
+
     try:
-        differences = reconcile(progress=_progress_writer(run_id))
+        differences = reconcile(progress=progress)
     except Exception as exc:  # kept for the page; the clock reports it too
         db.session.rollback()
         row = db.session.get(ReconcileRun, run_id)
@@ -360,19 +368,24 @@ def execute_run(run_id: int) -> ReconcileRun:
     return row
 
 
-def run_in_background(run_id: int) -> threading.Thread:
-    """Start `execute_run` beside the request (until the job queue lands, issue 17)."""
-    app = current_app._get_current_object()
+def run_in_background(run_id: int):
+    """Hand the run to the job queue (a worker does it; the page polls the run's progress)."""
+    job = jobs.submit(RECONCILE_JOB, key=f'run:{run_id}', now=clock.now(), run_id=run_id)
+    job.actor_id = db.session.get(ReconcileRun, run_id).requested_by_id
+    db.session.commit()
+    return job
 
-    def work():
-        # A failure is kept on the run row and shown on the page.
-        with app.app_context(), contextlib.suppress(Exception):
-            execute_run(run_id)
 
-    thread = threading.Thread(target=work, name=f'reconcile-{run_id}', daemon=True)
-    thread.start()
-    app.extensions.setdefault('lpse_jobs', []).append(thread)  # joined by whoever must wait
-    return thread
+@jobs.task(RECONCILE_JOB, label=_l('Rekonsiliasi log dan basis data'))
+def _reconcile_job(job, *, run_id):
+    """One attempt at the run; an attempt after a failed one starts it afresh."""
+    row = db.session.get(ReconcileRun, run_id)
+    if row is None or row.status in ('agree', 'differ'):  # done by an earlier attempt
+        return
+    row.status, row.error, row.finished_at, row.tables_done = 'running', None, None, 0
+    db.session.commit()
+    job.progress(0, row.tables_total)
+    execute_run(run_id, job)
 
 
 def run_if_due(*, now) -> ReconcileRun | None:

@@ -104,8 +104,6 @@ def app(database_template, tmp_path, app_config):
     try:
         yield application
     finally:
-        for job in application.extensions.get('lpse_jobs', ()):  # background work ends first
-            job.join(timeout=60)
         db.session.remove()
         ctx.pop()
         if PG_URL:

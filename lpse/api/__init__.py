@@ -21,6 +21,7 @@ API_MODULES = (
     'lpse.tenders.follow_api',
     'lpse.contracts.api',
     'lpse.redflags.api',
+    'lpse.jobs.api',
 )
 
 __all__ = ['API_MODULES', 'bp']

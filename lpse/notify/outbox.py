@@ -2,11 +2,11 @@
 
 An action queues its mail (`queue`) in its own transaction, so the mail leaves only if the
 action is committed, and nothing the mail server does can undo or delay what was saved.
-Delivery happens after the commit: right after the response when a page queued mail
-(`init_app`), at once when the caller needs to tell the user (`deliver`), and on every clock
-round (`deliver_due`, run by `flask lpse tick`), which retries a failed message with an
-exponential backoff (LPSE_MAIL_RETRY_SECONDS, doubled each attempt) up to
-LPSE_MAIL_MAX_ATTEMPTS; then the message is failed and shown to the admin (/admin/mail), who
+Delivery happens after the commit: by a job queued right after the response when a page
+queued mail (`init_app`), at once when the caller needs to tell the user (`deliver`), and on
+every clock round (`deliver_due`, the worker's minute or `flask lpse tick`), which retries a
+failed message with an exponential backoff (LPSE_MAIL_RETRY_SECONDS, doubled each attempt) up
+to LPSE_MAIL_MAX_ATTEMPTS; then the message is failed and shown to the admin (/admin/mail), who
 may queue it again.
 
 Transports: SMTP when LPSE_SMTP_HOST is set (LPSE_SMTP_TLS chooses how the connection is
@@ -26,9 +26,10 @@ from datetime import timedelta
 from email.message import EmailMessage
 
 from flask import current_app, g, has_app_context
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
-from lpse import clock
+from lpse import clock, jobs
 from lpse.extensions import db
 from lpse.notify.models import FAILED, QUEUED, SENT, Mail
 
@@ -37,6 +38,7 @@ sent: list[EmailMessage] = []  # under test: the messages delivered (the `outbox
 TLS_MODES = ('starttls', 'ssl', 'none')
 TIMEOUT = 30
 DEVELOPMENT_ENVS = ('development', 'testing')
+DELIVER_JOB = 'mail.deliver'
 CLAIM = timedelta(minutes=2)  # a delivery in progress holds its message this long
 MAX_BACKOFF = timedelta(days=1)
 BATCH = 50
@@ -196,8 +198,9 @@ def _smtp(cfg, message):
 
 
 def init_app(app):
-    """Mail a page queued goes right after its response is sent (best effort: what is not sent
-    then waits for the clock). Off when LPSE_MAIL_AFTER_RESPONSE is false (the test suite)."""
+    """Mail a page queued becomes a job (`mail.deliver`) once its response is sent: a worker
+    delivers it (best effort: what is not sent then waits for the clock's round). Off when
+    LPSE_MAIL_AFTER_RESPONSE is false (the test suite)."""
 
     @app.after_request
     def _deliver_after_response(response):
@@ -208,10 +211,18 @@ def init_app(app):
 
 
 def _deliver_later(app, ids):
-    with app.app_context():
-        for mail_id in ids:
-            try:
-                deliver(mail_id, now=clock.now())
-            except Exception:  # the response is gone; the clock will try again
-                db.session.rollback()
-                log.exception('mail %s: delivery after the response failed', mail_id)
+    with app.app_context():  # a session of its own: nothing of the request's is committed
+        try:
+            jobs.submit(DELIVER_JOB, key=f'mail:{ids[0]}', now=clock.now(), mail_ids=ids)
+            db.session.commit()
+        except Exception:  # the response is gone; the clock will try again
+            db.session.rollback()
+            log.exception('mail %s: could not queue the delivery', ids)
+
+
+@jobs.task(DELIVER_JOB, label=_l('Pengiriman email'))
+def _deliver_job(job, *, mail_ids):
+    """Each message once (a delivery claims its row); a failed send waits for its next try."""
+    for done, mail_id in enumerate(mail_ids, start=1):
+        deliver(mail_id, now=clock.now())
+        job.progress(done, len(mail_ids))

@@ -13,7 +13,8 @@ def describe():
                 'get': op(
                     'Opening state: shares received (k of n) per ceremony, opened or not, '
                     'and what the caller may do; `released_by` (who released) only for the '
-                    "tender's Pokja and PPK and auditors, null for everyone else",
+                    "tender's Pokja and PPK and auditors, null for everyone else; `job`: the "
+                    'opening job once the k-th share is in (status, done of total)',
                     tag='opening',
                     params=[CODE],
                 )
@@ -30,7 +31,8 @@ def describe():
                 'post': op(
                     'Release a key share: {"share": "<33 words>"} decrypted at the desk '
                     '(lpse open-share), or {"passphrase", "totp"} for a server-held key; the '
-                    'k-th valid share opens the bids',
+                    'k-th valid share queues the opening job (`ceremonies[].job`): poll '
+                    'GET /tenders/{code}/opening until `opened`',
                     tag='opening',
                     params=[CODE],
                     body='ShareRelease',

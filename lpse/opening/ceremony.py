@@ -1,16 +1,20 @@
 """The opening itself (ARCHITECTURE §4): with k valid shares, rebuild the tender key, check it
 against the tender certificate, open every current envelope of this ceremony's kind and record
-per bid what was found — all in the caller's one transaction, so an opening is complete or
-absent. The released shares are erased once used; the key is published after the last
-ceremony (for a two-file tender only after File II, or File II would be readable by anyone)."""
+per bid what was found — all in one transaction, so an opening is complete or absent. It runs
+as a job (`opening.open`), asked for by the k-th release once that has committed; the job's
+page (and the opening page) show its progress, a failure is retried and then listed for the
+admin, and a job run twice opens once. The released shares are erased once used; the key is
+published after the last ceremony (for a two-file tender only after File II, or File II would
+be readable by anyone)."""
 
 import dataclasses
 
 from cryptography.hazmat.primitives import serialization
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lpse import audit, checkpoints, pki_service, storage
+from lpse import audit, checkpoints, clock, jobs, pki_service, storage
+from lpse.auth.models import User
 from lpse.bids import sealing
 from lpse.bids.models import Bid, BidStatus
 from lpse.crypto import pki, shamir
@@ -19,9 +23,10 @@ from lpse.crypto.errors import CryptoError
 from lpse.errors import Conflict
 from lpse.extensions import db
 from lpse.opening import minutes, unseal, workers
-from lpse.opening.models import OpenedBid, OpenResult
+from lpse.opening.models import OpenedBid, OpeningCeremony, OpenResult
 from lpse.opening.state import PRICE, SINGLE, TECHNICAL, ceremony_kinds, ceremony_of
 from lpse.tenders import keys, news
+from lpse.tenders.locking import lock_tenders
 
 
 def rebuild_tender_key(tender, ceremony):
@@ -37,6 +42,44 @@ def rebuild_tender_key(tender, ceremony):
     if not pki.key_matches_certificate(key, row.certificate):
         raise Conflict(_l('Kunci yang tersusun tidak cocok dengan sertifikat tender.'))
     return key, row
+
+
+OPEN_JOB = 'opening.open'
+
+
+def request_opening(tender, ceremony, *, actor, now):
+    """Queue the opening of a ceremony that has its k shares (once per ceremony)."""
+    return jobs.submit(
+        OPEN_JOB,
+        key=f'ceremony:{ceremony.id}',
+        actor=actor,
+        tender=tender,
+        now=now,
+        ceremony_id=ceremony.id,
+        actor_id=actor.id,
+    )
+
+
+def opening_job(ceremony):
+    """The queued, running or done opening job of a ceremony, if any."""
+    return jobs.live_job(OPEN_JOB, f'ceremony:{ceremony.id}') if ceremony is not None else None
+
+
+@jobs.task(OPEN_JOB, label=_l('Pembukaan penawaran'))
+def _open_job(job, *, ceremony_id, actor_id):
+    ceremony = db.session.get(OpeningCeremony, ceremony_id)
+    lock_tenders(db.session, [ceremony.tender_id])  # as every operation on a tender does
+    db.session.refresh(ceremony)
+    if ceremony.opened_at is not None:  # an earlier attempt opened it
+        return
+    tender = ceremony.tender
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Bid)
+        .where(Bid.tender_id == tender.id, Bid.kind == ceremony.kind)
+    )
+    job.progress(0, count, _l('Membuka sampul penawaran'))
+    open_ceremony(tender, ceremony, actor=db.session.get(User, actor_id), now=clock.now())
 
 
 def open_ceremony(tender, ceremony, *, actor, now):

@@ -8,12 +8,20 @@ from sqlalchemy import select
 from lpse.bids.models import Bid
 from lpse.extensions import db
 from lpse.opening import labels, permissions, shares, state
+from lpse.opening.ceremony import opening_job
 from lpse.opening.models import OpenedBid
 from lpse.tenders.keys import key_of
 
 
 def _iso(moment):
     return moment.isoformat().replace('+00:00', 'Z') if moment else None
+
+
+def _job_state(job) -> dict | None:
+    """The opening job once the k-th share is in: poll this state until `opened`."""
+    if job is None:
+        return None
+    return {'id': job.id, 'status': job.status, 'done': job.done, 'total': job.total}
 
 
 def ceremony_state(tender, kind, *, full=False) -> dict:
@@ -32,6 +40,7 @@ def ceremony_state(tender, kind, *, full=False) -> dict:
         else None,
         'opened': ceremony is not None and ceremony.opened_at is not None,
         'opened_at': _iso(ceremony.opened_at) if ceremony else None,
+        'job': _job_state(opening_job(ceremony)),
         'minutes_document_id': ceremony.minutes_document_id if ceremony else None,
         'audit_checkpoint': (
             {'seq': ceremony.checkpoint.seq, 'hash': ceremony.checkpoint.hash}

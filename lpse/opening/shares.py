@@ -5,8 +5,9 @@ A member releases their share either through the server (server-held Pokja key: 
 passphrase, plus a TOTP code where configured, unlocks it here for one decryption) or from
 their desk (`lpse open-share`: the server sends the encrypted share, the member decrypts it
 locally and sends the share back). Either way the share is checked against the commitment made
-at publication before it is kept; the k-th valid share opens the envelopes in the same
-transaction (lpse.opening.ceremony)."""
+at publication before it is kept; the k-th valid share asks for the opening job, which opens
+the envelopes in one transaction of its own once the release has committed
+(lpse.opening.ceremony)."""
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -160,8 +161,11 @@ def release_share(tender, user, mnemonic, *, via, now, ip=None) -> ShareRelease:
     db.session.refresh(ceremony)
     if ceremony.opened_at is not None:  # opened by a release that committed meanwhile
         raise Conflict(_l('Semua sampul penawaran tender ini sudah dibuka.'))
-    if released_count(ceremony) >= keys.require_key(tender).threshold:
-        opening.open_ceremony(tender, ceremony, actor=user, now=now)
+    released, threshold = released_count(ceremony), keys.require_key(tender).threshold
+    if released > threshold:  # the k-th committed meanwhile: its opening job is under way
+        raise Conflict(_l('Bagian kunci yang diperlukan sudah lengkap; penawaran sedang dibuka.'))
+    if released == threshold:
+        opening.request_opening(tender, ceremony, actor=user, now=now)
     return release
 
 

@@ -47,6 +47,14 @@ def _panel_helper():
     return {'opening_panel': panel}
 
 
+def _opening_job(tender):
+    """The opening job of the pending ceremony while it waits or runs (the page shows its
+    progress and refreshes itself), else None."""
+    kind = state.pending_kind(tender)
+    job = ceremony.opening_job(state.ceremony_of(tender, kind)) if kind else None
+    return job if job is not None and not job.finished else None
+
+
 def _page(tender, now, *, form=None, status=200):
     user = viewer()
     return (
@@ -54,6 +62,7 @@ def _page(tender, now, *, form=None, status=200):
             'opening/index.html',
             tender=tender,
             now=now,
+            opening_job=_opening_job(tender),
             form=form or ReleaseForm(),
             server_held=tender.is_member(user) and shares.server_held(tender, user),
             second_factor=_authenticated(user) and shares.needs_second_factor(user),
@@ -110,8 +119,11 @@ def release(code):
     except DomainError as exc:
         return _page(tender, now, form=form, status=show_error(form, exc))
     db.session.commit()
-    if state.ceremony_of(tender, _released_kind(tender)).opened_at is not None:
+    released = state.ceremony_of(tender, _released_kind(tender))
+    if released.opened_at is not None:
         flash(_('Bagian kunci diterima. Penawaran telah dibuka.'), 'info')
+    elif ceremony.opening_job(released) is not None:
+        flash(_('Bagian kunci diterima dan sudah lengkap. Penawaran sedang dibuka.'), 'info')
     else:
         flash(_('Bagian kunci Anda diterima. Menunggu anggota Pokja lainnya.'), 'info')
     return redirect(url_for('opening.index', code=tender.code))

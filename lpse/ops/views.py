@@ -11,6 +11,9 @@ from sqlalchemy.exc import SQLAlchemyError
 from lpse import clock, metrics, proxies, statelog, storage
 from lpse.bids import commitment
 from lpse.extensions import db
+from lpse.jobs import operations as job_ops
+from lpse.jobs import queue as job_queue
+from lpse.jobs.models import JobStatus
 
 bp = Blueprint('ops', __name__)
 log = logging.getLogger(__name__)
@@ -59,6 +62,7 @@ def _database_gauges() -> dict[str, tuple[str, float]]:
     """What the scrape reads from the database: the same on every node."""
     try:
         pending = commitment.pending_count(now=clock.now())
+        counts = job_ops.counts_by_kind()
         failed, running = (
             db.session.scalar(
                 select(func.count(statelog.ReconcileRun.id)).where(
@@ -71,7 +75,9 @@ def _database_gauges() -> dict[str, tuple[str, float]]:
         db.session.rollback()
         log.warning('metrics: database unreachable (%s)', type(exc).__name__)
         return {'lpse_database_up': ('Whether the database answered this scrape', 0)}
+    jobs = _job_gauges(counts)
     return {
+        **jobs,
         'lpse_database_up': ('Whether the database answered this scrape', 1),
         'lpse_bidset_commitments_pending': (
             'Tenders past their bid deadline whose bid-set commitment the deadline job owes',
@@ -80,3 +86,20 @@ def _database_gauges() -> dict[str, tuple[str, float]]:
         'lpse_reconcile_runs_failed': ('Reconciliation runs that ended in an error', failed),
         'lpse_reconcile_runs_running': ('Reconciliation runs in progress', running),
     }
+
+
+def _job_gauges(counts) -> dict:
+    """Jobs by kind and status from the job table (the same on every node), and the messages
+    waiting in the queue."""
+    gauges = {}
+    for status in JobStatus:
+        by_kind = {(('kind', kind),): n for (kind, state), n in counts.items() if state == status}
+        if by_kind:
+            gauges[f'lpse_jobs_{status}'] = (f'Jobs now {status}, by kind', by_kind)
+    depth = job_queue.depth(current_app._get_current_object())
+    if depth is not None:
+        gauges['lpse_job_queue_depth'] = (
+            'Messages waiting in the job queue (due or retrying)',
+            depth,
+        )
+    return gauges

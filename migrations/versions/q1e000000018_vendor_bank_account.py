@@ -1,7 +1,7 @@
 """vendor bank account (payments; the red flags compare it across bidders)
 
 Revision ID: q1e000000018
-Revises: l1e000000013
+Revises: m1e000000014
 Create Date: 2026-12-05 16:40:00.000000
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'q1e000000018'
-down_revision = 'l1e000000013'
+down_revision = 'm1e000000014'
 branch_labels = None
 depends_on = None
 

@@ -81,6 +81,11 @@ MATRIX = {
     ('api.notification_list', 'GET'): ('/api/v1/notifications', api_any(200)),
     ('api.notification_read', 'POST'): ('/api/v1/notifications/999999/read', api_any(404)),
     ('api.notification_read_all', 'POST'): ('/api/v1/notifications/read-all', api_any(200)),
+    ('jobs.status', 'GET'): ('/jobs/999999', logged_in(404)),
+    ('jobs.result', 'GET'): ('/jobs/999999/result', logged_in(404)),
+    ('jobs.admin_index', 'GET'): ('/admin/jobs', only({'admin'}, 200)),
+    ('jobs.admin_retry', 'POST'): ('/admin/jobs/999999/retry', only({'admin'}, 404)),
+    ('api.job_status', 'GET'): ('/api/v1/jobs/999999', api_any(404)),
     # Development and testing only (tests/integration/notify: 404 in production).
     ('devmail.index', 'GET'): ('/dev/mailbox/', public(200)),
     ('devmail.message', 'GET'): ('/dev/mailbox/999999', public(404)),

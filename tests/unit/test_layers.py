@@ -46,6 +46,7 @@ FLOORS = (
             'lpse.auth',
             'lpse.agencies',
             'lpse.notify',
+            'lpse.jobs',
         ),
     ),
     ('vendors', ('lpse.vendors',)),

@@ -15,6 +15,9 @@ from lpse import audit, clock
 from lpse.bids.models import Bid
 from lpse.errors import Conflict, NotAllowed, StageClosed
 from lpse.extensions import db
+from lpse.jobs import operations as job_ops
+from lpse.jobs.models import Job
+from lpse.opening import ceremony as ceremony_module
 from lpse.opening import shares, state
 from lpse.opening.models import OpenedBid, OpeningCeremony, ShareRelease
 from lpse.tenders.keys import key_of
@@ -165,8 +168,20 @@ def test_a_bid_signed_by_someone_else_is_not_openable_and_the_others_open(
     assert format(rival_cert.serial_number, 'x') not in flat.lower()
 
 
-def test_opening_is_one_transaction(tender, bids, members, monkeypatch):
-    """A failure after some bids were opened leaves nothing: no results, no key, no milestone."""
+def _opening_job(tender):
+    return ceremony_module.opening_job(state.ceremony_of(tender, 'single'))
+
+
+def _failed_opening_job(tender):
+    return db.session.scalars(
+        select(Job).where(Job.kind == 'opening.open', Job.status == 'failed')
+    ).one()
+
+
+def test_opening_is_one_transaction(app, tender, bids, members, cast, monkeypatch):
+    """A failure after some bids were opened leaves nothing: no results, no key, no milestone;
+    the k-th release stands and its opening job fails visibly, after its retries; the admin's
+    retry opens."""
     from lpse.opening import minutes
 
     opening_helpers.release(tender, members[0])
@@ -175,25 +190,28 @@ def test_opening_is_one_transaction(tender, bids, members, monkeypatch):
         raise RuntimeError('renderer down')
 
     monkeypatch.setattr(minutes, 'issue_minutes', broken)
-    share = opening_helpers.decrypted_share(tender, members[1])
-    with pytest.raises(RuntimeError):
-        shares.release_share(tender, members[1], share, via='cli', now=clock.now())
-    db.session.rollback()
+    opening_helpers.release(tender, members[1])  # the release itself succeeds
+    failed = _failed_opening_job(tender)
+    assert failed.last_error == 'RuntimeError: renderer down'
+    assert failed.attempts == 1 + app.config['LPSE_JOB_RETRIES']
     assert db.session.scalar(select(func.count()).select_from(OpenedBid)) == 0
-    assert state.released_count(state.ceremony_of(tender, 'single')) == 1
+    assert state.released_count(state.ceremony_of(tender, 'single')) == 2
     assert key_of(tender).published_key_pem is None
     db.session.refresh(tender)
     assert tender.bids_opened_at is None
     assert events('bid.opened') == []
-    remaining = db.session.scalar(select(ShareRelease))
-    assert remaining.share is not None  # still there for the next attempt
+    assert all(r.share is not None for r in db.session.scalars(select(ShareRelease)))
     monkeypatch.undo()
-    opening_helpers.release(tender, members[1])
+    job_ops.retry(failed, actor=cast['admin'], now=clock.now())
+    db.session.commit()
     assert state.is_opened(tender)
+    assert _opening_job(tender).status == 'done'
     assert db.session.scalar(select(func.count()).select_from(Bid)) == 3
 
 
-def test_a_rolled_back_opening_leaves_no_signed_minutes_behind(tender, bids, members, monkeypatch):
+def test_a_rolled_back_opening_leaves_no_signed_minutes_behind(
+    tender, bids, members, cast, monkeypatch
+):
     from lpse import storage
     from lpse.opening import minutes
 
@@ -208,14 +226,11 @@ def test_a_rolled_back_opening_leaves_no_signed_minutes_behind(tender, bids, mem
         raise RuntimeError('database went away after the minutes were written')
 
     monkeypatch.setattr(minutes, 'issue_minutes', then_fail)
-    share = opening_helpers.decrypted_share(tender, members[1])
-    with pytest.raises(RuntimeError):
-        shares.release_share(tender, members[1], share, via='cli', now=clock.now())
-    db.session.rollback()
-    assert issued and not storage.blob_store().exists(issued[0])
+    opening_helpers.release(tender, members[1])
+    assert issued and not any(storage.blob_store().exists(sha) for sha in issued)
     monkeypatch.undo()
     # the next attempt opens and its minutes stay
-    opening_helpers.release(tender, members[1])
+    job_ops.retry(_failed_opening_job(tender), actor=cast['admin'], now=clock.now())
     db.session.commit()
     ceremony = state.ceremony_of(tender, 'single')
     assert ceremony.opened_at is not None
