@@ -112,8 +112,9 @@ def check_manifest(report, bundle, ca_cert):
     """The manifest's signature by the system certificate and every file's SHA-256 and size."""
     system = None
     try:
-        system = _cert(bundle.read(layout.SYSTEM_CERT))
-        pki.check_issued_by(system, ca_cert)
+        bundled = _cert(bundle.read(layout.SYSTEM_CERT))
+        pki.check_issued_by(bundled, ca_cert)
+        system = bundled
         report.add(layout.SYSTEM_CERT, 'issued by the CA', True, system.subject.rfc4514_string())
     except (ValueError, KeyError, CryptoError) as exc:
         report.add(layout.SYSTEM_CERT, 'issued by the CA', False, str(exc))

@@ -76,13 +76,14 @@ def _receipt(report, bundle, bid_id, *, ca_cert, system):
         return fields, False
 
 
-def _submission(report, bundle, bid_id, fields):
+def _submission(report, bundle, bid_id, fields, ca_cert):
     """The vendor's detached signature over the exact envelope bytes."""
     path = layout.submission_signature(bid_id)
     try:
         der = bundle.read(path)
         digest, verified = verify_detached(der)
         signer = verified.signer_cert
+        pki.check_issued_by(signer, ca_cert)
     except (CryptoError, KeyError, ValueError) as exc:
         report.add(path, 'submission signature', False, str(exc))
         return
@@ -99,7 +100,11 @@ def _commitment(report, bundle, receipted, system):
     if layout.COMMITMENT not in bundle.names:
         return
     try:
-        fields = verify_commitment(json.loads(bundle.read(layout.COMMITMENT)), system_cert=system)
+        doc = json.loads(bundle.read(layout.COMMITMENT))
+        fields = verify_commitment(doc, system_cert=system)
+        pem = doc['signature']['certificate'].encode('ascii')
+        if x509.load_pem_x509_certificate(pem) != system:
+            raise ValueError('the certificate it names is not the system certificate')
     except (InvalidSignature, ValueError, KeyError, TypeError, AttributeError) as exc:
         report.add(layout.COMMITMENT, 'commitment signature', False, str(exc) or 'altered')
         return
@@ -159,10 +164,12 @@ def check_bids(report, bundle, *, ca_cert, system, crl):
     receipted, good = set(), {}
     for bid_id in bid_ids:
         fields, envelope_ok = _receipt(report, bundle, bid_id, ca_cert=ca_cert, system=system)
-        if fields is None:
+        if fields is None:  # its failure is the receipt's: the envelope speaks for itself
+            if layout.envelope(bid_id) in bundle.names:
+                receipted.add(bundle.sha256(layout.envelope(bid_id))[0])
             continue
         receipted.add(fields['envelope_sha256'])
-        _submission(report, bundle, bid_id, fields)
+        _submission(report, bundle, bid_id, fields, ca_cert)
         if envelope_ok:
             good[bid_id] = fields
     if system is not None:
