@@ -19,6 +19,7 @@ from evaluation.conftest import (  # noqa: F401 — fixtures shared with the eva
 )
 from evaluation.sanggah_fixtures import announcement_time, approve, evaluate
 from evaluation.test_export_after_real_opening import _submit
+from tenders.conftest import token  # noqa: F401
 
 from lpse import clock
 from lpse.bids.models import Bid, BidStatus

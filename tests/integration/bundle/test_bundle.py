@@ -106,3 +106,27 @@ def test_one_flipped_byte_names_exactly_its_file(journey, tmp_path):
     for kind in sorted(SELF_CHECKED & first_of_kind.keys()):
         path = first_of_kind[kind]
         assert failures(flipped(entries, path, resign=True)) == {path}, path
+
+
+def test_api_download_is_logged_and_verifies(client, journey, cast, person, token, tmp_path):
+    from sqlalchemy import select
+
+    from lpse.audit import AuditEvent
+
+    tender, _winner, _loser = journey
+    auditor = person('bpk@bpk.go.id', 'auditor')
+    response = client.get(f'/api/v1/audit/tenders/{tender.code}/bundle', headers=token(auditor))
+    assert response.status_code == 200 and response.mimetype == 'application/zip'
+    assert tender.code in response.headers['Content-Disposition']
+    report = verify.verify_bundle(io.BytesIO(response.data), ca_cert=ca_cert())
+    assert report.ok and len(report.rows) > 50
+    read = db.session.scalars(
+        select(AuditEvent).where(AuditEvent.action == 'read.bundle').order_by(AuditEvent.seq)
+    ).all()
+    assert [(e.actor_id, e.object_id) for e in read] == [(auditor.id, str(tender.id))]
+    assert json.loads(read[0].payload)['files'] == len(
+        json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read(layout.MANIFEST))['files']
+    )
+    vendor = cast['vendor'] if 'vendor' in cast else person('v@contoh.co.id', 'vendor')
+    refused = client.get(f'/api/v1/audit/tenders/{tender.code}/bundle', headers=token(vendor))
+    assert refused.status_code == 403 and 'error' in refused.get_json()
