@@ -10,6 +10,7 @@ from cryptography.hazmat.primitives import serialization
 
 from lpse import clock, pki_service
 from lpse.auditor.bundle import layout, service, verify, writer
+from lpse.cli import lpse_cli
 from lpse.console import main
 from lpse.crypto.detached import sign_detached
 from lpse.extensions import db
@@ -76,9 +77,15 @@ def failures(data: bytes) -> set[str]:
     return {row.item for row in report.rows if row.failed}
 
 
-def test_bundle_of_a_real_journey_verifies(journey, tmp_path, capsys):
+def test_bundle_of_a_real_journey_verifies(app, journey, tmp_path, capsys):
     tender, _winner, _loser = journey
-    manifest = build(tender, tmp_path / 'b.zip')
+    made = app.test_cli_runner().invoke(
+        lpse_cli, ['audit-bundle', tender.code.lower(), '-o', str(tmp_path / 'b.zip')]
+    )
+    assert made.exit_code == 0, made.output
+    with zipfile.ZipFile(tmp_path / 'b.zip') as zf:
+        manifest = json.loads(zf.read(layout.MANIFEST))
+    assert not (tmp_path / 'b.zip.partial').exists()
     kinds = {f['kind'] for f in manifest['files']}
     assert {'envelope', 'receipt', 'commitment', 'case', 'result', 'pdf', 'tender_key'} <= kinds
     assert {'objection', 'award', 'log_events', 'checkpoint', 'crl', 'readme'} <= kinds
