@@ -13,6 +13,7 @@ from sqlalchemy import String, and_, cast, or_, select
 
 from lpse import audit, checkpoints, pki_service, tlog
 from lpse.auditor.bundle import layout
+from lpse.auth.models import User
 from lpse.bids.commitment import commitment_of
 from lpse.bids.models import Bid
 from lpse.contracts.models import Contract, ContractAmendment
@@ -60,7 +61,7 @@ def _value(value):
 
 
 def row_json(row) -> dict:
-    """A model row as JSON values (who did what is named by `*_by_id` + `users.json`)."""
+    """A model row as JSON values (who did what is named by `*_by_id` + `log/users.json`)."""
     return {
         column.name: _value(getattr(row, column.key))
         for column in row.__table__.columns
@@ -342,9 +343,10 @@ def log_items(tender, checkpoint):
         .order_by(event.seq)
     )
     head = db.session.get(audit.AuditHead, 1)
-    lines, proofs = [], []
+    lines, proofs, actors = [], [], {tender.ppk_id, *(u.id for u in tender.pokja)}
     for row in db.session.scalars(stmt):
         record = row.as_record()
+        actors.add(row.actor_id)
         lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
         proof = tlog.inclusion_proof(row.seq - 1, checkpoint.seq, head.seq)
         proofs.append(
@@ -363,6 +365,13 @@ def log_items(tender, checkpoint):
         ('\n'.join(lines) + '\n').encode('utf-8'),
     )
     yield Item(layout.PROOFS, 'log_proofs', 'inclusion proofs (RFC 9162)', _json(proofs))
+    people = db.session.scalars(select(User).where(User.id.in_(actors - {None})).order_by(User.id))
+    yield Item(
+        'log/users.json',
+        'users',
+        'who the *_by_id, user_id and actor_id values name',
+        _json([{'id': u.id, 'name': u.name, 'email': u.email} for u in people]),
+    )
     yield Item(
         layout.CHECKPOINT_NOTE,
         'checkpoint',

@@ -39,8 +39,15 @@ SELF_CHECKED = {
 def build(tender, path):
     checkpoint = service.prepare(tender, now=clock.now())
     db.session.commit()
+    calls = []
     with open(path, 'wb') as fh:
-        return writer.build_bundle(tender, fh, checkpoint=checkpoint)
+        manifest = writer.build_bundle(
+            tender, fh, lambda *call: calls.append(call), checkpoint=checkpoint
+        )
+    done, total, _note = calls[-1]
+    assert done == total == len(manifest['files']) + 2  # and the manifest, its signature
+    assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+    return manifest
 
 
 def ca_cert():
