@@ -428,6 +428,37 @@ def audit_export(output):
     click.echo(f'{count} events exported', err=True)
 
 
+@lpse_cli.command('audit-bundle')
+@click.argument('code')
+@click.option('-o', '--output', required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option('--version', type=int, help='tender version (default: the newest)')
+@with_appcontext
+def audit_bundle(code, output, version):
+    """Write a tender's audit bundle (ZIP) for `lpse verify-bundle`."""
+    import os
+    from pathlib import Path
+
+    from lpse.auditor.bundle import service, writer
+    from lpse.tenders.operations import get_tender
+
+    try:
+        tender = get_tender(code, version)
+        checkpoint = service.prepare(tender, now=clock.now())
+        db.session.commit()
+    except DomainError as exc:
+        _fail(exc)
+    partial = Path(f'{output}.partial')
+    try:
+        with partial.open('wb') as fh:
+            manifest = writer.build_bundle(tender, fh, checkpoint=checkpoint)
+        os.replace(partial, output)
+    except BaseException:
+        partial.unlink(missing_ok=True)
+        raise
+    service.record_download(tender, manifest, actor=None, now=clock.now())
+    click.echo(f'{output}: {len(manifest["files"])} files, log checkpoint {checkpoint.seq}')
+
+
 @lpse_cli.command('init-ca')
 @click.option('--name', default='LPSE Instance CA', show_default=True, help='CA common name')
 @click.option('--organization', help='O= of the CA and system certificates')

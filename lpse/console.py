@@ -15,6 +15,7 @@ COMMAND_MODULES = (
     'lpse.bids.console',
     'lpse.opening.console',
     'lpse.contracts.console',
+    'lpse.auditor.bundle.console',
 )
 
 

@@ -3,12 +3,14 @@ pages or one streamed CSV. Documented in lpse.auditor.api_docs."""
 
 from zoneinfo import ZoneInfo
 
-from flask import g, jsonify, request
+from flask import abort, g, jsonify, request
+from flask_babel import gettext as _
 
 from lpse.api.base import bp
 from lpse.auditor import api_docs, search
-from lpse.auditor.views import csv_response
+from lpse.auditor.views import bundle_response, csv_response
 from lpse.auth.scope import api_auditor_required, user_zone
+from lpse.tenders.operations import get_tender
 
 
 def event_json(event, names, zone) -> dict:
@@ -48,6 +50,15 @@ def audit_events():
 def audit_events_csv():
     zone = user_zone(g.api_user)
     return csv_response(search.parse_filters(request.args), g.scope, zone)
+
+
+@bp.get('/audit/tenders/<code>/bundle')
+@api_auditor_required
+def audit_tender_bundle(code):
+    tender = get_tender(code, visible_to=g.api_user)
+    if not g.scope.covers(tender):
+        abort(403, description=_('Tender ini di luar penugasan audit Anda.'))
+    return bundle_response(tender, g.api_user)
 
 
 api_docs.describe()

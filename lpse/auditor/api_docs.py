@@ -1,6 +1,6 @@
 """OpenAPI description of the audit log search (lpse.auditor.api)."""
 
-from lpse.api.openapi import document, op, query_param
+from lpse.api.openapi import document, op, path_param, query_param
 
 FILTERS = [
     query_param('tender', description='tender code (every version)'),
@@ -93,6 +93,27 @@ def describe():
                         '200': {
                             'description': 'CSV',
                             'content': {'text/csv': {'schema': {'type': 'string'}}},
+                        }
+                    },
+                )
+            },
+            '/audit/tenders/{code}/bundle': {
+                'get': op(
+                    "The tender's audit bundle (auditors in their scope, admins): a ZIP with a "
+                    'manifest signed by the system key, every sealed bid, receipt, issued PDF '
+                    'and the log slice with inclusion proofs; check it offline with '
+                    '`lpse verify-bundle FILE.zip --ca ca.pem` (docs/VERIFY.md §5). Built on '
+                    'request; taking it is logged (read.bundle)',
+                    tag='audit',
+                    params=[path_param('code')],
+                    responses={
+                        '200': {
+                            'description': 'The bundle',
+                            'content': {
+                                'application/zip': {
+                                    'schema': {'type': 'string', 'format': 'binary'}
+                                }
+                            },
                         }
                     },
                 )

@@ -11,6 +11,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     stream_with_context,
     url_for,
 )
@@ -19,10 +20,12 @@ from flask_login import current_user
 
 from lpse import audit, clock, ids, statelog
 from lpse.auditor import attention, search
+from lpse.auditor.bundle import service as bundles
 from lpse.auth.scope import active_scope, auditor_required
 from lpse.auth.scope import user_zone as zone_of
 from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
+from lpse.proxies import client_ip
 from lpse.tenders.views import load_tender
 
 bp = Blueprint('auditor', __name__, url_prefix='/audit')
@@ -130,6 +133,31 @@ def tender_trail(code):
         names=search.names_for(result.events),
         filters=filters,
         zone=zone,
+    )
+
+
+@bp.get('/tenders/<code>/bundle.zip')
+@auditor_required
+def tender_bundle(code):
+    """The tender's audit bundle (ZIP), built now; taking it is logged."""
+    tender = load_tender(code)
+    if not g.scope.covers(tender):
+        abort(403)
+    return bundle_response(tender, current_user)
+
+
+def bundle_response(tender, user):
+    """Build the bundle (a fresh log checkpoint first), log the read, send the file."""
+    checkpoint = bundles.prepare(tender, now=clock.now())
+    db.session.commit()
+    fh, manifest = bundles.build_file(tender, checkpoint)
+    bundles.record_download(tender, manifest, actor=user, now=clock.now(), ip=client_ip())
+    return send_file(
+        fh,
+        mimetype='application/zip',
+        as_attachment=True,
+        download_name=bundles.download_name(tender),
+        max_age=0,
     )
 
 

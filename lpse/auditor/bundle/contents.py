@@ -1,0 +1,413 @@
+"""What goes into a tender's audit bundle: every item as (path, kind, meaning, source), read
+from the database and the blob store. Small items are bytes; blobs are opened only when the
+writer copies them, so collecting never holds a bid in memory."""
+
+import base64
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from cryptography.hazmat.primitives import serialization
+from sqlalchemy import String, and_, cast, or_, select
+
+from lpse import audit, checkpoints, pki_service, tlog
+from lpse.auditor.bundle import layout
+from lpse.auth.models import User
+from lpse.bids.commitment import commitment_of
+from lpse.bids.models import Bid
+from lpse.contracts.models import Contract, ContractAmendment
+from lpse.documents.models import IssuedDocument
+from lpse.evaluation import decision
+from lpse.evaluation.models import (
+    EvaluationVersion,
+    ResultApproval,
+    ResultProposal,
+    WorksheetEntry,
+)
+from lpse.evaluation.objection_models import Announcement, AwardLetter, Objection
+from lpse.extensions import db
+from lpse.opening.models import OpeningCeremony
+from lpse.tenders import documents as tender_documents
+from lpse.tenders.keys import key_of
+from lpse.tenders.questions import questions_of
+from lpse.tenders.schedule import changes_of
+
+# Columns never copied out: key material other than the published tender key, and what the
+# bundle does not need to prove anything (a browser's user agent).
+SECRET_COLUMNS = {'content_key', 'protected_key', 'user_agent', 'password_hash', 'totp_secret'}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One file of the bundle: `data` (bytes) or `blob` (the SHA-256 of a stored blob)."""
+
+    path: str
+    kind: str
+    what: str
+    data: bytes | None = None
+    blob: str | None = None
+    size: int | None = None
+
+
+def _value(value):
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode('ascii')
+    return value
+
+
+def row_json(row) -> dict:
+    """A model row as JSON values (who did what is named by `*_by_id` + `log/users.json`)."""
+    return {
+        column.name: _value(getattr(row, column.key))
+        for column in row.__table__.columns
+        if column.name not in SECRET_COLUMNS
+    }
+
+
+def _json(value) -> bytes:
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True).encode('utf-8') + b'\n'
+
+
+def _rows(model, *where):
+    return db.session.scalars(select(model).where(*where).order_by(model.id)).all()
+
+
+def _pem(cert) -> bytes:
+    return cert.public_bytes(serialization.Encoding.PEM)
+
+
+def tender_items(tender):
+    yield Item('tender/tender.json', 'tender', 'tender as announced', _json(row_json(tender)))
+    schedule = {
+        stage.value: {'start': w.start.isoformat(), 'end': w.end.isoformat()}
+        for stage, w in tender.schedule.items()
+    }
+    yield Item('tender/schedule.json', 'schedule', 'current schedule (UTC)', _json(schedule))
+    history = [row_json(c) for c in changes_of(tender)]
+    yield Item('tender/schedule-history.json', 'schedule', 'schedule changes', _json(history))
+    questions = [row_json(q) for q in questions_of(tender)]
+    yield Item('tender/questions.json', 'questions', 'aanwijzing Q&A', _json(questions))
+    addenda = [row_json(a) for a in tender_documents.addenda_of(tender)]
+    yield Item('tender/addenda.json', 'addenda', 'addenda', _json(addenda))
+    docs = tender_documents.documents_of(tender)
+    yield Item(
+        'tender/documents.json',
+        'tender_document',
+        'document versions',
+        _json([row_json(d) for d in docs]),
+    )
+    for d in docs:
+        path = f'tender/documents/{d.kind}-v{d.version}-{d.id}.{d.download_name.rsplit(".", 1)[-1]}'
+        yield Item(
+            path, 'tender_document', f'{d.title} (version {d.version})', blob=d.sha256, size=d.size
+        )
+    key = key_of(tender)
+    if key is not None:
+        yield Item(
+            layout.TENDER_CERT,
+            'tender_certificate',
+            'tender certificate',
+            key.certificate_pem.encode(),
+        )
+        if key.published_key_pem:
+            yield Item(
+                layout.TENDER_KEY,
+                'tender_key',
+                'published tender private key',
+                key.published_key_pem.encode(),
+            )
+
+
+def bid_items(tender):
+    bids = _rows(Bid, Bid.tender_id == tender.id)
+    listing = []
+    for bid in bids:
+        listing.append(
+            {
+                **row_json(bid),
+                'vendor_name': bid.vendor.company_name,
+                'vendor_npwp': bid.vendor.npwp,
+            }
+        )
+        yield Item(
+            layout.envelope(bid.id),
+            'envelope',
+            f'sealed bid of {bid.vendor.company_name}',
+            blob=bid.sha256,
+            size=bid.size,
+        )
+        yield Item(
+            layout.submission_signature(bid.id),
+            'submission_signature',
+            'submission signature (detached CMS)',
+            bytes(bid.submission_signature),
+        )
+        yield Item(
+            layout.receipt(bid.id), 'receipt', 'signed receipt', bid.receipt_json.encode('utf-8')
+        )
+    for row in listing:
+        row.pop('submission_signature', None)
+        row.pop('receipt_json', None)
+    yield Item(layout.BIDS, 'bids', 'every bid (current, superseded, withdrawn)', _json(listing))
+    commitment = commitment_of(tender)
+    if commitment is not None:
+        yield Item(
+            layout.COMMITMENT,
+            'commitment',
+            'signed bid-set commitment',
+            commitment.document.encode('utf-8'),
+        )
+
+
+def opening_items(tender):
+    ceremonies = _rows(OpeningCeremony, OpeningCeremony.tender_id == tender.id)
+    results = [{**row_json(c), 'results': [row_json(r) for r in c.results]} for c in ceremonies]
+    if results:
+        yield Item(
+            layout.OPENING, 'opening', 'opening ceremonies and per-bid results', _json(results)
+        )
+
+
+def evaluation_items(tender):
+    versions = _rows(EvaluationVersion, EvaluationVersion.tender_id == tender.id)
+    if not versions:
+        return
+    ids = [v.id for v in versions]
+    entries = _rows(WorksheetEntry, WorksheetEntry.version_id.in_(ids))
+    proposals = _rows(ResultProposal, ResultProposal.version_id.in_(ids))
+    approvals = _rows(ResultApproval, ResultApproval.proposal_id.in_([p.id for p in proposals]))
+    yield Item(
+        'evaluation/versions.json',
+        'evaluation',
+        'evaluation versions',
+        _json([row_json(v) for v in versions]),
+    )
+    yield Item(
+        'evaluation/worksheets.json',
+        'evaluation',
+        'worksheet entries: who entered what',
+        _json([row_json(e) for e in entries]),
+    )
+    yield Item(
+        'evaluation/proposals.json',
+        'evaluation',
+        'result proposals',
+        _json([row_json(p) for p in proposals]),
+    )
+    yield Item(
+        'evaluation/approvals.json',
+        'evaluation',
+        'approvals of proposals',
+        _json([row_json(a) for a in approvals]),
+    )
+    decided = decision.approved_proposal(tender)
+    if decided is not None:
+        yield Item(
+            layout.CASE,
+            'case',
+            'evaluation case (lpse evaluate)',
+            decided.case_json.encode('utf-8'),
+        )
+        yield Item(
+            layout.RESULT,
+            'result',
+            'the approved (published) result',
+            decided.result_json.encode('utf-8'),
+        )
+
+
+def after_award_items(tender):
+    announcements = _rows(Announcement, Announcement.tender_id == tender.id)
+    if announcements:
+        yield Item(
+            'award/announcements.json',
+            'announcement',
+            'winner announcements',
+            _json([row_json(a) for a in announcements]),
+        )
+    objections = _rows(Objection, Objection.tender_id == tender.id)
+    if objections:
+        listing = [
+            {**row_json(o), 'attachments': [row_json(a) for a in o.attachments]} for o in objections
+        ]
+        yield Item(
+            'objections/objections.json',
+            'objection',
+            'objections (sanggah) and answers',
+            _json(listing),
+        )
+        for o in objections:
+            for a in o.attachments:
+                yield Item(
+                    f'objections/{o.id}/{a.id}-{a.filename}',
+                    'objection_attachment',
+                    'objection attachment',
+                    blob=a.sha256,
+                    size=a.size,
+                )
+    awards = _rows(AwardLetter, AwardLetter.tender_id == tender.id)
+    if awards:
+        yield Item(
+            'award/award.json',
+            'award',
+            'letter of award (SPPBJ)',
+            _json([row_json(a) for a in awards]),
+        )
+    for contract in _rows(Contract, Contract.tender_id == tender.id):
+        amendments = _rows(ContractAmendment, ContractAmendment.contract_id == contract.id)
+        data = {**row_json(contract), 'amendments': [row_json(a) for a in amendments]}
+        yield Item(
+            f'contract/{contract.id}/contract.json',
+            'contract',
+            'contract and amendments',
+            _json(data),
+        )
+        for n, instrument in enumerate([contract, *amendments]):
+            name = 'contract' if n == 0 else f'amendment-{instrument.id}'
+            yield Item(
+                f'contract/{contract.id}/{name}-draft.pdf',
+                'contract_draft',
+                'draft to be signed',
+                blob=instrument.draft_sha256,
+            )
+            if instrument.vendor_signed_sha256:
+                yield Item(
+                    f'contract/{contract.id}/{name}-vendor-signed.pdf',
+                    'contract_vendor_signed',
+                    'signed by the vendor',
+                    blob=instrument.vendor_signed_sha256,
+                )
+
+
+def issued_pdf_items(tender):
+    for doc in _rows(IssuedDocument, IssuedDocument.tender_id == tender.id):
+        yield Item(
+            layout.pdf(doc.id),
+            'pdf',
+            f'{doc.kind}: {doc.title}',
+            blob=doc.blob_sha256,
+            size=doc.size,
+        )
+        data = {
+            'id': doc.id,
+            'kind': doc.kind,
+            'sha256': doc.sha256,
+            'size': doc.size,
+            'data': json.loads(doc.data),
+        }
+        yield Item(
+            layout.pdf_data(doc.id), 'pdf_data', 'the data the PDF was rendered from', _json(data)
+        )
+
+
+def certificate_items(tender):
+    authority = pki_service.require_authority()
+    yield Item(layout.CA, 'ca', 'instance CA certificate', _pem(authority.ca_cert))
+    yield Item(
+        layout.SYSTEM_CERT, 'system_certificate', 'system certificate', _pem(authority.system_cert)
+    )
+    yield Item(
+        layout.CRL, 'crl', 'certificate revocation list at bundle time', authority.crl_pem.encode()
+    )
+
+
+def log_items(tender, checkpoint):
+    """The tender's events up to `checkpoint`, each with its inclusion proof in its tree."""
+    event = audit.AuditEvent
+    indexed = select(audit.AuditEventTender.seq).where(
+        audit.AuditEventTender.tender_id == tender.id
+    )
+    # Proposals carry no tender_id (they hang off an evaluation version): name them.
+    proposals = (
+        select(ResultProposal.id)
+        .join(EvaluationVersion)
+        .where(EvaluationVersion.tender_id == tender.id)
+    )
+    stmt = (
+        select(event)
+        .where(
+            event.seq <= checkpoint.seq,
+            or_(
+                event.seq.in_(indexed),
+                and_(
+                    event.object_type == ResultProposal.__tablename__,
+                    event.object_id.in_(select(cast(proposals.subquery().c.id, String))),
+                ),
+            ),
+        )
+        .order_by(event.seq)
+    )
+    head = db.session.get(audit.AuditHead, 1)
+    lines, proofs, actors = [], [], {tender.ppk_id, *(u.id for u in tender.pokja)}
+    for row in db.session.scalars(stmt):
+        record = row.as_record()
+        actors.add(row.actor_id)
+        lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
+        proof = tlog.inclusion_proof(row.seq - 1, checkpoint.seq, head.seq)
+        proofs.append(
+            {
+                'seq': row.seq,
+                'index': row.seq - 1,
+                'tree_size': checkpoint.seq,
+                'leaf_hash': tlog.b64(tlog.leaf_hash(tlog.canonical_fields(record))),
+                'proof': [tlog.b64(p) for p in proof],
+            }
+        )
+    yield Item(
+        layout.EVENTS,
+        'log_events',
+        "this tender's audit events",
+        ('\n'.join(lines) + '\n').encode('utf-8'),
+    )
+    yield Item(layout.PROOFS, 'log_proofs', 'inclusion proofs (RFC 9162)', _json(proofs))
+    people = db.session.scalars(select(User).where(User.id.in_(actors - {None})).order_by(User.id))
+    yield Item(
+        'log/users.json',
+        'users',
+        'who the *_by_id, user_id and actor_id values name',
+        _json([{'id': u.id, 'name': u.name, 'email': u.email} for u in people]),
+    )
+    yield Item(
+        layout.CHECKPOINT_NOTE,
+        'checkpoint',
+        'log checkpoint with cosignatures',
+        checkpoint.signed_note.encode('utf-8'),
+    )
+    yield Item(
+        layout.CHECKPOINT_DOC,
+        'checkpoint_doc',
+        'the same moment as a system-signed checkpoint',
+        checkpoint.document.encode('utf-8'),
+    )
+    yield Item(
+        layout.LOG_KEY,
+        'log_key',
+        "the log's note key (vkey)",
+        (checkpoints.log_signer().vkey + '\n').encode(),
+    )
+
+
+def covering_checkpoint(tender):
+    """The newest tree checkpoint; None when there is none yet (the edge cuts one first)."""
+    stmt = select(checkpoints.AuditCheckpoint).where(checkpoints.AuditCheckpoint.note.is_not(None))
+    return db.session.scalars(stmt.order_by(checkpoints.AuditCheckpoint.id.desc())).first()
+
+
+def collect(tender, checkpoint):
+    """Every item of the bundle but the manifest, its signature and the read-me files."""
+    for part in (
+        tender_items,
+        bid_items,
+        opening_items,
+        evaluation_items,
+        after_award_items,
+        issued_pdf_items,
+        certificate_items,
+    ):
+        yield from part(tender)
+    yield from log_items(tender, checkpoint)

@@ -1,0 +1,40 @@
+"""The bundle's fixed paths and item kinds, shared by the builder and the offline verifier."""
+
+MANIFEST = 'manifest.json'
+MANIFEST_SIGNATURE = 'manifest.json.p7s'
+MANIFEST_FORMAT = 'lpse-bundle/1'
+CA = 'pki/ca.pem'
+SYSTEM_CERT = 'pki/system.pem'
+CRL = 'pki/crl.pem'
+TENDER_CERT = 'keys/tender.pem'
+TENDER_KEY = 'keys/tender-key.pem'
+COMMITMENT = 'bids/commitment.json'
+BIDS = 'bids/bids.json'
+OPENING = 'opening/results.json'
+CASE = 'evaluation/case.json'
+RESULT = 'evaluation/result.json'
+EVENTS = 'log/events.jsonl'
+PROOFS = 'log/proofs.json'
+CHECKPOINT_NOTE = 'log/checkpoint.txt'
+CHECKPOINT_DOC = 'log/checkpoint.json'
+LOG_KEY = 'log/log-key.vkey'
+
+
+def envelope(bid_id: int) -> str:
+    return f'bids/{bid_id}/envelope.p7m'
+
+
+def submission_signature(bid_id: int) -> str:
+    return f'bids/{bid_id}/envelope.p7m.sig'
+
+
+def receipt(bid_id: int) -> str:
+    return f'bids/{bid_id}/receipt.json'
+
+
+def pdf(document_id: str) -> str:
+    return f'documents/{document_id}.pdf'
+
+
+def pdf_data(document_id: str) -> str:
+    return f'documents/{document_id}.data.json'
