@@ -455,7 +455,7 @@ def audit_bundle(code, output, version):
     except BaseException:
         partial.unlink(missing_ok=True)
         raise
-    service.record_download(tender, manifest, actor=None, now=clock.now())
+    service.record_download(tender, service.summary(manifest), actor=None, now=clock.now())
     click.echo(f'{output}: {len(manifest["files"])} files, log checkpoint {checkpoint.seq}')
 
 

@@ -1,16 +1,21 @@
 """What the auditor's home page says needs attention, inside the auditor's scope: tenders with
-objections still unanswered, failed tenders, and reconciliation drift (national readers)."""
+objections still unanswered, failed tenders, reconciliation drift (national readers), and the
+auditor's own bundles being built or ready to download."""
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
 from lpse import statelog
+from lpse.auditor.bundle import tasks as bundle_tasks
 from lpse.evaluation.objection_models import Objection, ObjectionStatus
 from lpse.extensions import db
+from lpse.jobs import Job
 from lpse.tenders.models import Tender, TenderStatus
 
 LIMIT = 50  # rows per list; the log search finds the rest
+BUNDLE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -18,6 +23,7 @@ class Attention:
     open_objections: list  # (tender, number of pending objections, oldest filing)
     failed: list  # tenders
     drift: object  # the latest finished ReconcileRun when it found differences, else None
+    bundles: list = ()  # the user's audit-bundle jobs of the last BUNDLE_DAYS, newest first
 
 
 def _in_scope(stmt, scope):
@@ -60,5 +66,21 @@ def drift(scope):
     return run if run is not None and run.status == 'differ' else None
 
 
-def for_scope(scope) -> Attention:
-    return Attention(open_objections(scope), failed_tenders(scope), drift(scope))
+def bundles(user, now) -> list:
+    """The user's bundle jobs (queued, running, done or failed) of the last BUNDLE_DAYS."""
+    return db.session.scalars(
+        select(Job)
+        .where(
+            Job.kind == bundle_tasks.KIND,
+            Job.actor_id == user.id,
+            Job.created_at >= now - timedelta(days=BUNDLE_DAYS),
+        )
+        .order_by(Job.id.desc())
+        .limit(LIMIT)
+    ).all()
+
+
+def for_scope(scope, user, now) -> Attention:
+    return Attention(
+        open_objections(scope), failed_tenders(scope), drift(scope), bundles(user, now)
+    )

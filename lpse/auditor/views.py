@@ -11,7 +11,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    send_file,
     stream_with_context,
     url_for,
 )
@@ -20,12 +19,11 @@ from flask_login import current_user
 
 from lpse import audit, clock, ids, statelog
 from lpse.auditor import attention, search
-from lpse.auditor.bundle import service as bundles
+from lpse.auditor.bundle import tasks as bundle_tasks
 from lpse.auth.scope import active_scope, auditor_required
 from lpse.auth.scope import user_zone as zone_of
 from lpse.crypto.canonical import canonical_json
 from lpse.extensions import db
-from lpse.proxies import client_ip
 from lpse.tenders.views import load_tender
 
 bp = Blueprint('auditor', __name__, url_prefix='/audit')
@@ -64,7 +62,7 @@ def home():
     """What needs the auditor's attention, inside its scope."""
     return render_template(
         'auditor/home.html',
-        items=attention.for_scope(g.scope),
+        items=attention.for_scope(g.scope, current_user, clock.now()),
         scope=g.scope,
         zone=zone_of(current_user),
     )
@@ -136,29 +134,17 @@ def tender_trail(code):
     )
 
 
-@bp.get('/tenders/<code>/bundle.zip')
+@bp.post('/tenders/<code>/bundle')
 @auditor_required
 def tender_bundle(code):
-    """The tender's audit bundle (ZIP), built now; taking it is logged."""
+    """Ask for the tender's audit bundle: a job builds it (the job's page shows its progress
+    and then the download; taking it is logged)."""
     tender = load_tender(code)
     if not g.scope.covers(tender):
         abort(403)
-    return bundle_response(tender, current_user)
-
-
-def bundle_response(tender, user):
-    """Build the bundle (a fresh log checkpoint first), log the read, send the file."""
-    checkpoint = bundles.prepare(tender, now=clock.now())
+    job = bundle_tasks.request_bundle(tender, current_user)
     db.session.commit()
-    fh, manifest = bundles.build_file(tender, checkpoint)
-    bundles.record_download(tender, manifest, actor=user, now=clock.now(), ip=client_ip())
-    return send_file(
-        fh,
-        mimetype='application/zip',
-        as_attachment=True,
-        download_name=bundles.download_name(tender),
-        max_age=0,
-    )
+    return redirect(url_for('jobs.status', job_id=job.id), code=303)
 
 
 @bp.get('/verify')

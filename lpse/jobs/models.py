@@ -6,7 +6,7 @@ import json
 from datetime import datetime
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text, update
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
 from lpse import storage
@@ -60,11 +60,14 @@ class Job(db.Model):
     result_sha256: Mapped[str | None] = mapped_column(String(64))
     result_name: Mapped[str | None] = mapped_column(String(255))
     result_type: Mapped[str | None] = mapped_column(String(100))
+    result_meta: Mapped[str | None] = mapped_column(Text)  # JSON: what the product holds
     actor_id: Mapped[int | None] = mapped_column(ForeignKey('user.id', ondelete='SET NULL'))
     tender_id: Mapped[int | None] = mapped_column(ForeignKey('tender.id', ondelete='SET NULL'))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    tender = relationship('Tender')
 
     @property
     def arguments(self) -> dict:
@@ -110,10 +113,16 @@ class Job(db.Model):
         for name, value in values.items():  # known to be in the database: not a change to flush
             set_committed_value(self, name, value)
 
-    def store_result(self, data, name: str, content_type: str) -> str:
+    def store_result(self, data, name: str, content_type: str, meta: dict | None = None) -> str:
         """Keep the job's product (bytes or a binary stream) in the blob store; the job's page
-        links to it once the job is done. Returns its SHA-256."""
+        links to it once the job is done; ``meta``: what it holds (JSON-able, for its reader).
+        Returns its SHA-256."""
         stream = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
         sha256, _size = storage.blob_store().put_stream(stream, max_size=RESULT_MAX_SIZE)
         self.result_sha256, self.result_name, self.result_type = sha256, name[:255], content_type
+        self.result_meta = json.dumps(meta, sort_keys=True) if meta is not None else None
         return sha256
+
+    @property
+    def result_info(self) -> dict:
+        return json.loads(self.result_meta or '{}')

@@ -20,19 +20,24 @@ log = logging.getLogger(__name__)
 
 TASKS: dict[str, Callable] = {}  # kind → fn(job, **params)
 LABELS: dict[str, str] = {}  # kind → what the pages call it (lazy, translated)
+READERS: dict[str, Callable] = {}  # kind → on_read(job, user): checks and logs a result's taking
 PERIODIC: list[str] = []  # kinds the worker runs every minute, in this order
 KEY_MAX = 200
 PENDING = 'lpse_jobs_pending'  # session.info: job ids to enqueue once the transaction commits
 
 
-def task(kind: str, label=None):
+def task(kind: str, label=None, *, on_read=None):
     """Register ``fn(job, **params)`` as the work of jobs of ``kind`` (``label``: its name on
-    the pages, a lazy translation)."""
+    the pages, a lazy translation). ``on_read(job, user)`` runs before the result is sent: it
+    may refuse (raise) — e.g. an auditor whose scope no longer covers the tender — and logs
+    the read of a sensitive result."""
 
     def decorator(fn):
         TASKS[kind] = fn
         if label is not None:
             LABELS[kind] = label
+        if on_read is not None:
+            READERS[kind] = on_read
         return fn
 
     return decorator

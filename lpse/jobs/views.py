@@ -44,6 +44,14 @@ def result(job_id):
     job = visible_job(job_id, current_user)
     if not job.has_result:
         abort(404)
+    return send_result(job, current_user)
+
+
+def send_result(job, user):
+    """The job's product as a download, after its kind's reader (if any) allowed and logged it."""
+    reader = operations.READERS.get(job.kind)
+    if reader is not None:
+        reader(job, user)
     return send_file(
         storage.blob_store().open(job.result_sha256),
         mimetype=job.result_type,

@@ -34,6 +34,7 @@ def upgrade():
     sa.Column('result_sha256', sa.String(length=64), nullable=True),
     sa.Column('result_name', sa.String(length=255), nullable=True),
     sa.Column('result_type', sa.String(length=100), nullable=True),
+    sa.Column('result_meta', sa.Text(), nullable=True),
     sa.Column('actor_id', sa.Integer(), nullable=True),
     sa.Column('tender_id', sa.Integer(), nullable=True),
     sa.Column('created_at', lpse.types.UTCDateTime(), nullable=False),

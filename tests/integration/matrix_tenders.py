@@ -46,9 +46,9 @@ MATRIX = {
         page(403, **{MEMBER: 200, PPK: 200, 'vendor': 200, 'auditor': 200}),
     ),
     ('auditor.tender_trail', 'GET'): ('/audit/tenders/{live}', gate(('auditor', 'admin'), 200)),
-    ('auditor.tender_bundle', 'GET'): (
-        '/audit/tenders/{live}/bundle.zip',
-        gate(('auditor', 'admin'), 200),
+    ('auditor.tender_bundle', 'POST'): (
+        '/audit/tenders/{live}/bundle',
+        gate(('auditor', 'admin'), 303),
     ),
     ('api.audit_tender_bundle', 'GET'): (
         '/api/v1/audit/tenders/{live}/bundle',
@@ -151,7 +151,7 @@ SCOPED = {
     ('auditor.reconcile', 'GET'): ('/audit/reconcile', scoped(403, 403)),
     ('auditor.reconcile_start', 'POST'): ('/audit/reconcile', scoped(403, 403)),
     ('auditor.tender_trail', 'GET'): ('/audit/tenders/{live}', scoped(200, 403)),
-    ('auditor.tender_bundle', 'GET'): ('/audit/tenders/{live}/bundle.zip', scoped(200, 403)),
+    ('auditor.tender_bundle', 'POST'): ('/audit/tenders/{live}/bundle', scoped(303, 403)),
     ('api.audit_tender_bundle', 'GET'): ('/api/v1/audit/tenders/{live}/bundle', scoped(200, 403)),
     ('api.audit_events', 'GET'): ('/api/v1/audit/events', scoped(200, 200)),
     ('api.audit_events_csv', 'GET'): ('/api/v1/audit/events.csv', scoped(200, 200)),

@@ -21,8 +21,13 @@ def prepare(tender, *, now):
     return checkpoints.create_checkpoint('bundle', now=now, tender=tender)
 
 
-def record_download(tender, manifest, *, actor, now, ip=None):
-    """Log that `actor` took the bundle (its manifest's file count and checkpoint), committed."""
+def summary(manifest) -> dict:
+    """What a built bundle holds, as its read event says: the file count and the checkpoint."""
+    return {'files': len(manifest['files']), 'tree_size': manifest['checkpoint']['tree_size']}
+
+
+def record_download(tender, summary, *, actor, now, ip=None):
+    """Log that `actor` took the bundle (`summary`: its file count and checkpoint), committed."""
     audit.record_read(
         'bundle',
         tender,
@@ -31,19 +36,19 @@ def record_download(tender, manifest, *, actor, now, ip=None):
         ip=ip,
         tender=tender.code,
         version=tender.version,
-        files=len(manifest['files']),
-        tree_size=manifest['checkpoint']['tree_size'],
+        files=summary['files'],
+        tree_size=summary['tree_size'],
     )
 
 
-def build_file(tender, checkpoint):
+def build_file(tender, checkpoint, progress=None):
     """The bundle in an anonymous temporary file under the data folder (never in memory),
     rewound for sending; and its manifest. The file vanishes when closed."""
     folder = Path(current_app.config['LPSE_DATA_DIR'])
     folder.mkdir(parents=True, exist_ok=True)
     fh = tempfile.TemporaryFile(dir=folder)  # noqa: SIM115 — send_file closes it
     try:
-        manifest = writer.build_bundle(tender, fh, checkpoint=checkpoint)
+        manifest = writer.build_bundle(tender, fh, progress, checkpoint=checkpoint)
     except BaseException:
         fh.close()
         raise

@@ -144,3 +144,54 @@ def test_api_download_is_logged_and_verifies(client, journey, cast, person, toke
     vendor = cast['vendor'] if 'vendor' in cast else person('v@contoh.co.id', 'vendor')
     refused = client.get(f'/api/v1/audit/tenders/{tender.code}/bundle', headers=token(vendor))
     assert refused.status_code == 403 and 'error' in refused.get_json()
+
+
+def test_page_builds_the_bundle_as_a_job(client, journey, person, other_agency):
+    """The tender page's button queues a job (progress page, then the download); the home page
+    lists it; asking again before the tender changed gives the same job; the download obeys the
+    scope at the time it is taken and is logged."""
+    from helpers import login
+    from sqlalchemy import select
+
+    from lpse.audit import AuditEvent
+    from lpse.auth import scope
+    from lpse.jobs import Job
+
+    tender, _winner, _loser = journey
+    auditor = person('apip@itjen.go.id', 'auditor')
+    assert login(client, auditor.email).status_code == 302
+    page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    assert f'/audit/tenders/{tender.code}/bundle' in page
+    response = client.post(f'/audit/tenders/{tender.code}/bundle')
+    assert response.status_code == 303
+    job = db.session.scalars(select(Job).where(Job.kind == 'audit.bundle')).one()
+    assert response.headers['Location'].endswith(f'/jobs/{job.id}')
+    assert job.status == 'done' and job.has_result and job.done == job.total  # immediate queue
+    status = client.get(f'/jobs/{job.id}').get_data(as_text=True)
+    assert f'/jobs/{job.id}/result' in status
+    home = client.get('/audit/home').get_data(as_text=True)
+    assert 'siap diunduh' in home and f'/jobs/{job.id}/result' in home
+    assert client.post(f'/audit/tenders/{tender.code}/bundle').status_code == 303
+    same = select(Job.id).where(Job.kind == 'audit.bundle')
+    assert db.session.scalars(same).all() == [job.id]  # nothing changed: the same job
+
+    taken = client.get(f'/jobs/{job.id}/result')
+    assert taken.status_code == 200 and taken.mimetype == 'application/zip'
+    assert verify.verify_bundle(io.BytesIO(taken.data), ca_cert=ca_cert()).ok
+    reads = db.session.scalars(select(AuditEvent).where(AuditEvent.action == 'read.bundle')).all()
+    assert [(e.actor_id, json.loads(e.payload)['files']) for e in reads] == [
+        (auditor.id, job.result_info['files'])
+    ]
+
+    # Reassigned to another agency: the built bundle is no longer theirs to take.
+    scope.set_scope(
+        auditor,
+        national=False,
+        agency_ids=[other_agency.id],
+        actor=auditor,
+        now=clock.now(),
+        ip=None,
+    )
+    db.session.commit()
+    assert client.get(f'/jobs/{job.id}/result').status_code == 403
+    assert client.post(f'/audit/tenders/{tender.code}/bundle').status_code == 403
