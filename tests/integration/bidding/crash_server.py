@@ -531,7 +531,11 @@ def submit(port, code, token, env: Envelope, *, timeout=120):
     """POST one envelope as the raw body, streamed from its file; (status, json or None)."""
     conn = http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
     try:
-        with open(env.path, 'rb') as body:
+        # The server may answer early (a 409 before the body) and close: read that answer.
+        with (
+            open(env.path, 'rb') as body,
+            contextlib.suppress(BrokenPipeError, ConnectionResetError),
+        ):
             conn.request(
                 'POST',
                 f'/api/v1/tenders/{code}/bids',
