@@ -102,8 +102,9 @@ def describe():
                     "The tender's audit bundle (auditors in their scope, admins): a ZIP with a "
                     'manifest signed by the system key, every sealed bid, receipt, issued PDF '
                     'and the log slice with inclusion proofs; check it offline with '
-                    '`lpse verify-bundle FILE.zip --ca ca.pem` (docs/VERIFY.md §5). Built on '
-                    'request; taking it is logged (read.bundle)',
+                    '`lpse verify-bundle FILE.zip --ca ca.pem` (docs/VERIFY.md §5). Built by a '
+                    'job: 202 with the job to poll (Location) until it is ready, then the ZIP; '
+                    'taking it is logged (read.bundle)',
                     tag='audit',
                     params=[path_param('code')],
                     responses={
@@ -114,7 +115,21 @@ def describe():
                                     'schema': {'type': 'string', 'format': 'binary'}
                                 }
                             },
-                        }
+                        },
+                        '202': {
+                            'description': 'Being built: poll the job (also in Location)',
+                            'content': {
+                                'application/json': {
+                                    'schema': {
+                                        'type': 'object',
+                                        'properties': {
+                                            'job': {'$ref': '#/components/schemas/Job'},
+                                            'status_url': {'type': 'string'},
+                                        },
+                                    }
+                                }
+                            },
+                        },
                     },
                 )
             },
