@@ -89,6 +89,23 @@ def create_user(email, name, roles, agency_code):
     click.echo(f'user {user.email} created; password (shown once): {password}')
 
 
+@lpse_cli.command('set-nip')
+@click.argument('email')
+@click.argument('nip')
+@with_appcontext
+def set_nip(email, nip):
+    """Record an officer's NIP (18 digits; "-" clears it): signature blocks print it."""
+    user = auth_ops.find_user(email)
+    if user is None:
+        raise click.ClickException(f'no user {email}')
+    try:
+        auth_ops.set_nip(user, '' if nip == '-' else nip, actor=None, now=clock.now())
+    except DomainError as exc:
+        _fail(exc)
+    db.session.commit()
+    click.echo(f'NIP of {user.email}: {user.nip or "-"}')
+
+
 @lpse_cli.command('auditor-scope')
 @click.argument('email')
 @click.option(

@@ -111,6 +111,16 @@ def format_npwp(digits: str | None) -> str:
     return digits
 
 
+def format_nip(digits: str | None) -> str:
+    """`19850101 201001 1 001`: a civil servant's 18-digit NIP in its usual groups (birth date,
+    appointment month, sex, number); anything else as it is."""
+    if not digits:
+        return '–'
+    if len(digits) == 18 and digits.isdigit():
+        return f'{digits[:8]} {digits[8:14]} {digits[14]} {digits[15:]}'
+    return digits
+
+
 def _locale():
     try:
         return str(get_locale() or 'id')
@@ -157,6 +167,7 @@ def init_app(app):
     app.jinja_env.filters['percent'] = percent
     app.jinja_env.filters['byte_size'] = byte_size
     app.jinja_env.filters['npwp'] = format_npwp
+    app.jinja_env.filters['nip'] = format_nip
     app.jinja_env.filters['in_zone'] = in_zone
     app.jinja_env.filters['local_time'] = local_time
     app.jinja_env.filters['with_wib'] = with_wib

@@ -69,7 +69,8 @@ WATCHED = (
 )
 # Columns that change on every visit or are bookkeeping, not state anyone decided.
 IGNORED = {
-    'user': {'session_version', 'totp_last_step', 'locale'},  # sessions, TOTP replay, language
+    # sessions, TOTP replay, language, the last visit of the home page
+    'user': {'session_version', 'totp_last_step', 'locale', 'home_seen_at'},
 }
 DIGESTED = {'password_hash', 'totp_secret', 'token_hash', 'content_key', 'share', 'key_share'}
 

@@ -54,6 +54,14 @@ class RolesForm(FlaskForm):
     )
 
 
+class NipForm(FlaskForm):
+    nip = StringField(
+        _l('NIP'),
+        validators=[Optional(), Length(max=40)],
+        description=_l('18 angka; kosongkan untuk menghapus. Dicetak di blok tanda tangan dokumen.'),
+    )
+
+
 class AgencyForm(FlaskForm):
     code = StringField(_l('Kode'), validators=[DataRequired(), Length(max=20)])
     name = StringField(_l('Nama instansi'), validators=[DataRequired(), Length(max=200)])

@@ -7,7 +7,14 @@ from sqlalchemy import select
 from wtforms import SelectChoice
 
 from lpse import clock
-from lpse.admin.forms import AgencyForm, AuditorScopeForm, RolesForm, UserForm, WorkUnitForm
+from lpse.admin.forms import (
+    AgencyForm,
+    AuditorScopeForm,
+    NipForm,
+    RolesForm,
+    UserForm,
+    WorkUnitForm,
+)
 from lpse.agencies import operations as agency_ops
 from lpse.agencies.models import Agency
 from lpse.auth import operations as auth_ops
@@ -79,12 +86,13 @@ def user_detail(user_id):
     return _user_page(user, form=form, status=outcome.status)
 
 
-def _user_page(user, *, form=None, scope_form=None, status=200):
+def _user_page(user, *, form=None, scope_form=None, nip_form=None, status=200):
     return render_template(
         'admin/user_detail.html',
         user=user,
         form=form or RolesForm(roles=[r.value for r in user.roles]),
         scope_form=scope_form or _scope_form(user),
+        nip_form=nip_form or NipForm(nip=user.nip or ''),
         confirm=ConfirmForm(),
     ), status
 
@@ -129,6 +137,19 @@ def user_auditor_scope(user_id):
         flash(_('Cakupan auditor diperbarui.'), 'info')
         return redirect(url_for('admin.user_detail', user_id=user.id)), 303
     return _user_page(user, scope_form=form, status=outcome.status)
+
+
+@bp.post('/users/<int:user_id>/nip')
+@admin_only
+def user_nip(user_id):
+    """An officer's NIP, printed in the signature blocks of the documents they issue."""
+    user = _user_or_404(user_id)
+    form = NipForm()
+    outcome = run_form(form, lambda: auth_ops.set_nip(user, form.nip.data, **_acting()))
+    if outcome.ok:
+        flash(_('NIP disimpan.'), 'info')
+        return redirect(url_for('admin.user_detail', user_id=user.id)), 303
+    return _user_page(user, nip_form=form, status=outcome.status)
 
 
 @bp.post('/users/<int:user_id>/active')

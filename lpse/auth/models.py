@@ -44,6 +44,11 @@ class User(UserMixin, db.Model):
     totp_last_step: Mapped[int | None] = mapped_column(Integer)
     locale: Mapped[str | None] = mapped_column(String(5))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Nomor Induk Pegawai (18 digits) of a civil servant: printed under the officer's name in
+    # the signature blocks of issued documents.
+    nip: Mapped[str | None] = mapped_column(String(18))
+    # The previous visit of the home page (/beranda): news after it are marked new.
+    home_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     agency = relationship('Agency')
     role_rows = relationship(

@@ -211,6 +211,30 @@ def set_active(user, active, *, actor, now, ip=None):
         revoke_tokens(user, actor=actor, now=now, ip=ip, reason='account_disabled')
 
 
+NIP_DIGITS = 18
+
+
+def normalise_nip(value) -> str | None:
+    """A NIP as its 18 digits (spaces and dots people type are dropped); empty means none."""
+    text = ''.join(str(value or '').split()).replace('.', '')
+    if not text:
+        return None
+    if not text.isdigit() or len(text) != NIP_DIGITS:
+        raise ValidationFailed(_l('NIP harus 18 angka.'), field='nip')
+    return text
+
+
+def set_nip(user, nip, *, actor, now, ip=None) -> bool:
+    """Record an officer's NIP (printed in the signature blocks of issued documents); False
+    when nothing changes."""
+    value = normalise_nip(nip)
+    if value == user.nip:
+        return False
+    before, user.nip = user.nip, value
+    audit.record('user.nip_set', user, actor=actor, now=now, ip=ip, before=before, after=value)
+    return True
+
+
 def start_totp_enrolment() -> str:
     return pyotp.random_base32()
 

@@ -105,8 +105,9 @@ def detail_context(tender, now, **forms):
         'addenda': documents.addenda_of(tender),
         'questions': questions.questions_of(tender),
         'params': operations.method_params(tender),
+        # Every officer of a draft sees what is missing (the PPK too, who cannot publish).
         'reasons': publication.publication_problems(tender, now)
-        if tender.can_publish(user)
+        if tender.can_edit(user)
         else [],
         'user': user,
         'question_form': forms.get('question_form') or QuestionForm(),

@@ -1,0 +1,29 @@
+"""user NIP (signature blocks of issued documents) and the last visit of the home page
+
+Revision ID: t1e000000021
+Revises: r1e000000019
+Create Date: 2026-12-06 01:40:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+import lpse.types
+
+
+# revision identifiers, used by Alembic.
+revision = 't1e000000021'
+down_revision = 'r1e000000019'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    # Plain ADD COLUMN (nullable): no table rebuild on SQLite.
+    op.add_column('user', sa.Column('nip', sa.String(length=18), nullable=True))
+    op.add_column('user', sa.Column('home_seen_at', lpse.types.UTCDateTime(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('user', schema=None) as batch_op:
+        batch_op.drop_column('home_seen_at')
+        batch_op.drop_column('nip')
