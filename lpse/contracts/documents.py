@@ -37,6 +37,7 @@ def _parties(contract, tender, ppk) -> dict:
     directors = [d.name for d in getattr(vendor, 'directors', [])]
     return {
         'ppk_name': ppk.name,
+        'ppk_nip': ppk.nip,
         'vendor_name': vendor.company_name,
         'vendor_npwp': vendor.npwp_display,
         'vendor_address': ', '.join(p for p in (vendor.address, vendor.city, vendor.province) if p),

@@ -82,6 +82,29 @@ def _winner(result) -> dict | None:
     return {**row, 'price': rupiah(price), 'price_words': terbilang(price)}
 
 
+def pokja_signers(tender, names) -> list[dict]:
+    """The signature blocks of the Pokja members named in ``names`` (those who approved),
+    each with the NIP recorded for them."""
+    wanted = set(names)
+    return [
+        {'role': 'Anggota Pokja Pemilihan', 'name': m.user.name, 'nip': m.user.nip}
+        for m in sorted(tender.members, key=lambda m: m.user.name)
+        if m.user.name in wanted
+    ]
+
+
+def award_tembusan(tender) -> list[str]:
+    """Who receives a copy of the SPPBJ (tembusan): the budget holder, the procurement unit,
+    the tender's Pokja and the internal auditor (APIP) of the agency."""
+    agency = tender.agency.name
+    return [
+        f'Pengguna Anggaran/Kuasa Pengguna Anggaran {agency}',
+        f'Kepala Unit Kerja Pengadaan Barang/Jasa {agency}',
+        f'Pokja Pemilihan paket {tender.code}',
+        f'Aparat Pengawasan Intern Pemerintah (APIP) {agency}',
+    ]
+
+
 def issue_announcement_documents(announcement, *, now) -> None:
     """BAHP and Pengumuman Pemenang, issued in the announcement's transaction."""
     tender, result = announcement.tender, announcement.result
@@ -100,6 +123,7 @@ def issue_announcement_documents(announcement, *, now) -> None:
         'announced_at': moment(announcement.announced_at, zone),
         'objection_ends_at': moment(announcement.objection_last_minute, zone),
         'pokja': [m.user.name for m in tender.members],
+        'signers': pokja_signers(tender, result['approved_by']),
     }
     version = f'{tender.version}.{announcement.evaluation_version}'
     bahp = documents.issue_document(
@@ -147,6 +171,7 @@ def issue_failure_report(tender, *, decision, actor, now):
         'failed': True,
         'failed_reason': decision.failed_reason,
         'failed_by': actor.name,
+        'signers': [{'role': 'Anggota Pokja Pemilihan', 'name': actor.name, 'nip': actor.nip}],
     }
     number = f'{tender.code}/BAHP/{tender.version}.{decision.version}-GAGAL'
     return documents.issue_document(
@@ -175,6 +200,7 @@ def issue_objection_answer(objection, *, now) -> None:
         'consequence': CONSEQUENCES.get(objection.consequence or '', ''),
         'answered_at': moment(objection.answered_at, tender.timezone),
         'answered_by': objection.answered_by.name,
+        'answered_by_nip': objection.answered_by.nip,
         'late': objection.answered_late,
         'answer_due_at': moment(announcement.answer_due_at, tender.timezone),
     }
@@ -212,6 +238,8 @@ def issue_award_letter(award, *, now) -> None:
         'bond_words': terbilang(Decimal(award.performance_bond)),
         'contract_deadline': moment(award.contract_deadline, zone),
         'ppk_name': award.issued_by.name,
+        'ppk_nip': award.issued_by.nip,
+        'tembusan_lines': award_tembusan(tender),
     }
     document = documents.issue_document(
         'award_letter',

@@ -58,6 +58,7 @@ def minutes_context(tender, ceremony, *, now, checkpoint) -> dict:
     members = [
         {
             'name': r.user.name,
+            'nip': r.user.nip,
             'role': 'Anggota Pokja',
             'via': str(labels.VIA_LABELS[r.via]),
             'at': with_wib(r.released_at, tender.timezone),
