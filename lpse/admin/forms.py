@@ -58,7 +58,9 @@ class NipForm(FlaskForm):
     nip = StringField(
         _l('NIP'),
         validators=[Optional(), Length(max=40)],
-        description=_l('18 angka; kosongkan untuk menghapus. Dicetak di blok tanda tangan dokumen.'),
+        description=_l(
+            '18 angka; kosongkan untuk menghapus. Dicetak di blok tanda tangan dokumen.'
+        ),
     )
 
 

@@ -106,9 +106,7 @@ def detail_context(tender, now, **forms):
         'questions': questions.questions_of(tender),
         'params': operations.method_params(tender),
         # Every officer of a draft sees what is missing (the PPK too, who cannot publish).
-        'reasons': publication.publication_problems(tender, now)
-        if tender.can_edit(user)
-        else [],
+        'reasons': publication.publication_problems(tender, now) if tender.can_edit(user) else [],
         'user': user,
         'question_form': forms.get('question_form') or QuestionForm(),
         'answer_form': forms.get('answer_form') or AnswerForm(),
