@@ -51,20 +51,21 @@ def _finish_login(user, next_url, method='password'):
 
 
 def landing_page(user) -> str:
-    """Where a login without a `next` lands: auditors on what needs their attention."""
+    """Where a login without a `next` lands: auditors on what needs their attention, everyone
+    else on their own home page (/beranda: what next, per role)."""
     if (
         user.has_role(Role.auditor)
         and not user.has_role(Role.admin)
         and active_scope(user, clock.now()) is not None
     ):
         return url_for('auditor.home')
-    return url_for('main.index')
+    return url_for('main.home')
 
 
 @bp.route('/login', methods=['GET', 'POST'])
 def login():
     if current_user.is_authenticated:
-        return redirect(url_for('main.index'))
+        return redirect(url_for('main.home'))
     form = LoginForm(next=request.args.get('next', ''))
     status = 200
     if form.validate_on_submit():

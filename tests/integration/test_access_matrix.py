@@ -17,6 +17,7 @@ from lpse.extensions import db
 MATRIX = {
     ('static', 'GET'): ('/static/css/lpse.css', public(200)),
     ('main.index', 'GET'): ('/', public(200)),
+    ('main.home', 'GET'): ('/beranda', logged_in(200)),
     ('main.set_language', 'GET'): ('/lang/en', public(302)),
     # Test clients come from 127.0.0.1, inside LPSE_METRICS_ALLOW (test_ops.py: from elsewhere).
     ('ops.health', 'GET'): ('/health', public(200)),
@@ -40,6 +41,8 @@ MATRIX = {
     # An empty post keeps the roles as they are (nothing to change): back to the page.
     ('admin.user_detail', 'POST'): ('/admin/users/{target}', only({'admin'}, 302)),
     ('admin.user_active', 'POST'): ('/admin/users/{target}/active', only({'admin'}, 302)),
+    # An empty NIP on an account without one: nothing changes, back to the page.
+    ('admin.user_nip', 'POST'): ('/admin/users/{target}/nip', only({'admin'}, 303)),
     ('admin.user_reset_password', 'POST'): (
         '/admin/users/{target}/reset-password',
         only({'admin'}, 200),

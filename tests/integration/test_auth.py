@@ -30,7 +30,7 @@ def actions():
 def test_login_success_redirects_and_is_audited(client, users):
     response = login(client, users['pokja'].email)
     assert response.status_code == 302
-    assert response.headers['Location'] == '/'
+    assert response.headers['Location'] == '/beranda'
     assert client.get('/auth/profile').status_code == 200
     assert actions()[-1] == 'auth.login'
 
@@ -55,10 +55,10 @@ def test_disabled_account_cannot_log_in(client, users):
     ('target', 'expected'),
     [
         ('/admin/users', '/admin/users'),
-        ('https://evil.example/', '/'),
-        ('//evil.example/', '/'),
-        ('/\\evil.example', '/'),
-        ('javascript:alert(1)', '/'),
+        ('https://evil.example/', '/beranda'),
+        ('//evil.example/', '/beranda'),
+        ('/\\evil.example', '/beranda'),
+        ('javascript:alert(1)', '/beranda'),
         ('/%0d%0aSet-Cookie:x', '/%0d%0aSet-Cookie:x'),
     ],
 )
