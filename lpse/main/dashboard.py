@@ -51,7 +51,9 @@ def _officer_tenders(user):
             Tender.handed_over_at.is_(None),
             or_(
                 Tender.ppk_id == user.id,
-                Tender.id.in_(select(TenderMember.tender_id).where(TenderMember.user_id == user.id)),
+                Tender.id.in_(
+                    select(TenderMember.tender_id).where(TenderMember.user_id == user.id)
+                ),
             ),
         )
         .order_by(Tender.code, Tender.version)
@@ -242,9 +244,7 @@ def vendor_home(user, vendor, now) -> VendorHome:
     for bid in bids:
         tenders.setdefault(bid.tender_id, bid.tender)
     running = [
-        t
-        for t in tenders.values()
-        if not t.superseded and t.status == TenderStatus.published.value
+        t for t in tenders.values() if not t.superseded and t.status == TenderStatus.published.value
     ]
     current = {b.tender_id: b for b in bids if b.status == BidStatus.current.value}
     rows = sorted(

@@ -1,0 +1,134 @@
+"""/beranda, what next per role (#16 point 4): each role sees what waits for it, and only its
+own tenders and bids — a vendor never learns of another vendor's bid."""
+
+import pytest
+from helpers import login
+
+from lpse import clock
+from lpse.extensions import db
+from lpse.tenders import questions
+from lpse.tenders.stages import Stage
+
+from .sanggah_fixtures import announcement_time, approve, evaluate, vendor_user
+
+
+def home(client, user):
+    client.get('/auth/login')  # a fresh CSRF token for the login form
+    response = login(client, user.email)
+    assert response.headers['Location'] == '/beranda'
+    page = client.get('/beranda')
+    assert page.status_code == 200
+    return page.get_data(as_text=True)
+
+
+def row_of(page, code):
+    """The table row of tender ``code`` on the page ('' when the tender is not listed)."""
+    start = page.find(f'>{code}</a>')
+    if start < 0:
+        return ''
+    return page[start : page.find('</tr>', start)]
+
+
+def test_anonymous_is_sent_to_login(client):
+    response = client.get('/beranda')
+    assert response.status_code == 302
+    assert '/auth/login' in response.headers['Location']
+
+
+def test_pokja_sees_unanswered_questions_and_ppk_the_draft(app, client, create_tender, cast):
+    tender = create_tender(Stage.clarification)
+    questions.ask_question(
+        tender, body='Apakah boleh konsorsium?', actor=cast['vendor'], now=clock.now()
+    )
+    draft = create_tender('draft')
+    db.session.commit()
+    page = home(client, cast['pokja'])
+    assert '1 pertanyaan belum dijawab.' in row_of(page, tender.code)
+    assert 'belum lengkap sebelum diumumkan' in row_of(page, draft.code)
+    # Another member of the same agency who is not in this Pokja sees neither.
+    client.post('/auth/logout', data={})
+    other = home(client.application.test_client(), cast['pokja_other'])
+    assert row_of(other, tender.code) == '' and row_of(other, draft.code) == ''
+    ppk_page = home(client.application.test_client(), cast['ppk'])
+    assert 'periksa data paket' in row_of(ppk_page, draft.code)
+
+
+def test_evaluation_tasks_follow_the_proposal(app, opened_tender, pokja):
+    tender, bids = opened_tender()
+    page = home(app.test_client(), pokja[1])
+    assert 'Isi lembar evaluasi' in row_of(page, tender.code)
+    evaluate(tender, bids, pokja)  # pokja[0] proposes
+    assert 'Setujui atau tolak' in row_of(home(app.test_client(), pokja[1]), tender.code)
+    assert 'Setujui atau tolak' not in row_of(home(app.test_client(), pokja[0]), tender.code)
+    approve(tender, pokja)
+    assert 'Umumkan pemenang.' in row_of(home(app.test_client(), pokja[2]), tender.code)
+
+
+def test_vendor_sees_its_own_bid_only(app, opened_tender, cast):
+    tender, bids = opened_tender()
+    mine, others = bids[0], bids[1:]
+    page = home(app.test_client(), vendor_user(mine))
+    assert mine.receipt_number in page
+    for bid in others:
+        assert bid.receipt_number not in page
+    # A vendor who did not bid, follow or download does not see the tender at all.
+    stranger = home(app.test_client(), cast['vendor'])
+    assert row_of(stranger, tender.code) == ''
+    assert tender.code not in stranger
+
+
+def test_vendor_deadline_countdown_is_server_rendered(app, create_tender, cast):
+    from lpse.tenders import follows
+
+    tender = create_tender(Stage.bid_submission)
+    follows.follow(tender, actor=cast['vendor'], now=clock.now())
+    db.session.commit()
+    row = row_of(home(app.test_client(), cast['vendor']), tender.code)
+    left = tender.bid_deadline - clock.now()
+    hours = left.seconds // 3600
+    expected = (
+        f'{left.days} hari {hours} jam lagi'
+        if left.days
+        else f'{hours} jam {left.seconds % 3600 // 60} menit lagi'
+    )
+    assert expected in row
+    assert 'Kirim penawaran' in row
+
+
+def test_news_since_the_last_visit(app, decided, pokja, cast):
+    tender, bids = decided
+    user = vendor_user(bids[0])
+    client = app.test_client()
+    assert 'Pemenang diumumkan.' not in home(client, user)
+    from lpse.evaluation import announcement
+
+    announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))
+    db.session.commit()
+    page = client.get('/beranda').get_data(as_text=True)
+    assert 'Pemenang diumumkan.' in page
+    assert 'Hasil pemilihan' in row_of(page, tender.code)
+    later_page = client.get('/beranda').get_data(as_text=True)
+    assert 'Pemenang diumumkan.' not in later_page  # seen on the previous visit
+
+
+@pytest.mark.parametrize('who', ['ppk'])
+def test_ppk_is_told_to_wait_for_the_objection_period_then_award(app, announced, cast, who):
+    tender, _bids, row = announced
+    page = home(app.test_client(), cast[who])
+    assert 'Menunggu masa sanggah berakhir' in row_of(page, tender.code)
+    clock.set_now(row.objection_ends_at)
+    assert 'Terbitkan SPPBJ.' in row_of(home(app.test_client(), cast[who]), tender.code)
+
+
+def test_verifier_sees_vendors_waiting(app, client, cast, person):
+    from vendor_helpers import verify_vendor
+
+    from lpse.vendors.models import VendorStatus
+
+    waiting = verify_vendor(
+        person('cv.antre@contoh.co.id', 'vendor'), company='CV Antre', status=VendorStatus.submitted
+    )
+    db.session.commit()
+    page = home(client, cast['verifier'])
+    assert f'/vendors/{waiting.id}' in page and 'CV Antre' in page
+    assert 'PT Maju Jaya' not in page.split('Penyedia menunggu verifikasi')[1]  # verified
