@@ -9,10 +9,12 @@ from flask import (
     Response,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     send_file,
+    session,
     url_for,
 )
 from flask_babel import gettext as _
@@ -21,7 +23,14 @@ from sqlalchemy.exc import OperationalError
 
 from lpse import clock
 from lpse.auth.access import role_required
-from lpse.bids import commitment, permissions, receipts_service, sealing, submission
+from lpse.bids import (
+    commitment,
+    kept_files,
+    permissions,
+    receipts_service,
+    sealing,
+    submission,
+)
 from lpse.bids.errors import EnvelopeRejected, ServerBusy
 from lpse.bids.forms import BidForm, UploadForm, WithdrawForm, parse_amount, tkdn_text
 from lpse.bids.models import Bid, EnvelopeKind, kinds_for
@@ -29,6 +38,7 @@ from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
 from lpse.formflow import show_error
 from lpse.proxies import client_ip
+from lpse.web import json_error
 from lpse.tenders import keys
 from lpse.tenders.views import load_tender, viewer
 from lpse.vendors import enrolment, verification
@@ -77,6 +87,10 @@ def _page(tender, now, *, form=None, upload_form=None, status=200):
             upload_form=upload_form or UploadForm().setup(kinds),
             withdraw_form=WithdrawForm().setup(kinds),
             server_held=_server_held(user, now),
+            kept={
+                name: kept_files.listed(session.get(_kept_key(tender)), name)
+                for name in kept_files.FIELDS
+            },
             prices=request.form if request.method == 'POST' else {},
         ),
         status,
@@ -115,6 +129,12 @@ def submit(code):
     vendor = permissions.require_submission(tender, current_user, now)
     if not form.validate():
         return _page(tender, now, form=form, status=422)
+    # New files replace those kept from a refused try; without new ones the kept ones go.
+    kept = session.get(_kept_key(tender))
+    files = {
+        name: _uploaded(getattr(form, name)) or kept_files.restore(kept, name)
+        for name in kept_files.FIELDS
+    }
     try:
         kinds = [submission.resolve_kind(tender, k.value) for k in form.kinds]
         prices = _prices(tender) if any(k != EnvelopeKind.technical for k in kinds) else {}
@@ -129,10 +149,8 @@ def submit(code):
                 tkdn=tkdn,
                 validity_days=form.validity_days.data,
             )
-            field = form.price_attachments if kind == EnvelopeKind.price else form.attachments
-            items.append(
-                (bid, [(f.filename, f.read()) for f in field.data or [] if f and f.filename])
-            )
+            field = 'price_attachments' if kind == EnvelopeKind.price else 'attachments'
+            items.append((bid, files[field]))
         sealed = sealing.seal_bids(
             tender,
             current_user,
@@ -148,10 +166,14 @@ def submit(code):
         db.session.commit()
     except enrolment.WrongSigningPassphrase as exc:
         db.session.commit()  # the failure count and `key.unlock_failed` stand
+        _keep_files(tender, files)
         form.passphrase.errors = [exc.message]
         return _page(tender, now, form=form, status=exc.status)
     except DomainError as exc:
+        _keep_files(tender, files)
         return _page(tender, now, form=form, status=show_error(form, exc))
+    del files
+    session.pop(_kept_key(tender), None)
     envelopes = [(s.envelope, s.signature, k.value) for s, k in zip(sealed, kinds, strict=True)]
     received = _receive(tender, vendor, envelopes, now, form)
     if not isinstance(received, list):
@@ -164,6 +186,41 @@ def submit(code):
     return receipts_service.issue_after_response(
         response, [i for i, _f in fresh], files=[f for _i, f in fresh]
     )
+
+
+def _kept_key(tender) -> str:
+    return f'kept_bid_files:{tender.id}'
+
+
+def _uploaded(field) -> list[tuple[str, bytes]]:
+    return [(f.filename, f.read()) for f in field.data or [] if f and f.filename]
+
+
+def _keep_files(tender, files):
+    """Keep the attachments of a refused form (encrypted; the key in this session only), so
+    the vendor need not choose them again: the page lists them (lpse/bids/kept_files.py)."""
+    if any(files.values()):
+        session[_kept_key(tender)] = kept_files.keep(files)
+
+
+@bp.post('/bid/passphrase')
+@role_required('vendor')
+def check_passphrase(code):
+    """The bid form's check of the signing passphrase before its upload (bid-form.js):
+    `{"ok": true}`, or the refusal as `{"error": …}` with its status. Counted and throttled
+    like a signing: a wrong passphrase here is a failure of the same key."""
+    tender = load_tender(code)
+    now = clock.now()
+    try:
+        permissions.require_submission(tender, current_user, now)
+        enrolment.unlock_signing_key(
+            current_user, request.form.get('passphrase', ''), now=now, ip=client_ip()
+        )
+    except DomainError as exc:
+        db.session.commit()  # a wrong passphrase's failure count and audit event stand
+        return json_error(exc.status, exc.code, exc.message)
+    db.session.commit()
+    return jsonify({'ok': True})
 
 
 def _receive(tender, vendor, envelopes, now, form):

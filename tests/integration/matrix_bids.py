@@ -14,6 +14,8 @@ MATRIX = {
     ('bids.submit', 'GET'): ('/tenders/{bidding}/bid', gate(VENDOR, 200)),
     ('bids.submit', 'POST'): ('/tenders/{bidding}/bid', gate(VENDOR, 422)),
     ('bids.upload', 'POST'): ('/tenders/{bidding}/bid/upload', gate(VENDOR, 422)),
+    # The form's passphrase check: an empty passphrase is a wrong one (JSON 422).
+    ('bids.check_passphrase', 'POST'): ('/tenders/{bidding}/bid/passphrase', gate(VENDOR, 422)),
     ('bids.receipt_json', 'GET'): ('/tenders/{bidding}/bid/{bid}/receipt.json', gate(VENDOR, 200)),
     ('bids.receipt_pdf', 'GET'): ('/tenders/{bidding}/bid/{bid}/receipt.pdf', gate(VENDOR, 302)),
     ('bids.certificate', 'GET'): ('/tenders/{bidding}/certificate.pem', PUBLIC),

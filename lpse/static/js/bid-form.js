@@ -1,7 +1,9 @@
 // Bid form: live line totals and the bid total (rupiah, Indonesian grouping), the parts of a
-// two-file tender's form (File I / File II) shown by the chosen option, and an upload
-// progress bar (XMLHttpRequest upload progress events). Without JavaScript the form still
-// posts normally; the server computes the declared total itself.
+// two-file tender's form (File I / File II) shown by the chosen option, a check of the signing
+// passphrase before anything is uploaded (data-check: {"ok": true} or {"error": …}), and an
+// upload progress bar (XMLHttpRequest upload progress events). Without JavaScript the form
+// still posts normally; the server computes the declared total itself and keeps the
+// attachments (encrypted) when it refuses the passphrase.
 (function () {
   'use strict';
   var form = document.getElementById('bid-form');
@@ -50,9 +52,53 @@
   var box = document.getElementById('upload-progress');
   var bar = document.getElementById('upload-bar');
   var status = document.getElementById('upload-status');
+  var passphrase = form.querySelector('input[name="passphrase"]');
+  function passphraseError(message) {
+    var error = document.getElementById('passphrase-check-error');
+    if (!error) {
+      error = document.createElement('p');
+      error.id = 'passphrase-check-error';
+      error.className = 'error';
+      error.setAttribute('role', 'alert');
+      passphrase.parentNode.insertBefore(error, passphrase.nextSibling);
+    }
+    error.textContent = message;
+    passphrase.setAttribute('aria-invalid', 'true');
+    passphrase.setAttribute('aria-describedby', error.id);
+    passphrase.focus();
+  }
+  function check(then) {
+    // The passphrase first: a wrong one costs a short request, not the whole upload.
+    var url = form.getAttribute('data-check');
+    if (!url || !passphrase || !passphrase.value) { then(); return; }
+    var data = new FormData();
+    data.append('csrf_token', form.querySelector('input[name="csrf_token"]').value);
+    data.append('passphrase', passphrase.value);
+    var xhr = new XMLHttpRequest();
+    xhr.open('POST', url);
+    box.hidden = false;
+    status.textContent = form.getAttribute('data-checking') || '';
+    xhr.addEventListener('load', function () {
+      var answer = null;
+      try { answer = JSON.parse(xhr.responseText); } catch (e) { answer = null; }
+      if (xhr.status === 200 && answer && answer.ok) { then(); return; }
+      status.textContent = '';
+      box.hidden = true;
+      document.getElementById('bid-submit').disabled = false;
+      if (answer && answer.error) { passphraseError(answer.error.message); return; }
+      then();  // no answer we understand: let the server judge the whole form
+    });
+    xhr.addEventListener('error', function () { then(); });
+    xhr.send(data);
+  }
+
   form.addEventListener('submit', function (event) {
     if (!window.XMLHttpRequest || !window.FormData) { return; }
     event.preventDefault();
+    document.getElementById('bid-submit').disabled = true;
+    check(upload);
+  });
+  function upload() {
     var xhr = new XMLHttpRequest();
     xhr.open('POST', form.action);
     box.hidden = false;
@@ -79,5 +125,5 @@
       document.getElementById('bid-submit').disabled = false;
     });
     xhr.send(new FormData(form));
-  });
+  }
 }());
