@@ -38,10 +38,10 @@ from lpse.errors import DomainError, ValidationFailed
 from lpse.extensions import db
 from lpse.formflow import show_error
 from lpse.proxies import client_ip
-from lpse.web import json_error
 from lpse.tenders import keys
 from lpse.tenders.views import load_tender, viewer
 from lpse.vendors import enrolment, verification
+from lpse.web import json_error
 
 bp = Blueprint('bids', __name__, url_prefix='/tenders/<code>')
 
@@ -128,6 +128,8 @@ def submit(code):
         return _page(tender, now, form=form)
     vendor = permissions.require_submission(tender, current_user, now)
     if not form.validate():
+        if any(_uploaded_names(form)):
+            flash(_('Perbaiki isian yang ditandai, lalu pilih kembali lampiran Anda.'), 'error')
         return _page(tender, now, form=form, status=422)
     # New files replace those kept from a refused try; without new ones the kept ones go.
     kept = session.get(_kept_key(tender))
@@ -170,7 +172,10 @@ def submit(code):
         form.passphrase.errors = [exc.message]
         return _page(tender, now, form=form, status=exc.status)
     except DomainError as exc:
-        _keep_files(tender, files)
+        # Nothing is stored for a form that does not fit; the page says the files must be
+        # chosen again (never dropped silently).
+        if any(_uploaded_names(form)):
+            flash(_('Perbaiki isian yang ditandai, lalu pilih kembali lampiran Anda.'), 'error')
         return _page(tender, now, form=form, status=show_error(form, exc))
     del files
     session.pop(_kept_key(tender), None)
@@ -194,6 +199,15 @@ def _kept_key(tender) -> str:
 
 def _uploaded(field) -> list[tuple[str, bytes]]:
     return [(f.filename, f.read()) for f in field.data or [] if f and f.filename]
+
+
+def _uploaded_names(form):
+    return [
+        f.filename
+        for name in kept_files.FIELDS
+        for f in getattr(form, name).data or []
+        if f and f.filename
+    ]
 
 
 def _keep_files(tender, files):

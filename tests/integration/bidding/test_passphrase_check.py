@@ -116,3 +116,18 @@ def test_new_files_replace_the_kept_ones(client, tender, bidder, as_user):
     sent.close()
     text = _receipt_text(db.session.scalar(select(Bid)))
     assert 'penawaran-baru.pdf' in text and 'surat-penawaran.pdf' not in text
+
+
+def test_a_form_that_does_not_fit_stores_nothing_and_says_to_choose_the_files_again(
+    app, client, tender, bidder, as_user
+):
+    as_user(bidder)
+    before = stored_files(app)
+    response = client.post(
+        f'/tenders/{tender.code}/bid',
+        data=form_data(**{'price-1': 'empat ratus'}),
+        content_type='multipart/form-data',
+    )
+    assert response.status_code == 422
+    assert 'pilih kembali lampiran Anda' in response.get_data(as_text=True)
+    assert stored_files(app) == before
