@@ -1,7 +1,14 @@
 """Official PDF documents: render from templates, add the verification QR, sign, verify."""
 
 from .qr import new_document_id, qr_data_uri, verification_url
-from .render import FontMissing, ResourceRefused, render_pdf, template_environment
+from .render import (
+    FontMissing,
+    ResourceRefused,
+    layout_document,
+    overflows,
+    render_pdf,
+    template_environment,
+)
 from .sign import (
     COUNTERPARTY_FIELD,
     DEFAULT_REASON,
@@ -27,7 +34,9 @@ __all__ = [
     'SignatureRefused',
     'add_signature_fields',
     'check_added_signature',
+    'layout_document',
     'new_document_id',
+    'overflows',
     'qr_data_uri',
     'render_pdf',
     'sign_pdf',

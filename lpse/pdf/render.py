@@ -98,27 +98,19 @@ def font_face_css(font_dir: Path = FONT_DIR) -> str:
     return '\n'.join(rules)
 
 
-def render_pdf(
+def layout_document(
     template_name: str,
     context: Mapping,
     *,
     env: jinja2.Environment,
     base_url_dir: Path = STATIC_DIR,
-    now: dt.datetime,
     font_dir: Path = FONT_DIR,
-) -> bytes:
-    """Render a `templates/pdf/` template to PDF bytes, stamped with `now` as creation date.
-
-    `context` must carry `document_id`, `verify_url` and `audit_checkpoint` (printed in every
-    footer); the QR code of `verify_url` is added as `verification_qr`. Relative URLs resolve
-    against `base_url_dir` (the app's static folder), the only files the renderer may read
-    besides the fonts.
-    """
+):
+    """The laid-out WeasyPrint document of a template (pages and boxes, not yet PDF bytes):
+    what `render_pdf` writes, and what `overflows` measures."""
     missing = [key for key in REQUIRED_CONTEXT if not context.get(key)]
     if missing:
         raise ValueError(f'a PDF document needs {", ".join(missing)} in its context')
-    if now.tzinfo is None:
-        raise ValueError('now must be timezone-aware')
     html_text = env.get_template(template_name).render(
         {**context, 'verification_qr': qr_data_uri(context['verify_url'])}
     )
@@ -139,6 +131,57 @@ def render_pdf(
         raise ResourceRefused(f'{exc} ({cause})') from cause
     if not document.metadata.title:
         raise ValueError(f'{template_name} sets no <title>: the PDF would have no title')
+    return document
+
+
+def overflows(document, *, tolerance: float = 0.5) -> list[str]:
+    """Every box of the page bodies whose right edge passes the page's text area (a table too
+    wide for A4 is clipped or runs off the paper), as `page N: <tag> +X mm` lines; [] when all
+    fit. The running header and footer (margin boxes) have their own widths and are skipped."""
+    from weasyprint.formatting_structure import boxes
+
+    problems = []
+    for number, page in enumerate(document.pages, start=1):
+        page_box = page._page_box
+        right = page_box.content_box_x() + page_box.width
+        for child in page_box.children:
+            if isinstance(child, boxes.MarginBox):
+                continue
+            for box in child.descendants():
+                width = getattr(box, 'width', None)
+                if not isinstance(width, int | float) or box.position_x is None:
+                    continue
+                edge = box.border_box_x() + box.border_width()
+                if edge > right + tolerance:
+                    text = (getattr(box, 'text', '') or '')[:40]
+                    problems.append(
+                        f'page {number}: <{box.element_tag}> {text!r} '
+                        f'+{(edge - right) * 25.4 / 96:.1f} mm'
+                    )
+    return problems
+
+
+def render_pdf(
+    template_name: str,
+    context: Mapping,
+    *,
+    env: jinja2.Environment,
+    base_url_dir: Path = STATIC_DIR,
+    now: dt.datetime,
+    font_dir: Path = FONT_DIR,
+) -> bytes:
+    """Render a `templates/pdf/` template to PDF bytes, stamped with `now` as creation date.
+
+    `context` must carry `document_id`, `verify_url` and `audit_checkpoint` (printed in every
+    footer); the QR code of `verify_url` is added as `verification_qr`. Relative URLs resolve
+    against `base_url_dir` (the app's static folder), the only files the renderer may read
+    besides the fonts.
+    """
+    if now.tzinfo is None:
+        raise ValueError('now must be timezone-aware')
+    document = layout_document(
+        template_name, context, env=env, base_url_dir=base_url_dir, font_dir=font_dir
+    )
     stamp = now.astimezone(dt.UTC).replace(microsecond=0).isoformat()
     document.metadata.authors = [AUTHOR]
     document.metadata.created = document.metadata.modified = stamp
