@@ -25,3 +25,35 @@ def test_development_passphrases_are_kept_in_the_instance_folder(tmp_path):
     assert len(first['LPSE_CA_PASSPHRASE']) >= 16
     assert oct((tmp_path / 'ca_passphrase').stat().st_mode & 0o777) == '0o600'
     assert 'LPSE_CA_PASSPHRASE' not in config.instance_defaults(tmp_path, 'production')
+
+
+def test_demo_data_is_consistent(app):
+    """#16 point 6: a vendor shown "Terverifikasi" has the documents a verifier requires (real,
+    readable PDFs), its directors are people (not the company), and the officers who sign
+    documents have a NIP."""
+    import io
+
+    from pypdf import PdfReader
+
+    from lpse import storage
+    from lpse.auth.models import User
+    from lpse.vendors.validators import normalise_nik
+
+    assert app.test_cli_runner().invoke(args=['lpse', 'seed-demo']).exit_code == 0
+    vendors = db.session.scalars(db.select(Vendor).order_by(Vendor.id)).all()
+    for vendor in vendors:
+        assert vendor.status == 'verified'
+        assert vendor.missing_documents() == []
+        for document in vendor.documents:
+            with storage.blob_store().open(document.sha256) as fh:
+                text = PdfReader(io.BytesIO(fh.read())).pages[0].extract_text()
+            assert vendor.company_name in text
+        assert vendor.directors
+        for director in vendor.directors:
+            assert director.name != vendor.company_name and director.name != vendor.user.name
+            assert not director.name.startswith(('PT ', 'CV '))
+            assert normalise_nik(director.nik) == director.nik
+    officers = db.session.scalars(db.select(User).where(User.email.like('p%@demo.lpse.id'))).all()
+    signers = [u for u in officers if u.has_role('ppk', 'pokja')]
+    assert len(signers) == 4
+    assert all(u.nip and len(u.nip) == 18 and u.nip.isdigit() for u in signers)
