@@ -101,7 +101,7 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     page.get_by_role('button', name='Keluar').click()
 
     log_in(page, 'kantor@sinarterang.co.id', VENDOR_PASSWORD)
-    page.get_by_role('link', name='Penyedia', exact=True).click()
+    page.get_by_role('link', name='Perusahaan saya', exact=True).click()
     expect(page.get_by_text('Terverifikasi').first).to_be_visible()
     page.get_by_role('link', name='Kunci & sertifikat').first.click()
     expect(page.get_by_text('serialNumber', exact=True)).to_be_visible()
