@@ -6,6 +6,7 @@ from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
+from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
 from babel.numbers import format_decimal
 from flask import current_app, has_request_context
@@ -121,6 +122,13 @@ def format_nip(digits: str | None) -> str:
     return digits
 
 
+def tanggal(value) -> str:
+    """A calendar date the Indonesian way in the UI language: `1 April 2026`."""
+    if value is None:
+        return '–'
+    return babel_format_date(value, 'd MMMM y', locale=_locale())
+
+
 def _locale():
     try:
         return str(get_locale() or 'id')
@@ -168,6 +176,7 @@ def init_app(app):
     app.jinja_env.filters['byte_size'] = byte_size
     app.jinja_env.filters['npwp'] = format_npwp
     app.jinja_env.filters['nip'] = format_nip
+    app.jinja_env.filters['tanggal'] = tanggal
     app.jinja_env.filters['in_zone'] = in_zone
     app.jinja_env.filters['local_time'] = local_time
     app.jinja_env.filters['with_wib'] = with_wib

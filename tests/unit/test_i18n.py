@@ -93,3 +93,15 @@ def _key(message):
 def _done(message):
     strings = [message.string] if isinstance(message.string, str) else message.string
     return all(strings)
+
+
+def test_calendar_dates_and_nip_the_indonesian_way():
+    from datetime import date
+
+    from lpse.i18n import format_nip, tanggal
+
+    assert tanggal(date(2026, 4, 1)) == '1 April 2026'
+    assert tanggal(date(2026, 12, 31)) == '31 Desember 2026'
+    assert tanggal(None) == '–'
+    assert format_nip('197805122003121001') == '19780512 200312 1 001'
+    assert format_nip('12345') == '12345'  # not a NIP: as it is

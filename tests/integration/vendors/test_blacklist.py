@@ -41,6 +41,7 @@ def test_record_on_the_page_and_read_the_public_list(client, as_user, verifier):
     client.post('/auth/logout')
     page = client.get('/vendors/blacklist').get_data(as_text=True)
     assert 'PT Curang' in page and '01.234.567.8-901.999' in page and 'SK-07/2026' in page
+    assert '1 Mei 2026 – 31 Desember 2026' in page  # dates the Indonesian way, not ISO
     listed = client.get('/api/v1/blacklist').get_json()['entries']
     assert listed == [
         {
