@@ -181,7 +181,7 @@ def require_authority() -> Authority:
     row = authority()
     if row is None:
         raise CaUnavailable(
-            _l('CA instansi belum dibuat. Operator menjalankan `flask lpse init-ca`.')
+            _l('CA instansi belum dibuat. Operator menjalankan perintah flask lpse init-ca.')
         )
     return row
 

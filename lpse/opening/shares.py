@@ -89,7 +89,7 @@ def release_with_passphrase(tender, user, passphrase, totp=None, *, now, ip=None
         raise NotAllowed(
             _l(
                 'Bagian kunci Anda terenkripsi untuk kunci yang Anda simpan sendiri: serahkan '
-                'dengan `lpse open-share`.'
+                'dengan perintah lpse open-share di komputer Anda.'
             )
         )
     if needs_second_factor(user):

@@ -1,5 +1,6 @@
 """Indonesian formats, and a catalog that translates every message."""
 
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -105,3 +106,20 @@ def test_calendar_dates_and_nip_the_indonesian_way():
     assert tanggal(None) == '–'
     assert format_nip('197805122003121001') == '19780512 200312 1 001'
     assert format_nip('12345') == '12345'  # not a NIP: as it is
+
+
+def test_no_message_shows_markdown_or_repository_paths(tmp_path):
+    """#16 point 6: pages said "lihat docs/VERIFY.md" and showed literal backticks. Every
+    user-facing message (the extracted catalog) is plain text: no backtick, no path into the
+    repository."""
+    pot = tmp_path / 'messages.pot'
+    subprocess.run(
+        [sys.executable, '-m', 'babel.messages.frontend', 'extract', '-F', 'babel.cfg']
+        + ['-k', '_l', '-o', str(pot), '.'],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+    )
+    with pot.open('rb') as fh:
+        texts = [_key(m) for m in read_po(fh) if m.id]
+    assert [t for t in texts if '`' in t or re.search(r'\bdocs/\w+\.md\b', t)] == []
