@@ -226,7 +226,9 @@ def unlock_signing_key(user, passphrase, *, now, ip=None):
     if certificate is None:
         raise NotAllowed(_l('Anda belum memiliki sertifikat yang berlaku.'))
     if certificate.custody != Custody.server_held:
-        raise NotAllowed(_l('Kunci Anda disimpan sendiri; tandatangani dengan perintah lpse di komputer Anda.'))
+        raise NotAllowed(
+            _l('Kunci Anda disimpan sendiri; tandatangani dengan perintah lpse di komputer Anda.')
+        )
     pki_service.check_usable(certificate, now=now)
     _check_throttle(user, now)
     try:

@@ -114,8 +114,10 @@ def test_no_message_shows_markdown_or_repository_paths(tmp_path):
     repository."""
     pot = tmp_path / 'messages.pot'
     subprocess.run(
-        [sys.executable, '-m', 'babel.messages.frontend', 'extract', '-F', 'babel.cfg']
-        + ['-k', '_l', '-o', str(pot), '.'],
+        [
+            *(sys.executable, '-m', 'babel.messages.frontend', 'extract', '-F', 'babel.cfg'),
+            *('-k', '_l', '-o', str(pot), '.'),
+        ],
         cwd=ROOT,
         check=True,
         capture_output=True,
