@@ -1,4 +1,4 @@
-"""Keys and verifier pages (and /beranda) show times in the officer's agency zone (#16 point 6: they said
+"""Keys and verifier pages show times in the officer's agency zone (#16 point 6: they said
 WIB for everyone). Kota Uji is in Asia/Makassar: WITA."""
 
 import re
