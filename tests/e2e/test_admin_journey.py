@@ -12,7 +12,8 @@ def test_admin_creates_pokja_user_who_then_logs_in(page, users, agency):
     page.get_by_label('Email').fill(users['admin'].email)
     page.get_by_label('Kata sandi').fill(PASSWORD)
     page.get_by_role('button', name='Masuk').click()
-    expect(page.get_by_text('Anda masuk sebagai')).to_be_visible()
+    # A login lands on the user's own home page (/beranda).
+    expect(page.get_by_role('heading', name='Beranda saya')).to_be_visible()
 
     page.get_by_role('link', name='English').click()
     expect(page.locator('html')).to_have_attribute('lang', 'en')
