@@ -88,6 +88,9 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
             files=[{'name': name, 'mimeType': 'application/octet-stream', 'buffer': data}]
         )
         page.get_by_role('button', name='Unggah').click()
+        # The form uploads with a progress bar and the answer replaces the page: wait for
+        # this file's row (the flash of the previous upload says the same words).
+        expect(page.get_by_role('link', name=name)).to_be_visible()
         expect(page.get_by_text('Dokumen diunggah.')).to_be_visible()
     page.get_by_role('button', name='Keluar').click()
 
