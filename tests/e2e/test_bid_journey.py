@@ -46,6 +46,12 @@ def test_vendor_bids_through_the_form(page, create_tender, cast, tmp_path):  # n
     page.get_by_label('TKDN (%)').fill('42,5')
     page.get_by_label('Masa berlaku penawaran (hari)').fill('90')
     page.get_by_label('Lampiran (PDF)').set_input_files(str(attachment))
+    # A wrong passphrase is caught before the upload: the form stays, its files chosen.
+    page.get_by_label('Frasa sandi penandatanganan').fill('bukan frasa sandi yang benar')
+    page.get_by_role('button', name='Tanda tangani, segel dan kirim').click()
+    expect(page.get_by_role('alert')).to_contain_text('Frasa sandi penandatanganan salah')
+    assert db.session.scalar(db.select(db.func.count()).select_from(Bid)) == 0
+    assert page.get_by_label('Lampiran (PDF)').evaluate('input => input.files.length') == 1
     page.get_by_label('Frasa sandi penandatanganan').fill(pki_helpers.SIGNING_PASSPHRASE)
     page.get_by_role('button', name='Tanda tangani, segel dan kirim').click()
     expect(page.locator('#upload-progress')).to_be_visible()

@@ -89,7 +89,7 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     expect(page.get_by_text('Tender diumumkan.')).to_be_visible()
     page.get_by_role('button', name='Keluar').click()
 
-    page.get_by_role('link', name='Tender', exact=True).click()
+    page.get_by_role('link', name='Cari tender', exact=True).click()
     page.get_by_label('Cari kode, nama paket, uraian atau instansi').fill('jembatan mahakam')
     page.get_by_role('button', name='Cari').click()
     row = page.locator('table.tender-list tbody tr')

@@ -72,7 +72,8 @@
     var url = form.getAttribute('data-check');
     if (!url || !passphrase || !passphrase.value) { then(); return; }
     var data = new FormData();
-    data.append('csrf_token', form.querySelector('input[name="csrf_token"]').value);
+    var token = form.querySelector('input[name="csrf_token"]');
+    if (token) { data.append('csrf_token', token.value); }
     data.append('passphrase', passphrase.value);
     var xhr = new XMLHttpRequest();
     xhr.open('POST', url);
@@ -96,7 +97,7 @@
     if (!window.XMLHttpRequest || !window.FormData) { return; }
     event.preventDefault();
     document.getElementById('bid-submit').disabled = true;
-    check(upload);
+    try { check(upload); } catch (e) { upload(); }  // a failed check never blocks the bid
   });
   function upload() {
     var xhr = new XMLHttpRequest();
