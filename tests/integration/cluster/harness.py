@@ -129,7 +129,19 @@ def haproxy(folder: Path, node_ports) -> tuple[Process, int]:
 class Cluster:
     """`nodes` gunicorn nodes + one worker + Redis + HAProxy on `world`'s database and store."""
 
-    def __init__(self, world, folder: Path, *, nodes=3, workers=1, threads=8, **env):
+    def __init__(
+        self,
+        world,
+        folder: Path,
+        *,
+        nodes=3,
+        workers=1,
+        threads=8,
+        app='crash_server:create()',
+        with_worker=True,
+        cwd=cs.HERE,
+        **env,
+    ):
         self.world, self.folder = world, Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.redis, queue_url = redis(self.folder)
@@ -143,27 +155,31 @@ class Cluster:
         )
         self.nodes = [
             cs.Server(
-                'crash_server:create()',
+                app,
                 self.env,
                 workers=workers,
                 threads=threads,
                 log_path=self.folder / f'node{n}.log',
+                cwd=cwd,
             )
             for n in range(1, nodes + 1)
         ]
-        self.worker = Process(
-            [sys.executable, '-m', 'flask', 'lpse', 'worker', '--workers', '2'],
-            log=self.folder / 'worker.log',
-            env={**self.env, 'FLASK_APP': 'lpse'},
-            cwd=ROOT,
-        )
+        self.worker = None
+        if with_worker:
+            self.worker = Process(
+                [sys.executable, '-m', 'flask', 'lpse', 'worker', '--workers', '2'],
+                log=self.folder / 'worker.log',
+                env={**self.env, 'FLASK_APP': 'lpse'},
+                cwd=ROOT,
+            )
         self.balancer = None
         self.port = None
 
     def start(self):
         for node in self.nodes:
             node.start(probe='/health')
-        self.worker.start()
+        if self.worker is not None:
+            self.worker.start()
         self.balancer, self.port = haproxy(self.folder, [n.port for n in self.nodes])
         self.wait_all_up()
         return self
