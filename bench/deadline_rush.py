@@ -46,6 +46,7 @@ def baseline_app():
     root.mkdir(parents=True, exist_ok=True)
 
     @app.get('/')
+    @app.get('/health')  # what a balancer checks (bench/cluster.py)
     def index():
         return 'baseline'
 

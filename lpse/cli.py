@@ -519,3 +519,44 @@ def publish_crl():
         _fail(exc)
     db.session.commit()
     click.echo(f'CRL number {pki_service.authority().crl_number} published')
+
+
+@lpse_cli.command('backup')
+@click.argument('folder', type=click.Path(file_okay=False))
+@with_appcontext
+def backup_command(folder):
+    """Back up the database, then the blob store, into the new FOLDER (with a manifest of
+    SHA-256 and the log head); see docs/OPERATIONS.md."""
+    from lpse.ops import backup
+
+    try:
+        manifest = backup.backup(folder, progress=click.echo)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f'backup written: log head {manifest["log_head"]["seq"]}, {manifest["blobs"]} blobs')
+
+
+@lpse_cli.command('restore')
+@click.argument('folder', type=click.Path(exists=True, file_okay=False))
+@with_appcontext
+def restore_command(folder):
+    """Restore a backup FOLDER into this instance's empty database and blob store, then verify
+    the log and reconcile; exit 1 unless all holds."""
+    from lpse.ops import backup
+
+    try:
+        found = backup.restore(folder, progress=click.echo)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(f'log: {found["log"]}')
+    click.echo(f'log head as backed up: {"yes" if found["head_matches"] else "NO"}')
+    click.echo(f'reconciliation: {len(found["differences"])} difference(s)')
+    if found['bad_blobs']:
+        click.echo(f'blobs not matching their hash: {found["bad_blobs"]}')
+    if (
+        not (found['log_ok'] and found['head_matches'])
+        or found['differences']
+        or found['bad_blobs']
+    ):
+        sys.exit(1)
+    click.echo('restored and verified')

@@ -115,7 +115,7 @@ def release_package(releases, *, uri, published_date) -> dict:
     return {
         'uri': uri,
         'version': standard.OCDS_VERSION,
-        'extensions': [standard.BIDS_EXTENSION],
+        'extensions': standard.EXTENSIONS,
         'publishedDate': published_date,
         'publisher': _publisher(),
         'publicationPolicy': url('opendata.policy'),
@@ -138,7 +138,7 @@ def record_package(tender, *, published_date) -> dict:
     return {
         'uri': url('api.ocds_record', ocid=ocid(tender)),
         'version': standard.OCDS_VERSION,
-        'extensions': [standard.BIDS_EXTENSION],
+        'extensions': standard.EXTENSIONS,
         'publishedDate': published_date,
         'publisher': _publisher(),
         'publicationPolicy': url('opendata.policy'),

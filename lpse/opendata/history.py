@@ -59,7 +59,7 @@ class Snapshot:
     schedule: dict = field(default_factory=dict)  # stage → (start, end), aware datetimes
     documents: tuple = ()
     amendments: tuple = ()  # dicts: id, date, rationale, description
-    answered: int = 0
+    answered: tuple = ()  # ids of the questions answered so far (public with their answers)
     announcements: tuple = ()  # (announcement id, withdrawn)
     end_reason: str | None = None  # why it was cancelled or failed (public on the tender page)
     award_letter: int | None = None
@@ -173,7 +173,9 @@ HANDLERS = {
     'tender.document_added': _document,
     'tender.addendum_issued': _addendum,
     'tender.published': lambda state, data: {'published': True},
-    'tender.question_answered': lambda state, data: {'answered': state.answered + 1},
+    'tender.question_answered': lambda state, data: {
+        'answered': (*state.answered, data['question_id'])
+    },
     'tender.cancelled': lambda state, data: {'status': 'cancelled', 'end_reason': data['reason']},
     'tender.failed': lambda state, data: {'status': 'unsuccessful', 'end_reason': data['reason']},
     'winner.announced': _announced,

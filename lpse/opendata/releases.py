@@ -21,6 +21,7 @@ from lpse.evaluation.objection_models import Announcement, AwardLetter
 from lpse.extensions import db
 from lpse.tenders.documents import KIND_LABELS, Document
 from lpse.tenders.models import DocumentKind
+from lpse.tenders.questions import Question
 from lpse.tenders.stages import STAGE_LABELS, Stage
 
 CURRENCY = 'IDR'
@@ -102,6 +103,7 @@ class _Known:
     documents: dict  # (kind, version) → Document
     announcements: dict  # id → Announcement
     titles: dict  # stage → its Indonesian name
+    questions: dict  # id → answered Question
 
     @classmethod
     def load(cls, tender, snaps, documents):
@@ -120,7 +122,16 @@ class _Known:
             documents={(d.kind, d.version): d for d in documents},
             announcements={row.id: row for row in announcements},
             titles=_stage_titles(),
+            questions=_questions({q for snap in snaps for q in snap.answered}),
         )
+
+
+def _questions(ids) -> dict:
+    """The answered questions the releases name (a question and its answer never change)."""
+    if not ids:
+        return {}
+    rows = db.session.scalars(select(Question).where(Question.id.in_(ids)))
+    return {row.id: row for row in rows}
 
 
 @cache
@@ -231,7 +242,7 @@ def _tender(tender, snap, known, current) -> dict:
         'mainProcurementCategory': CATEGORIES[tender.category],
         'awardCriteria': AWARD_CRITERIA[tender.evaluation_method],
         'submissionMethod': ['electronicSubmission'],
-        'hasEnquiries': snap.answered > 0,
+        'hasEnquiries': bool(snap.answered),
         'items': known.items,
         'documents': [_notice(tender), *_documents(tender, snap, known), *_ending(tender, snap)],
         'milestones': _milestones(snap, tender.timezone, known),
@@ -246,6 +257,8 @@ def _tender(tender, snap, known, current) -> dict:
                 'startDate': stamp(start, tender.timezone),
                 'endDate': stamp(end, tender.timezone),
             }
+    if snap.answered:
+        block['enquiries'] = [_enquiry(known.questions[q], tender.timezone) for q in snap.answered]
     if snap.amendments:
         block['amendments'] = [
             {**a, 'date': stamp(a['date'], tender.timezone)} for a in snap.amendments
@@ -255,6 +268,18 @@ def _tender(tender, snap, known, current) -> dict:
         block['numberOfTenderers'] = len(bidders)
         block['tenderers'] = [_ref(_vendor_party(b['vendor'])) for b in bidders]
     return block
+
+
+def _enquiry(question, zone) -> dict:
+    """An answered question as the enquiries extension has it; the asker stays anonymous (as
+    on the tender page), so there is no `author`."""
+    return {
+        'id': str(question.id),
+        'date': stamp(question.asked_at, zone),
+        'description': question.body,
+        'answer': question.answer,
+        'dateAnswered': stamp(question.answered_at, zone),
+    }
 
 
 def _item(item) -> dict:

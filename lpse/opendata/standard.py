@@ -1,6 +1,7 @@
 """The OCDS 1.1.5 schemas and codelists this instance publishes against (copied unchanged from
-open-contracting/standard tag 1__1__5 and ocds_bid_extension tag v1.1.5, Apache-2.0; see
-schema/SOURCE.md), the extension's merge patch applied, and the compiler of records."""
+open-contracting/standard tag 1__1__5, ocds_bid_extension and ocds_enquiry_extension tag v1.1.5,
+Apache-2.0; see schema/SOURCE.md), the extensions' merge patches applied, and the compiler of
+records."""
 
 import copy
 import csv
@@ -14,6 +15,11 @@ BIDS_EXTENSION = (
     'https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/'
     'v1.1.5/extension.json'
 )
+ENQUIRIES_EXTENSION = (
+    'https://raw.githubusercontent.com/open-contracting-extensions/ocds_enquiry_extension/'
+    'v1.1.5/extension.json'
+)
+EXTENSIONS = [BIDS_EXTENSION, ENQUIRIES_EXTENSION]
 
 
 def load(name) -> dict:
@@ -35,8 +41,11 @@ def merge_patch(target, patch):
 
 @cache
 def release_schema() -> dict:
-    """The core release schema with the bids extension applied."""
-    return merge_patch(load('release-schema.json'), load('bids-release-schema.json'))
+    """The core release schema with the bids and enquiries extensions applied."""
+    schema = load('release-schema.json')
+    for patch in ('bids-release-schema.json', 'enquiries-release-schema.json'):
+        schema = merge_patch(schema, load(patch))
+    return schema
 
 
 @cache

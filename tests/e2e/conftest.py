@@ -51,7 +51,7 @@ def browser():
 def page(browser, live_server, request):
     context = browser.new_context(base_url=live_server, locale='id-ID')
     page = context.new_page()
-    page.set_default_timeout(15000)
+    page.set_default_timeout(30000)  # a loaded 2-core CI machine renders PDFs slowly
     yield page
     failed = getattr(request.node, 'rep_call', None)
     if failed is not None and failed.failed:

@@ -32,7 +32,7 @@ RELEASE = {
 PACKAGE = {
     'uri': 'https://x.id/p',
     'version': '1.1',
-    'extensions': [standard.BIDS_EXTENSION],
+    'extensions': standard.EXTENSIONS,
     'publisher': {'name': 'LPSE'},
     'publishedDate': '2026-03-02T10:00:00+08:00',
     'releases': [RELEASE],
@@ -42,7 +42,7 @@ PACKAGE = {
 def test_the_files_are_the_official_ones():
     source = (standard.HERE / 'SOURCE.md').read_text(encoding='utf-8')
     listed = {name: digest for digest, name in re.findall(r'^([0-9a-f]{64})  (\S+)$', source, re.M)}
-    assert len(listed) == 4
+    assert len(listed) == 5
     for name, digest in listed.items():
         assert hashlib.sha256((standard.HERE / name).read_bytes()).hexdigest() == digest
 

@@ -11,7 +11,7 @@ from decimal import Decimal
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import String, and_, cast, or_, select
 
-from lpse import audit, checkpoints, pki_service, tlog
+from lpse import audit, checkpoints, clock, pki_service, tlog
 from lpse.auditor.bundle import layout
 from lpse.auth.models import User
 from lpse.bids.commitment import commitment_of
@@ -28,6 +28,7 @@ from lpse.evaluation.models import (
 from lpse.evaluation.objection_models import Announcement, AwardLetter, Objection
 from lpse.extensions import db
 from lpse.opening.models import OpeningCeremony
+from lpse.redflags import report as redflags
 from lpse.tenders import documents as tender_documents
 from lpse.tenders.keys import key_of
 from lpse.tenders.questions import questions_of
@@ -305,6 +306,13 @@ def issued_pdf_items(tender):
         )
 
 
+def redflag_items(tender):
+    """The tender's red flags as the auditor API gives them (indicators with their evidence and
+    the rule's source; dismissed evidence keeps its reason), computed when the bundle is built."""
+    flags = redflags.as_json(redflags.tender_report(tender, clock.now()))
+    yield Item(layout.REDFLAGS, 'redflags', 'red flags with evidence (indicators)', _json(flags))
+
+
 def certificate_items(tender):
     authority = pki_service.require_authority()
     yield Item(layout.CA, 'ca', 'instance CA certificate', _pem(authority.ca_cert))
@@ -407,6 +415,7 @@ def collect(tender, checkpoint):
         evaluation_items,
         after_award_items,
         issued_pdf_items,
+        redflag_items,
         certificate_items,
     ):
         yield from part(tender)

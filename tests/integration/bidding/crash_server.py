@@ -45,6 +45,11 @@ SYSTEM_PASSPHRASE = 'frasa-sandi-sistem-uji-0123456789'
 P7M = 'application/pkcs7-mime'
 SIGNATURE_HEADER = 'X-LPSE-Submission-Signature'
 VENDOR_KEY_BASE = 100  # pki_helpers key numbers of the vendor key pool
+# 409: the upload lock of a killed request, until it expires (seconds); 502: a balancer whose
+# node died under the request; 503: the database was busy past LPSE_BID_DB_BUSY_SECONDS
+# (nothing stored; Retry-After). A 500 is never retried: it counts as unexpected
+# (test_concurrency.py shows a burst on SQLite gets no error at all).
+RETRYABLE = {409, 502, 503}
 
 
 # --- the WSGI factory gunicorn loads ----------------------------------------------------------
@@ -168,6 +173,7 @@ def build_world(
     size,
     key_pool=4,
     keys=None,
+    deadline_in=None,
     log=lambda *_: None,
 ):
     """Everything a burst of submissions needs, made before anything is timed.
@@ -175,7 +181,8 @@ def build_world(
     Vendors share a small pool of RSA keys (`key_pool`, or the given `keys`), each vendor with
     a certificate of its own: the server checks that the submission signer's *certificate*
     belongs to the submitting account (serial, owner, fingerprint), not that no two
-    certificates share a key, so the rules hold while keygen stays cheap."""
+    certificates share a key, so the rules hold while keygen stays cheap. `deadline_in` (a
+    timedelta): the bid deadline that long from now, instead of ~3 days."""
     import pki_helpers
     from flask_migrate import upgrade
     from tenders.factories import PDF, schedule_at
@@ -242,6 +249,8 @@ def build_world(
         log('officers ready')
         # The upload stage around the real clock: opened 30 minutes ago, open ~3 days more.
         base = now - timedelta(hours=72, minutes=30)
+        if deadline_in is not None:
+            base = now + deadline_in - (schedule_at(now)[Stage.bid_submission].end - now)
         cast = {'ppk': ppk, 'pokja': pokja[0], 'pokja2': pokja[1], 'pokja3': pokja[2]}
         tender = operations.create_draft(
             agency=agency, data=tender_draft(cast), actor=pokja[0], now=base - timedelta(hours=2)
@@ -527,9 +536,11 @@ def _group_members(pgid):
 # --- a client -----------------------------------------------------------------------------------
 
 
-def submit(port, code, token, env: Envelope, *, timeout=120):
+def submit(port, code, token, env: Envelope, *, timeout=120, source=None):
     """POST one envelope as the raw body, streamed from its file; (status, json or None)."""
-    conn = http.client.HTTPConnection('127.0.0.1', port, timeout=timeout)
+    conn = http.client.HTTPConnection(
+        '127.0.0.1', port, timeout=timeout, source_address=(source, 0) if source else None
+    )
     try:
         # The server may answer early (a 409 before the body) and close: read that answer.
         with (
@@ -556,6 +567,68 @@ def submit(port, code, token, env: Envelope, *, timeout=120):
         return response.status, doc
     finally:
         conn.close()
+
+
+class Load:
+    """One client thread per vendor, submitting its envelopes in order, each until a receipt
+    comes back (bounded attempts; connection errors while a server is down are retried).
+    `source`: the client's own loopback address (to see it come through a balancer)."""
+
+    def __init__(self, world, port, *, attempts, deadline, source=None):
+        self.world, self.port, self.attempts, self.source = world, port, attempts, source
+        self.receipts, self.unexpected, self.gave_up = [], [], []
+        self.in_flight = 0
+        self.lock = threading.Lock()
+        self.stop_at = time.monotonic() + deadline
+        self.threads = [
+            threading.Thread(target=self._vendor, args=(v,), daemon=True)
+            for v in range(len(world.tokens))
+        ]
+
+    def start(self):
+        for t in self.threads:
+            t.start()
+
+    def running(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
+
+    def join(self):
+        for t in self.threads:
+            t.join(timeout=max(0.1, self.stop_at - time.monotonic()))
+        return not any(t.is_alive() for t in self.threads)
+
+    def _vendor(self, v):
+        for env in self.world.envelopes[v]:
+            for _attempt in range(self.attempts):
+                if time.monotonic() > self.stop_at:
+                    self.gave_up.append(env)
+                    return
+                with self.lock:
+                    self.in_flight += 1
+                try:
+                    status, doc = submit(
+                        self.port,
+                        self.world.tender_code,
+                        self.world.tokens[v],
+                        env,
+                        source=self.source,
+                    )
+                except (OSError, http.client.HTTPException):  # refused, reset, cut by the kill
+                    time.sleep(0.3)
+                    continue
+                finally:
+                    with self.lock:
+                        self.in_flight -= 1
+                if status in (200, 201) and doc and 'receipt' in doc:
+                    with self.lock:
+                        self.receipts.append((env, doc))
+                    break
+                if status not in RETRYABLE:
+                    self.unexpected.append((env.path, status, doc))
+                time.sleep(0.5)
+            else:
+                self.gave_up.append(env)
+                return
 
 
 # --- after the crash ----------------------------------------------------------------------------

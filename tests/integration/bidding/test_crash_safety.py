@@ -14,10 +14,8 @@ while incomplete). It cannot show that the fsyncs happen (the page cache survive
 process); that needs a power cut, see docs/ARCHITECTURE.md "Crash safety and the deadline rush".
 """
 
-import http.client
 import os
 import random
-import threading
 import time
 from pathlib import Path
 
@@ -32,10 +30,6 @@ ENVELOPE_SIZE = 1024 * 1024
 KILLS = 3
 ATTEMPTS = 40  # per envelope, across kills and restarts
 CLIENT_DEADLINE = 90  # seconds: every client thread stops by then, whatever happens
-# 409: the upload lock of a killed request, until it expires (seconds); 503: the database was
-# busy past LPSE_BID_DB_BUSY_SECONDS (nothing stored; Retry-After). A 500 is never retried: it
-# counts as unexpected (test_concurrency.py shows a burst on SQLite gets no error at all).
-RETRYABLE = {409, 502, 503}
 
 
 @pytest.fixture
@@ -62,70 +56,13 @@ def _server(world, tmp_path, **env):
     return cs.world_server(world, tmp_path, LPSE_BID_LOCK_SECONDS=2, **env)
 
 
-class Load:
-    """One client thread per vendor, submitting its envelopes in order, each until a receipt
-    comes back (bounded attempts; connection errors while the server is down are retried)."""
-
-    def __init__(self, world, port):
-        self.world, self.port = world, port
-        self.receipts, self.unexpected, self.gave_up = [], [], []
-        self.in_flight = 0
-        self.lock = threading.Lock()
-        self.stop_at = time.monotonic() + CLIENT_DEADLINE
-        self.threads = [
-            threading.Thread(target=self._vendor, args=(v,), daemon=True)
-            for v in range(len(world.tokens))
-        ]
-
-    def start(self):
-        for t in self.threads:
-            t.start()
-
-    def running(self) -> bool:
-        return any(t.is_alive() for t in self.threads)
-
-    def join(self):
-        for t in self.threads:
-            t.join(timeout=max(0.1, self.stop_at - time.monotonic()))
-        return not any(t.is_alive() for t in self.threads)
-
-    def _vendor(self, v):
-        for env in self.world.envelopes[v]:
-            for _attempt in range(ATTEMPTS):
-                if time.monotonic() > self.stop_at:
-                    self.gave_up.append(env)
-                    return
-                with self.lock:
-                    self.in_flight += 1
-                try:
-                    status, doc = cs.submit(
-                        self.port, self.world.tender_code, self.world.tokens[v], env
-                    )
-                except (OSError, http.client.HTTPException):  # refused, reset, cut by the kill
-                    time.sleep(0.3)
-                    continue
-                finally:
-                    with self.lock:
-                        self.in_flight -= 1
-                if status in (200, 201) and doc and 'receipt' in doc:
-                    with self.lock:
-                        self.receipts.append((env, doc))
-                    break
-                if status not in RETRYABLE:
-                    self.unexpected.append((env.path, status, doc))
-                time.sleep(0.5)
-            else:
-                self.gave_up.append(env)
-                return
-
-
 @pytest.mark.slow
 def test_sigkill_during_concurrent_submissions_loses_nothing(world, tmp_path):
     seed = int(os.environ.get('LPSE_CRASH_SEED') or random.SystemRandom().randrange(10**6))
     rng = random.Random(seed)
     print(f'crash seed {seed} (replay with LPSE_CRASH_SEED={seed})')
     server = _server(world, tmp_path).start()
-    load = Load(world, server.port)
+    load = cs.Load(world, server.port, attempts=ATTEMPTS, deadline=CLIENT_DEADLINE)
     load.start()
     hits = []
     try:
@@ -168,7 +105,7 @@ def test_crash_check_catches_commit_before_rename(world, tmp_path):
     its blob, and the check must say so. The kill is aimed: the moment a committed row's blob
     is still missing."""
     server = _server(world, tmp_path, LPSE_CRASH_VARIANT='commit-before-rename').start()
-    load = Load(world, server.port)
+    load = cs.Load(world, server.port, attempts=ATTEMPTS, deadline=CLIENT_DEADLINE)
     load.stop_at = time.monotonic() + 20
     load.start()
     try:

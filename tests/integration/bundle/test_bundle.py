@@ -79,6 +79,11 @@ def flipped(entries: dict, path: str, *, resign: bool) -> bytes:
     return out.getvalue()
 
 
+def _entry(path, name) -> bytes:
+    with zipfile.ZipFile(path) as zf:
+        return zf.read(name)
+
+
 def failures(data: bytes) -> set[str]:
     report = verify.verify_bundle(io.BytesIO(data), ca_cert=ca_cert())
     return {row.item for row in report.rows if row.failed}
@@ -95,7 +100,7 @@ def test_bundle_of_a_real_journey_verifies(app, journey, tmp_path, capsys):
     assert not (tmp_path / 'b.zip.partial').exists()
     kinds = {f['kind'] for f in manifest['files']}
     assert {'envelope', 'receipt', 'commitment', 'case', 'result', 'pdf', 'tender_key'} <= kinds
-    assert {'objection', 'award', 'log_events', 'checkpoint', 'crl', 'readme'} <= kinds
+    assert {'objection', 'award', 'log_events', 'checkpoint', 'crl', 'readme', 'redflags'} <= kinds
     ca = tmp_path / 'ca.pem'
     ca.write_bytes(ca_cert().public_bytes(serialization.Encoding.PEM))
     capsys.readouterr()
@@ -103,6 +108,27 @@ def test_bundle_of_a_real_journey_verifies(app, journey, tmp_path, capsys):
     out = capsys.readouterr().out
     assert 'GAGAL' not in out and 'opened with the published key' in out
     assert 'equals the recomputed evaluation' in out
+
+
+def test_bundle_carries_the_tenders_red_flags_as_the_auditor_api_gives_them(
+    client, journey, cast, person, token, tmp_path
+):
+    tender, _winner, _loser = journey
+    build(tender, tmp_path / 'b.zip')
+    with zipfile.ZipFile(tmp_path / 'b.zip') as zf:
+        flags = json.loads(zf.read(layout.REDFLAGS))
+    auditor = person('bpk@bpk.go.id', 'auditor')
+    answer = client.get(f'/api/v1/audit/tenders/{tender.code}/flags', headers=token(auditor))
+    assert answer.status_code == 200
+    assert flags == answer.get_json()
+    assert flags['tender'] == tender.code
+    # Both bids of the journey came from the test client's one address: that rule trips, and
+    # its evidence names both vendors.
+    same_ip = [f for f in flags['flags'] if f['rule'] == 'RF-IP-SAMA']
+    assert same_ip, [f['rule'] for f in flags['flags']]
+    named = {v['id'] for e in same_ip[0]['evidence'] for v in e['vendors']}
+    bidders = {b['vendor_id'] for b in json.loads(_entry(tmp_path / 'b.zip', layout.BIDS))}
+    assert len(bidders) == 2 and bidders <= named
 
 
 def test_one_flipped_byte_names_exactly_its_file(journey, tmp_path):

@@ -4,14 +4,13 @@ package is in scripts/system-deps.sh — missing, the test fails and says so).""
 
 import os
 import secrets
-import shutil
-import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+from cluster import harness
 from sqlalchemy import select
 
 from lpse import jobs, statelog
@@ -19,7 +18,6 @@ from lpse.extensions import db
 from lpse.jobs.models import Job
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS = os.environ.get('LPSE_REDIS_SERVER', shutil.which('redis-server') or '/usr/bin/redis-server')
 
 
 @jobs.task('test.not_in_the_worker')
@@ -27,55 +25,19 @@ def _unknown_there(job):
     """Registered in this process only: the worker fails every attempt at it."""
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def redis_url(tmp_path):
-    """A redis-server of its own, no persistence, on a free port; stopped afterwards."""
-    if not os.path.exists(REDIS):
+    """A redis-server of its own (cluster/harness.py), no persistence, on a free port."""
+    if not os.path.exists(harness.REDIS):
         pytest.fail(
-            f'redis-server not found at {REDIS}: run scripts/system-deps.sh (the queue tests '
-            'are part of the suite and must not be skipped silently)'
+            f'redis-server not found at {harness.REDIS}: run scripts/system-deps.sh (the queue '
+            'tests are part of the suite and must not be skipped silently)'
         )
-    port = free_port()
-    proc = subprocess.Popen(
-        [
-            REDIS,
-            '--port',
-            str(port),
-            '--bind',
-            '127.0.0.1',
-            '--save',
-            '',
-            '--appendonly',
-            'no',
-            '--dir',
-            str(tmp_path),
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    process, url = harness.redis(tmp_path)
     try:
-        _wait_for_port(port)
-        yield f'redis://127.0.0.1:{port}/0'
+        yield url
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def _wait_for_port(port, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(('127.0.0.1', port), timeout=1).close()
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise AssertionError(f'nothing listens on port {port}')
+        process.stop()
 
 
 @pytest.fixture(params=['sqlite', 'redis'])

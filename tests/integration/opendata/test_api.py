@@ -123,7 +123,7 @@ def test_bulk_files_by_cli_and_clock(app, client, create_tender):
     package = {
         'uri': 'http://127.0.0.1:5000/ocds/bulk/2026.jsonl.gz',
         'version': '1.1',
-        'extensions': [standard.BIDS_EXTENSION],
+        'extensions': standard.EXTENSIONS,
         'publisher': {'name': 'LPSE'},
         'publishedDate': '2026-03-02T10:00:00+08:00',
         'releases': releases,

@@ -14,7 +14,7 @@ from tenders.factories import PDF, T0, schedule_at
 from lpse import clock
 from lpse.evaluation import announcement, award, decision, objections, recording
 from lpse.extensions import db
-from lpse.opendata.releases import ocid
+from lpse.opendata.releases import ocid, stamp
 from lpse.tenders import documents, operations, publication, questions
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.stages import Phase, Stage, Window
@@ -126,7 +126,19 @@ def test_amendments_schedule_changes_and_answers(app, create_tender, cast, publi
     assert due[0]['bid_submission'] == due[1]['bid_submission']
     assert changed['tender']['amendments'][1]['rationale'] == 'Gangguan listrik'
     assert first['tender']['hasEnquiries'] is False and answered['tender']['hasEnquiries'] is True
-    assert 'Apakah galian' not in json.dumps(releases)  # the asker's question is not published
+    # The answered question is published with its answer (enquiries extension), the asker
+    # anonymous as on the tender page; no release before the answer carries it.
+    assert answered['tender']['enquiries'] == [
+        {
+            'id': str(question.id),
+            'date': stamp(T0, tender.timezone),
+            'description': 'Apakah galian termasuk?',
+            'answer': 'Ya.',
+            'dateAnswered': stamp(T0, tender.timezone),
+        }
+    ]
+    assert 'Apakah galian' not in json.dumps([first, addendum, changed])
+    assert cast['vendor'].name not in json.dumps(releases)
 
 
 def test_cancelled_journey(app, create_tender, published):
