@@ -21,7 +21,8 @@ from lpse.pdf import verify_pdf
 NATIONAL = scopes.NATIONAL
 
 
-def tables(filters=Filters(), scope=NATIONAL):
+def tables(filters=None, scope=NATIONAL):
+    filters = filters or Filters()
     return {t.key: t for t in figures.all_tables(filters, scope, now=clock.now())}
 
 
@@ -144,7 +145,7 @@ def test_page_chart_and_csv(client, person, fixture):
     assert 'year=2025' in read[0].payload
 
 
-def test_xlsx_and_signed_pdf_jobs(client, person, fixture, authority):  # noqa: F811
+def test_xlsx_and_signed_pdf_jobs(client, person, fixture, authority):
     user = _auditor(person, fixture)
     assert login(client, user.email).status_code == 302
     xlsx = client.post('/auditor/reports/export/xlsx', data={'year': '2025'})
@@ -189,11 +190,13 @@ def test_the_api_gives_the_same_figures(client, person, fixture, api_token_for):
     one = client.get('/api/v1/audit/reports/bidders?year=2025', headers=headers).get_json()
     assert [(r['bidders'], r['tenders']) for r in one['table']['rows']] == [(1, 1), (3, 1)]
     bad = client.get('/api/v1/audit/reports?year=abc', headers=headers)
-    assert (
-        bad.status_code == 422
-        and 'year' in bad.get_json()['error']['message']
-        or bad.status_code == 422
+    assert bad.status_code == 422 and 'year' in str(bad.get_json()['error'])
+    csv_text = client.get('/api/v1/audit/reports/vendor_bids.csv', headers=headers).get_data(
+        as_text=True
     )
+    assert list(csv.reader(io.StringIO(csv_text)))[1:] == [
+        ['CV Beta', '2', '1'], ['PT Alfa', '2', '1'], ['PT Gamma', '2', '0'],
+    ]  # fmt: skip
     assert client.get('/api/v1/audit/reports/nothing', headers=headers).status_code == 404
 
 
