@@ -5,6 +5,7 @@ once, as retendered, in `ended`)."""
 
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
+from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select, union_all
@@ -13,12 +14,13 @@ from lpse.agencies.models import Agency
 from lpse.auditor.reports.filters import Filters
 from lpse.auditor.reports.models import TenderReportBid, TenderReportRow
 from lpse.extensions import db
+from lpse.i18n import WIB
 from lpse.tenders.models import StageHold, StageWindow
 from lpse.tenders.stages import STAGE_LABELS, Phase, Stage
 from lpse.vendors.models import Vendor
 
 R = TenderReportRow
-LIST_LIMIT = 100  # tenders listed per table on the page and in the API (the CSV has all)
+LIST_LIMIT = 25  # tenders listed per table on the page and in the API (the downloads: all)
 VENDOR_LIMIT = 20
 OUTCOME_LABELS = {
     'running': _l('Berjalan'),
@@ -149,12 +151,82 @@ def stages(clauses, now) -> Table:
     )
 
 
-def outcomes(clauses) -> Table:
-    counted = dict(
-        db.session.execute(
-            select(R.outcome, func.count()).where(*clauses).group_by(R.outcome)
-        ).all()
+@dataclass
+class Totals:
+    """One group of the single aggregate pass (one scan of the rows for most figures)."""
+
+    superseded: bool
+    outcome: str
+    status: str
+    bidders: int
+    closed: bool
+    tenders: int
+    priced: int
+    hps: Decimal
+    price: Decimal
+    filed: int
+    accepted: int
+    objected: int
+    award_n: int
+    award_sum: int
+    award_min: int | None
+    award_max: int | None
+    contract_n: int
+    contract_sum: int
+    contract_min: int | None
+    contract_max: int | None
+
+
+def aggregate(clauses, now) -> list[Totals]:
+    """Counts and sums of the rows in scope and filters (every version), grouped by what the
+    figures tell apart: superseded, outcome, status, bidder count, bid deadline passed."""
+    closed = case((R.bid_deadline <= now, 1), else_=0)
+    priced = R.winning_price.is_not(None)
+    stmt = (
+        select(
+            R.superseded,
+            R.outcome,
+            R.status,
+            R.bidder_count,
+            closed,
+            func.count(),
+            func.count(R.winning_price),
+            func.sum(case((priced, R.hps))),
+            func.sum(R.winning_price),
+            func.sum(R.objections_filed),
+            func.sum(R.objections_accepted),
+            func.count(case((R.objections_filed > 0, 1))),
+            func.count(R.days_to_award),
+            func.sum(R.days_to_award),
+            func.min(R.days_to_award),
+            func.max(R.days_to_award),
+            func.count(R.days_to_contract),
+            func.sum(R.days_to_contract),
+            func.min(R.days_to_contract),
+            func.max(R.days_to_contract),
+        )
+        .where(*clauses)
+        .group_by(R.superseded, R.outcome, R.status, R.bidder_count, closed)
     )
+    groups = []
+    for row in db.session.execute(stmt):
+        values = list(row)
+        values[0], values[4] = bool(values[0]), bool(values[4])
+        values[7], values[8] = _money(values[7]), _money(values[8])
+        values[9], values[10] = int(values[9] or 0), int(values[10] or 0)
+        values[13], values[17] = int(values[13] or 0), int(values[17] or 0)
+        groups.append(Totals(*values))
+    return groups
+
+
+def _current(groups):
+    return [g for g in groups if not g.superseded]
+
+
+def outcomes(groups) -> Table:
+    counted = {}
+    for g in _current(groups):
+        counted[g.outcome] = counted.get(g.outcome, 0) + g.tenders
     rows = [
         {'outcome': k, 'label': label, 'tenders': counted[k]}
         for k, label in OUTCOME_LABELS.items()
@@ -170,15 +242,16 @@ def outcomes(clauses) -> Table:
     )
 
 
-def savings(clauses, limit=LIST_LIMIT) -> Table:
+def savings(clauses, groups, limit=LIST_LIMIT) -> Table:
     """HPS against the winning price, per tender and summed (tenders with a winner)."""
-    priced = [*clauses, R.winning_price.is_not(None)]
-    count, hps, price = db.session.execute(
-        select(func.count(), func.sum(R.hps), func.sum(R.winning_price)).where(*priced)
-    ).one()
-    hps, price = _money(hps), _money(price)
+    current = _current(groups)
+    count = sum(g.priced for g in current)
+    hps = sum((g.hps for g in current), Decimal('0.00'))
+    price = sum((g.price for g in current), Decimal('0.00'))
     stmt = (
-        select(R.code, R.title, R.hps, R.winning_price).where(*priced).order_by(R.code, R.version)
+        select(R.code, R.title, R.hps, R.winning_price, R.announced_at, R.awarded_at)
+        .where(*clauses, R.superseded.is_(False), R.winning_price.is_not(None))
+        .order_by(R.code, R.version)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -190,6 +263,8 @@ def savings(clauses, limit=LIST_LIMIT) -> Table:
             'winning_price': _money(r.winning_price),
             'savings': _money(r.hps) - _money(r.winning_price),
             'savings_pct': _pct(_money(r.hps) - _money(r.winning_price), r.hps),
+            'announced_on': _day(r.announced_at),
+            'awarded_on': _day(r.awarded_at),
         }
         for r in db.session.execute(stmt)
     ]
@@ -203,6 +278,8 @@ def savings(clauses, limit=LIST_LIMIT) -> Table:
             Column('winning_price', _l('Harga pemenang'), 'money'),
             Column('savings', _l('Selisih (efisiensi)'), 'money'),
             Column('savings_pct', _l('Efisiensi (%)'), 'percent'),
+            Column('announced_on', _l('Diumumkan (WIB)'), 'date'),
+            Column('awarded_on', _l('SPPBJ (WIB)'), 'date'),
         ],
         rows,
         chart=None,
@@ -217,19 +294,21 @@ def savings(clauses, limit=LIST_LIMIT) -> Table:
     )
 
 
-def bidders(clauses, now) -> Table:
+def _day(moment):
+    return moment.astimezone(ZoneInfo(WIB)).date() if moment is not None else None
+
+
+def bidders(groups) -> Table:
     """Bidders per tender among tenders whose bid deadline has passed."""
-    closed = [*clauses, R.bid_deadline.is_not(None), R.bid_deadline <= now]
-    counted = db.session.execute(
-        select(R.bidder_count, func.count())
-        .where(*closed)
-        .group_by(R.bidder_count)
-        .order_by(R.bidder_count)
-    ).all()
-    total = sum(n for _, n in counted)
-    single = dict(counted).get(1, 0)
+    counted = {}
+    for g in _current(groups):
+        if g.closed:
+            counted[g.bidders] = counted.get(g.bidders, 0) + g.tenders
+    total = sum(counted.values())
+    single = counted.get(1, 0)
     rows = [
-        {'bidders': b, 'label': str(b), 'tenders': n, 'share': _pct(n, total)} for b, n in counted
+        {'bidders': b, 'label': str(b), 'tenders': n, 'share': _pct(n, total)}
+        for b, n in sorted(counted.items())
     ]
     return Table(
         'bidders',
@@ -249,26 +328,30 @@ def bidders(clauses, now) -> Table:
     )
 
 
-def durations(clauses) -> Table:
+def _span(current, name):
+    n = sum(getattr(g, f'{name}_n') for g in current)
+    total = sum(getattr(g, f'{name}_sum') for g in current)
+    lows = [v for g in current if (v := getattr(g, f'{name}_min')) is not None]
+    highs = [v for g in current if (v := getattr(g, f'{name}_max')) is not None]
+    mean = (Decimal(total) / n).quantize(Decimal('0.1'), ROUND_HALF_UP) if n else None
+    return n, mean, min(lows, default=None), max(highs, default=None)
+
+
+def durations(groups) -> Table:
     """Days from announcement to SPPBJ and to contract signing."""
+    current = _current(groups)
     rows = []
-    for key, label, column in (
-        ('award', _l('Pengumuman sampai SPPBJ'), R.days_to_award),
-        ('contract', _l('Pengumuman sampai kontrak'), R.days_to_contract),
+    for key, label in (
+        ('award', _l('Pengumuman sampai SPPBJ')),
+        ('contract', _l('Pengumuman sampai kontrak')),
     ):
-        count, mean, low, high = db.session.execute(
-            select(func.count(column), func.avg(column), func.min(column), func.max(column)).where(
-                *clauses
-            )
-        ).one()
+        count, mean, low, high = _span(current, key)
         rows.append(
             {
                 'measure': key,
                 'label': label,
                 'tenders': count,
-                'mean_days': Decimal(str(mean)).quantize(Decimal('0.1'), ROUND_HALF_UP)
-                if count
-                else None,
+                'mean_days': mean,
                 'min_days': low,
                 'max_days': high,
             }
@@ -288,13 +371,16 @@ def durations(clauses) -> Table:
     )
 
 
-def ended(clauses_all, limit=LIST_LIMIT) -> Table:
+def ended(clauses, groups, limit=LIST_LIMIT) -> Table:
     """Failed, cancelled and retendered tender versions with their reasons."""
+    counted = dict.fromkeys(ENDED_LABELS, 0)
+    for g in groups:
+        if g.superseded:
+            counted['retendered'] += g.tenders
+        elif g.status in ('failed', 'cancelled'):
+            counted[g.status] += g.tenders
     kind = case((R.superseded.is_(True), literal('retendered')), else_=R.status)
-    which = [*clauses_all, (R.superseded.is_(True)) | R.status.in_(('failed', 'cancelled'))]
-    counted = dict(
-        db.session.execute(select(kind, func.count()).where(*which).group_by(kind)).all()
-    )
+    which = [*clauses, (R.superseded.is_(True)) | R.status.in_(('failed', 'cancelled'))]
     stmt = (
         select(R.code, R.version, R.title, kind.label('kind'), R.end_reason)
         .where(*which)
@@ -313,7 +399,7 @@ def ended(clauses_all, limit=LIST_LIMIT) -> Table:
         }
         for r in db.session.execute(stmt)
     ]
-    chart_rows = [{'label': ENDED_LABELS[k], 'tenders': counted.get(k, 0)} for k in ENDED_LABELS]
+    chart_rows = [{'label': ENDED_LABELS[k], 'tenders': counted[k]} for k in ENDED_LABELS]
     return Table(
         'ended',
         _l('Tender gagal, dibatalkan dan diulang'),
@@ -326,19 +412,16 @@ def ended(clauses_all, limit=LIST_LIMIT) -> Table:
         ],
         rows,
         chart=('label', 'tenders'),
-        totals={k: counted.get(k, 0) for k in ENDED_LABELS} | {'chart': chart_rows},
+        totals={**counted, 'chart': chart_rows},
         total_rows=sum(counted.values()),
     )
 
 
-def objections(clauses) -> Table:
-    filed, accepted, tenders = db.session.execute(
-        select(
-            func.coalesce(func.sum(R.objections_filed), 0),
-            func.coalesce(func.sum(R.objections_accepted), 0),
-            func.count(case((R.objections_filed > 0, 1))),
-        ).where(*clauses)
-    ).one()
+def objections(groups) -> Table:
+    current = _current(groups)
+    filed = sum(g.filed for g in current)
+    accepted = sum(g.accepted for g in current)
+    tenders = sum(g.objected for g in current)
     rows = [
         {'measure': 'filed', 'label': _l('Sanggah diajukan'), 'count': filed},
         {'measure': 'accepted', 'label': _l('Sanggah diterima'), 'count': accepted},
@@ -359,34 +442,42 @@ def objections(clauses) -> Table:
     )
 
 
-def vendors(clauses, *, by, limit=VENDOR_LIMIT) -> Table:
-    """Vendors ranked by wins (``by='wins'``) or by bids."""
+def vendor_totals(clauses) -> list[dict]:
+    """Bids and wins per vendor over the rows in scope (grouped by vendor id, named after)."""
     wins = func.sum(case((TenderReportBid.won.is_(True), 1), else_=0))
-    bids = func.count()
-    stmt = (
-        select(Vendor.id, Vendor.company_name, bids.label('bids'), wins.label('wins'))
-        .select_from(TenderReportBid)
+    counted = (
+        select(TenderReportBid.vendor_id, func.count().label('bids'), wins.label('wins'))
         .join(R, R.tender_id == TenderReportBid.tender_id)
-        .join(Vendor, Vendor.id == TenderReportBid.vendor_id)
         .where(*clauses)
-        .group_by(Vendor.id, Vendor.company_name)
+        .group_by(TenderReportBid.vendor_id)
+        .subquery()
     )
-    first, second = (wins, bids) if by == 'wins' else (bids, wins)
-    if by == 'wins':
-        stmt = stmt.having(wins > 0)
-    stmt = stmt.order_by(first.desc(), second.desc(), Vendor.company_name, Vendor.id)
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    rows = [
+    stmt = select(Vendor.id, Vendor.company_name, counted.c.bids, counted.c.wins).join(
+        counted, counted.c.vendor_id == Vendor.id
+    )
+    return [
         {
             'vendor_id': r.id,
             'vendor': r.company_name,
-            'bids': r.bids,
-            'wins': int(r.wins),
+            'bids': int(r.bids),
+            'wins': int(r.wins or 0),
             'label': r.company_name,
         }
         for r in db.session.execute(stmt)
     ]
+
+
+def vendors(totals, *, by, limit=VENDOR_LIMIT) -> Table:
+    """Vendors ranked by wins (``by='wins'``, winners only) or by bids; ties by name."""
+    if by == 'wins':
+        rows = sorted(
+            (r for r in totals if r['wins'] > 0),
+            key=lambda r: (-r['wins'], -r['bids'], r['vendor'], r['vendor_id']),
+        )
+    else:
+        rows = sorted(totals, key=lambda r: (-r['bids'], -r['wins'], r['vendor'], r['vendor_id']))
+    if limit is not None:
+        rows = rows[:limit]
     columns = [
         Column('vendor', _l('Penyedia')),
         Column('wins', _l('Menang'), 'int'),
@@ -416,24 +507,33 @@ TABLES = (
     'vendor_wins',
     'vendor_bids',
 )
+NEEDS_GROUPS = {'outcomes', 'savings', 'bidders', 'durations', 'ended', 'objections'}
+
+
+def tables(keys, filters: Filters, scope, *, now, limit=LIST_LIMIT) -> list[Table]:
+    """The figures named by ``keys`` (``limit`` None: every listed tender, for downloads);
+    the aggregate pass runs once for all of them."""
+    every = where(filters, scope, current=False)
+    current = [*every, R.superseded.is_(False)]
+    groups = aggregate(every, now) if NEEDS_GROUPS & set(keys) else []
+    vendor_rows = vendor_totals(current) if {'vendor_wins', 'vendor_bids'} & set(keys) else []
+    builders = {
+        'stages': lambda: stages(current, now),
+        'outcomes': lambda: outcomes(groups),
+        'savings': lambda: savings(every, groups, limit),
+        'bidders': lambda: bidders(groups),
+        'durations': lambda: durations(groups),
+        'ended': lambda: ended(every, groups, limit),
+        'objections': lambda: objections(groups),
+        'vendor_wins': lambda: vendors(vendor_rows, by='wins', limit=limit and VENDOR_LIMIT),
+        'vendor_bids': lambda: vendors(vendor_rows, by='bids', limit=limit and VENDOR_LIMIT),
+    }
+    return [builders[k]() for k in keys]
 
 
 def table(key, filters: Filters, scope, *, now, limit=LIST_LIMIT) -> Table:
-    """One figure by its key (``limit`` None: every listed tender, for the downloads)."""
-    current = where(filters, scope)
-    builders = {
-        'stages': lambda: stages(current, now),
-        'outcomes': lambda: outcomes(current),
-        'savings': lambda: savings(current, limit),
-        'bidders': lambda: bidders(current, now),
-        'durations': lambda: durations(current),
-        'ended': lambda: ended(where(filters, scope, current=False), limit),
-        'objections': lambda: objections(current),
-        'vendor_wins': lambda: vendors(current, by='wins', limit=limit and VENDOR_LIMIT),
-        'vendor_bids': lambda: vendors(current, by='bids', limit=limit and VENDOR_LIMIT),
-    }
-    return builders[key]()
+    return tables([key], filters, scope, now=now, limit=limit)[0]
 
 
 def all_tables(filters: Filters, scope, *, now, limit=LIST_LIMIT) -> list[Table]:
-    return [table(k, filters, scope, now=now, limit=limit) for k in TABLES]
+    return tables(TABLES, filters, scope, now=now, limit=limit)

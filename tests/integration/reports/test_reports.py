@@ -3,8 +3,9 @@ chart, CSV, XLSX and signed PDF, the API, the scope, refused roles and bad filte
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pypdf
@@ -19,6 +20,7 @@ from lpse.extensions import db
 from lpse.pdf import verify_pdf
 
 NATIONAL = scopes.NATIONAL
+WIB = ZoneInfo('Asia/Jakarta')
 
 
 def tables(filters=None, scope=NATIONAL):
@@ -161,6 +163,9 @@ def test_xlsx_and_signed_pdf_jobs(client, person, fixture, authority):
     assert (
         isinstance(sheet['C2'].value, int | float) and sheet['C2'].number_format == '"Rp"#,##0.00'
     )
+    announced = sheet['G2'].value  # a date cell (openpyxl reads it back as a datetime)
+    assert announced.date() == (clock.now() - timedelta(days=50)).astimezone(WIB).date()
+    assert sheet['G2'].number_format == 'yyyy-mm-dd' and sheet['H2'].value is None
     assert book['bidders']['B2'].value == 1 and book['bidders']['C2'].number_format == '0.00'
 
     pdf = client.post('/auditor/reports/export/pdf', data={})
