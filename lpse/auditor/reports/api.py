@@ -6,7 +6,7 @@ from flask import abort, g, jsonify, request, url_for
 
 from lpse import clock
 from lpse.api.base import bp
-from lpse.auditor.reports import figures, tasks
+from lpse.auditor.reports import api_docs, figures, tasks
 from lpse.auditor.reports.filters import parse_filters
 from lpse.auditor.reports.models import TenderReportMark
 from lpse.auditor.reports.views import csv_response
@@ -62,3 +62,6 @@ def audit_report_export(fmt):
     response.status_code = 202
     response.headers['Location'] = url_for('api.job_status', job_id=job.id)
     return response
+
+
+api_docs.describe()
