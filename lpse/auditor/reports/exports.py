@@ -100,6 +100,29 @@ def _shown(value, kind) -> str:
     return str(value)
 
 
+def summary_text(table) -> str | None:
+    """The sums stated beside a figure in the PDF (Indonesian, like every issued document)."""
+    t = table.totals
+    if table.key == 'savings':
+        return (
+            f'{i18n.number(t["tenders"])} tender dengan pemenang: HPS {i18n.rupiah(t["hps"])}, '
+            f'harga pemenang {i18n.rupiah(t["winning_price"])}, selisih '
+            f'{i18n.rupiah(t["savings"])} ({i18n.percent(t["savings_pct"])}).'
+        )
+    if table.key == 'bidders':
+        return (
+            f'{i18n.number(t["tenders"])} tender lewat batas akhir penawaran; '
+            f'{i18n.number(t["single_bidder"])} dengan satu penawar '
+            f'({i18n.percent(t["single_bidder_pct"])}).'
+        )
+    if table.key == 'objections':
+        return (
+            f'{i18n.number(t["accepted"])} dari {i18n.number(t["filed"])} sanggah diterima '
+            f'({i18n.percent(t["accepted_pct"])}).'
+        )
+    return None
+
+
 def pdf_bytes(tables, *, filters_text: str, now) -> bytes:
     """The report as a PDF (every figure with its chart), signed by the system key."""
     checkpoint = checkpoints.latest_checkpoint()
@@ -113,6 +136,7 @@ def pdf_bytes(tables, *, filters_text: str, now) -> bytes:
             'labels': [str(c.label) for c in t.columns],
             'rows': [[_shown(r.get(c.key), c.kind) for c in t.columns] for r in t.rows],
             'totals': t.total_rows,
+            'summary': summary_text(t),
         }
         for t in tables
     ]

@@ -175,6 +175,9 @@ def test_xlsx_and_signed_pdf_jobs(client, person, fixture, authority):
     text = ''.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(body.data)).pages)
     assert 'hps dan harga pemenang' in text.lower()
     assert 'Rp1.500' in text and 'Anggaran dipotong' in text and 'PT Gamma' in text
+    flat = ' '.join(text.split())
+    assert 'HPS Rp3.800, harga pemenang Rp3.100, selisih Rp700 (18,42%)' in flat
+    assert '1 dengan satu penawar (25%)' in flat and '1 dari 3 sanggah diterima' in flat
     verdict = verify_pdf(
         body.data,
         ca_cert=pki_service.authority().ca_cert,
