@@ -128,6 +128,7 @@ def _auditor(person, fixture, agency=None):
 def test_page_chart_and_csv(client, person, fixture):
     user = _auditor(person, fixture)
     assert login(client, user.email).status_code == 302
+    assert '/auditor/reports/' in client.get('/audit/home').get_data(as_text=True)
     page = client.get('/auditor/reports/')
     html = page.get_data(as_text=True)
     assert page.status_code == 200

@@ -17,13 +17,14 @@ from bundle.conftest import (  # noqa: F401 — the bundle tests' awarded tender
     rival,
     token,
 )
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lpse import audit, clock
 from lpse.auditor.reports import store
 from lpse.auditor.reports.models import TenderReportBid, TenderReportRow
 from lpse.evaluation.objection_models import AwardLetter
 from lpse.extensions import db
+from lpse.tenders.models import Tender
 from lpse.vendors.models import Vendor
 
 
@@ -68,3 +69,16 @@ def test_the_row_of_an_awarded_tender(journey):  # noqa: F811
     db.session.expire_all()
     row = db.session.get(TenderReportRow, tender.id)
     assert row.outcome == 'cancelled' and row.end_reason == 'Uji pembatalan'
+
+
+def test_the_command_rebuilds_every_row(app, journey):  # noqa: F811
+    tender = journey[0]
+    result = app.test_cli_runner().invoke(args=['lpse', 'reports-refresh', '--all'])
+    assert result.exit_code == 0, result.output
+    count = db.session.scalar(select(func.count()).select_from(TenderReportRow))
+    assert (
+        f'report rows: {db.session.scalar(select(func.count(Tender.id)))} tender' in result.output
+    )
+    assert count >= 1 and db.session.get(TenderReportRow, tender.id).outcome == 'awarded'
+    again = app.test_cli_runner().invoke(args=['lpse', 'reports-refresh'])
+    assert again.output == 'report rows: 0 tender(s) rebuilt\n'
