@@ -16,7 +16,7 @@ from lpse.auditor.reports.models import TenderReportBid, TenderReportRow
 from lpse.extensions import db
 from lpse.i18n import WIB
 from lpse.tenders.models import StageHold, StageWindow
-from lpse.tenders.stages import STAGE_LABELS, Phase, Stage
+from lpse.tenders.stages import ORDER, STAGE_LABELS, Phase
 from lpse.vendors.models import Vendor
 
 R = TenderReportRow
@@ -81,11 +81,9 @@ def _json(value):
     )
 
 
-def where(filters: Filters, scope, *, current=True) -> list:
-    """The WHERE clauses of the scope and filters over the rows."""
+def where(filters: Filters, scope) -> list:
+    """The WHERE clauses of the scope and filters over the rows (every version)."""
     clauses = []
-    if current:
-        clauses.append(R.superseded.is_(False))
     scoped = scope.tender_clause(R.agency_id, R.code)
     if scoped is not None:
         clauses.append(scoped)
@@ -135,7 +133,7 @@ def stages(clauses, now) -> Table:
     counted = dict(
         db.session.execute(select(both.c.stage, func.count()).group_by(both.c.stage)).all()
     )
-    order = [*Stage, *Phase]
+    order = [*ORDER, Phase.cancelled, Phase.failed]
     rows = [
         {'stage': str(s), 'label': STAGE_LABELS[s], 'tenders': counted[str(s)]}
         for s in order
@@ -513,7 +511,7 @@ NEEDS_GROUPS = {'outcomes', 'savings', 'bidders', 'durations', 'ended', 'objecti
 def tables(keys, filters: Filters, scope, *, now, limit=LIST_LIMIT) -> list[Table]:
     """The figures named by ``keys`` (``limit`` None: every listed tender, for downloads);
     the aggregate pass runs once for all of them."""
-    every = where(filters, scope, current=False)
+    every = where(filters, scope)
     current = [*every, R.superseded.is_(False)]
     groups = aggregate(every, now) if NEEDS_GROUPS & set(keys) else []
     vendor_rows = vendor_totals(current) if {'vendor_wins', 'vendor_bids'} & set(keys) else []

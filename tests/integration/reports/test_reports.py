@@ -32,9 +32,9 @@ def test_every_figure_equals_the_hand_count(fixture):
     t = tables()
     # Current versions, B-1 v2, B-2 (B-1 v1 was retendered).
     assert [(r['stage'], r['tenders']) for r in t['stages'].rows] == [
+        ('upcoming', 1),
         ('winner_announcement', 1),
         ('contract', 1),
-        ('upcoming', 1),
         ('implementation', 1),
         ('cancelled', 1),
     ]
