@@ -3,11 +3,12 @@ procurement type (category), selection method, status and an HPS range. A bad va
 naming its parameter."""
 
 from dataclasses import dataclass, fields
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
+from lpse import i18n
 from lpse.agencies.models import Agency
 from lpse.errors import ValidationFailed
 from lpse.extensions import db
@@ -59,14 +60,15 @@ def _int(args, name, low, high) -> int | None:
 
 
 def _money(args, name) -> Decimal | None:
+    """A rupiah amount as typed (`1000000000`, `1.000.000.000`, `Rp1.000.000,50`)."""
     text = _text(args, name, 30)
     if text is None:
         return None
     try:
-        value = Decimal(text.replace('.', '').replace(',', '.')) if ',' in text else Decimal(text)
-    except InvalidOperation:
+        value = i18n.parse_number(text)
+    except ValueError:
         value = None
-    if value is None or not value.is_finite() or not 0 <= value < MAX_HPS:
+    if value is None or not value < MAX_HPS:
         raise ValidationFailed(
             _l('Parameter "%(name)s" harus jumlah rupiah yang tidak negatif.', name=name),
             field=name,

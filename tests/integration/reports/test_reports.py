@@ -211,7 +211,19 @@ def test_the_api_gives_the_same_figures(client, person, fixture, api_token_for):
 
 def test_bad_filters_are_a_clear_error(client, person, fixture):
     assert login(client, _auditor(person, fixture).email).status_code == 302
-    for query in ('year=abc', 'hps_min=5&hps_max=1', 'agency=NOPE', 'status=draft', 'hps_min=-1'):
+    # HPS 800 to 1000 as typed on the page: A-1 (900 won) and B-1 v2 (700 won); A-3 has none.
+    typed = client.get('/auditor/reports/?hps_min=Rp800&hps_max=1.000%2C00')
+    assert typed.status_code == 200
+    assert 'HPS Rp1.800, harga pemenang Rp1.600' in typed.get_data(as_text=True)
+    for query in (
+        'year=abc',
+        'hps_max=1e5',
+        'year=1999',
+        'hps_min=5&hps_max=1',
+        'agency=NOPE',
+        'status=draft',
+        'hps_min=-1',
+    ):
         response = client.get(f'/auditor/reports/?{query}')
         assert response.status_code == 422, query
 
