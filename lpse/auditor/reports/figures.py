@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, literal_column, select, union_all
 
 from lpse.agencies.models import Agency
 from lpse.auditor.reports.filters import Filters
@@ -178,7 +178,8 @@ class Totals:
 def aggregate(clauses, now) -> list[Totals]:
     """Counts and sums of the rows in scope and filters (every version), grouped by what the
     figures tell apart: superseded, outcome, status, bidder count, bid deadline passed."""
-    closed = case((R.bid_deadline <= now, 1), else_=0)
+    # Grouped by its label: PostgreSQL sees the clock's two bound copies as two expressions.
+    closed = case((R.bid_deadline <= now, 1), else_=0).label('closed')
     priced = R.winning_price.is_not(None)
     stmt = (
         select(
@@ -204,7 +205,7 @@ def aggregate(clauses, now) -> list[Totals]:
             func.max(R.days_to_contract),
         )
         .where(*clauses)
-        .group_by(R.superseded, R.outcome, R.status, R.bidder_count, closed)
+        .group_by(R.superseded, R.outcome, R.status, R.bidder_count, literal_column('closed'))
     )
     groups = []
     for row in db.session.execute(stmt):
