@@ -12,6 +12,7 @@ from openpyxl.utils import get_column_letter
 
 from lpse import checkpoints, i18n, pki_service
 from lpse.auditor.reports import charts
+from lpse.auditor.search import _cell as safe_text  # a text no spreadsheet runs as a formula
 from lpse.pdf import new_document_id, render_pdf, sign_pdf, verification_url
 
 RUPIAH_FORMAT = '"Rp"#,##0.00'
@@ -25,12 +26,12 @@ FORMATS = {
 PDF_REASON = 'Laporan audit lintas tender'
 
 
-def _plain(value) -> str:
+def _plain(value, kind) -> str:
     if value is None:
         return ''
     if isinstance(value, date):
         return value.isoformat()
-    return str(value)
+    return safe_text(value) if kind == 'text' else str(value)
 
 
 def csv_lines(table):
@@ -47,7 +48,7 @@ def csv_lines(table):
     writer.writerow([str(c.label) for c in table.columns])
     yield flush()
     for row in table.rows:
-        writer.writerow([_plain(row.get(c.key)) for c in table.columns])
+        writer.writerow([_plain(row.get(c.key), c.kind) for c in table.columns])
         yield flush()
 
 
@@ -58,7 +59,7 @@ def _cell(value, kind):
         return float(value)
     if kind == 'int':
         return int(value)
-    return value if isinstance(value, date) else str(value)
+    return value if isinstance(value, date) else safe_text(value)
 
 
 def xlsx_bytes(tables, filters_text: str) -> bytes:
