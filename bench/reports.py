@@ -29,6 +29,7 @@ from listing import NOW, measure, seed
 from sqlalchemy import insert, select, text
 
 from lpse import clock, create_app
+from lpse.auditor.reports import store
 from lpse.auditor.reports.models import TenderReportBid, TenderReportMark, TenderReportRow
 from lpse.auth import operations as auth_ops
 from lpse.auth.models import User
@@ -138,7 +139,8 @@ def seed_rows(rng, vendor_ids):
                 'computed_at': NOW,
             }
         )
-        bids += [{'tender_id': t.id, 'vendor_id': v, 'won': v == winner} for v in bidders]
+        copied = {name: rows[-1][name] for name in store.BID_COLUMNS}
+        bids += [{'tender_id': t.id, 'vendor_id': v, 'won': v == winner} | copied for v in bidders]
         if len(rows) >= 5000:
             db.session.execute(insert(TenderReportRow), rows)
             rows.clear()

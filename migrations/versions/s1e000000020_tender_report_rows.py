@@ -54,16 +54,26 @@ def upgrade():
     op.create_index('ix_tender_report_row_year', 'tender_report_row', ['fiscal_year'], unique=False)
     op.create_index('ix_tender_report_row_hps', 'tender_report_row', ['hps'], unique=False)
     op.create_index(op.f('ix_tender_report_row_code'), 'tender_report_row', ['code'], unique=False)
+    op.create_index('ix_tender_report_row_figures', 'tender_report_row', ['superseded', 'outcome', 'status', 'bidder_count', 'bid_deadline', 'hps', 'winning_price', 'objections_filed', 'objections_accepted', 'days_to_award', 'days_to_contract'], unique=False)
     op.create_table(
         'tender_report_bid',
         sa.Column('tender_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('vendor_id', sa.Integer(), autoincrement=False, nullable=False),
         sa.Column('won', sa.Boolean(), nullable=False),
+        sa.Column('code', sa.String(length=40), nullable=False),
+        sa.Column('agency_id', sa.Integer(), nullable=False),
+        sa.Column('work_unit_id', sa.Integer(), nullable=True),
+        sa.Column('fiscal_year', sa.Integer(), nullable=False),
+        sa.Column('category', sa.String(length=30), nullable=False),
+        sa.Column('selection_method', sa.String(length=20), nullable=False),
+        sa.Column('status', sa.String(length=20), nullable=False),
+        sa.Column('superseded', sa.Boolean(), nullable=False),
+        sa.Column('hps', sa.Numeric(precision=20, scale=2), nullable=False),
         sa.ForeignKeyConstraint(['tender_id'], ['tender.id'], name=op.f('fk_tender_report_bid_tender_id_tender')),
         sa.ForeignKeyConstraint(['vendor_id'], ['vendor.id'], name=op.f('fk_tender_report_bid_vendor_id_vendor')),
         sa.PrimaryKeyConstraint('tender_id', 'vendor_id', name=op.f('pk_tender_report_bid')),
     )
-    op.create_index(op.f('ix_tender_report_bid_vendor_id'), 'tender_report_bid', ['vendor_id'], unique=False)
+    op.create_index('ix_tender_report_bid_vendor_totals', 'tender_report_bid', ['superseded', 'vendor_id', 'won'], unique=False)
     op.create_table(
         'tender_report_mark',
         sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
@@ -75,8 +85,9 @@ def upgrade():
 
 def downgrade():
     op.drop_table('tender_report_mark')
-    op.drop_index(op.f('ix_tender_report_bid_vendor_id'), table_name='tender_report_bid')
+    op.drop_index('ix_tender_report_bid_vendor_totals', table_name='tender_report_bid')
     op.drop_table('tender_report_bid')
+    op.drop_index('ix_tender_report_row_figures', table_name='tender_report_row')
     op.drop_index(op.f('ix_tender_report_row_code'), table_name='tender_report_row')
     op.drop_index('ix_tender_report_row_hps', table_name='tender_report_row')
     op.drop_index('ix_tender_report_row_year', table_name='tender_report_row')

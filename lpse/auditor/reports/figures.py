@@ -81,8 +81,10 @@ def _json(value):
     )
 
 
-def where(filters: Filters, scope) -> list:
-    """The WHERE clauses of the scope and filters over the rows (every version)."""
+def where(filters: Filters, scope, model=R) -> list:
+    """The WHERE clauses of the scope and filters over the rows of ``model`` (every version):
+    the report rows, or the bid rows that carry the same columns."""
+    R = model  # noqa: N806 — the same names on either table
     clauses = []
     scoped = scope.tender_clause(R.agency_id, R.code)
     if scoped is not None:
@@ -442,13 +444,13 @@ def objections(groups) -> Table:
 
 
 def vendor_totals(clauses) -> list[dict]:
-    """Bids and wins per vendor over the rows in scope (grouped by vendor id, named after)."""
-    wins = func.sum(case((TenderReportBid.won.is_(True), 1), else_=0))
+    """Bids and wins per vendor over the bid rows in scope (one grouped pass, named after)."""
+    B = TenderReportBid  # noqa: N806
+    wins = func.sum(case((B.won.is_(True), 1), else_=0))
     counted = (
-        select(TenderReportBid.vendor_id, func.count().label('bids'), wins.label('wins'))
-        .join(R, R.tender_id == TenderReportBid.tender_id)
+        select(B.vendor_id, func.count().label('bids'), wins.label('wins'))
         .where(*clauses)
-        .group_by(TenderReportBid.vendor_id)
+        .group_by(B.vendor_id)
         .subquery()
     )
     stmt = select(Vendor.id, Vendor.company_name, counted.c.bids, counted.c.wins).join(
@@ -515,7 +517,11 @@ def tables(keys, filters: Filters, scope, *, now, limit=LIST_LIMIT) -> list[Tabl
     every = where(filters, scope)
     current = [*every, R.superseded.is_(False)]
     groups = aggregate(every, now) if NEEDS_GROUPS & set(keys) else []
-    vendor_rows = vendor_totals(current) if {'vendor_wins', 'vendor_bids'} & set(keys) else []
+    if {'vendor_wins', 'vendor_bids'} & set(keys):
+        bid_rows = where(filters, scope, TenderReportBid)
+        vendor_rows = vendor_totals([*bid_rows, TenderReportBid.superseded.is_(False)])
+    else:
+        vendor_rows = []
     builders = {
         'stages': lambda: stages(current, now),
         'outcomes': lambda: outcomes(groups),

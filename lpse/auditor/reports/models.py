@@ -23,6 +23,21 @@ class TenderReportRow(db.Model):
         Index('ix_tender_report_row_agency_year', 'agency_id', 'fiscal_year'),
         Index('ix_tender_report_row_year', 'fiscal_year'),
         Index('ix_tender_report_row_hps', 'hps'),
+        # The one aggregate pass reads this index alone (every column it groups or sums).
+        Index(
+            'ix_tender_report_row_figures',
+            'superseded',
+            'outcome',
+            'status',
+            'bidder_count',
+            'bid_deadline',
+            'hps',
+            'winning_price',
+            'objections_filed',
+            'objections_accepted',
+            'days_to_award',
+            'days_to_contract',
+        ),
     )
 
     tender_id: Mapped[int] = mapped_column(
@@ -58,17 +73,31 @@ class TenderReportRow(db.Model):
 
 
 class TenderReportBid(db.Model):
-    """A vendor that bid in a tender (current bids), and whether it won it."""
+    """A vendor that bid in a tender (current bids) and whether it won it, with the tender's
+    filter columns copied so the vendor figures read this table alone (no join per bid)."""
 
     __tablename__ = 'tender_report_bid'
+    __table_args__ = (
+        # The vendor figures' scan: every current bid, grouped by vendor, without the table.
+        Index('ix_tender_report_bid_vendor_totals', 'superseded', 'vendor_id', 'won'),
+    )
 
     tender_id: Mapped[int] = mapped_column(
         ForeignKey('tender.id'), primary_key=True, autoincrement=False
     )
     vendor_id: Mapped[int] = mapped_column(
-        ForeignKey('vendor.id'), primary_key=True, autoincrement=False, index=True
+        ForeignKey('vendor.id'), primary_key=True, autoincrement=False
     )
     won: Mapped[bool] = mapped_column(Boolean, default=False)
+    code: Mapped[str] = mapped_column(String(40))
+    agency_id: Mapped[int] = mapped_column(Integer)
+    work_unit_id: Mapped[int | None] = mapped_column(Integer)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    category: Mapped[str] = mapped_column(String(30))
+    selection_method: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(20))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    hps: Mapped[Decimal] = mapped_column(MONEY)
 
 
 class TenderReportMark(db.Model):

@@ -19,6 +19,18 @@ from lpse.opening.models import OpenedBid
 from lpse.tenders.models import Tender, TenderStatus
 
 BATCH = 200
+# The tender's filter columns each bid row carries (lpse.auditor.reports.models).
+BID_COLUMNS = (
+    'code',
+    'agency_id',
+    'work_unit_id',
+    'fiscal_year',
+    'category',
+    'selection_method',
+    'status',
+    'superseded',
+    'hps',
+)
 OUTCOMES = ('running', 'decided', 'awarded', 'contracted', 'completed', 'failed', 'cancelled')
 
 
@@ -116,7 +128,8 @@ def row_values(tender, *, now) -> tuple[dict, list[dict]]:
         'end_reason': tender.end_reason,
         'computed_at': now,
     }
-    bids = [{'tender_id': tender.id, 'vendor_id': v, 'won': v == winner} for v in vendors]
+    copied = {name: row[name] for name in BID_COLUMNS}
+    bids = [{'tender_id': tender.id, 'vendor_id': v, 'won': v == winner} | copied for v in vendors]
     return row, bids
 
 

@@ -110,8 +110,15 @@ def fixture(app, person):
                 objections_accepted=accepted, end_reason=reason, computed_at=now,
             )
         )  # fmt: skip
+        copied = {
+            'code': code, 'agency_id': agencies[ag].id, 'work_unit_id': None, 'fiscal_year': year,
+            'category': category, 'selection_method': method, 'status': status,
+            'superseded': superseded, 'hps': Decimal(hps),
+        }  # fmt: skip
         for v in bidders:
-            db.session.add(TenderReportBid(tender_id=n, vendor_id=vendors[v].id, won=v == winner))
+            db.session.add(
+                TenderReportBid(tender_id=n, vendor_id=vendors[v].id, won=v == winner, **copied)
+            )
     db.session.add(TenderReportMark(id=1, last_seq=0, last_run_at=now))
     db.session.commit()
     return {'agencies': agencies, 'vendors': vendors}
