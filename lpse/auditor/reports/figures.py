@@ -119,18 +119,55 @@ def _money(value) -> Decimal:
     return Decimal(value or 0).quantize(Decimal('0.01'))
 
 
-def stages(clauses, now) -> Table:
-    """Tenders by their stage now (from the stage index: the schedule against the clock)."""
-    windows = (
-        select(StageWindow.stage.label('stage'))
-        .join(R, R.tender_id == StageWindow.tender_id)
-        .where(StageWindow.starts_at <= now, StageWindow.ends_at > now, *clauses)
-    )
-    holds = (
-        select(StageHold.stage.label('stage'))
-        .join(R, R.tender_id == StageHold.tender_id)
-        .where(StageHold.starts_at <= now, *clauses)
-    )
+def _listed_clauses(model, filters: Filters, scope) -> list | None:
+    """The filters as clauses on a stage-index table's own columns (it carries agency, year,
+    category and HPS), or None when a filter or the scope needs the report rows."""
+    if filters.work_unit or filters.method or filters.status or scope.tender_codes:
+        return None
+    clauses = []
+    if not scope.national:
+        clauses.append(model.agency_id.in_(sorted(scope.agency_ids) or [-1]))
+    if filters.agency:
+        clauses.append(
+            model.agency_id
+            == select(Agency.id).where(Agency.code == filters.agency).scalar_subquery()
+        )
+    if filters.year is not None:
+        clauses.append(model.fiscal_year == filters.year)
+    if filters.category is not None:
+        clauses.append(model.category == filters.category)
+    if filters.hps_min is not None:
+        clauses.append(model.hps >= filters.hps_min)
+    if filters.hps_max is not None:
+        clauses.append(model.hps <= filters.hps_max)
+    return clauses
+
+
+def stages(clauses, now, filters: Filters, scope) -> Table:
+    """Tenders by their stage now (from the stage index: the schedule against the clock). The
+    index lists the current version of every published tender; it is read alone when the
+    filters are on columns it carries, else joined to the report rows."""
+    own = _listed_clauses(StageWindow, filters, scope)
+    if own is not None:
+        windows = select(StageWindow.stage.label('stage')).where(
+            StageWindow.starts_at <= now,
+            StageWindow.ends_at > now,
+            *own,
+        )
+        holds = select(StageHold.stage.label('stage')).where(
+            StageHold.starts_at <= now, *_listed_clauses(StageHold, filters, scope)
+        )
+    else:
+        windows = (
+            select(StageWindow.stage.label('stage'))
+            .join(R, R.tender_id == StageWindow.tender_id)
+            .where(StageWindow.starts_at <= now, StageWindow.ends_at > now, *clauses)
+        )
+        holds = (
+            select(StageHold.stage.label('stage'))
+            .join(R, R.tender_id == StageHold.tender_id)
+            .where(StageHold.starts_at <= now, *clauses)
+        )
     both = union_all(windows, holds).subquery()
     counted = dict(
         db.session.execute(select(both.c.stage, func.count()).group_by(both.c.stage)).all()
@@ -523,7 +560,7 @@ def tables(keys, filters: Filters, scope, *, now, limit=LIST_LIMIT) -> list[Tabl
     else:
         vendor_rows = []
     builders = {
-        'stages': lambda: stages(current, now),
+        'stages': lambda: stages(current, now, filters, scope),
         'outcomes': lambda: outcomes(groups),
         'savings': lambda: savings(every, groups, limit),
         'bidders': lambda: bidders(groups),

@@ -87,6 +87,14 @@ def test_every_figure_equals_the_hand_count(fixture):
 
 def test_filters_narrow_every_figure(fixture):
     barang = tables(Filters(category='barang'))  # B-2
+    # The stage index read alone (a filter it carries) and joined to the rows (one it lacks).
+    assert [(r['stage'], r['tenders']) for r in barang['stages'].rows] == [
+        ('upcoming', 1), ('implementation', 1), ('cancelled', 1),
+    ]  # fmt: skip
+    published = tables(Filters(status='published'))  # B-1 v2
+    assert [(r['stage'], r['tenders']) for r in published['stages'].rows] == [
+        ('upcoming', 1), ('winner_announcement', 1), ('contract', 1), ('implementation', 1),
+    ]  # fmt: skip
     assert {r['outcome']: r['tenders'] for r in barang['outcomes'].rows} == {
         'running': 1, 'contracted': 1, 'cancelled': 1,
     }  # fmt: skip
@@ -105,6 +113,9 @@ def test_an_agency_auditor_sees_only_its_agency(fixture):
     scope = scopes.Scope(national=False, agency_ids=frozenset({fixture['agencies']['A'].id}))
     t = tables(scope=scope)
     assert t['outcomes'].totals['tenders'] == 3
+    assert [(r['stage'], r['tenders']) for r in t['stages'].rows] == [
+        ('upcoming', 1), ('contract', 1), ('implementation', 1),
+    ]  # fmt: skip
     assert t['savings'].totals['hps'] == Decimal('3000.00')
     assert t['ended'].rows == []
     # In agency A: Alfa bid A-1, A-3 (won A-1); Beta A-1, A-2 (won A-2); Gamma.
