@@ -74,6 +74,8 @@ def upgrade():
         sa.PrimaryKeyConstraint('tender_id', 'vendor_id', name=op.f('pk_tender_report_bid')),
     )
     op.create_index('ix_tender_report_bid_vendor_totals', 'tender_report_bid', ['superseded', 'vendor_id', 'won'], unique=False)
+    op.create_index('ix_tender_report_bid_agency', 'tender_report_bid', ['agency_id', 'superseded', 'vendor_id', 'won'], unique=False)
+    op.create_index('ix_tender_report_bid_year', 'tender_report_bid', ['fiscal_year', 'superseded', 'vendor_id', 'won'], unique=False)
     op.create_table(
         'tender_report_mark',
         sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
@@ -85,6 +87,8 @@ def upgrade():
 
 def downgrade():
     op.drop_table('tender_report_mark')
+    op.drop_index('ix_tender_report_bid_year', table_name='tender_report_bid')
+    op.drop_index('ix_tender_report_bid_agency', table_name='tender_report_bid')
     op.drop_index('ix_tender_report_bid_vendor_totals', table_name='tender_report_bid')
     op.drop_table('tender_report_bid')
     op.drop_index('ix_tender_report_row_figures', table_name='tender_report_row')

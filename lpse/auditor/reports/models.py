@@ -80,6 +80,9 @@ class TenderReportBid(db.Model):
     __table_args__ = (
         # The vendor figures' scan: every current bid, grouped by vendor, without the table.
         Index('ix_tender_report_bid_vendor_totals', 'superseded', 'vendor_id', 'won'),
+        # The same for one agency (an inspectorate's scope) and for one year.
+        Index('ix_tender_report_bid_agency', 'agency_id', 'superseded', 'vendor_id', 'won'),
+        Index('ix_tender_report_bid_year', 'fiscal_year', 'superseded', 'vendor_id', 'won'),
     )
 
     tender_id: Mapped[int] = mapped_column(
