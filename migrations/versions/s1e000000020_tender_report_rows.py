@@ -54,7 +54,7 @@ def upgrade():
     op.create_index('ix_tender_report_row_year', 'tender_report_row', ['fiscal_year'], unique=False)
     op.create_index('ix_tender_report_row_hps', 'tender_report_row', ['hps'], unique=False)
     op.create_index(op.f('ix_tender_report_row_code'), 'tender_report_row', ['code'], unique=False)
-    op.create_index('ix_tender_report_row_figures', 'tender_report_row', ['superseded', 'outcome', 'status', 'bidder_count', 'bid_deadline', 'hps', 'winning_price', 'objections_filed', 'objections_accepted', 'days_to_award', 'days_to_contract'], unique=False)
+    op.create_index('ix_tender_report_row_figures', 'tender_report_row', ['superseded', 'outcome', 'status', 'bidder_count', 'bid_deadline', 'hps', 'winning_price', 'objections_filed', 'objections_accepted', 'days_to_award', 'days_to_contract', 'agency_id', 'fiscal_year', 'category', 'selection_method', 'work_unit_id'], unique=False)
     op.create_table(
         'tender_report_bid',
         sa.Column('tender_id', sa.Integer(), autoincrement=False, nullable=False),
@@ -73,9 +73,8 @@ def upgrade():
         sa.ForeignKeyConstraint(['vendor_id'], ['vendor.id'], name=op.f('fk_tender_report_bid_vendor_id_vendor')),
         sa.PrimaryKeyConstraint('tender_id', 'vendor_id', name=op.f('pk_tender_report_bid')),
     )
-    op.create_index('ix_tender_report_bid_vendor_totals', 'tender_report_bid', ['superseded', 'vendor_id', 'won'], unique=False)
+    op.create_index('ix_tender_report_bid_vendor_totals', 'tender_report_bid', ['superseded', 'vendor_id', 'won', 'agency_id', 'fiscal_year', 'category', 'selection_method', 'status', 'work_unit_id', 'hps'], unique=False)
     op.create_index('ix_tender_report_bid_agency', 'tender_report_bid', ['agency_id', 'superseded', 'vendor_id', 'won'], unique=False)
-    op.create_index('ix_tender_report_bid_year', 'tender_report_bid', ['fiscal_year', 'superseded', 'vendor_id', 'won'], unique=False)
     op.create_table(
         'tender_report_mark',
         sa.Column('id', sa.Integer(), autoincrement=False, nullable=False),
@@ -87,7 +86,6 @@ def upgrade():
 
 def downgrade():
     op.drop_table('tender_report_mark')
-    op.drop_index('ix_tender_report_bid_year', table_name='tender_report_bid')
     op.drop_index('ix_tender_report_bid_agency', table_name='tender_report_bid')
     op.drop_index('ix_tender_report_bid_vendor_totals', table_name='tender_report_bid')
     op.drop_table('tender_report_bid')

@@ -289,7 +289,7 @@ def savings(clauses, groups, limit=LIST_LIMIT) -> Table:
     stmt = (
         select(R.code, R.title, R.hps, R.winning_price, R.announced_at, R.awarded_at)
         .where(*clauses, R.superseded.is_(False), R.winning_price.is_not(None))
-        .order_by(R.code, R.version)
+        .order_by(R.tender_id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)
@@ -422,7 +422,7 @@ def ended(clauses, groups, limit=LIST_LIMIT) -> Table:
     stmt = (
         select(R.code, R.version, R.title, kind.label('kind'), R.end_reason)
         .where(*which)
-        .order_by(R.code, R.version)
+        .order_by(R.tender_id)
     )
     if limit is not None:
         stmt = stmt.limit(limit)

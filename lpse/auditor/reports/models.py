@@ -37,6 +37,12 @@ class TenderReportRow(db.Model):
             'objections_accepted',
             'days_to_award',
             'days_to_contract',
+            # the filters, so that a filtered pass reads the index alone too
+            'agency_id',
+            'fiscal_year',
+            'category',
+            'selection_method',
+            'work_unit_id',
         ),
     )
 
@@ -79,10 +85,22 @@ class TenderReportBid(db.Model):
     __tablename__ = 'tender_report_bid'
     __table_args__ = (
         # The vendor figures' scan: every current bid, grouped by vendor, without the table.
-        Index('ix_tender_report_bid_vendor_totals', 'superseded', 'vendor_id', 'won'),
-        # The same for one agency (an inspectorate's scope) and for one year.
+        # (with the filter columns, so a filtered pass reads the index alone too)
+        Index(
+            'ix_tender_report_bid_vendor_totals',
+            'superseded',
+            'vendor_id',
+            'won',
+            'agency_id',
+            'fiscal_year',
+            'category',
+            'selection_method',
+            'status',
+            'work_unit_id',
+            'hps',
+        ),
+        # One agency (an inspectorate's scope): its range only.
         Index('ix_tender_report_bid_agency', 'agency_id', 'superseded', 'vendor_id', 'won'),
-        Index('ix_tender_report_bid_year', 'fiscal_year', 'superseded', 'vendor_id', 'won'),
     )
 
     tender_id: Mapped[int] = mapped_column(
