@@ -8,7 +8,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, literal, select, union_all
+from sqlalchemy import case, func, literal, select
 
 from lpse.agencies.models import Agency
 from lpse.auditor.reports.filters import Filters
@@ -168,10 +168,11 @@ def stages(clauses, now, filters: Filters, scope) -> Table:
             .join(R, R.tender_id == StageHold.tender_id)
             .where(StageHold.starts_at <= now, *clauses)
         )
-    both = union_all(windows, holds).subquery()
-    counted = dict(
-        db.session.execute(select(both.c.stage, func.count()).group_by(both.c.stage)).all()
-    )
+    counted = {}
+    for part in (windows, holds):  # two grouped passes: each follows an index of its own
+        sub = part.subquery()
+        for stage, n in db.session.execute(select(sub.c.stage, func.count()).group_by(sub.c.stage)):
+            counted[stage] = counted.get(stage, 0) + n
     order = [*ORDER, Phase.cancelled, Phase.failed]
     rows = [
         {'stage': str(s), 'label': STAGE_LABELS[s], 'tenders': counted[str(s)]}
