@@ -127,6 +127,7 @@ BLUEPRINTS = (
     'lpse.auth.views',
     'lpse.admin.views',
     'lpse.auditor.views',
+    'lpse.auditor.reports.views',
     'lpse.tenders.views',
     'lpse.vendors.views',
     'lpse.vendors.key_views',

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from lpse import audit, checkpoints, clock, metrics, statelog
 from lpse.agencies import operations as agency_ops
+from lpse.auditor.reports import store as report_store
 from lpse.auth import operations as auth_ops
 from lpse.auth import scope
 from lpse.auth.models import ROLE_VALUES
@@ -280,6 +281,12 @@ def _redflags(echo):
         echo(f'red flags: {refreshed} tender(s) recomputed')
 
 
+def _reports(echo):
+    refreshed = report_store.refresh(now=clock.now())
+    if refreshed:
+        echo(f'report rows: {refreshed} tender(s) rebuilt')
+
+
 def _requeue(echo):
     requeued = job_ops.requeue_stale(now=clock.now())
     db.session.commit()
@@ -295,6 +302,7 @@ CLOCK_STEPS = (
     _mail,
     _ocds,
     _redflags,
+    _reports,
     _requeue,
 )
 CLOCK_LABELS = {
@@ -305,6 +313,7 @@ CLOCK_LABELS = {
     _mail: _l('Email yang jatuh tempo'),
     _ocds: _l('Berkas OCDS tahunan'),
     _redflags: _l('Indikator persekongkolan yang datanya berubah'),
+    _reports: _l('Baris laporan audit tender yang berubah'),
     _requeue: _l('Pekerjaan yang tertahan'),
 }
 
@@ -344,6 +353,19 @@ def redflags_refresh(everything):
     else:
         count = redflag_store.refresh(now=clock.now())
     click.echo(f'red flags: {count} tender(s) recomputed')
+
+
+@lpse_cli.command('reports-refresh')
+@click.option('--all', 'everything', is_flag=True, help='rebuild every tender (a rebuild)')
+@with_appcontext
+def reports_refresh(everything):
+    """Rebuild the audit report rows of the tenders changed since the last run (`tick` does it
+    every round), or of every tender with --all."""
+    if everything:
+        count = report_store.refresh_all(now=clock.now())
+    else:
+        count = report_store.refresh(now=clock.now())
+    click.echo(f'report rows: {count} tender(s) rebuilt')
 
 
 @lpse_cli.command('tick')

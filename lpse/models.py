@@ -2,6 +2,7 @@
 
 from lpse.agencies.models import Agency, WorkUnit
 from lpse.audit import AuditEvent, AuditEventTender, AuditHead
+from lpse.auditor.reports.models import TenderReportBid, TenderReportMark, TenderReportRow
 from lpse.auth.models import ApiToken, LoginThrottle, User, UserRole
 from lpse.auth.scope import AuditorScope, AuditorScopeAgency, AuditorScopeTender
 from lpse.bids.models import (
@@ -92,6 +93,9 @@ __all__ = [
     'TenderKey',
     'TenderKeyShare',
     'TenderMember',
+    'TenderReportBid',
+    'TenderReportMark',
+    'TenderReportRow',
     'User',
     'UserRole',
     'Vendor',

@@ -17,6 +17,7 @@ API_MODULES = (
     'lpse.evaluation.api',
     'lpse.opendata.api',
     'lpse.auditor.api',
+    'lpse.auditor.reports.api',
     'lpse.notify.api',
     'lpse.tenders.follow_api',
     'lpse.contracts.api',

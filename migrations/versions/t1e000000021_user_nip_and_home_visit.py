@@ -1,7 +1,7 @@
 """user NIP (signature blocks of issued documents) and the last visit of the home page
 
 Revision ID: t1e000000021
-Revises: r1e000000019
+Revises: s1e000000020
 Create Date: 2026-12-06 01:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import lpse.types
 
 # revision identifiers, used by Alembic.
 revision = 't1e000000021'
-down_revision = 'r1e000000019'
+down_revision = 's1e000000020'
 branch_labels = None
 depends_on = None
 

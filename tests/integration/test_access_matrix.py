@@ -63,6 +63,29 @@ MATRIX = {
     ('auditor.export', 'GET'): ('/audit/export.jsonl', only({'admin', 'auditor'}, 200)),
     ('auditor.reconcile', 'GET'): ('/audit/reconcile', only({'admin', 'auditor'}, 200)),
     ('auditor.reconcile_start', 'POST'): ('/audit/reconcile', only({'admin', 'auditor'}, 303)),
+    ('reports.index', 'GET'): ('/auditor/reports/', only({'admin', 'auditor'}, 200)),
+    ('reports.chart', 'GET'): ('/auditor/reports/bidders.svg', only({'admin', 'auditor'}, 200)),
+    ('reports.table_csv', 'GET'): (
+        '/auditor/reports/savings.csv',
+        only({'admin', 'auditor'}, 200),
+    ),
+    ('reports.export', 'POST'): (
+        '/auditor/reports/export/xlsx',
+        only({'admin', 'auditor'}, 303),
+    ),
+    ('api.audit_reports', 'GET'): ('/api/v1/audit/reports', api_only({'admin', 'auditor'}, 200)),
+    ('api.audit_report', 'GET'): (
+        '/api/v1/audit/reports/outcomes',
+        api_only({'admin', 'auditor'}, 200),
+    ),
+    ('api.audit_report_csv', 'GET'): (
+        '/api/v1/audit/reports/vendor_bids.csv',
+        api_only({'admin', 'auditor'}, 200),
+    ),
+    ('api.audit_report_export', 'POST'): (
+        '/api/v1/audit/reports/export/xlsx',
+        api_only({'admin', 'auditor'}, 202),
+    ),
     ('api.openapi', 'GET'): ('/api/v1/openapi.json', api_public(200)),
     ('api.audit_events', 'GET'): ('/api/v1/audit/events', api_only({'admin', 'auditor'}, 200)),
     ('api.audit_events_csv', 'GET'): (
