@@ -2,8 +2,9 @@
 
 `LPSE_TEST_BLOB_STORE=s3` runs the whole suite on the S3 store against it (see conftest); the
 S3 store's own tests start it whatever the switch says. One server per test process, on a
-private port: 54339 for a plain run, 54340 + N for the xdist worker gwN (each worker stops its
-own at the end of the session, and the server dies with the process that started it). An
+private port: 54339 for a plain run, 54340 + N for the xdist worker gwN (another free port if
+that one is taken); each worker stops its own at the end of the session, and the server dies
+with the process that started it. An
 endpoint already running elsewhere can be named with LPSE_TEST_S3_ENDPOINT instead.
 """
 
@@ -56,10 +57,12 @@ def endpoint() -> str:
     if 'endpoint' in _server:
         return _server['endpoint']
     port = _port()
-    url = f'http://127.0.0.1:{port}'
     with socket.socket() as probe:
-        if probe.connect_ex(('127.0.0.1', port)) == 0:
-            raise RuntimeError(f'port {port} is taken; stop what listens there')
+        if probe.connect_ex(('127.0.0.1', port)) == 0:  # another test run has it: any free one
+            with socket.socket() as free:
+                free.bind(('127.0.0.1', 0))
+                port = free.getsockname()[1]
+    url = f'http://127.0.0.1:{port}'
     binary = Path(sys.executable).with_name('moto_server')
     process = subprocess.Popen(
         [str(binary), '-H', '127.0.0.1', '-p', str(port)],
