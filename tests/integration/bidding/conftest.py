@@ -136,11 +136,15 @@ def post_bid(client):
 
 
 def stored_files(app):
-    """Every file under the data directory (blobs and anything else)."""
+    """Every file under the data directory (blobs and anything else), and every blob and
+    unfinished upload of the store wherever it keeps them (S3)."""
     from pathlib import Path
 
+    import blob_helpers
+
     root = Path(app.config['LPSE_DATA_DIR'])
-    return sorted(p for p in root.rglob('*') if p.is_file()) if root.exists() else []
+    files = sorted(str(p) for p in root.rglob('*') if p.is_file()) if root.exists() else []
+    return files + blob_helpers.stored_blobs() + blob_helpers.leftovers()
 
 
 __all__ = ['PDF', 'T0', 'io']
