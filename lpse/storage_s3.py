@@ -354,12 +354,14 @@ class S3Store(BlobStore):
         """An object already has this key: fine when it holds these bytes, else corruption."""
         if head is None:
             raise BlobCorrupt(f'{spooled.sha256}: the write was refused but no object exists')
-        reported = head.get('ChecksumSHA256')
-        if head.get('ContentLength') == spooled.size and reported:
-            if self._checksum_matches(reported, spooled):
+        if head.get('ContentLength') == spooled.size:
+            reported = head.get('ChecksumSHA256')
+            if reported and self._checksum_matches(reported, spooled):
                 return
-        elif head.get('ContentLength') == spooled.size and self._hash_of(key) == spooled.sha256:
-            return  # no checksum stored with it (written by another tool): compare the bytes
+            # No checksum, or a composite one of other parts (a node with another part size):
+            # compare the bytes themselves.
+            if self._hash_of(key) == spooled.sha256:
+                return
         raise BlobCorrupt(f'{spooled.sha256}: the store holds other bytes under this hash')
 
     def _hash_of(self, key) -> str:

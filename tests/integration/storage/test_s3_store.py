@@ -258,3 +258,13 @@ def test_the_environment_configures_the_s3_store(monkeypatch):
     monkeypatch.setenv('LPSE_S3_PART_SIZE', '1000')
     with pytest.raises(RuntimeError, match='LPSE_S3_PART_SIZE'):
         from_environment()
+
+
+def test_a_blob_stored_with_other_parts_is_recognised_as_the_same(store, tmp_path):
+    """A node with another part size stored these bytes (another composite checksum): the
+    bytes are compared, and they are the same."""
+    other = S3Store(store.client, store.bucket, prefix=store.prefix, part_size=MIN_PART + 4096)
+    other.spool_dir = tmp_path / 'other-spool'
+    sha, _ = other.put_stream(Generated(3 * MIN_PART), max_size=20 * MB)
+    assert store.put_stream(Generated(3 * MIN_PART), max_size=20 * MB)[0] == sha
+    assert objects(store) == [store.key(sha)]
