@@ -333,7 +333,11 @@ def blobs_sweep(older_than, dry_run):
     store = storage.blob_store()
     referenced = storage.referenced_hashes(db.session)
     orphans, leftovers = storage.sweep(
-        store, referenced, older_than=older_than * 3600, dry_run=dry_run
+        store,
+        referenced,
+        older_than=older_than * 3600,
+        dry_run=dry_run,
+        still_unreferenced=lambda sha256: not storage.is_referenced(db.session, sha256),
     )
     verb = 'would remove' if dry_run else 'removed'
     for sha256 in orphans:

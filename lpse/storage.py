@@ -75,6 +75,10 @@ class BlobStore(abc.ABC):
         """(sha256, time it was stored as a POSIX timestamp) of every stored blob."""
 
     @abc.abstractmethod
+    def stored_at(self, sha256: str) -> float | None:
+        """When the blob was stored, or last stored again (POSIX timestamp); None if absent."""
+
+    @abc.abstractmethod
     def sweep_incoming(self, *, older_than: float, dry_run: bool = False) -> int:
         """Remove what unfinished uploads left (temp files, multipart uploads) older than
         ``older_than`` seconds; return how many (that would be) removed."""
@@ -106,6 +110,12 @@ class FileStore(BlobStore):
         with contextlib.suppress(FileNotFoundError):
             path.chmod(0o600)
             path.unlink()
+
+    def stored_at(self, sha256: str) -> float | None:
+        try:
+            return self.path(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
 
     def list_blobs(self) -> Iterator[tuple[str, float]]:
         if not self.root.is_dir():
@@ -154,9 +164,12 @@ class FileStore(BlobStore):
                 check(tmp)
             final = self.path(digest)
             _make_dir(final.parent)
-            if final.exists():
+            try:
+                # Stored already: touch it, so the orphan sweep sees it as young until the
+                # row that refers to it commits (a sweep that removed it first: write it).
+                os.utime(final)
                 tmp.unlink()
-            else:
+            except FileNotFoundError:
                 os.replace(tmp, final)
                 _fsync_dir(final.parent)
             return digest, size
@@ -233,6 +246,15 @@ def sweep_on_start(app) -> None:
         log.info('removed %d unfinished upload(s) from the blob store', removed)
 
 
+def _hash_columns():
+    from lpse.extensions import db
+
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if column.name.endswith('sha256') and getattr(column.type, 'length', None) == 64:
+                yield column
+
+
 def referenced_hashes(session) -> set[str]:
     """Every hash a row holds in a ``…sha256`` column of 64 characters, in any table: a blob
     named by one of them is referenced. Wider than needed (a rules hash is never a blob), which
@@ -240,28 +262,45 @@ def referenced_hashes(session) -> set[str]:
     from lpse.extensions import db
 
     found: set[str] = set()
-    for table in db.metadata.sorted_tables:
-        for column in table.columns:
-            length = getattr(column.type, 'length', None)
-            if column.name.endswith('sha256') and length == 64:
-                found.update(
-                    v for v in session.execute(db.select(column).distinct()).scalars() if v
-                )
+    for column in _hash_columns():
+        found.update(v for v in session.execute(db.select(column).distinct()).scalars() if v)
     return found
 
 
-def sweep(store: BlobStore, referenced: set[str], *, older_than: float, dry_run: bool = False):
+def is_referenced(session, sha256: str) -> bool:
+    """`referenced_hashes` for one hash, read now (in a fresh transaction)."""
+    from lpse.extensions import db
+
+    session.rollback()
+    return any(
+        session.execute(db.select(column).where(column == sha256).limit(1)).first()
+        for column in _hash_columns()
+    )
+
+
+def sweep(
+    store: BlobStore,
+    referenced: set[str],
+    *,
+    older_than: float,
+    dry_run: bool = False,
+    still_unreferenced: Callable[[str], bool] = lambda sha256: True,
+):
     """Delete the blobs no row refers to and what unfinished uploads left, all older than
     ``older_than`` seconds (a blob is written before its row commits: a young unreferenced
-    blob may be an upload in flight). Return (orphans, leftovers) removed or, with
-    ``dry_run``, that would be."""
+    blob may be an upload in flight; storing bytes that are there already touches them).
+    Right before each delete the row check (``still_unreferenced``) and the age are read
+    again. Return (orphans, leftovers) removed or, with ``dry_run``, that would be."""
     cutoff, orphans = time.time() - older_than, []
     for sha256, stored_at in list(store.list_blobs()):
         if sha256 not in referenced and stored_at < cutoff:
-            orphans.append(sha256)
-    if not dry_run:
-        for sha256 in orphans:
-            store.delete(sha256)
+            if dry_run:
+                orphans.append(sha256)
+                continue
+            again = store.stored_at(sha256)
+            if again is not None and again < cutoff and still_unreferenced(sha256):
+                store.delete(sha256)
+                orphans.append(sha256)
     leftovers = store.sweep_incoming(older_than=older_than, dry_run=dry_run)
     return orphans, leftovers
 

@@ -217,6 +217,10 @@ class S3Store(BlobStore):
     def exists(self, sha256: str) -> bool:
         return self._head(self.key(sha256)) is not None
 
+    def stored_at(self, sha256: str) -> float | None:
+        head = self._head(self.key(sha256))
+        return None if head is None else _timestamp(head['LastModified'])
+
     def open(self, sha256: str):
         try:
             response = self.client.get_object(Bucket=self.bucket, Key=self.key(sha256))
@@ -259,24 +263,29 @@ class S3Store(BlobStore):
 
     def _send(self, path: Path, spooled: _Spooled) -> None:
         key = self.key(spooled.sha256)
-        head = self._head(key)
-        if head is not None:
-            self._require_same(key, head, spooled)  # already stored (a resubmission)
-            return
-        try:
-            if len(spooled.parts) == 1:
-                response = self._put_single(path, key, spooled)
-            else:
-                response = self._put_multipart(path, key, spooled)
-        except Exception as exc:
-            if _code(exc) in _CONDITION_FAILED or _status(exc) in (409, 412):
-                # Another node stored this key between our look and our write.
-                self._require_same(key, self._head(key), spooled)
+        for _attempt in range(3):
+            head = self._head(key)
+            # Already stored (a resubmission): touch it so the sweep leaves it. Gone meanwhile
+            # (a sweep removed it between our look and our touch): write it again.
+            if head is not None and self._require_same(key, head, spooled) and self._touch(key):
                 return
-            if _code(exc) in _BAD_DIGEST:
-                raise BlobCorrupt(f'{spooled.sha256}: the server got other bytes') from exc
-            raise
-        self._verify_written(key, response, spooled)
+            try:
+                if len(spooled.parts) == 1:
+                    response = self._put_single(path, key, spooled)
+                else:
+                    response = self._put_multipart(path, key, spooled)
+            except Exception as exc:
+                if _code(exc) in _CONDITION_FAILED or _status(exc) in (409, 412):
+                    # Another node stored this key between our look and our write.
+                    if self._require_same(key, self._head(key), spooled):
+                        return
+                    continue  # and it was removed since: try again
+                if _code(exc) in _BAD_DIGEST:
+                    raise BlobCorrupt(f'{spooled.sha256}: the server got other bytes') from exc
+                raise
+            self._verify_written(key, response, spooled)
+            return
+        raise BlobCorrupt(f'{spooled.sha256}: the object kept appearing and vanishing')
 
     def _put_single(self, path, key, spooled):
         with open(path, 'rb') as fh:
@@ -285,6 +294,7 @@ class S3Store(BlobStore):
                 Key=key,
                 Body=fh,
                 ContentLength=spooled.size,
+                ChecksumAlgorithm='SHA256',
                 ChecksumSHA256=_b64(spooled.parts[0]),
                 IfNoneMatch='*',
             )
@@ -324,6 +334,23 @@ class S3Store(BlobStore):
             self._abort(key, upload_id)
             raise
 
+    def _touch(self, key) -> bool:
+        """Make the object young again (a copy onto itself), so the orphan sweep leaves it
+        until the row that refers to it commits; False if it is gone."""
+        try:
+            self.client.copy_object(
+                Bucket=self.bucket,
+                Key=key,
+                CopySource={'Bucket': self.bucket, 'Key': key},
+                MetadataDirective='REPLACE',
+                ChecksumAlgorithm='SHA256',
+            )
+        except Exception as exc:
+            if _code(exc) in _MISSING or _status(exc) == 404:
+                return False
+            raise
+        return True
+
     def _abort(self, key, upload_id) -> None:
         try:
             self.client.abort_multipart_upload(Bucket=self.bucket, Key=key, UploadId=upload_id)
@@ -346,26 +373,35 @@ class S3Store(BlobStore):
         raise BlobCorrupt(f'{spooled.sha256}: the server stored other bytes (checksum {reported})')
 
     def _checksum_matches(self, reported: str, spooled: _Spooled) -> bool:
-        # Some servers leave out the "-N" of a composite checksum.
+        # Some servers leave out the "-N" of a composite checksum; a copy has the checksum of
+        # the whole object.
         expected = self.expected_checksum(spooled.parts)
-        return reported.split('-')[0] == expected.split('-')[0]
+        whole = _b64(bytes.fromhex(spooled.sha256))
+        return reported.split('-')[0] in (expected.split('-')[0], whole)
 
-    def _require_same(self, key, head, spooled) -> None:
-        """An object already has this key: fine when it holds these bytes, else corruption."""
+    def _require_same(self, key, head, spooled) -> bool:
+        """An object has this key: True when it holds these bytes, False when it is gone by
+        now; other bytes are corruption."""
         if head is None:
-            raise BlobCorrupt(f'{spooled.sha256}: the write was refused but no object exists')
+            return False
         if head.get('ContentLength') == spooled.size:
             reported = head.get('ChecksumSHA256')
             if reported and self._checksum_matches(reported, spooled):
-                return
+                return True
             # No checksum, or a composite one of other parts (a node with another part size):
             # compare the bytes themselves.
-            if self._hash_of(key) == spooled.sha256:
-                return
+            found = self._hash_of(key)
+            if found is None or found == spooled.sha256:
+                return found is not None
         raise BlobCorrupt(f'{spooled.sha256}: the store holds other bytes under this hash')
 
-    def _hash_of(self, key) -> str:
-        body = self.client.get_object(Bucket=self.bucket, Key=key)['Body']
+    def _hash_of(self, key) -> str | None:
+        try:
+            body = self.client.get_object(Bucket=self.bucket, Key=key)['Body']
+        except Exception as exc:
+            if _code(exc) in _MISSING or _status(exc) == 404:
+                return None
+            raise
         sha = hashlib.sha256()
         with contextlib.closing(body):
             while chunk := body.read(CHUNK):
