@@ -142,9 +142,14 @@ def stored_files(app):
 
     import blob_helpers
 
+    from lpse import storage
+
     root = Path(app.config['LPSE_DATA_DIR'])
-    files = sorted(str(p) for p in root.rglob('*') if p.is_file()) if root.exists() else []
-    return files + blob_helpers.stored_blobs() + blob_helpers.leftovers()
+    files = sorted(p for p in root.rglob('*') if p.is_file()) if root.exists() else []
+    if not isinstance(storage.blob_store(), storage.FileStore):
+        files += [Path('store', sha) for sha in blob_helpers.stored_blobs()]
+        files += [Path('store', 'incoming', name) for name in blob_helpers.leftovers()]
+    return files
 
 
 __all__ = ['PDF', 'T0', 'io']
