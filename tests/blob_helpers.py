@@ -1,5 +1,7 @@
 """Looking at the blob store from a test the same way on both stores (local folder, S3)."""
 
+from pathlib import PurePosixPath
+
 from lpse import storage
 from lpse.storage_s3 import S3Store
 
@@ -31,3 +33,14 @@ def leftovers() -> list[str]:
     if isinstance(store, S3Store):
         found += sorted(key for key, _id, _at in store.incomplete_uploads())
     return found
+
+
+class InStore(PurePosixPath):
+    """A blob named like a file (``store/<sha256>``) whose bytes are read from the store;
+    an unfinished upload (``store/incoming/…``) reads as nothing."""
+
+    def read_bytes(self) -> bytes:
+        if 'incoming' in self.parts:
+            return b''
+        with storage.blob_store().open(self.name) as fh:
+            return fh.read()

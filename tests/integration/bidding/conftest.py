@@ -143,12 +143,17 @@ def stored_files(app):
     import blob_helpers
 
     from lpse import storage
+    from lpse.storage_s3 import S3Store
 
     root = Path(app.config['LPSE_DATA_DIR'])
     files = sorted(p for p in root.rglob('*') if p.is_file()) if root.exists() else []
-    if not isinstance(storage.blob_store(), storage.FileStore):
-        files += [Path('store', sha) for sha in blob_helpers.stored_blobs()]
-        files += [Path('store', 'incoming', name) for name in blob_helpers.leftovers()]
+    store = storage.blob_store()
+    if isinstance(store, S3Store):  # (its spool folder is under the data directory)
+        files += [blob_helpers.InStore('store', sha) for sha in blob_helpers.stored_blobs()]
+        files += [
+            blob_helpers.InStore('store', 'incoming', key)
+            for key, _id, _at in store.incomplete_uploads()
+        ]
     return files
 
 
