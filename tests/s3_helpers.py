@@ -72,7 +72,8 @@ def endpoint() -> str:
     )
     _server.update(process=process, endpoint=url)
     atexit.register(stop)
-    for _ in range(300):
+    deadline = time.monotonic() + 60  # importing moto on a loaded machine takes a while
+    while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f'moto_server exited with {process.returncode}')
         if _up(url):
