@@ -233,15 +233,20 @@ INCOMING_MAX_AGE = 6 * 3600
 
 
 def sweep_on_start(app) -> None:
-    """At start-up, remove what killed uploads left in the local store's incoming folder (the
-    S3 store's leftovers are swept by `flask lpse blobs-sweep`, which needs the network)."""
-    if (app.config.get('LPSE_BLOB_STORE') or 'file') != 'file' or not app.config.get(
-        'LPSE_DATA_DIR'
-    ):
+    """At start-up, remove what killed uploads left in the local store's incoming folder, or
+    in the S3 store's spool folder on this node (its unfinished multipart uploads are swept by
+    `flask lpse blobs-sweep`, which needs the network)."""
+    name = app.config.get('LPSE_BLOB_STORE') or 'file'
+    if name == 's3':
+        removed = importlib.import_module('lpse.storage_s3').sweep_spool(
+            app.config, older_than=INCOMING_MAX_AGE
+        )
+    elif name == 'file' and app.config.get('LPSE_DATA_DIR'):
+        removed = FileStore(Path(app.config['LPSE_DATA_DIR']) / 'blobs').sweep_incoming(
+            older_than=INCOMING_MAX_AGE
+        )
+    else:
         return
-    removed = FileStore(Path(app.config['LPSE_DATA_DIR']) / 'blobs').sweep_incoming(
-        older_than=INCOMING_MAX_AGE
-    )
     if removed:
         log.info('removed %d unfinished upload(s) from the blob store', removed)
 

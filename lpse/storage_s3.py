@@ -81,15 +81,28 @@ def _client(endpoint, region, addressing):
     return client
 
 
+def spool_dir(config) -> str | None:
+    spool = config.get('LPSE_S3_SPOOL_DIR')
+    if not spool and config.get('LPSE_DATA_DIR'):
+        spool = str(Path(config['LPSE_DATA_DIR']) / 'spool')
+    return spool
+
+
+def sweep_spool(config, *, older_than: float) -> int:
+    """Spool files killed uploads left on this node (no network: run at start-up)."""
+    folder = spool_dir(config)
+    if not folder:
+        return 0
+    return S3Store(None, '-', spool_dir=folder).sweep_incoming(older_than=older_than, uploads=False)
+
+
 def from_config(config) -> 'S3Store':
     """The factory `LPSE_BLOB_STORE = 's3'` uses (registered in lpse.storage)."""
     bucket = config.get('LPSE_S3_BUCKET')
     if not bucket:
         raise RuntimeError('LPSE_BLOB_STORE=s3 needs LPSE_S3_BUCKET')
     endpoint = config.get('LPSE_S3_ENDPOINT') or None
-    spool = config.get('LPSE_S3_SPOOL_DIR')
-    if not spool and config.get('LPSE_DATA_DIR'):
-        spool = str(Path(config['LPSE_DATA_DIR']) / 'spool')
+    spool = spool_dir(config)
     return S3Store(
         _client(
             endpoint,
@@ -425,11 +438,11 @@ class S3Store(BlobStore):
             for upload in page.get('Uploads', ()):
                 yield upload['Key'], upload['UploadId'], _timestamp(upload['Initiated'])
 
-    def sweep_incoming(self, *, older_than: float, dry_run: bool = False) -> int:
+    def sweep_incoming(self, *, older_than: float, dry_run: bool = False, uploads=True) -> int:
         """Abort multipart uploads and delete spool files older than ``older_than`` seconds
         (left by killed processes; live uploads of other nodes are younger)."""
         cutoff, removed = time.time() - older_than, 0
-        for key, upload_id, started in list(self.incomplete_uploads()):
+        for key, upload_id, started in list(self.incomplete_uploads()) if uploads else ():
             if started < cutoff:
                 if not dry_run:
                     self._abort(key, upload_id)

@@ -268,3 +268,30 @@ def test_a_blob_stored_with_other_parts_is_recognised_as_the_same(store, tmp_pat
     sha, _ = other.put_stream(Generated(3 * MIN_PART), max_size=20 * MB)
     assert store.put_stream(Generated(3 * MIN_PART), max_size=20 * MB)[0] == sha
     assert objects(store) == [store.key(sha)]
+
+
+def test_the_spool_is_swept_when_the_app_starts(tmp_path):
+    """A node killed mid-upload leaves a spool file; the next start removes it (no network:
+    the bucket named here does not exist), and leaves a live upload's file alone."""
+    import os
+    import time
+
+    from lpse import create_app
+
+    spool = tmp_path / 'spool'
+    spool.mkdir()
+    (spool / 'up-killed').write_bytes(b'half a bid')
+    old = time.time() - 2 * 24 * 3600
+    os.utime(spool / 'up-killed', (old, old))
+    (spool / 'up-live').write_bytes(b'being written')
+    create_app(
+        {
+            'SQLALCHEMY_DATABASE_URI': f'sqlite:///{tmp_path / "lpse.db"}',
+            'LPSE_DATA_DIR': str(tmp_path / 'data'),
+            'LPSE_BLOB_STORE': 's3',
+            'LPSE_S3_BUCKET': 'lpse-no-such-bucket',
+            'LPSE_S3_ENDPOINT': 'http://127.0.0.1:9',
+            'LPSE_S3_SPOOL_DIR': str(spool),
+        }
+    )
+    assert sorted(p.name for p in spool.iterdir()) == ['up-live']
