@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_babel import lazy_gettext as _l
 
-from lpse import audit, checkpoints, clock, metrics, statelog
+from lpse import audit, checkpoints, clock, metrics, statelog, storage
 from lpse.agencies import operations as agency_ops
 from lpse.auditor.reports import store as report_store
 from lpse.auth import operations as auth_ops
@@ -340,6 +340,37 @@ def ocds_bulk_command():
     """Rewrite the yearly OCDS bulk files (LPSE_DATA_DIR/ocds) now; `tick` does it every
     LPSE_OCDS_BULK_MINUTES when something was published."""
     _echo_bulk(ocds_bulk.regenerate(now=clock.now()))
+
+
+@lpse_cli.command('blobs-sweep')
+@click.option(
+    '--older-than',
+    type=click.FloatRange(min=0),
+    default=storage.INCOMING_MAX_AGE / 3600,
+    show_default=True,
+    metavar='HOURS',
+    help='only what is at least this old (younger may be an upload still in flight)',
+)
+@click.option('--dry-run', is_flag=True, help='list what would be removed, remove nothing')
+@with_appcontext
+def blobs_sweep(older_than, dry_run):
+    """Remove blobs that no row refers to (a killed upload, a rolled-back document) and the
+    unfinished uploads (temp files, S3 multipart uploads) that killed processes left."""
+    store = storage.blob_store()
+    referenced = storage.referenced_hashes(db.session)
+    orphans, leftovers = storage.sweep(
+        store,
+        referenced,
+        older_than=older_than * 3600,
+        dry_run=dry_run,
+        still_unreferenced=lambda sha256: not storage.is_referenced(db.session, sha256),
+    )
+    verb = 'would remove' if dry_run else 'removed'
+    for sha256 in orphans:
+        click.echo(f'orphan blob {sha256}')
+    click.echo(
+        f'blobs-sweep: {verb} {len(orphans)} orphan blob(s), {leftovers} unfinished upload(s)'
+    )
 
 
 @lpse_cli.command('redflags-refresh')

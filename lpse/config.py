@@ -160,6 +160,13 @@ ENVIRONMENT = {
     'LPSE_SECRET_KEY': ('SECRET_KEY', str),
     'DATABASE_URL': ('SQLALCHEMY_DATABASE_URI', str),
     'LPSE_DATA_DIR': ('LPSE_DATA_DIR', str),
+    'LPSE_BLOB_STORE': ('LPSE_BLOB_STORE', str),
+    'LPSE_S3_ENDPOINT': ('LPSE_S3_ENDPOINT', str),
+    'LPSE_S3_BUCKET': ('LPSE_S3_BUCKET', str),
+    'LPSE_S3_REGION': ('LPSE_S3_REGION', str),
+    'LPSE_S3_PREFIX': ('LPSE_S3_PREFIX', str),
+    'LPSE_S3_PART_SIZE': ('LPSE_S3_PART_SIZE', lambda v: _at_least(int(v), 5 * 1024 * 1024)),
+    'LPSE_S3_SPOOL_DIR': ('LPSE_S3_SPOOL_DIR', str),
     'LPSE_MAX_CONTENT_LENGTH': ('MAX_CONTENT_LENGTH', int),
     'LPSE_REQUIRE_TOTP_ROLES': (
         'LPSE_REQUIRE_TOTP_ROLES',
@@ -231,6 +238,12 @@ def _networks(text):
     """A comma list of networks, checked at start, kept as text."""
     proxies.parse_networks(text)
     return text
+
+
+def _at_least(value, minimum):
+    if value < minimum:
+        raise ValueError(f'must be at least {minimum}, got {value}')
+    return value
 
 
 def _positive(value):

@@ -1,13 +1,16 @@
 """The blob store: immutable files named by their SHA-256 (ARCHITECTURE §4, §7).
 
-`FileStore` keeps blobs under ``LPSE_DATA_DIR/blobs``; an S3-compatible store implements the
-same `BlobStore` interface and is chosen with ``LPSE_BLOB_STORE`` (see `blob_store`). Writes
+`FileStore` keeps blobs under ``LPSE_DATA_DIR/blobs``; the S3-compatible store
+(`lpse.storage_s3.S3Store`) implements the same `BlobStore` interface and is chosen with
+``LPSE_BLOB_STORE=s3`` (see `blob_store`). Code outside the stores never sees where a blob
+lives: it puts a stream, opens, checks existence, deletes and sweeps through the interface. Writes
 stream in chunks to a temporary file on the same file system, are checked, fsynced, renamed to
 their hash and the directory fsynced (a new fan-out directory in its parent too), so a blob
 that was acknowledged is never lost and a rejected upload leaves nothing behind.
 """
 
 import abc
+import contextlib
 import hashlib
 import importlib
 import logging
@@ -17,7 +20,7 @@ import struct
 import tempfile
 import time
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -41,6 +44,11 @@ class BlobRejected(ValueError):
     """The content check refused the stream; nothing was stored."""
 
 
+class BlobCorrupt(RuntimeError):
+    """The store holds (or its server received) other bytes than the hash names: never kept,
+    never overwritten silently."""
+
+
 class BlobStore(abc.ABC):
     """Content-addressed, write-once storage of files."""
 
@@ -56,6 +64,24 @@ class BlobStore(abc.ABC):
 
     @abc.abstractmethod
     def exists(self, sha256: str) -> bool: ...
+
+    @abc.abstractmethod
+    def delete(self, sha256: str) -> None:
+        """Remove the blob (nothing happens if it is not there). Only for a blob no row refers
+        to: a refused upload, a rolled-back document, an orphan found by the sweep."""
+
+    @abc.abstractmethod
+    def list_blobs(self) -> Iterator[tuple[str, float]]:
+        """(sha256, time it was stored as a POSIX timestamp) of every stored blob."""
+
+    @abc.abstractmethod
+    def stored_at(self, sha256: str) -> float | None:
+        """When the blob was stored, or last stored again (POSIX timestamp); None if absent."""
+
+    @abc.abstractmethod
+    def sweep_incoming(self, *, older_than: float, dry_run: bool = False) -> int:
+        """Remove what unfinished uploads left (temp files, multipart uploads) older than
+        ``older_than`` seconds; return how many (that would be) removed."""
 
     def probe(self) -> None:
         """Raise if the store cannot take a write now (/health); leaves nothing behind."""
@@ -79,6 +105,27 @@ class FileStore(BlobStore):
     def open(self, sha256: str) -> BinaryIO:
         return self.path(sha256).open('rb')
 
+    def delete(self, sha256: str) -> None:
+        path = self.path(sha256)
+        with contextlib.suppress(FileNotFoundError):
+            path.chmod(0o600)
+            path.unlink()
+
+    def stored_at(self, sha256: str) -> float | None:
+        try:
+            return self.path(sha256).stat().st_mtime
+        except FileNotFoundError:
+            return None
+
+    def list_blobs(self) -> Iterator[tuple[str, float]]:
+        if not self.root.is_dir():
+            return
+        for fan in sorted(self.root.glob('??')):
+            for path in fan.iterdir():
+                if SHA256_RE.match(path.name) and path.name.startswith(fan.name):
+                    with contextlib.suppress(FileNotFoundError):
+                        yield path.name, path.stat().st_mtime
+
     def probe(self) -> None:
         incoming = self.root / 'incoming'
         _make_dir(incoming)
@@ -89,7 +136,7 @@ class FileStore(BlobStore):
             os.close(fd)
             os.unlink(name)
 
-    def sweep_incoming(self, *, older_than: float) -> int:
+    def sweep_incoming(self, *, older_than: float, dry_run: bool = False) -> int:
         """Delete temp files of uploads that never finished (a killed process leaves them);
         only those older than ``older_than`` seconds, so live uploads of other workers stay."""
         incoming = self.root / 'incoming'
@@ -99,7 +146,8 @@ class FileStore(BlobStore):
         for leftover in incoming.glob('up-*'):
             try:
                 if leftover.stat().st_mtime < cutoff:
-                    leftover.unlink()
+                    if not dry_run:
+                        leftover.unlink()
                     removed += 1
             except FileNotFoundError:
                 continue  # another worker swept it first
@@ -116,9 +164,12 @@ class FileStore(BlobStore):
                 check(tmp)
             final = self.path(digest)
             _make_dir(final.parent)
-            if final.exists():
+            try:
+                # Stored already: touch it, so the orphan sweep sees it as young until the
+                # row that refers to it commits (a sweep that removed it first: write it).
+                os.utime(final)
                 tmp.unlink()
-            else:
+            except FileNotFoundError:
                 os.replace(tmp, final)
                 _fsync_dir(final.parent)
             return digest, size
@@ -166,6 +217,8 @@ def _fsync_dir(path):
 
 STORES: dict[str, Callable[[dict], BlobStore]] = {
     'file': lambda config: FileStore(Path(config['LPSE_DATA_DIR']) / 'blobs'),
+    # boto3 is imported only when the S3 store is chosen (the `s3` extra)
+    's3': lambda config: importlib.import_module('lpse.storage_s3').from_config(config),
 }
 
 
@@ -180,16 +233,81 @@ INCOMING_MAX_AGE = 6 * 3600
 
 
 def sweep_on_start(app) -> None:
-    """At start-up, remove what killed uploads left in the local store's incoming folder."""
-    if (app.config.get('LPSE_BLOB_STORE') or 'file') != 'file' or not app.config.get(
-        'LPSE_DATA_DIR'
-    ):
+    """At start-up, remove what killed uploads left in the local store's incoming folder, or
+    in the S3 store's spool folder on this node (its unfinished multipart uploads are swept by
+    `flask lpse blobs-sweep`, which needs the network)."""
+    name = app.config.get('LPSE_BLOB_STORE') or 'file'
+    if name == 's3':
+        removed = importlib.import_module('lpse.storage_s3').sweep_spool(
+            app.config, older_than=INCOMING_MAX_AGE
+        )
+    elif name == 'file' and app.config.get('LPSE_DATA_DIR'):
+        removed = FileStore(Path(app.config['LPSE_DATA_DIR']) / 'blobs').sweep_incoming(
+            older_than=INCOMING_MAX_AGE
+        )
+    else:
         return
-    removed = FileStore(Path(app.config['LPSE_DATA_DIR']) / 'blobs').sweep_incoming(
-        older_than=INCOMING_MAX_AGE
-    )
     if removed:
         log.info('removed %d unfinished upload(s) from the blob store', removed)
+
+
+def _hash_columns():
+    from lpse.extensions import db
+
+    for table in db.metadata.sorted_tables:
+        for column in table.columns:
+            if column.name.endswith('sha256') and getattr(column.type, 'length', None) == 64:
+                yield column
+
+
+def referenced_hashes(session) -> set[str]:
+    """Every hash a row holds in a ``…sha256`` column of 64 characters, in any table: a blob
+    named by one of them is referenced. Wider than needed (a rules hash is never a blob), which
+    only keeps more; a model added later is covered without a list to maintain."""
+    from lpse.extensions import db
+
+    found: set[str] = set()
+    for column in _hash_columns():
+        found.update(v for v in session.execute(db.select(column).distinct()).scalars() if v)
+    return found
+
+
+def is_referenced(session, sha256: str) -> bool:
+    """`referenced_hashes` for one hash, read now (in a fresh transaction)."""
+    from lpse.extensions import db
+
+    session.rollback()
+    return any(
+        session.execute(db.select(column).where(column == sha256).limit(1)).first()
+        for column in _hash_columns()
+    )
+
+
+def sweep(
+    store: BlobStore,
+    referenced: set[str],
+    *,
+    older_than: float,
+    dry_run: bool = False,
+    still_unreferenced: Callable[[str], bool] = lambda sha256: True,
+):
+    """Delete the blobs no row refers to and what unfinished uploads left, all older than
+    ``older_than`` seconds (a blob is written before its row commits: a young unreferenced
+    blob may be an upload in flight; storing bytes that are there already touches them).
+    Right before each delete the row check (``still_unreferenced``) and the age are read
+    again. Return (orphans, leftovers) removed or, with ``dry_run``, that would be."""
+    cutoff, orphans = time.time() - older_than, []
+    for sha256, stored_at in list(store.list_blobs()):
+        if sha256 not in referenced and stored_at < cutoff:
+            if dry_run:
+                orphans.append(sha256)
+                continue
+            again = store.stored_at(sha256)
+            if again is not None and again < cutoff and still_unreferenced(sha256):
+                store.delete(sha256)
+                orphans.append(sha256)
+    leftovers = store.sweep_incoming(older_than=older_than, dry_run=dry_run)
+    return orphans, leftovers
 
 
 def blob_store() -> BlobStore:

@@ -7,6 +7,7 @@ import shutil
 import threading
 
 import pytest
+import s3_helpers
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 from helpers import PASSWORD, ROLES, login
@@ -43,6 +44,18 @@ def _worker_database(url):
 
 
 PG_URL = _worker_database(os.environ.get('LPSE_TEST_DATABASE_URL'))
+
+
+def _blob_store_config():
+    """LPSE_TEST_BLOB_STORE=s3: every app the fixtures build keeps its blobs on the S3 store,
+    against moto_server (tests/s3_helpers.py); a module's app_config may still override it."""
+    if not s3_helpers.enabled():
+        return {}
+    return s3_helpers.app_config()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    s3_helpers.stop()
 
 
 @pytest.fixture(scope='session')
@@ -95,7 +108,7 @@ def app(database_template, tmp_path, app_config):
         path = tmp_path / 'lpse.db'
         shutil.copyfile(database_template.removeprefix('sqlite:///'), path)
         url = f'sqlite:///{path}'
-    application = create_app({'SQLALCHEMY_DATABASE_URI': url, **app_config})
+    application = create_app({'SQLALCHEMY_DATABASE_URI': url, **_blob_store_config(), **app_config})
     application.test_client_class = IsolatedClient
     if PG_URL:
         _truncate_all(application)

@@ -83,9 +83,7 @@ def ensure_receipt_pdf(bid, *, files=()) -> IssuedDocument:
 def _discard_document_blob(sha) -> None:
     if db.session.scalar(select(IssuedDocument.id).where(IssuedDocument.blob_sha256 == sha)):
         return
-    store = storage.blob_store()
-    if isinstance(store, storage.FileStore):
-        store.path(sha).unlink(missing_ok=True)
+    storage.blob_store().delete(sha)
 
 
 def issue_after_response(response, bid_ids, *, files=()):

@@ -683,9 +683,7 @@ def discard_blob(sha) -> None:
     """Delete a blob that no row refers to (a refused upload keeps nothing)."""
     referenced = db.session.scalar(select(Bid.id).where(Bid.sha256 == sha).limit(1))
     if referenced is None:
-        store = storage.blob_store()
-        if isinstance(store, storage.FileStore):
-            store.path(sha).unlink(missing_ok=True)
+        storage.blob_store().delete(sha)
 
 
 # --- the vendor's own bids, replacing and withdrawing ----------------------------------------

@@ -1,11 +1,12 @@
 """/health for the load balancer and /metrics for Prometheus (docs/OPERATIONS.md, Monitoring)."""
 
-from pathlib import Path
-
+import blob_helpers
 import pytest
+import s3_helpers
 
-from lpse import create_app
+from lpse import create_app, storage
 from lpse.extensions import db
+from lpse.storage_s3 import S3Store
 
 OUTSIDE = '203.0.113.5'
 
@@ -38,16 +39,29 @@ def test_health_with_a_read_only_store_is_503(app, tmp_path):
     blocker = tmp_path / 'a-file'
     blocker.write_text('not a folder')
     app.config['LPSE_DATA_DIR'] = str(blocker / 'data')  # no folder can be made under a file
+    app.config['LPSE_BLOB_STORE'] = 'file'  # (the S3 store's failure: test below)
     response = app.test_client().get('/health')
     assert response.status_code == 503
     assert response.get_json()['problems'] == {'blob_store': 'not writable'}
     assert str(tmp_path) not in response.get_data(as_text=True)
 
 
+def test_health_with_an_unreachable_s3_store_is_503(app):
+    app.config.update(s3_helpers.app_config())
+    app.config['LPSE_S3_BUCKET'] = 'lpse-no-such-bucket'
+    response = app.test_client().get('/health')
+    assert response.status_code == 503
+    assert response.get_json()['problems'] == {'blob_store': 'not writable'}
+    assert 'lpse-no-such-bucket' not in response.get_data(as_text=True)
+
+
 def test_the_probe_leaves_nothing_behind(app, client):
     client.get('/health')
-    incoming = Path(app.config['LPSE_DATA_DIR']) / 'blobs' / 'incoming'
-    assert list(incoming.iterdir()) == []
+    assert blob_helpers.stored_blobs() == [] and blob_helpers.leftovers() == []
+    store = storage.blob_store()
+    if isinstance(store, S3Store):
+        listed = store.client.list_objects_v2(Bucket=store.bucket, Prefix=store.prefix)
+        assert listed.get('KeyCount', 0) == 0
 
 
 def test_metrics_in_prometheus_format_from_localhost(client):

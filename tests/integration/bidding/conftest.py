@@ -136,11 +136,25 @@ def post_bid(client):
 
 
 def stored_files(app):
-    """Every file under the data directory (blobs and anything else)."""
+    """Every file under the data directory (blobs and anything else), and every blob and
+    unfinished upload of the store wherever it keeps them (S3)."""
     from pathlib import Path
 
+    import blob_helpers
+
+    from lpse import storage
+    from lpse.storage_s3 import S3Store
+
     root = Path(app.config['LPSE_DATA_DIR'])
-    return sorted(p for p in root.rglob('*') if p.is_file()) if root.exists() else []
+    files = sorted(p for p in root.rglob('*') if p.is_file()) if root.exists() else []
+    store = storage.blob_store()
+    if isinstance(store, S3Store):  # (its spool folder is under the data directory)
+        files += [blob_helpers.InStore('store', sha) for sha in blob_helpers.stored_blobs()]
+        files += [
+            blob_helpers.InStore('store', 'incoming', key)
+            for key, _id, _at in store.incomplete_uploads()
+        ]
+    return files
 
 
 __all__ = ['PDF', 'T0', 'io']

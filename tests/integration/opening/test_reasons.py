@@ -5,12 +5,13 @@ revoked before the bid arrived, and an envelope altered at rest."""
 import os
 from datetime import timedelta
 
+import blob_helpers
 import opening_helpers
 import pki_helpers
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import select
 
-from lpse import clock, storage
+from lpse import clock
 from lpse.bids.permissions import signing_certificate
 from lpse.crypto import detached, envelope
 from lpse.extensions import db
@@ -117,11 +118,13 @@ def test_a_signer_certificate_revoked_after_the_bid_arrived_still_opens(
 def test_an_envelope_altered_at_rest(tender, bidder, rival, members):
     altered = submit_sealed(tender, bidder, VENDOR_KEY)
     fine = submit_sealed(tender, rival, OTHER_KEY)
-    path = storage.blob_store().path(altered.sha256)
-    data = bytearray(path.read_bytes())
-    data[-40] ^= 1
-    path.chmod(0o644)
-    path.write_bytes(bytes(data))
+
+    def flip(data):
+        data = bytearray(data)
+        data[-40] ^= 1
+        return bytes(data)
+
+    blob_helpers.tamper(altered.sha256, flip)
     clock.set_now(tender.bid_deadline)
     opening_helpers.open_all(tender, members)
     rows = _results()

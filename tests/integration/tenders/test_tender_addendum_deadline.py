@@ -9,9 +9,9 @@ the addendum (the public "Perubahan" column). Anything else is refused and nothi
 import io
 import json
 from datetime import timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import blob_helpers
 import pytest
 from sqlalchemy import func, select
 
@@ -39,7 +39,7 @@ def counts():
 
 
 def blobs(app):
-    return sorted(p.name for p in (Path(app.config['LPSE_DATA_DIR']) / 'blobs').glob('??/*'))
+    return blob_helpers.stored_blobs()
 
 
 def fresh(tender):

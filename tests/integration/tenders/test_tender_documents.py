@@ -2,8 +2,8 @@
 
 import io
 from datetime import timedelta
-from pathlib import Path
 
+import blob_helpers
 from sqlalchemy import func, select
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
@@ -31,8 +31,7 @@ def upload(client, code, data, name='dokumen.pdf', **fields):
 
 
 def blobs(app):
-    root = Path(app.config['LPSE_DATA_DIR']) / 'blobs'
-    return sorted(p.name for p in root.glob('??/*'))
+    return blob_helpers.stored_blobs()
 
 
 def count_documents():

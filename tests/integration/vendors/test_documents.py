@@ -2,9 +2,9 @@
 
 import io
 
+import blob_helpers
 import pytest
 
-from lpse import storage
 from lpse.extensions import db
 from lpse.vendors.models import VendorDocument
 
@@ -15,8 +15,7 @@ HTML = b'<!doctype html><script>alert(1)</script>'
 
 
 def blobs(app):
-    root = storage.blob_store().root
-    return sorted(p.name for p in root.rglob('*') if p.is_file())
+    return blob_helpers.stored_blobs() + blob_helpers.leftovers()
 
 
 def upload(client, kind, data, name):

@@ -192,6 +192,19 @@ def test_the_store_is_chosen_by_configuration(app, tmp_path):
         def exists(self, sha256):
             return False
 
+        def delete(self, sha256):
+            raise NotImplementedError
+
+        def list_blobs(self):
+            return iter(())
+
+        def stored_at(self, sha256):
+            return None
+
+        def sweep_incoming(self, *, older_than, dry_run=False):
+            return 0
+
+    app.config.pop('LPSE_BLOB_STORE', None)  # (LPSE_TEST_BLOB_STORE=s3 sets it)
     assert isinstance(storage.blob_store(), storage.FileStore)  # the default: 'file'
     storage.register_store('memory', MemoryStore)
     try:
