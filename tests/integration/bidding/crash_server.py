@@ -174,6 +174,7 @@ def build_world(
     key_pool=4,
     keys=None,
     deadline_in=None,
+    config=None,
     log=lambda *_: None,
 ):
     """Everything a burst of submissions needs, made before anything is timed.
@@ -182,7 +183,8 @@ def build_world(
     a certificate of its own: the server checks that the submission signer's *certificate*
     belongs to the submitting account (serial, owner, fingerprint), not that no two
     certificates share a key, so the rules hold while keygen stays cheap. `deadline_in` (a
-    timedelta): the bid deadline that long from now, instead of ~3 days."""
+    timedelta): the bid deadline that long from now, instead of ~3 days. `config`: more app
+    settings (the blob store)."""
     import pki_helpers
     from flask_migrate import upgrade
     from tenders.factories import PDF, schedule_at
@@ -210,7 +212,7 @@ def build_world(
         key_pool = len(keys)
         for i, k in enumerate(keys):
             pki_helpers._cache.setdefault('keys', {})[VENDOR_KEY_BASE + i] = k
-    app = create_app(app_overrides(database_url, data_dir))
+    app = create_app({**app_overrides(database_url, data_dir), **(config or {})})
     with app.app_context():
         upgrade()
         clock.set_now(None)

@@ -1,10 +1,12 @@
 """A cluster survives a node killed during the deadline rush (issue 17 point 4): PostgreSQL,
-a Redis queue, three gunicorn nodes and a worker behind HAProxy (harness.py); 60 vendors each
+the S3 store (moto_server, a real HTTP S3 endpoint), a Redis queue, three gunicorn nodes and a
+worker behind HAProxy (harness.py); 60 vendors each
 send two sealed envelopes (the second supersedes the first) through the balancer from their own
 loopback address, while one node after another is SIGKILLed at five moments of the rush and
 started again. Afterwards every acknowledged bid is in the database and in the store byte for
 byte with a receipt that verifies; the worker's clock round commits the bid set at the
-deadline and the commitment names exactly the current envelopes; the log verifies;
+deadline and the commitment names exactly the current envelopes; after `flask lpse
+blobs-sweep` no orphan blob remains in the bucket and no bid's blob is gone; the log verifies;
 reconciliation finds nothing; the bids carry the client's address, not the balancer's.
 
 Runs on PostgreSQL only (SQLite is one machine's database); the random seed is printed and
@@ -39,7 +41,15 @@ pytestmark = [
 
 
 @pytest.fixture
-def world(tmp_path):
+def s3():
+    """The S3 store's settings: moto_server (started once), a bucket of this test's own."""
+    import s3_helpers
+
+    return {**s3_helpers.app_config(), 'LPSE_S3_BUCKET': s3_helpers.new_bucket()}
+
+
+@pytest.fixture
+def world(tmp_path, s3):
     if harness.missing_tools():
         pytest.fail(f'missing {harness.missing_tools()}: run scripts/system-deps.sh')
     with cs.own_database(tmp_path, 'cluster') as url:
@@ -52,15 +62,16 @@ def world(tmp_path):
             size=ENVELOPE_SIZE,
             key_pool=4,
             deadline_in=DEADLINE_IN,
+            config=s3,
         )
 
 
-def test_a_node_killed_at_five_moments_of_the_rush_loses_nothing(world, tmp_path):
+def test_a_node_killed_at_five_moments_of_the_rush_loses_nothing(world, s3, tmp_path):
     built = time.monotonic()
     seed = int(os.environ.get('LPSE_CRASH_SEED') or random.SystemRandom().randrange(10**6))
     rng = random.Random(seed)
     print(f'cluster seed {seed} (replay with LPSE_CRASH_SEED={seed})')
-    cluster = harness.Cluster(world, tmp_path / 'cluster').start()
+    cluster = harness.Cluster(world, tmp_path / 'cluster', **s3).start()
     total = VENDORS * ENVELOPES_PER_VENDOR
     hits = []
     try:
@@ -98,7 +109,7 @@ def test_a_node_killed_at_five_moments_of_the_rush_loses_nothing(world, tmp_path
         commitment = _wait_for_commitment(world, timeout=DEADLINE_IN.total_seconds() + 150)
     finally:
         cluster.stop()
-    problems = check_cluster(world, load.receipts, commitment)
+    problems = check_cluster(world, s3, load.receipts, commitment)
     assert problems == []
 
 
@@ -124,7 +135,7 @@ def _wait_for_commitment(world, *, timeout):
     raise AssertionError('the worker made no bid-set commitment after the deadline')
 
 
-def check_cluster(world, receipts, commitment) -> list[str]:
+def check_cluster(world, s3, receipts, commitment) -> list[str]:
     """What must hold after the rush, through the blob store's own interface (whatever the
     store is): a list of problems, empty when all is well."""
     import hashlib
@@ -134,14 +145,23 @@ def check_cluster(world, receipts, commitment) -> list[str]:
     from lpse import checkpoints, create_app, pki_service, statelog, storage
     from lpse.bids.commitment import verify_commitment
     from lpse.bids.models import Bid, BidStatus
+    from lpse.cli import lpse_cli
     from lpse.crypto import receipts as receipt_docs
     from lpse.extensions import db
 
     problems = []
-    app = create_app(cs.app_overrides(world.database_url, world.data_dir))
+    app = create_app({**cs.app_overrides(world.database_url, world.data_dir), **s3})
     with app.app_context():
         authority = pki_service.require_authority()
         store = storage.blob_store()
+        swept = app.test_cli_runner().invoke(lpse_cli, ['blobs-sweep', '--older-than', '0'])
+        if swept.exit_code != 0:
+            problems.append(f'blobs-sweep failed: {swept.output}')
+        print(swept.output.strip())
+        referenced = storage.referenced_hashes(db.session)
+        orphans = [sha for sha, _at in store.list_blobs() if sha not in referenced]
+        if orphans:
+            problems.append(f'orphan blobs after the sweep: {orphans}')
         rows = {b.receipt_number: b for b in db.session.scalars(select(Bid))}
         last = {}
         for env, doc in receipts:
