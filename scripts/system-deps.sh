@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Debian packages the app and its tests need: Chromium (browser tests), PostgreSQL (the second
 # database the suite runs on), Pango and fonts (WeasyPrint PDFs), OpenSSL (CMS cross-checks),
-# redis-server (the job queue's networked backend, started by the tests on a private port).
+# redis-server (the job queue's networked backend, started by the tests on a private port), npm
+# (fetches axe-core, the accessibility checker the browser tests inject).
 # Installs only what is missing; needs root (or sudo) the first time.
 set -euo pipefail
 
@@ -12,6 +13,7 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpangoft2-1.0-0)
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
