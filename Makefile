@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 export FLASK_APP := lpse
 
-.PHONY: run test install dev-install system-deps translations lint format extract-messages
+.PHONY: run test install dev-install system-deps translations lint format extract-messages axe-core
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ $(VENV)/.dev-installed: $(VENV)/.installed
 
 install: $(VENV)/.installed translations
 
-dev-install: $(VENV)/.dev-installed translations
+dev-install: $(VENV)/.dev-installed translations axe-core
+
+# axe-core for the browser tests' accessibility checks, into .cache/ (never served by the app).
+axe-core:
+	bash scripts/fetch-axe-core.sh
 
 system-deps:
 	bash scripts/system-deps.sh

@@ -2,7 +2,8 @@
 # Debian packages the app and its tests need: Chromium (browser tests), PostgreSQL (the second
 # database the suite runs on), Pango and fonts (WeasyPrint PDFs), OpenSSL (CMS cross-checks),
 # redis-server (the job queue's networked backend, started by the tests on a private port),
-# HAProxy (the balancer in front of the cluster test's three nodes).
+# HAProxy (the balancer in front of the cluster test's three nodes), npm (fetches axe-core, the
+# accessibility checker the browser tests inject).
 # Installs only what is missing; needs root (or sudo) the first time.
 set -euo pipefail
 
@@ -14,6 +15,7 @@ ldconfig -p 2>/dev/null | grep -q libpango-1.0 || need+=(libpango-1.0-0 libpango
 [ -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ] || need+=(fonts-dejavu-core)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 [ -x /usr/sbin/haproxy ] || command -v haproxy >/dev/null 2>&1 || need+=(haproxy)
+command -v npm >/dev/null 2>&1 || need+=(npm)
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -11,6 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'integration'))
 
 import pki_helpers
 from helpers import PASSWORD
+from page_checks import check_page
 from playwright.sync_api import expect
 from tenders.conftest import (  # noqa: F401 — the tender fixtures
     _reused_tender_keys,
@@ -37,7 +38,9 @@ def test_vendor_bids_through_the_form(page, create_tender, cast, tmp_path):  # n
     page.get_by_label('Kata sandi').fill(PASSWORD)
     page.get_by_role('button', name='Masuk').click()
     page.goto(f'/tenders/{tender.code}')
+    check_page(page, 'bid-01-tender')
     page.get_by_role('link', name='Kirim penawaran').click()
+    check_page(page, 'bid-02-form')
 
     page.get_by_label('Harga satuan item 1').fill('400.000')
     expect(page.locator('#bid-total')).to_have_text(re.compile(r'Rp400\.000\.000'))
@@ -61,8 +64,10 @@ def test_vendor_bids_through_the_form(page, create_tender, cast, tmp_path):  # n
     bid = db.session.scalar(db.select(Bid))
     assert bid is not None and bid.status == 'current'
     expect(page.get_by_text(bid.receipt_number).first).to_be_visible()
+    check_page(page, 'bid-03-receipt')
     with page.expect_download() as download:
         page.get_by_role('link', name='PDF').first.click()
     assert Path(download.value.path()).read_bytes()[:5] == b'%PDF-'
     page.goto('/vendors/me')
     expect(page.locator('#my-bids')).to_contain_text(bid.receipt_number)
+    check_page(page, 'bid-04-vendor-home')

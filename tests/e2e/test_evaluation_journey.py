@@ -19,6 +19,7 @@ from evaluation.conftest import (  # noqa: F401 — the tender cast and opened-b
 )
 from evaluation.sanggah_fixtures import announcement_time
 from helpers import PASSWORD
+from page_checks import check_page
 from playwright.sync_api import expect
 from tenders.factories import PDF
 
@@ -45,6 +46,7 @@ def evaluate(page, tender, bid, *, technical_failure=None):
         page.locator(f'#fs-{kind} input[value="{verdict}"]').check()
     if technical_failure:
         page.locator('#technical_reason').fill(technical_failure)
+    check_page(page, f'evaluation-worksheet-{bid.id}')
     page.locator('#save-worksheet').click()
     expect(page.get_by_text('disimpan')).to_be_visible()
 
@@ -59,12 +61,14 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     page.goto(f'/tenders/{tender.code}/evaluation/')
     page.locator('#propose-result').click()
     expect(page.get_by_text('menunggu persetujuan')).to_be_visible()
+    check_page(page, 'evaluation-01-proposed')
     logout(page)
 
     login(page, pokja[1])
     page.goto(f'/tenders/{tender.code}/evaluation/')
     page.locator('#approve-result').click()
     expect(page.get_by_text('Pemenang ditetapkan.')).to_be_visible()
+    check_page(page, 'evaluation-02-approved')
     page.goto(f'/tenders/{tender.code}')
     page.locator('#announce-winner').click()  # the Pengumuman Pemenang stage has not begun
     expect(page.get_by_text('belum dapat diumumkan')).to_be_visible()
@@ -72,6 +76,7 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     page.goto(f'/tenders/{tender.code}')
     page.locator('#announce-winner').click()
     expect(page.get_by_text('Pemenang diumumkan; masa sanggah dimulai.')).to_be_visible()
+    check_page(page, 'evaluation-03-announced')
     logout(page)
 
     # The public result: every bidder, the legend, the winner and the loser's reason.
@@ -81,6 +86,7 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
         expect(table).to_contain_text(company)
     expect(page.locator('#winner')).to_contain_text(winner.vendor.company_name)
     expect(table).to_contain_text(TECHNICAL_FAILURE)
+    check_page(page, 'evaluation-04-results')
 
     login(page, loser.vendor.user)
     page.goto(f'/tenders/{tender.code}')
@@ -96,6 +102,7 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     expect(objection).to_contain_text('Menunggu jawaban Pokja')
     expect(objection.get_by_role('link', name='metode-pelaksanaan.pdf')).to_be_visible()
     expect(page.locator('#objection-form')).to_have_count(0)  # one objection per bidder
+    check_page(page, 'evaluation-05-objection-filed')
     logout(page)
 
     login(page, pokja[0])
@@ -114,3 +121,4 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     expect(objection).to_contain_text('Sanggah ditolak')
     expect(objection.get_by_role('link', name='metode-pelaksanaan.pdf')).to_have_count(0)
     expect(objection.get_by_role('link', name='Jawaban Sanggah (PDF)')).to_be_visible()
+    check_page(page, 'evaluation-06-answered')

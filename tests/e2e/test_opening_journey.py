@@ -27,6 +27,7 @@ from opening.conftest import (  # noqa: F401 — the tender, bidder and opening 
     submit_sealed,
     third,
 )
+from page_checks import check_page
 from playwright.sync_api import expect
 
 from lpse import clock
@@ -44,6 +45,7 @@ def release(page, tender, user):
     login(page, user)
     page.goto(f'/tenders/{tender.code}')
     page.get_by_role('link', name='Halaman pembukaan').click()
+    check_page(page, f'opening-release-{user.id}')
     page.get_by_label('Frasa sandi penandatanganan').fill(pki_helpers.SIGNING_PASSPHRASE)
     page.get_by_role('button', name='Serahkan bagian kunci').click()
 
@@ -63,6 +65,7 @@ def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bi
         page.get_by_text('Bagian kunci Anda diterima. Menunggu anggota Pokja lainnya.')
     ).to_be_visible()
     expect(page.locator('.shares-received')).to_contain_text('1 dari 2 bagian kunci diterima')
+    check_page(page, 'opening-01-one-share')
     expect(page.locator('.opening-results')).to_have_count(0)
     page.get_by_role('button', name='Keluar').click()
 
@@ -74,6 +77,7 @@ def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bi
     for company in ('PT Maju Jaya', 'CV Saingan', 'CV Ketiga Karya'):
         expect(results).to_contain_text(company)
     expect(results.locator('tr.result-opened')).to_have_count(3)
+    check_page(page, 'opening-02-opened')
     page.get_by_role('button', name='Keluar').click()
 
     login(page, members[2])
@@ -82,6 +86,7 @@ def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bi
     expect(page.locator('.opening-results tr.result-opened')).to_have_count(3)
     page.get_by_role('link', name='PT Maju Jaya').click()
     expect(page.locator('.declared-total')).to_have_text(re.compile(r'Rp1\.300\.000\.000'))
+    check_page(page, 'opening-03-opened-bid')
     page.go_back()
     with page.expect_download() as download:
         page.get_by_role('link', name='Unduh BA Pembukaan Penawaran (PDF)').click()

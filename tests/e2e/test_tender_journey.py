@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pki_helpers
 import pytest
 from helpers import PASSWORD
+from page_checks import check_page
 from playwright.sync_api import expect
 
 from lpse import clock
@@ -52,7 +53,9 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     page.get_by_label('Kata sandi').fill(PASSWORD)
     page.get_by_role('button', name='Masuk').click()
     page.get_by_role('link', name='Tender saya').click()
+    check_page(page, 'tender-01-mine')
     page.get_by_role('link', name='Buat tender').click()
+    check_page(page, 'tender-02-new')
 
     page.get_by_label('Nama paket').fill('Pembangunan Jembatan Sungai Mahakam')
     page.get_by_label('Uraian pekerjaan').fill('Jembatan beton bentang 40 m.')
@@ -71,14 +74,17 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     page.get_by_label('Harga satuan HPS').first.fill('2.400.000.000')
     page.get_by_role('button', name='Simpan draf').click()
     expect(page.get_by_text(re.compile(r'Draf tender KOTAUJI-2026-\d{5} dibuat'))).to_be_visible()
+    check_page(page, 'tender-03-draft')
 
     for stage, (start, end) in SCHEDULE.items():
         page.locator(f'#{stage}_start').fill(start)
         page.locator(f'#{stage}_end').fill(end)
     page.get_by_role('button', name='Simpan jadwal').click()
     expect(page.get_by_text('Jadwal disimpan.')).to_be_visible()
+    check_page(page, 'tender-04-schedule')
 
     page.get_by_role('link', name='Unggah dokumen').click()
+    check_page(page, 'tender-05-upload')
     page.get_by_label('Jenis dokumen').select_option('dokumen_pemilihan')
     page.get_by_label('Berkas (PDF atau dokumen perkantoran)').set_input_files(
         {'name': 'dokumen-pemilihan.pdf', 'mimeType': 'application/pdf', 'buffer': PDF}
@@ -87,6 +93,7 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     expect(page.get_by_text('Dokumen diunggah.')).to_be_visible()
     page.get_by_role('button', name='Umumkan tender').click()
     expect(page.get_by_text('Tender diumumkan.')).to_be_visible()
+    check_page(page, 'tender-06-published')
     page.get_by_role('button', name='Keluar').click()
 
     page.get_by_role('link', name='Cari tender', exact=True).click()
@@ -96,6 +103,7 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     expect(row).to_have_count(1)
     expect(row).to_contain_text('Rp2.400.000.000')
     expect(row).to_contain_text('19 November 2026 10:00 WITA (09:00 WIB)')
+    check_page(page, 'tender-07-search')
 
     page.get_by_role('link', name='English').click()
     expect(page.locator('html')).to_have_attribute('lang', 'en')
@@ -105,4 +113,5 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     # English, not only the lang attribute: the stage names and headings are translated.
     expect(page.get_by_role('rowheader', name='Announcement', exact=True)).to_be_visible()
     expect(page.get_by_role('heading', name='Schedule', exact=True)).to_be_visible()
+    check_page(page, 'tender-08-public-en')
     expect(page.get_by_text('Pengumuman', exact=True)).to_have_count(0)

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from helpers import PASSWORD
+from page_checks import check_page
 from playwright.sync_api import expect
 
 from lpse import clock, pki_service
@@ -50,6 +51,7 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     page.goto('/')
     page.get_by_role('link', name='Daftar penyedia').click()
     expect(page.get_by_role('heading', name='Pendaftaran penyedia')).to_be_visible()
+    check_page(page, 'vendor-01-register')
     page.get_by_label('Nama perusahaan').fill('PT Sinar Terang Abadi')
     page.get_by_label('Bentuk usaha').select_option('pt')
     page.get_by_label('NPWP').fill('02.345.678.9-012.000')
@@ -78,6 +80,7 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     expect(page.get_by_text('terkonfirmasi. Pendaftaran PT Sinar Terang Abadi')).to_be_visible()
     page.get_by_role('link', name='Ke halaman penyedia').click()
     expect(page.get_by_text('Menunggu verifikasi').first).to_be_visible()
+    check_page(page, 'vendor-02-documents')
     for kind, name, data in (
         ('akta', 'akta.pdf', PDF),
         ('nib', 'nib.png', PNG),
@@ -96,7 +99,9 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
 
     log_in(page, users['verifier'].email, PASSWORD)
     page.get_by_role('link', name='Verifikasi penyedia').click()
+    check_page(page, 'vendor-03-queue')
     page.get_by_role('link', name='PT Sinar Terang Abadi').click()
+    check_page(page, 'vendor-04-review')
     expect(page.get_by_role('link', name='akta.pdf')).to_be_visible()
     page.get_by_label('Keputusan').select_option('approve')
     page.get_by_role('button', name='Simpan keputusan').click()
@@ -106,8 +111,10 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     log_in(page, 'kantor@sinarterang.co.id', VENDOR_PASSWORD)
     page.get_by_role('link', name='Perusahaan saya', exact=True).click()
     expect(page.get_by_text('Terverifikasi').first).to_be_visible()
+    check_page(page, 'vendor-05-verified')
     page.get_by_role('link', name='Kunci & sertifikat').first.click()
     expect(page.get_by_text('serialNumber', exact=True)).to_be_visible()
+    check_page(page, 'vendor-06-keys')
     page.get_by_label('Frasa sandi penandatanganan', exact=True).fill(SIGNING)
     page.get_by_label('Ulangi frasa sandi').fill(SIGNING)
     page.get_by_role('button', name='Buat kunci di server').click()
@@ -115,6 +122,7 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     page.locator('#unlock-passphrase').fill(SIGNING)
     page.get_by_role('button', name='Uji').click()
     expect(page.get_by_text('Frasa sandi benar')).to_be_visible()
+    check_page(page, 'vendor-07-key-enrolled')
 
     db.session.expire_all()
     vendor = db.session.scalar(db.select(Vendor))
