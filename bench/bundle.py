@@ -32,6 +32,7 @@ def main(argv=None):
     parser.add_argument('--bids', type=int, default=200, help='sealed bids (default 200)')
     parser.add_argument('--size-mb', type=float, default=10, help='size of each bid (10)')
     parser.add_argument('--keys', type=int, default=4, help='RSA keys shared by the vendors (4)')
+    parser.add_argument('--profile', action='store_true', help='print where the build spends time')
     args = parser.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix='lpse-bundle-'))
     try:
@@ -126,8 +127,19 @@ def run(args, work: Path):
         with PeakRss() as memory:
             start = time.perf_counter()
             with open(work / 'bundle.zip', 'wb') as fh:
-                manifest = writer.build_bundle(tender, fh, checkpoint=checkpoint)
+                if args.profile:
+                    import cProfile
+                    import pstats
+
+                    profile = cProfile.Profile()
+                    manifest = profile.runcall(
+                        writer.build_bundle, tender, fh, checkpoint=checkpoint
+                    )
+                else:
+                    manifest = writer.build_bundle(tender, fh, checkpoint=checkpoint)
             built = time.perf_counter() - start
+        if args.profile:
+            pstats.Stats(profile).sort_stats('cumulative').print_stats(25)
         ca = pki_service.require_authority().ca_cert
     size = (work / 'bundle.zip').stat().st_size / MB
     plain_mb = (work / 'plain.zip').stat().st_size / MB
