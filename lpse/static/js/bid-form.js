@@ -94,37 +94,14 @@
   }
 
   form.addEventListener('submit', function (event) {
-    if (!window.XMLHttpRequest || !window.FormData) { return; }
+    if (!window.XMLHttpRequest || !window.FormData || !window.lpseUpload) { return; }
     event.preventDefault();
     document.getElementById('bid-submit').disabled = true;
     try { check(upload); } catch (e) { upload(); }  // a failed check never blocks the bid
   });
   function upload() {
-    var xhr = new XMLHttpRequest();
-    xhr.open('POST', form.action);
-    box.hidden = false;
-    document.getElementById('bid-submit').disabled = true;
-    xhr.upload.addEventListener('progress', function (e) {
-      if (e.lengthComputable) {
-        bar.value = Math.round(100 * e.loaded / e.total);
-        status.textContent = bar.value + '%';
-      }
-    });
-    xhr.upload.addEventListener('load', function () {
-      bar.value = 100;
-      status.textContent = form.getAttribute('data-sealing') || '100%';
-    });
-    xhr.addEventListener('load', function () {
-      // The answer is a page: the receipt after a redirect, or the form with its errors.
-      document.open();
-      document.write(xhr.responseText);
-      document.close();
-      if (xhr.responseURL) { window.history.replaceState(null, '', xhr.responseURL); }
-    });
-    xhr.addEventListener('error', function () {
-      status.textContent = form.getAttribute('data-failed') || 'Error';
-      document.getElementById('bid-submit').disabled = false;
-    });
-    xhr.send(new FormData(form));
+    window.lpseUpload(form, {
+      box: box, bar: bar, status: status, button: document.getElementById('bid-submit')
+    }, form.getAttribute('data-sealing'));
   }
 }());
