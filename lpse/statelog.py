@@ -66,6 +66,8 @@ WATCHED = (
     'objection_attachment',
     'award_letter',
     'issued_document',
+    'contract',
+    'contract_amendment',
 )
 # Columns that change on every visit or are bookkeeping, not state anyone decided.
 IGNORED = {
