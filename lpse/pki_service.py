@@ -68,6 +68,27 @@ def _parsed_certificate(pem: str) -> x509.Certificate:
     return x509.load_pem_x509_certificate(pem.encode())
 
 
+class IssuedCrl(db.Model):
+    """Every CRL the CA issued, kept: an audit bundle carries the one current at each of a
+    tender's milestones (what a relying party could have known then)."""
+
+    __tablename__ = 'crl_history'
+
+    number: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    crl_pem: Mapped[str] = mapped_column(Text)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
+def crl_current_at(moment) -> IssuedCrl | None:
+    """The newest CRL issued at or before `moment` (None before the first one kept)."""
+    return db.session.scalars(
+        select(IssuedCrl)
+        .where(IssuedCrl.issued_at <= moment)
+        .order_by(IssuedCrl.issued_at.desc(), IssuedCrl.number.desc())
+        .limit(1)
+    ).first()
+
+
 class Authority(db.Model):
     """The one CA of this instance and the system's own signing certificate."""
 
@@ -238,6 +259,7 @@ def init_ca(*, now, common_name=CA_NAME, organization=None, validity_days=3650, 
         created_at=now,
     )
     db.session.add(row)
+    db.session.add(IssuedCrl(number=1, crl_pem=row.crl_pem, issued_at=now))
     db.session.flush()
     audit.record(
         'pki.ca_created',
@@ -407,6 +429,7 @@ def _publish(row, *, now):
     )
     row.crl_pem = _pem(crl)
     row.crl_updated_at = now
+    db.session.add(IssuedCrl(number=row.crl_number, crl_pem=row.crl_pem, issued_at=now))
     db.session.flush()
     return row.crl_pem
 

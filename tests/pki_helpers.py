@@ -85,6 +85,7 @@ def install_authority():
         created_at=clock.now(),
     )
     db.session.add(row)
+    db.session.add(pki_service.IssuedCrl(number=1, crl_pem=row.crl_pem, issued_at=clock.now()))
     db.session.commit()
     return row
 

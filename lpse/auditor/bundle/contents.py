@@ -322,6 +322,35 @@ def certificate_items(tender):
     yield Item(
         layout.CRL, 'crl', 'certificate revocation list at bundle time', authority.crl_pem.encode()
     )
+    found = {}
+    for name, moment in milestones(tender):
+        row = pki_service.crl_current_at(moment)
+        if row is not None:
+            found.setdefault(row.number, (row, []))[1].append(name)
+    for number, (row, names) in sorted(found.items()):
+        yield Item(
+            layout.crl_at(number),
+            'crl_milestone',
+            f'CRL current at: {", ".join(names)}',
+            row.crl_pem.encode(),
+        )
+
+
+def milestones(tender) -> list[tuple[str, object]]:
+    """The tender's moments that passed, each with its time: the bid deadline, each opening,
+    each announcement, the award, the contract's signing."""
+    now = clock.now()
+    moments = [('bid deadline', tender.bid_deadline)]
+    for c in _rows(OpeningCeremony, OpeningCeremony.tender_id == tender.id):
+        if c.opened_at is not None:
+            moments.append((f'opening {c.id}', c.opened_at))
+    for a in _rows(Announcement, Announcement.tender_id == tender.id):
+        moments.append((f'announcement {a.id}', a.announced_at))
+    for a in _rows(AwardLetter, AwardLetter.tender_id == tender.id):
+        moments.append((f'award {a.id}', a.issued_at))
+    if tender.contract_signed_at is not None:
+        moments.append(('contract signed', tender.contract_signed_at))
+    return [(name, at) for name, at in moments if at is not None and at <= now]
 
 
 def log_items(tender, checkpoint):

@@ -6,6 +6,7 @@ MANIFEST_FORMAT = 'lpse-bundle/1'
 CA = 'pki/ca.pem'
 SYSTEM_CERT = 'pki/system.pem'
 CRL = 'pki/crl.pem'
+CRL_HISTORY = 'pki/crl-history/'
 TENDER_CERT = 'keys/tender.pem'
 TENDER_KEY = 'keys/tender-key.pem'
 COMMITMENT = 'bids/commitment.json'
@@ -31,6 +32,10 @@ def submission_signature(bid_id: int) -> str:
 
 def receipt(bid_id: int) -> str:
     return f'bids/{bid_id}/receipt.json'
+
+
+def crl_at(number: int) -> str:
+    return f'{CRL_HISTORY}crl-{number}.pem'
 
 
 def pdf(document_id: str) -> str:

@@ -162,6 +162,13 @@ def check_pki(report, bundle, ca_cert):
         report.add(layout.CA, 'the CA given with --ca', same, pki.certificate_fingerprint(bundled))
     except (ValueError, KeyError) as exc:
         report.add(layout.CA, 'the CA given with --ca', False, str(exc))
+    for path in sorted(p for p in bundle.names if p.startswith(layout.CRL_HISTORY)):
+        try:
+            kept = x509.load_pem_x509_crl(bundle.read(path))
+            ok = kept.issuer == ca_cert.subject and kept.is_signature_valid(ca_cert.public_key())
+            report.add(path, 'signed by the CA', ok, f'issued {kept.last_update_utc.isoformat()}')
+        except (ValueError, KeyError) as exc:
+            report.add(path, 'signed by the CA', False, str(exc))
     try:
         crl = x509.load_pem_x509_crl(bundle.read(layout.CRL))
         ok = crl.issuer == ca_cert.subject and crl.is_signature_valid(ca_cert.public_key())

@@ -32,6 +32,7 @@ SELF_CHECKED = {
     'tender_certificate',
     'tender_key',
     'crl',
+    'crl_milestone',
     'ca',
 }
 
@@ -101,6 +102,8 @@ def test_bundle_of_a_real_journey_verifies(app, journey, tmp_path, capsys):
     kinds = {f['kind'] for f in manifest['files']}
     assert {'envelope', 'receipt', 'commitment', 'case', 'result', 'pdf', 'tender_key'} <= kinds
     assert {'objection', 'award', 'log_events', 'checkpoint', 'crl', 'readme', 'redflags'} <= kinds
+    milestone_crls = [f for f in manifest['files'] if f['kind'] == 'crl_milestone']
+    assert milestone_crls and 'bid deadline' in milestone_crls[0]['what']
     ca = tmp_path / 'ca.pem'
     ca.write_bytes(ca_cert().public_bytes(serialization.Encoding.PEM))
     capsys.readouterr()

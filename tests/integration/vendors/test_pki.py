@@ -94,6 +94,22 @@ def test_init_ca_creates_once_and_refuses_to_overwrite(app):
     assert actions().count('pki.ca_created') == 1
 
 
+def test_every_crl_is_kept_and_found_by_time(app):
+    created = clock.now().replace(microsecond=0)
+    clock.set_now(created)
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=['lpse', 'init-ca']).exit_code == 0
+    later = created + timedelta(days=2)
+    pki_service.publish_crl(now=later)
+    db.session.commit()
+    kept = db.session.scalars(select(pki_service.IssuedCrl).order_by(pki_service.IssuedCrl.number))
+    assert [(c.number, c.issued_at) for c in kept] == [(1, created), (2, later)]
+    assert pki_service.crl_current_at(created - timedelta(seconds=1)) is None
+    assert pki_service.crl_current_at(later - timedelta(seconds=1)).number == 1
+    current = pki_service.crl_current_at(later)
+    assert current.number == 2 and current.crl_pem == db.session.get(Authority, 1).crl_pem
+
+
 @pytest.mark.parametrize(
     ('config', 'message'),
     [
