@@ -54,11 +54,11 @@ COMPANY = 'PT Cahaya Nusantara'
 EMAIL = 'kantor@cahayanusantara.co.id'
 VENDOR_PASSWORD = 'sandi-perusahaan-2026'
 SIGNING = 'frasa tanda tangan kami 2026'
-QUESTION = 'Apakah laptop boleh bermerek lokal dengan TKDN di atas 40%?'
-ANSWER = 'Boleh, selama spesifikasi teknis dan TKDN terpenuhi.'
-TECHNICAL_FAILURE = 'Spesifikasi prosesor di bawah yang disyaratkan'
-GROUNDS = 'Prosesor kami setara dengan yang disyaratkan; lihat lembar data terlampir.'
-OBJECTION_ANSWER = 'Lembar data menunjukkan generasi prosesor yang lebih lama; sanggah ditolak.'
+QUESTION = 'Apakah atap boleh memakai baja ringan produksi dalam negeri?'
+ANSWER = 'Boleh, selama memenuhi spesifikasi teknis dalam dokumen pemilihan.'
+TECHNICAL_FAILURE = 'Metode pelaksanaan tidak memuat pekerjaan atap'
+GROUNDS = 'Metode pelaksanaan kami memuat pekerjaan atap pada halaman 8.'
+OBJECTION_ANSWER = 'Halaman 8 hanya memuat gambar, bukan urutan pekerjaan; sanggah ditolak.'
 DEMO_KEYS = {'pokja1': 1, 'pokja2': 2, 'pokja3': 3, 'penyedia1': 10}
 
 
@@ -149,13 +149,13 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
     login(page, pokja1, password(pokja1))
     code = publish_tender(
         page,
-        name='Pengadaan Laptop Sekolah Dasar',
-        category='barang',
-        work_unit='DINKES',
+        name='Rehabilitasi Gedung Puskesmas Sudiang',
+        category='pekerjaan_konstruksi',
+        work_unit='DPUPR',
         ppk=f'PPK Demo ({ppk})',
         members=['pokja2@demo.lpse.id', 'pokja3@demo.lpse.id'],
         hps='500.000.000',
-        item='Laptop dan perlengkapannya',
+        item='Pekerjaan rehabilitasi gedung',
         prefix='full-12-tender',
     )
     logout(page)
@@ -301,7 +301,7 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
         'bond_valid_until': '2027-04-30',
         'bond_number': 'JP-2026-0099',
         'bond_issuer': 'PT Bank Pembangunan Daerah Demo',
-        'payment_terms': 'Dibayar sekaligus setelah serah terima barang.',
+        'payment_terms': 'Termin bulanan sesuai kemajuan pekerjaan; retensi 5% sampai BAST.',
     }
     for name, value in terms.items():
         page.locator(f'#{name}').fill(value)
