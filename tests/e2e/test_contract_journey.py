@@ -4,10 +4,8 @@ BAST, and the tender is "Selesai". Every page passes the accessibility and phone
 screenshot per step lands in test-artifacts/, and the signed contract PDF parsed back carries
 both signatures, valid."""
 
-import asyncio
 import io
 import sys
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -30,24 +28,12 @@ from contracts.conftest import (  # noqa: F401 — the awarded tender and what i
     other_agency,
     pokja,
 )
-from helpers import PASSWORD
+from journey_steps import login, logout, outside_playwright_loop
 from page_checks import check_page
 from playwright.sync_api import expect
 from pyhanko.pdf_utils.reader import PdfFileReader
 
 from lpse.documents import operations as documents
-
-
-@contextmanager
-def outside_playwright_loop():
-    """pyHanko signs and validates with asyncio.run, which refuses to start while Playwright's
-    event loop is marked running on this thread: hide that loop for the call, then restore it."""
-    loop = asyncio.events._get_running_loop()
-    asyncio.events._set_running_loop(None)
-    try:
-        yield
-    finally:
-        asyncio.events._set_running_loop(loop)
 
 
 @pytest.fixture
@@ -57,24 +43,12 @@ def signed_award(request):
         return request.getfixturevalue('awarded')
 
 
-def login(page, user):
-    page.goto('/auth/login')
-    page.get_by_label('Email').fill(user.email)
-    page.get_by_label('Kata sandi').fill(PASSWORD)
-    page.get_by_role('button', name='Masuk').click()
-    expect(page.get_by_role('button', name='Keluar')).to_be_visible()
-
-
-def logout(page):
-    page.get_by_role('button', name='Keluar').click()
-
-
 def test_contract_signed_by_both_sides_then_spmk_and_bast(signed_award, page, cast):  # noqa: F811
     tender, winner, _loser = signed_award
     ppk = cast['ppk']
     url = f'/tenders/{tender.code}/contract'
 
-    login(page, ppk)
+    login(page, ppk.email)
     page.goto(f'/tenders/{tender.code}')
     check_page(page, 'contract-01-awarded-tender')
     page.goto(url)
@@ -88,7 +62,7 @@ def test_contract_signed_by_both_sides_then_spmk_and_bast(signed_award, page, ca
     check_page(page, 'contract-03-drafted')
     logout(page)
 
-    login(page, winner)
+    login(page, winner.email)
     page.goto(url)
     check_page(page, 'contract-04-vendor-review')
     page.get_by_label('Setujui draf').check()
@@ -105,7 +79,7 @@ def test_contract_signed_by_both_sides_then_spmk_and_bast(signed_award, page, ca
     check_page(page, 'contract-07-vendor-signed')
     logout(page)
 
-    login(page, ppk)
+    login(page, ppk.email)
     page.goto(url)
     page.get_by_role('button', name='Tandatangani sebagai PPK').click()
     expect(page.get_by_text('Dokumen ditandatangani kedua pihak.')).to_be_visible()

@@ -97,7 +97,7 @@ def at(stage_start):
 
 
 def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
-    password = demo_site.__getitem__
+    password = demo_site.get  # each demo account's generated password
     pokja1, pokja2, ppk = 'pokja1@demo.lpse.id', 'pokja2@demo.lpse.id', 'ppk@demo.lpse.id'
 
     # Sign-up: the form, the mail in the development mailbox, the link clicked.
