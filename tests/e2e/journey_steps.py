@@ -1,15 +1,21 @@
 """Steps the browser journeys share (import as `journey_steps`): signing in and out, a company's
 sign-up form, its documents, the verifier's approval, a server-held key, a tender drafted,
 scheduled and published, a bid, a key share released at the opening, an evaluation worksheet,
-and a way around pyHanko's asyncio.run beside Playwright."""
+an objection and its answer, a contract drafted, accepted and signed by both sides, SPMK and
+BAST, the signed contract checked, and a way around pyHanko's asyncio.run beside Playwright."""
 
 import asyncio
+import io
 import re
 from contextlib import contextmanager
+from pathlib import Path
 
 from helpers import PASSWORD
 from page_checks import check_page
 from playwright.sync_api import expect
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from lpse.documents import operations as documents
 
 PDF = b'%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'
 PNG = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00'
@@ -219,3 +225,87 @@ def evaluate(page, code, bid_id, *, technical_failure=None):
     check_page(page, f'evaluation-worksheet-{bid_id}')
     page.locator('#save-worksheet').click()
     expect(page.get_by_text('disimpan')).to_be_visible()
+
+
+def file_objection(page, code, grounds, attachment=None):
+    """The signed-in losing bidder files a sanggah on the tender page."""
+    page.goto(f'/tenders/{code}')
+    form = page.locator('#objection-form')
+    form.get_by_label('Alasan sanggah').fill(grounds)
+    if attachment is not None:
+        form.locator('input[type=file]').set_input_files(str(attachment))
+    form.get_by_role('button', name='Kirim sanggah').click()
+    expect(page.get_by_text('Sanggah terkirim.')).to_be_visible()
+    expect(page.locator('article.objection')).to_contain_text(grounds)
+
+
+def reject_objection(page, code, answer):
+    """The signed-in Pokja member answers the sanggah on the tender page: rejected, why."""
+    page.goto(f'/tenders/{code}')
+    form = page.locator('form.answer-objection')
+    form.get_by_label('Sanggah ditolak').check()
+    form.get_by_label('Jawaban dan alasannya').fill(answer)
+    form.get_by_role('button', name='Kirim jawaban sanggah').click()
+    expect(page.get_by_text('Jawaban sanggah disimpan.')).to_be_visible()
+
+
+def draft_contract(page, terms):
+    """On the contract page the PPK fills the draft's ``terms`` ({field id: value}) and saves."""
+    for name, value in terms.items():
+        page.locator(f'#{name}').fill(value)
+    page.get_by_role('button', name='Simpan draf kontrak').click()
+    expect(page.get_by_text('Draf kontrak disimpan; penyedia dapat meninjaunya.')).to_be_visible()
+
+
+def accept_contract_draft(page):
+    """On the contract page, the signed-in winner accepts the draft."""
+    page.get_by_label('Setujui draf').check()
+    page.get_by_role('button', name='Kirim tinjauan').click()
+    expect(page.get_by_text('Tinjauan Anda tercatat.')).to_be_visible()
+
+
+def sign_as_vendor(page, passphrase):
+    """On the contract page, the signed-in winner signs with its server-held key."""
+    page.get_by_label('Frasa sandi penandatanganan').fill(passphrase)
+    page.get_by_role('button', name='Tandatangani', exact=True).click()
+    expect(page.get_by_text('Anda telah menandatangani dokumen ini.')).to_be_visible()
+
+
+def sign_as_ppk(page, code, *, shot):
+    """The signed-in PPK countersigns on the contract page; returns the signed PDF downloaded."""
+    page.goto(f'/tenders/{code}/contract')
+    page.get_by_role('button', name='Tandatangani sebagai PPK').click()
+    expect(page.get_by_text('Dokumen ditandatangani kedua pihak.')).to_be_visible()
+    check_page(page, shot)
+    with page.expect_download() as download:
+        page.get_by_role('link', name='Unduh dokumen bertanda tangan (PDF)').first.click()
+    return Path(download.value.path()).read_bytes()
+
+
+def spmk_and_bast(page, code, work_starts_on, *, shots):
+    """On the signed contract's page the PPK issues the SPMK and records the BAST; the tender
+    page then says "Selesai". shots: (SPMK, BAST, completed tender)."""
+    page.locator('#work_starts_on').fill(work_starts_on)
+    page.get_by_role('button', name='Terbitkan SPMK').click()
+    expect(page.get_by_text('SPMK diterbitkan.')).to_be_visible()
+    check_page(page, shots[0])
+    page.get_by_role('button', name='Catat serah terima').click()
+    expect(page.get_by_text('BAST tercatat; tender selesai.')).to_be_visible()
+    expect(page.get_by_role('link', name='BAST (PDF)')).to_be_visible()
+    check_page(page, shots[1])
+    page.goto(f'/tenders/{code}')
+    expect(page.locator('.badge.stage').first).to_have_text('Selesai')
+    check_page(page, shots[2])
+
+
+def assert_signed_by_both(pdf, vendor_signer):
+    """The signed contract parsed back: the vendor's signature (by ``vendor_signer``), then the
+    system's for the PPK, both valid."""
+    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
+    assert [s.field_name for s in embedded] == ['TandaTanganPenyedia', 'TandaTanganLPSE']
+    with outside_playwright_loop():
+        check = documents.check_pdf(pdf)
+    assert check.genuine, check.signature.reason_if_invalid
+    signatures = check.signature.signatures
+    assert len(signatures) == 2 and all(s.valid for s in signatures)
+    assert signatures[0].signer_name == vendor_signer

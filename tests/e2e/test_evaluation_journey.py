@@ -18,7 +18,7 @@ from evaluation.conftest import (  # noqa: F401 — the tender cast and opened-b
     pokja,
 )
 from evaluation.sanggah_fixtures import announcement_time
-from journey_steps import evaluate, login, logout
+from journey_steps import evaluate, file_objection, login, logout, reject_objection
 from page_checks import check_page
 from playwright.sync_api import expect
 from tenders.factories import PDF
@@ -68,14 +68,9 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     check_page(page, 'evaluation-04-results')
 
     login(page, loser.vendor.user.email)
-    page.goto(f'/tenders/{tender.code}')
     attachment = tmp_path / 'metode-pelaksanaan.pdf'
     attachment.write_bytes(PDF)
-    form = page.locator('#objection-form')
-    form.get_by_label('Alasan sanggah').fill(GROUNDS)
-    form.locator('input[type=file]').set_input_files(str(attachment))
-    form.get_by_role('button', name='Kirim sanggah').click()
-    expect(page.get_by_text('Sanggah terkirim.')).to_be_visible()
+    file_objection(page, tender.code, GROUNDS, attachment)
     objection = page.locator('article.objection')
     expect(objection).to_contain_text(GROUNDS)
     expect(objection).to_contain_text('Menunggu jawaban Pokja')
@@ -85,12 +80,7 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     logout(page)
 
     login(page, pokja[0].email)
-    page.goto(f'/tenders/{tender.code}')
-    answer = page.locator('form.answer-objection')
-    answer.get_by_label('Sanggah ditolak').check()
-    answer.get_by_label('Jawaban dan alasannya').fill(ANSWER)
-    answer.get_by_role('button', name='Kirim jawaban sanggah').click()
-    expect(page.get_by_text('Jawaban sanggah disimpan.')).to_be_visible()
+    reject_objection(page, tender.code, ANSWER)
     logout(page)
 
     # Answers are public; the attachment is not.

@@ -8,41 +8,40 @@ contract, the winner signs it, then the PPK; SPMK, BAST, and the tender is "Sele
 passes axe and the 360 px check with its screenshot in test-artifacts/ (full-*), and the signed
 contract PDF parsed back carries both signatures, valid. The test clock moves between stages."""
 
-import io
-import sys
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import pytest
-
-# The integration fixtures' modules live in tests/integration (on sys.path in a whole run).
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'integration'))
-
 import pki_helpers
+import pytest
 from journey_steps import (
     PDF,
     SCHEDULE,
+    accept_contract_draft,
     approve_company,
+    assert_signed_by_both,
+    draft_contract,
     enrol_server_key,
     evaluate,
+    file_objection,
     login,
     logout,
-    outside_playwright_loop,
     publish_tender,
     register_company,
+    reject_objection,
     release_share,
+    sign_as_ppk,
+    sign_as_vendor,
+    spmk_and_bast,
     submit_bid,
     upload_company_documents,
 )
 from page_checks import check_page
 from playwright.sync_api import expect
-from pyhanko.pdf_utils.reader import PdfFileReader
 
 from lpse import clock, demo
 from lpse.auth.models import User
 from lpse.bids.models import Bid
-from lpse.documents import operations as documents
+from lpse.config import DevelopmentConfig
 from lpse.evaluation.objection_models import Announcement
 from lpse.extensions import db
 from lpse.tenders.models import Tender
@@ -68,8 +67,8 @@ def app_config(app_config):
     return {
         **app_config,
         **pki_helpers.CONFIG,
-        'LPSE_STAGE_MIN_DURATIONS': {},
-        'LPSE_STAGE_MIN_GAPS': {},
+        'LPSE_STAGE_MIN_DURATIONS': DevelopmentConfig.LPSE_STAGE_MIN_DURATIONS,
+        'LPSE_STAGE_MIN_GAPS': DevelopmentConfig.LPSE_STAGE_MIN_GAPS,
     }
 
 
@@ -262,20 +261,11 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
 
     # Objection by the loser, answered by the Pokja.
     login(page, 'penyedia1@demo.lpse.id', password('penyedia1@demo.lpse.id'))
-    page.goto(f'/tenders/{code}')
-    form = page.locator('#objection-form')
-    form.get_by_label('Alasan sanggah').fill(GROUNDS)
-    form.get_by_role('button', name='Kirim sanggah').click()
-    expect(page.get_by_text('Sanggah terkirim.')).to_be_visible()
+    file_objection(page, code, GROUNDS)
     check_page(page, 'full-25-objection')
     logout(page)
     login(page, pokja1, password(pokja1))
-    page.goto(f'/tenders/{code}')
-    answer = page.locator('form.answer-objection')
-    answer.get_by_label('Sanggah ditolak').check()
-    answer.get_by_label('Jawaban dan alasannya').fill(OBJECTION_ANSWER)
-    answer.get_by_role('button', name='Kirim jawaban sanggah').click()
-    expect(page.get_by_text('Jawaban sanggah disimpan.')).to_be_visible()
+    reject_objection(page, code, OBJECTION_ANSWER)
     expect(page.locator('article.objection')).to_contain_text(OBJECTION_ANSWER)
     check_page(page, 'full-26-objection-answered')
     logout(page)
@@ -303,53 +293,21 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
         'bond_issuer': 'PT Bank Pembangunan Daerah Demo',
         'payment_terms': 'Termin bulanan sesuai kemajuan pekerjaan; retensi 5% sampai BAST.',
     }
-    for name, value in terms.items():
-        page.locator(f'#{name}').fill(value)
-    page.get_by_role('button', name='Simpan draf kontrak').click()
-    expect(page.get_by_text('Draf kontrak disimpan; penyedia dapat meninjaunya.')).to_be_visible()
+    draft_contract(page, terms)
     check_page(page, 'full-29-contract-drafted')
     logout(page)
 
     login(page, EMAIL, VENDOR_PASSWORD)
     page.goto(url)
-    page.get_by_label('Setujui draf').check()
-    page.get_by_role('button', name='Kirim tinjauan').click()
-    expect(page.get_by_text('Tinjauan Anda tercatat.')).to_be_visible()
+    accept_contract_draft(page)
     check_page(page, 'full-30-contract-reviewed')
-    page.get_by_label('Frasa sandi penandatanganan').fill(SIGNING)
-    page.get_by_role('button', name='Tandatangani', exact=True).click()
-    expect(page.get_by_text('Anda telah menandatangani dokumen ini.')).to_be_visible()
+    sign_as_vendor(page, SIGNING)
     check_page(page, 'full-31-vendor-signed')
     logout(page)
 
     login(page, ppk, password(ppk))
-    page.goto(url)
-    page.get_by_role('button', name='Tandatangani sebagai PPK').click()
-    expect(page.get_by_text('Dokumen ditandatangani kedua pihak.')).to_be_visible()
-    check_page(page, 'full-32-contract-signed')
-    with page.expect_download() as download:
-        page.get_by_role('link', name='Unduh dokumen bertanda tangan (PDF)').first.click()
-    pdf = Path(download.value.path()).read_bytes()
-
-    # SPMK and BAST: the tender is complete.
-    page.locator('#work_starts_on').fill('2026-12-14')
-    page.get_by_role('button', name='Terbitkan SPMK').click()
-    expect(page.get_by_text('SPMK diterbitkan.')).to_be_visible()
-    check_page(page, 'full-33-spmk')
-    page.get_by_role('button', name='Catat serah terima').click()
-    expect(page.get_by_text('BAST tercatat; tender selesai.')).to_be_visible()
-    check_page(page, 'full-34-bast')
-    logout(page)
-    page.goto(f'/tenders/{code}')
-    expect(page.locator('.badge.stage').first).to_have_text('Selesai')
-    check_page(page, 'full-35-completed')
-
-    # The signed contract parsed back: the winner's signature, then the system's, both valid.
-    embedded = PdfFileReader(io.BytesIO(pdf)).embedded_signatures
-    assert [s.field_name for s in embedded] == ['TandaTanganPenyedia', 'TandaTanganLPSE']
-    with outside_playwright_loop():
-        check = documents.check_pdf(pdf)
-    assert check.genuine, check.signature.reason_if_invalid
-    signatures = check.signature.signatures
-    assert len(signatures) == 2 and all(s.valid for s in signatures)
-    assert signatures[0].signer_name == 'Dewi Lestari'
+    pdf = sign_as_ppk(page, code, shot='full-32-contract-signed')
+    spmk_and_bast(
+        page, code, '2026-12-14', shots=('full-33-spmk', 'full-34-bast', 'full-35-completed')
+    )
+    assert_signed_by_both(pdf, 'Dewi Lestari')
