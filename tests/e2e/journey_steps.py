@@ -61,8 +61,10 @@ def logout(page):
     expect(page.get_by_role('button', name='Keluar')).to_have_count(0)
 
 
-def register_company(page, *, company, npwp, nib, phone, director, nik, email, password, shot):
-    """Fill and send the sign-up form from the home page's link (a PT, small, Makassar)."""
+def register_company(page, company, email, password, *, shot):
+    """Fill and send the sign-up form from the home page's link (a PT, small, Makassar);
+    ``company`` is (name, NPWP, NIB, director's name, director's NIK)."""
+    company, npwp, nib, director, nik = company
     page.goto('/')
     page.get_by_role('link', name='Daftar penyedia').click()
     expect(page.get_by_role('heading', name='Pendaftaran penyedia')).to_be_visible()
@@ -74,7 +76,7 @@ def register_company(page, *, company, npwp, nib, phone, director, nik, email, p
     page.get_by_label('Alamat').fill('Jl. Pettarani No. 10')
     page.get_by_label('Provinsi').fill('Sulawesi Selatan')
     page.get_by_label('Kabupaten/kota').fill('Makassar')
-    page.get_by_label('Telepon').fill(phone)
+    page.get_by_label('Telepon').fill(f'0411 {nib[-6:]}')
     page.get_by_label('Kualifikasi usaha').select_option('kecil')
     page.locator('#directors-0-name').fill(director)
     page.locator('#directors-0-position').fill('Direktur')
@@ -225,6 +227,30 @@ def evaluate(page, code, bid_id, *, technical_failure=None):
     check_page(page, f'evaluation-worksheet-{bid_id}')
     page.locator('#save-worksheet').click()
     expect(page.get_by_text('disimpan')).to_be_visible()
+
+
+def propose_result(page, code, *, shot):
+    """The signed-in Pokja member proposes the evaluation's result for approval."""
+    page.goto(f'/tenders/{code}/evaluation/')
+    page.locator('#propose-result').click()
+    expect(page.get_by_text('menunggu persetujuan')).to_be_visible()
+    check_page(page, shot)
+
+
+def approve_result(page, code, *, shot):
+    """Another signed-in Pokja member approves the proposed result: the winner is decided."""
+    page.goto(f'/tenders/{code}/evaluation/')
+    page.locator('#approve-result').click()
+    expect(page.get_by_text('Pemenang ditetapkan.')).to_be_visible()
+    check_page(page, shot)
+
+
+def announce_winner(page, code, *, shot):
+    """The signed-in Pokja member announces the winner from the tender page."""
+    page.goto(f'/tenders/{code}')
+    page.locator('#announce-winner').click()
+    expect(page.get_by_text('Pemenang diumumkan; masa sanggah dimulai.')).to_be_visible()
+    check_page(page, shot)
 
 
 def file_objection(page, code, grounds, attachment=None):

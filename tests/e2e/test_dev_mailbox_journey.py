@@ -10,21 +10,17 @@ from lpse.vendors.models import Vendor
 
 PASSWORD = 'sandi-perusahaan-2026'
 EMAIL = 'kantor@cahayabaru.co.id'
+COMPANY = (
+    'PT Cahaya Baru',
+    '03.456.789.0-123.000',
+    '8120003334445',
+    'Rina Wulandari',
+    '7371015505800002',
+)
 
 
 def sign_up(page):
-    register_company(
-        page,
-        company='PT Cahaya Baru',
-        npwp='03.456.789.0-123.000',
-        nib='8120003334445',
-        phone='0411 555 777',
-        director='Rina Wulandari',
-        nik='7371015505800002',
-        email=EMAIL,
-        password=PASSWORD,
-        shot='devmail-01-register',
-    )
+    register_company(page, COMPANY, EMAIL, PASSWORD, shot='devmail-01-register')
     check_page(page, 'devmail-02-registered')
 
 

@@ -18,7 +18,16 @@ from evaluation.conftest import (  # noqa: F401 — the tender cast and opened-b
     pokja,
 )
 from evaluation.sanggah_fixtures import announcement_time
-from journey_steps import evaluate, file_objection, login, logout, reject_objection
+from journey_steps import (
+    announce_winner,
+    approve_result,
+    evaluate,
+    file_objection,
+    login,
+    logout,
+    propose_result,
+    reject_objection,
+)
 from page_checks import check_page
 from playwright.sync_api import expect
 from tenders.factories import PDF
@@ -37,25 +46,16 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
         evaluate(
             page, tender.code, bid.id, technical_failure=TECHNICAL_FAILURE if bid is loser else None
         )
-    page.goto(f'/tenders/{tender.code}/evaluation/')
-    page.locator('#propose-result').click()
-    expect(page.get_by_text('menunggu persetujuan')).to_be_visible()
-    check_page(page, 'evaluation-01-proposed')
+    propose_result(page, tender.code, shot='evaluation-01-proposed')
     logout(page)
 
     login(page, pokja[1].email)
-    page.goto(f'/tenders/{tender.code}/evaluation/')
-    page.locator('#approve-result').click()
-    expect(page.get_by_text('Pemenang ditetapkan.')).to_be_visible()
-    check_page(page, 'evaluation-02-approved')
+    approve_result(page, tender.code, shot='evaluation-02-approved')
     page.goto(f'/tenders/{tender.code}')
     page.locator('#announce-winner').click()  # the Pengumuman Pemenang stage has not begun
     expect(page.get_by_text('belum dapat diumumkan')).to_be_visible()
     announcement_time(tender)
-    page.goto(f'/tenders/{tender.code}')
-    page.locator('#announce-winner').click()
-    expect(page.get_by_text('Pemenang diumumkan; masa sanggah dimulai.')).to_be_visible()
-    check_page(page, 'evaluation-03-announced')
+    announce_winner(page, tender.code, shot='evaluation-03-announced')
     logout(page)
 
     # The public result: every bidder, the legend, the winner and the loser's reason.

@@ -17,7 +17,9 @@ from journey_steps import (
     PDF,
     SCHEDULE,
     accept_contract_draft,
+    announce_winner,
     approve_company,
+    approve_result,
     assert_signed_by_both,
     draft_contract,
     enrol_server_key,
@@ -25,6 +27,7 @@ from journey_steps import (
     file_objection,
     login,
     logout,
+    propose_result,
     publish_tender,
     register_company,
     reject_objection,
@@ -51,6 +54,13 @@ pytestmark = pytest.mark.slow
 NOW = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)  # 09:00 WITA, the demo agency's zone
 COMPANY = 'PT Cahaya Nusantara'
 EMAIL = 'kantor@cahayanusantara.co.id'
+REGISTRATION = (
+    COMPANY,
+    '04.567.890.1-234.000',
+    '8120005556667',
+    'Dewi Lestari',
+    '7371016505850003',
+)
 VENDOR_PASSWORD = 'sandi-perusahaan-2026'
 SIGNING = 'frasa tanda tangan kami 2026'
 QUESTION = 'Apakah atap boleh memakai baja ringan produksi dalam negeri?'
@@ -100,18 +110,7 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
     pokja1, pokja2, ppk = 'pokja1@demo.lpse.id', 'pokja2@demo.lpse.id', 'ppk@demo.lpse.id'
 
     # Sign-up: the form, the mail in the development mailbox, the link clicked.
-    register_company(
-        page,
-        company=COMPANY,
-        npwp='04.567.890.1-234.000',
-        nib='8120005556667',
-        phone='0411 555 888',
-        director='Dewi Lestari',
-        nik='7371016505850003',
-        email=EMAIL,
-        password=VENDOR_PASSWORD,
-        shot='full-01-register',
-    )
+    register_company(page, REGISTRATION, EMAIL, VENDOR_PASSWORD, shot='full-01-register')
     check_page(page, 'full-02-registered')
     if page.get_by_role('button', name='Keluar').count():
         logout(page)
@@ -236,23 +235,14 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
     login(page, pokja1, password(pokja1))
     evaluate(page, code, winner.id)
     evaluate(page, code, loser.id, technical_failure=TECHNICAL_FAILURE)
-    page.goto(f'/tenders/{code}/evaluation/')
-    page.locator('#propose-result').click()
-    expect(page.get_by_text('menunggu persetujuan')).to_be_visible()
-    check_page(page, 'full-21-proposed')
+    propose_result(page, code, shot='full-21-proposed')
     logout(page)
     login(page, pokja2, password(pokja2))
-    page.goto(f'/tenders/{code}/evaluation/')
-    page.locator('#approve-result').click()
-    expect(page.get_by_text('Pemenang ditetapkan.')).to_be_visible()
-    check_page(page, 'full-22-approved')
+    approve_result(page, code, shot='full-22-approved')
 
     # Announcement.
     at(SCHEDULE['winner_announcement'][0])
-    page.goto(f'/tenders/{code}')
-    page.locator('#announce-winner').click()
-    expect(page.get_by_text('Pemenang diumumkan; masa sanggah dimulai.')).to_be_visible()
-    check_page(page, 'full-23-announced')
+    announce_winner(page, code, shot='full-23-announced')
     logout(page)
     page.goto(f'/tenders/{code}/results')
     expect(page.locator('#winner')).to_contain_text(COMPANY)

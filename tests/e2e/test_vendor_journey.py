@@ -22,6 +22,13 @@ from lpse.vendors.models import Vendor
 
 VENDOR_PASSWORD = 'sandi-perusahaan-2026'
 SIGNING = 'frasa tanda tangan kami 2026'
+COMPANY = (
+    'PT Sinar Terang Abadi',
+    '02.345.678.9-012.000',
+    '8120001112223',
+    'Andi Saputra',
+    '7371011505800001',
+)
 
 
 @pytest.fixture
@@ -45,16 +52,7 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     db.session.commit()
 
     register_company(
-        page,
-        company='PT Sinar Terang Abadi',
-        npwp='02.345.678.9-012.000',
-        nib='8120001112223',
-        phone='0411 555 123',
-        director='Andi Saputra',
-        nik='7371011505800001',
-        email='kantor@sinarterang.co.id',
-        password=VENDOR_PASSWORD,
-        shot='vendor-01-register',
+        page, COMPANY, 'kantor@sinarterang.co.id', VENDOR_PASSWORD, shot='vendor-01-register'
     )
 
     assert len(outbox) == 1 and outbox[0]['To'] == 'kantor@sinarterang.co.id'
