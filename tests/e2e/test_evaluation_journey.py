@@ -18,7 +18,16 @@ from evaluation.conftest import (  # noqa: F401 — the tender cast and opened-b
     pokja,
 )
 from evaluation.sanggah_fixtures import announcement_time
-from helpers import PASSWORD
+from journey_steps import (
+    announce_winner,
+    approve_result,
+    evaluate,
+    file_objection,
+    login,
+    logout,
+    propose_result,
+    reject_objection,
+)
 from page_checks import check_page
 from playwright.sync_api import expect
 from tenders.factories import PDF
@@ -28,55 +37,25 @@ GROUNDS = 'Metode pelaksanaan kami memuat pekerjaan drainase pada halaman 12.'
 ANSWER = 'Halaman 12 hanya memuat gambar, bukan urutan pekerjaan; sanggah ditolak.'
 
 
-def login(page, user):
-    page.goto('/auth/login')
-    page.get_by_label('Email').fill(user.email)
-    page.get_by_label('Kata sandi').fill(PASSWORD)
-    page.get_by_role('button', name='Masuk').click()
-
-
-def logout(page):
-    page.get_by_role('button', name='Keluar').click()
-
-
-def evaluate(page, tender, bid, *, technical_failure=None):
-    page.goto(f'/tenders/{tender.code}/evaluation/bids/{bid.id}')
-    for kind in ('administration', 'qualification', 'technical', 'pembuktian'):
-        verdict = 'fail' if kind == 'technical' and technical_failure else 'pass'
-        page.locator(f'#fs-{kind} input[value="{verdict}"]').check()
-    if technical_failure:
-        page.locator('#technical_reason').fill(technical_failure)
-    check_page(page, f'evaluation-worksheet-{bid.id}')
-    page.locator('#save-worksheet').click()
-    expect(page.get_by_text('disimpan')).to_be_visible()
-
-
 def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp_path):  # noqa: F811
     tender, bids = opened_tender()  # PT Satu 1.41 bn, PT Dua 1.34 bn, PT Tiga 1.46 bn
     winner, loser = bids[1], bids[2]
 
-    login(page, pokja[0])
+    login(page, pokja[0].email)
     for bid in bids:
-        evaluate(page, tender, bid, technical_failure=TECHNICAL_FAILURE if bid is loser else None)
-    page.goto(f'/tenders/{tender.code}/evaluation/')
-    page.locator('#propose-result').click()
-    expect(page.get_by_text('menunggu persetujuan')).to_be_visible()
-    check_page(page, 'evaluation-01-proposed')
+        evaluate(
+            page, tender.code, bid.id, technical_failure=TECHNICAL_FAILURE if bid is loser else None
+        )
+    propose_result(page, tender.code, shot='evaluation-01-proposed')
     logout(page)
 
-    login(page, pokja[1])
-    page.goto(f'/tenders/{tender.code}/evaluation/')
-    page.locator('#approve-result').click()
-    expect(page.get_by_text('Pemenang ditetapkan.')).to_be_visible()
-    check_page(page, 'evaluation-02-approved')
+    login(page, pokja[1].email)
+    approve_result(page, tender.code, shot='evaluation-02-approved')
     page.goto(f'/tenders/{tender.code}')
     page.locator('#announce-winner').click()  # the Pengumuman Pemenang stage has not begun
     expect(page.get_by_text('belum dapat diumumkan')).to_be_visible()
     announcement_time(tender)
-    page.goto(f'/tenders/{tender.code}')
-    page.locator('#announce-winner').click()
-    expect(page.get_by_text('Pemenang diumumkan; masa sanggah dimulai.')).to_be_visible()
-    check_page(page, 'evaluation-03-announced')
+    announce_winner(page, tender.code, shot='evaluation-03-announced')
     logout(page)
 
     # The public result: every bidder, the legend, the winner and the loser's reason.
@@ -88,15 +67,10 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     expect(table).to_contain_text(TECHNICAL_FAILURE)
     check_page(page, 'evaluation-04-results')
 
-    login(page, loser.vendor.user)
-    page.goto(f'/tenders/{tender.code}')
+    login(page, loser.vendor.user.email)
     attachment = tmp_path / 'metode-pelaksanaan.pdf'
     attachment.write_bytes(PDF)
-    form = page.locator('#objection-form')
-    form.get_by_label('Alasan sanggah').fill(GROUNDS)
-    form.locator('input[type=file]').set_input_files(str(attachment))
-    form.get_by_role('button', name='Kirim sanggah').click()
-    expect(page.get_by_text('Sanggah terkirim.')).to_be_visible()
+    file_objection(page, tender.code, GROUNDS, attachment)
     objection = page.locator('article.objection')
     expect(objection).to_contain_text(GROUNDS)
     expect(objection).to_contain_text('Menunggu jawaban Pokja')
@@ -105,13 +79,8 @@ def test_evaluate_approve_announce_object_answer(page, opened_tender, pokja, tmp
     check_page(page, 'evaluation-05-objection-filed')
     logout(page)
 
-    login(page, pokja[0])
-    page.goto(f'/tenders/{tender.code}')
-    answer = page.locator('form.answer-objection')
-    answer.get_by_label('Sanggah ditolak').check()
-    answer.get_by_label('Jawaban dan alasannya').fill(ANSWER)
-    answer.get_by_role('button', name='Kirim jawaban sanggah').click()
-    expect(page.get_by_text('Jawaban sanggah disimpan.')).to_be_visible()
+    login(page, pokja[0].email)
+    reject_objection(page, tender.code, ANSWER)
     logout(page)
 
     # Answers are public; the attachment is not.

@@ -12,7 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'integration'))
 
 import pki_helpers
 import pypdf
-from helpers import PASSWORD
+from journey_steps import login, release_share
 from opening.conftest import (  # noqa: F401 — the tender, bidder and opening fixtures
     OTHER_KEY,
     THIRD_KEY,
@@ -34,22 +34,6 @@ from lpse import clock
 from lpse.tenders.stages import Stage
 
 
-def login(page, user):
-    page.goto('/auth/login')
-    page.get_by_label('Email').fill(user.email)
-    page.get_by_label('Kata sandi').fill(PASSWORD)
-    page.get_by_role('button', name='Masuk').click()
-
-
-def release(page, tender, user):
-    login(page, user)
-    page.goto(f'/tenders/{tender.code}')
-    page.get_by_role('link', name='Halaman pembukaan').click()
-    check_page(page, f'opening-release-{user.id}')
-    page.get_by_label('Frasa sandi penandatanganan').fill(pki_helpers.SIGNING_PASSPHRASE)
-    page.get_by_role('button', name='Serahkan bagian kunci').click()
-
-
 def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bidder, rival, third):  # noqa: F811
     members = [cast['pokja'], cast['pokja2'], cast['pokja3']]
     for n, member in enumerate(members, start=1):
@@ -60,7 +44,13 @@ def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bi
     submit_sealed(tender, third, THIRD_KEY)
     clock.set_now(tender.bid_deadline)
 
-    release(page, tender, members[0])
+    release_share(
+        page,
+        tender.code,
+        members[0].email,
+        pki_helpers.SIGNING_PASSPHRASE,
+        shot=f'opening-release-{members[0].id}',
+    )
     expect(
         page.get_by_text('Bagian kunci Anda diterima. Menunggu anggota Pokja lainnya.')
     ).to_be_visible()
@@ -69,7 +59,13 @@ def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bi
     expect(page.locator('.opening-results')).to_have_count(0)
     page.get_by_role('button', name='Keluar').click()
 
-    release(page, tender, members[1])
+    release_share(
+        page,
+        tender.code,
+        members[1].email,
+        pki_helpers.SIGNING_PASSPHRASE,
+        shot=f'opening-release-{members[1].id}',
+    )
     expect(page.get_by_text('Bagian kunci diterima. Penawaran telah dibuka.')).to_be_visible(
         timeout=30000
     )
@@ -80,7 +76,7 @@ def test_three_members_two_of_them_open_three_bids(page, create_tender, cast, bi
     check_page(page, 'opening-02-opened')
     page.get_by_role('button', name='Keluar').click()
 
-    login(page, members[2])
+    login(page, members[2].email)
     page.goto(f'/tenders/{tender.code}/opening')
     expect(page.get_by_text('Semua sampul penawaran tender ini sudah dibuka.')).to_be_visible()
     expect(page.locator('.opening-results tr.result-opened')).to_have_count(3)
