@@ -24,6 +24,7 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('user', schema=None) as batch_op:
-        batch_op.drop_column('home_seen_at')
-        batch_op.drop_column('nip')
+    # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL): a batch rebuild would drop and recreate
+    # "user", which every other table references.
+    op.execute('ALTER TABLE "user" DROP COLUMN home_seen_at')
+    op.execute('ALTER TABLE "user" DROP COLUMN nip')
