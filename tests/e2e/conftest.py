@@ -21,8 +21,10 @@ LAUNCH_ARGS = [
 
 
 def pytest_collection_modifyitems(items):
+    # This hook sees every collected item of the session, not only this folder's.
     for item in items:
-        item.add_marker(pytest.mark.e2e)
+        if 'tests/e2e/' in item.nodeid.replace('\\', '/'):
+            item.add_marker(pytest.mark.e2e)
 
 
 @pytest.hookimpl(wrapper=True)
