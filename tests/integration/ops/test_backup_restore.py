@@ -40,7 +40,12 @@ def instance(tmp_path):
                     submission.receive(tender, vendor.user, vendor, upload, now=clock.now())
                 db.session.commit()
             db.session.remove()
-        yield app, url, tmp_path / 'data'
+        try:
+            yield app, url, tmp_path / 'data'
+        finally:
+            with app.app_context():  # close pooled connections now, not when collected
+                db.session.remove()
+                db.engine.dispose()
 
 
 def destroy(app, url, data):
