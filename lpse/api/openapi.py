@@ -44,6 +44,12 @@ def op(summary, *, tag, auth=True, body=None, responses=None, params=None, conte
     return operation
 
 
+# A 200 answer that is a CSV download (audit events, report figures).
+CSV_RESPONSES = {
+    '200': {'description': 'CSV', 'content': {'text/csv': {'schema': {'type': 'string'}}}}
+}
+
+
 def path_param(name, kind='string'):
     return {'name': name, 'in': 'path', 'required': True, 'schema': {'type': kind}}
 

@@ -1,6 +1,6 @@
 """OpenAPI description of the audit log search (lpse.auditor.api)."""
 
-from lpse.api.openapi import document, op, path_param, query_param
+from lpse.api.openapi import CSV_RESPONSES, document, op, path_param, query_param
 
 FILTERS = [
     query_param('tender', description='tender code (every version)'),
@@ -89,12 +89,7 @@ def describe():
                     'Every event matching the filters as CSV (streamed, oldest first)',
                     tag='audit',
                     params=FILTERS,
-                    responses={
-                        '200': {
-                            'description': 'CSV',
-                            'content': {'text/csv': {'schema': {'type': 'string'}}},
-                        }
-                    },
+                    responses=CSV_RESPONSES,
                 )
             },
             '/audit/tenders/{code}/bundle': {

@@ -1,6 +1,6 @@
 """OpenAPI description of the report figures (lpse.auditor.reports.api)."""
 
-from lpse.api.openapi import document, op, path_param, query_param
+from lpse.api.openapi import CSV_RESPONSES, document, op, path_param, query_param
 
 FILTERS = [
     query_param('agency', description='agency code'),
@@ -95,12 +95,7 @@ def describe():
                     '(read.report)',
                     tag='audit',
                     params=[path_param('key'), *FILTERS],
-                    responses={
-                        '200': {
-                            'description': 'CSV',
-                            'content': {'text/csv': {'schema': {'type': 'string'}}},
-                        }
-                    },
+                    responses=CSV_RESPONSES,
                 )
             },
             '/audit/reports/export/{fmt}': {
