@@ -24,6 +24,9 @@ DEFAULT_MIN_GAPS = {
     # downloads close at least this long before the bid deadline
     'download_before_deadline': 24,
 }
+# Tender Cepat (lpse.tenders.methods.tender_cepat): no aanwijzing, shorter minimums.
+FAST_MIN_DURATIONS = {'announcement': 3 * 24, 'bid_submission': 3 * 24, 'objection': 3 * 24}
+FAST_MIN_GAPS = {'download_before_deadline': 0}
 
 
 class Config:
@@ -131,6 +134,8 @@ class Config:
     LPSE_DOCUMENT_MAX_SIZE = 20 * 1024 * 1024
     LPSE_STAGE_MIN_DURATIONS = DEFAULT_MIN_DURATIONS
     LPSE_STAGE_MIN_GAPS = DEFAULT_MIN_GAPS
+    LPSE_FAST_STAGE_MIN_DURATIONS = FAST_MIN_DURATIONS
+    LPSE_FAST_STAGE_MIN_GAPS = FAST_MIN_GAPS
 
 
 class DevelopmentConfig(Config):
@@ -141,6 +146,8 @@ class DevelopmentConfig(Config):
     # The demo runs a whole tender in minutes: no minimum durations or gaps.
     LPSE_STAGE_MIN_DURATIONS = {}
     LPSE_STAGE_MIN_GAPS = {}
+    LPSE_FAST_STAGE_MIN_DURATIONS = {}
+    LPSE_FAST_STAGE_MIN_GAPS = {}
 
 
 class TestConfig(Config):
@@ -224,6 +231,14 @@ ENVIRONMENT = {
         lambda v: _hours(v, DEFAULT_MIN_DURATIONS),
     ),
     'LPSE_STAGE_MIN_GAPS': ('LPSE_STAGE_MIN_GAPS', lambda v: _hours(v, DEFAULT_MIN_GAPS)),
+    'LPSE_FAST_STAGE_MIN_DURATIONS': (
+        'LPSE_FAST_STAGE_MIN_DURATIONS',
+        lambda v: _hours(v, DEFAULT_MIN_DURATIONS | FAST_MIN_DURATIONS),
+    ),
+    'LPSE_FAST_STAGE_MIN_GAPS': (
+        'LPSE_FAST_STAGE_MIN_GAPS',
+        lambda v: _hours(v, FAST_MIN_GAPS),
+    ),
 }
 
 

@@ -29,6 +29,9 @@ def submission_problem(tender, user, now):
     problem = verification.participation_problem(vendor, now)
     if problem is not None:
         return NotAllowed(problem)
+    problem = tender.method.participation_problem(tender, vendor, now)
+    if problem is not None:
+        return NotAllowed(problem)
     if signing_certificate(user, now) is None:
         return NotAllowed(_l('Anda belum memiliki sertifikat penandatanganan yang berlaku.'))
     if keys.key_of(tender) is None:

@@ -42,7 +42,7 @@ def objection_period(tender, now: datetime) -> datetime:
                 start=with_wib(announce.start, zone),
             )
         )
-    rules = tender_rules.frozen_rules_of(tender) or tender_rules.schedule_rules()
+    rules = tender_rules.tender_schedule_rules(tender)
     if window.end - now < max(rules.duration(Stage.objection), timedelta(minutes=1)):
         raise InvalidTransition(
             _l(

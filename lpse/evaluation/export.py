@@ -28,11 +28,16 @@ def build_case(tender, version=None) -> dict:
         'format': case_format.CASE_FORMAT,
         'method': worksheets.tender_method(tender),
         'parameters': worksheets.tender_parameters(tender),
-        'bids': [_bid(p, table.get(p.bid.id, {})) for p in worksheets.participants(tender)],
+        'bids': [
+            _bid(p, table.get(p.bid.id, {}), tender.method.system_verdicts(tender, p.vendor, None))
+            for p in worksheets.participants(tender)
+        ],
     }
 
 
-def _bid(p, entries) -> dict:
+def _bid(p, entries, system) -> dict:
+    """One bid of the case; ``system`` holds the verdicts the tender's method decides itself
+    (Tender Cepat: qualification from the register), which take the place of worksheet entries."""
     first = p.bid_json
     bid = {
         'id': str(p.bid.id),
@@ -62,10 +67,12 @@ def _bid(p, entries) -> dict:
     bid['verdicts'] = {}
     for kind in (EntryKind.administration, EntryKind.qualification, EntryKind.technical):
         entry = entries.get(kind)
-        bid['verdicts'][kind.value] = (
+        bid['verdicts'][kind.value] = system.get(kind.value) or (
             _verdict(entry) if entry else {'passed': False, 'reason': NOT_YET}
         )
-    if EntryKind.pembuktian in entries:
+    if 'pembuktian' in system:
+        bid['verdicts']['pembuktian'] = system['pembuktian']
+    elif EntryKind.pembuktian in entries:
         bid['verdicts']['pembuktian'] = _verdict(entries[EntryKind.pembuktian])
     technical = entries.get(EntryKind.technical)
     if technical is not None and technical.criteria:

@@ -34,6 +34,17 @@ def record(tender, bid_id, data, *, actor, now, ip=None) -> Participant:
     lock(tender)
     p = participant(tender, bid_id)
     parsed = parse_entries(tender, data)
+    decided = sorted(set(parsed) & set(tender.method.system_verdicts(tender, p.vendor, now)))
+    if decided:
+        raise ValidationFailed(
+            _l(
+                'Metode %(method)s menetapkan sendiri hasil evaluasi %(stages)s (dari data '
+                'penyedia); tidak dicatat Pokja.',
+                method=tender.method.label,
+                stages=', '.join(decided),
+            ),
+            field=decided[0],
+        )
     changes_file_one = any(kind in FILE_ONE for kind in parsed)
     if changes_file_one and file_one_frozen(tender):
         raise InvalidTransition(

@@ -214,6 +214,17 @@ RESPONSE_SCHEMAS = {
             'submission_files': {'enum': [1, 2]},
             'evaluation_method': STRING,
             'method_params': {'type': 'object'},
+            'method_stages': {
+                'type': 'array',
+                'items': STRING,
+                'description': 'the stages of the selection method, in order',
+            },
+            'required_kbli': {
+                'type': 'array',
+                'items': STRING,
+                'description': 'KBLI codes a vendor must hold one of (Tender Cepat: checked '
+                'against the verified register data)',
+            },
             'rules_version': {'type': 'string', 'nullable': True},
             'frozen_sha256': {'type': 'string', 'nullable': True},
             'end_reason': {'type': 'string', 'nullable': True},
@@ -297,6 +308,11 @@ SCHEMAS = {
             },
             'key_threshold': {'type': 'integer'},
             'submission_files': {'enum': [1, 2]},
+            'required_kbli': {
+                'type': 'array',
+                'items': {'type': 'string', 'pattern': '^[0-9]{5}$'},
+                'description': 'KBLI codes (a comma-separated string is accepted too)',
+            },
             'evaluation_method': {
                 'enum': [
                     'lowest_price',

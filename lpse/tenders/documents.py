@@ -150,7 +150,7 @@ def addendum_min_hours(tender) -> float:
     configured = current_app.config.get('LPSE_ADDENDUM_MIN_BID_HOURS')
     if configured is not None:
         return float(configured)
-    frozen = rules.frozen_rules_of(tender) or rules.schedule_rules()
+    frozen = rules.tender_schedule_rules(tender)
     return float(frozen.min_gaps.get('deadline_after_clarification', 0))
 
 
@@ -208,7 +208,7 @@ def deadline_move(tender, affects_bids, new_deadline, now) -> dict:
     if download.end > now:
         changes[Stage.download] = Window(download.start, download.end + delta)
     problems = stages.validate_schedule(
-        {**schedule, **changes}, rules.frozen_rules_of(tender) or rules.schedule_rules()
+        {**schedule, **changes}, rules.tender_schedule_rules(tender)
     )
     if problems:
         raise ScheduleInvalid(problems)
@@ -318,6 +318,9 @@ def _number_and_add(tender, row, reason, now, actor):
 def record_download(tender, document, *, actor, now, ip=None):
     """Check that ``actor`` may download now and log the download (before the bytes leave)."""
     if not tender.can_download(actor, now):
+        problem = tender.participation_problem(actor, now) if tender.is_active else None
+        if problem is not None:
+            raise NotAllowed(problem)
         raise NotAllowed(
             _l(
                 'Dokumen lengkap hanya dapat diunduh penyedia terverifikasi pada tahap Download '

@@ -107,6 +107,7 @@ class TenderForm(FlaskForm):
         _l('Sistem penawaran'),
         choices=[SelectChoice('1', _l('Satu file')), SelectChoice('2', _l('Dua file'))],
     )
+    required_kbli = StringField(_l('KBLI yang disyaratkan'), validators=[Length(max=400)])
     evaluation_method = SelectField(_l('Metode evaluasi'), choices=_choices(METHOD_LABELS))
     technical_weight = StringField(_l('Bobot teknis'), validators=[Optional(), DECIMAL])
     price_weight = StringField(_l('Bobot harga/biaya'), validators=[Optional(), DECIMAL])
@@ -139,6 +140,7 @@ class TenderForm(FlaskForm):
                 'timezone',
                 'key_threshold',
                 'submission_files',
+                'required_kbli',
                 'evaluation_method',
             )
         }
@@ -195,12 +197,14 @@ class TenderForm(FlaskForm):
 
 
 class ScheduleForm(FlaskForm):
-    """Twelve windows in the tender's zone; a reason once the tender is published."""
+    """The windows of the method's stages in the tender's zone; a reason once published."""
 
     reason = TextAreaField(_l('Alasan perubahan jadwal'), validators=[Length(max=5000)])
+    #: The stages of the tender's selection method (the view sets them); every stage otherwise.
+    stages = STAGES
 
     def rows(self):
-        return [(s, STAGE_LABELS[s], self[f'{s}_start'], self[f'{s}_end']) for s in STAGES]
+        return [(s, STAGE_LABELS[s], self[f'{s}_start'], self[f'{s}_end']) for s in self.stages]
 
     def validate(self, extra_validators=None):
         """A stage is given whole or not at all: a lone start or end is an error on the form,

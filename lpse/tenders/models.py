@@ -138,6 +138,9 @@ class Tender(db.Model):
     key_threshold: Mapped[int | None] = mapped_column(Integer)
     submission_files: Mapped[int] = mapped_column(Integer, default=1)
     evaluation_method: Mapped[str] = mapped_column(String(30))
+    # KBLI codes a vendor must hold one of (comma-separated): the qualification requirement the
+    # register data is checked against where the method qualifies automatically (Tender Cepat).
+    required_kbli: Mapped[str] = mapped_column(String(200), default='', server_default='')
     # The method's parameters (weights, threshold, TKDN…) as canonical JSON, editable in a draft.
     method_params: Mapped[str] = mapped_column(Text, default='{}')
 
@@ -183,6 +186,17 @@ class Tender(db.Model):
     )
 
     # --- derived state ----------------------------------------------------------------------
+
+    @property
+    def method(self):
+        """The selection method's declaration (lpse.tenders.methods): stages, gates, rules."""
+        from lpse.tenders.methods import method_of
+
+        return method_of(self)
+
+    @property
+    def kbli_codes(self) -> list[str]:
+        return [code for code in (self.required_kbli or '').split(',') if code]
 
     @property
     def schedule(self) -> dict[Stage, Window]:
@@ -269,7 +283,19 @@ class Tender(db.Model):
 
         if self.is_officer(user) or audits_tender(user, self):
             return True
-        return vendor_may_participate(user, now) and self.is_open(Stage.download, now)
+        return (
+            vendor_may_participate(user, now)
+            and self.is_open(Stage.download, now)
+            and self.participation_problem(user, now) is None
+        )
+
+    def participation_problem(self, user, now):
+        """Why this tender's method keeps a vendor allowed to take part in tenders out of this
+        one (Tender Cepat: its register data misses a requirement), or None."""
+        from lpse.vendors.verification import vendor_of
+
+        vendor = vendor_of(user)
+        return None if vendor is None else self.method.participation_problem(self, vendor, now)
 
     def can_see_askers(self, user) -> bool:
         return audits_tender(user, self)

@@ -160,6 +160,7 @@ class _Values:
                 )
             }
         )
+        self.required_kbli = ', '.join(tender.kbli_codes)
         self.work_unit = tender.work_unit.code if tender.work_unit else ''
         self.fiscal_year = str(tender.fiscal_year)
         self.pagu = plain(tender.pagu)
@@ -193,6 +194,7 @@ def schedule(code):
         tender, current_user, tender.can_edit(current_user) or tender.can_manage(current_user)
     )
     form = ScheduleForm()
+    form.stages = tender.method.stages
     if request.method == 'GET':
         form.fill(tender.schedule, tender.timezone)
     outcome = run_form(form, lambda: _save_schedule(tender, form))

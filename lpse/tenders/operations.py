@@ -177,6 +177,8 @@ def _apply(tender, data):
         tender.submission_files = int(data['submission_files'])
     if 'method_params' in data:
         tender.method_params = canonical_json(rules.check_params(data['method_params']))
+    if 'required_kbli' in data:
+        tender.required_kbli = rules.parse_kbli(data['required_kbli'])
     _apply_people(tender, data)
     if 'work_unit' in data:
         tender.work_unit = _work_unit(tender.agency, data['work_unit'])

@@ -12,11 +12,10 @@ from lpse.tenders.documents import Document
 from lpse.tenders.models import (
     Category,
     DocumentKind,
-    SelectionMethod,
     Tender,
     TenderStatus,
 )
-from lpse.tenders.stages import STAGE_LABELS, STAGES, Stage, Window, validate_schedule
+from lpse.tenders.stages import STAGE_LABELS, Stage, Window, validate_schedule
 
 
 class PublicationRefused(ValidationFailed):
@@ -48,8 +47,7 @@ def publication_problems(tender, now) -> list:
     elif not 1 <= tender.threshold <= size:
         reasons.append(_l('Ambang kunci harus antara 1 dan jumlah anggota Pokja.'))
     consultancy = tender.category == Category.jasa_konsultansi
-    if tender.selection_method == SelectionMethod.seleksi and not consultancy:
-        reasons.append(_l('Seleksi hanya untuk jasa konsultansi.'))
+    reasons += tender.method.publication_problems(tender)
     if consultancy and tender.submission_files != 2:
         reasons.append(_l('Jasa konsultansi memakai penawaran dua file.'))
     problem = rules.method_problem(tender, _params(tender))
@@ -75,7 +73,7 @@ def _params(tender):
 
 def _schedule_reasons(tender, now):
     schedule = tender.schedule
-    if len(schedule) < len(STAGES):
+    if not set(tender.method.stages) <= set(schedule):
         return [_l('Jadwal belum lengkap.')]
     if any(window.end <= now for window in schedule.values()):
         return [_l('Ada tahap jadwal yang sudah berakhir; perbarui jadwal.')]
@@ -87,7 +85,7 @@ def _schedule_reasons(tender, now):
     }
     return [
         _l('%(stage)s: %(message)s', stage=STAGE_LABELS[p.stage], message=p.message)
-        for p in validate_schedule(effective, rules.schedule_rules())
+        for p in validate_schedule(effective, rules.schedule_rules(tender))
     ]
 
 
@@ -100,7 +98,7 @@ def publish_tender(tender: Tender, *, actor, now, ip=None):
     reasons = publication_problems(tender, now)
     if reasons:
         raise PublicationRefused(reasons)
-    schedule_rules = rules.schedule_rules()
+    schedule_rules = rules.schedule_rules(tender)
     tender.frozen_rules, tender.frozen_sha256 = rules.freeze(
         tender, _params(tender), schedule_rules
     )

@@ -8,7 +8,6 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from lpse.crypto.canonical import canonical_json
@@ -187,13 +186,10 @@ def _money(value: Decimal) -> str:
     return str(value.quantize(Decimal('0.01')))
 
 
-def schedule_rules() -> stages.ScheduleRules:
-    """The minimum durations and gaps of the configuration (frozen into a tender at publication)."""
-    config = current_app.config
-    return stages.ScheduleRules(
-        min_durations=dict(config['LPSE_STAGE_MIN_DURATIONS']),
-        min_gaps=dict(config['LPSE_STAGE_MIN_GAPS']),
-    )
+def schedule_rules(tender) -> stages.ScheduleRules:
+    """The minimum durations and gaps the configuration sets now for the tender's method, with
+    its stages (frozen into a tender at publication)."""
+    return tender.method.schedule_rules()
 
 
 def frozen_rules_of(tender) -> stages.ScheduleRules | None:
@@ -201,8 +197,32 @@ def frozen_rules_of(tender) -> stages.ScheduleRules | None:
 
     if not tender.frozen_rules:
         return None
-    schedule = json.loads(tender.frozen_rules)['schedule_rules']
-    return stages.ScheduleRules(schedule['min_durations'], schedule['min_gaps'])
+    return tender.method.schedule_rules(json.loads(tender.frozen_rules)['schedule_rules'])
+
+
+def tender_schedule_rules(tender) -> stages.ScheduleRules:
+    """The rules a tender's schedule follows: frozen at publication, else the configuration's."""
+    return frozen_rules_of(tender) or schedule_rules(tender)
+
+
+KBLI_RE = re.compile(r'^[0-9]{5}$')
+
+
+def parse_kbli(value) -> str:
+    """KBLI codes (5 digits each) from a list or a comma/space-separated text, as stored."""
+    items = value if isinstance(value, list) else str(value or '').replace(',', ' ').split()
+    codes = []
+    for item in items:
+        code = str(item).strip()
+        if not KBLI_RE.match(code):
+            raise ValidationFailed(
+                _l('KBLI harus 5 angka: %(code)s.', code=code[:20]), field='required_kbli'
+            )
+        if code not in codes:
+            codes.append(code)
+    if len(codes) > 30:
+        raise ValidationFailed(_l('Paling banyak 30 KBLI.'), field='required_kbli')
+    return ','.join(codes)
 
 
 def freeze(tender, params: dict, rules: stages.ScheduleRules) -> tuple[str, str]:
@@ -220,5 +240,7 @@ def freeze(tender, params: dict, rules: stages.ScheduleRules) -> tuple[str, str]
         'evaluation_parameters': evaluation_parameters(tender, params),
         'schedule_rules': rules.as_dict(),
     }
+    if tender.kbli_codes:
+        frozen['required_kbli'] = tender.kbli_codes
     text = canonical_json(frozen)
     return text, hashlib.sha256(text.encode()).hexdigest()

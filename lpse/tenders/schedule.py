@@ -22,8 +22,14 @@ class ScheduleInvalid(ValidationFailed):
 
 
 def _write_schedule(tender, schedule):
+    """The windows of the method's stages (a stage the method lacks — left from a draft whose
+    method changed — is dropped)."""
     rows = {row.stage: row for row in tender.schedule_rows}
-    for position, stage in enumerate(STAGES, start=1):
+    for row in list(tender.schedule_rows):
+        if Stage(row.stage) not in schedule:
+            tender.schedule_rows.remove(row)
+    for stage in tender.method.stages:
+        position = STAGES.index(stage) + 1
         window = schedule[stage]
         row = rows.get(stage.value)
         if row is None:
@@ -37,7 +43,7 @@ def set_schedule(tender, schedule, *, actor, now, ip=None):
     """Set the whole schedule of a draft (checked against the configured minimums)."""
     if not tender.can_edit(actor):
         raise NotAllowed(_l('Hanya Pokja atau PPK tender ini yang dapat mengubah draf.'))
-    problems = validate_schedule(schedule, rules.schedule_rules())
+    problems = validate_schedule(schedule, rules.schedule_rules(tender))
     if problems:
         raise ScheduleInvalid(problems)
     _write_schedule(tender, schedule)
@@ -71,7 +77,7 @@ def change_schedule(tender, changes, *, reason, actor, now, ip=None, announce=Tr
 
     problems = [Problem(s, m) for s, m in problems]
     merged = {**old, **changed}
-    problems += validate_schedule(merged, rules.frozen_rules_of(tender) or rules.schedule_rules())
+    problems += validate_schedule(merged, rules.tender_schedule_rules(tender))
     if problems:
         raise ScheduleInvalid(problems)
     for stage, window in changed.items():

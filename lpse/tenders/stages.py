@@ -101,10 +101,12 @@ class Window:
 
 @dataclass(frozen=True)
 class ScheduleRules:
-    """Minimum durations and gaps, in hours, frozen with the tender at publication."""
+    """Minimum durations and gaps, in hours, frozen with the tender at publication, and the
+    stages its selection method has (lpse.tenders.methods; every stage by default)."""
 
     min_durations: Mapping[str, float]
     min_gaps: Mapping[str, float]
+    stages: tuple[Stage, ...] = STAGES
 
     def duration(self, stage: Stage) -> timedelta:
         return timedelta(hours=float(self.min_durations.get(stage.value, 0)))
@@ -136,7 +138,9 @@ def current_stage(
     current: Stage | Phase = Phase.upcoming
     for stage in STAGES:
         window = schedule.get(stage)
-        if window is None or window.start > now:
+        if window is None:  # a stage the tender's method does not have
+            continue
+        if window.start > now:
             break
         current = stage
         gate = GATES.get(stage)
@@ -188,8 +192,8 @@ def phase_windows(
 
     for stage in STAGES:
         window = schedule.get(stage)
-        if window is None:
-            break
+        if window is None:  # a stage the tender's method does not have
+            continue
         # current_stage stops at the first stage not yet started: a stage is reached only
         # once every earlier one has started, i.e. at the latest start so far.
         begins = max(window.start, since)
@@ -209,19 +213,28 @@ def open_stages(schedule: Mapping[Stage, Window], now: datetime) -> set[Stage]:
 
 
 def validate_schedule(schedule: Mapping[Stage, Window], rules: ScheduleRules) -> list[Problem]:
-    """Every problem with a schedule: missing stages, empty windows, order, overlaps, minimums."""
-    missing = [s for s in STAGES if s not in schedule]
+    """Every problem with a schedule: missing or foreign stages, empty windows, order, overlaps,
+    minimums — for the stages of the tender's method (``rules.stages``)."""
+    own = rules.stages
+    foreign = [s for s in schedule if s not in own]
+    if foreign:
+        return [
+            Problem(s, _l('Metode pemilihan tender ini tidak memiliki tahap ini.')) for s in foreign
+        ]
+    missing = [s for s in own if s not in schedule]
     if missing:
         return [Problem(s, _l('Jadwal tahap ini belum diisi.')) for s in missing]
     problems = [
         Problem(s, _l('Akhir tahap harus setelah awalnya.'))
-        for s in STAGES
+        for s in own
         if schedule[s].end <= schedule[s].start
     ]
-    for before, after in itertools.pairwise(STAGES):
+    for before, after in itertools.pairwise(own):
         if schedule[after].start < schedule[before].start:
             problems.append(Problem(after, _l('Tahap ini dimulai sebelum tahap sebelumnya.')))
     for before, after in FOLLOWS:
+        if before not in own or after not in own:
+            continue
         if schedule[after].start < schedule[before].end:
             problems.append(
                 Problem(
@@ -237,14 +250,33 @@ def validate_schedule(schedule: Mapping[Stage, Window], rules: ScheduleRules) ->
 
 def _minimums(schedule, rules):
     problems = []
-    for stage in STAGES:
+    for stage in rules.stages:
         need = rules.duration(stage)
         if schedule[stage].end - schedule[stage].start < need:
             problems.append(
                 Problem(stage, _l('Tahap ini minimal %(hours)s jam.', hours=_hours(need)))
             )
-    announce, clarify = schedule[Stage.announcement], schedule[Stage.clarification]
+    if Stage.clarification in rules.stages:
+        problems += _clarification_gaps(schedule, rules)
     download, bids = schedule[Stage.download], schedule[Stage.bid_submission]
+    need = rules.gap('download_before_deadline')
+    if download.end > bids.end - need:
+        problems.append(
+            Problem(
+                Stage.download,
+                _l(
+                    'Download ditutup minimal %(hours)s jam sebelum batas akhir penawaran.',
+                    hours=_hours(need),
+                ),
+            )
+        )
+    return problems
+
+
+def _clarification_gaps(schedule, rules):
+    problems = []
+    announce, clarify = schedule[Stage.announcement], schedule[Stage.clarification]
+    bids = schedule[Stage.bid_submission]
     need = rules.gap('clarification_after_announcement')
     if clarify.start < announce.start + need:
         problems.append(
@@ -263,17 +295,6 @@ def _minimums(schedule, rules):
                 Stage.bid_submission,
                 _l(
                     'Batas akhir penawaran minimal %(hours)s jam setelah penjelasan berakhir.',
-                    hours=_hours(need),
-                ),
-            )
-        )
-    need = rules.gap('download_before_deadline')
-    if download.end > bids.end - need:
-        problems.append(
-            Problem(
-                Stage.download,
-                _l(
-                    'Download ditutup minimal %(hours)s jam sebelum batas akhir penawaran.',
                     hours=_hours(need),
                 ),
             )

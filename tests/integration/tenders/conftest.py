@@ -25,6 +25,8 @@ def app_config(app_config):
         'WTF_CSRF_ENABLED': False,
         'LPSE_STAGE_MIN_DURATIONS': {},
         'LPSE_STAGE_MIN_GAPS': {},
+        'LPSE_FAST_STAGE_MIN_DURATIONS': {},
+        'LPSE_FAST_STAGE_MIN_GAPS': {},
         **pki_helpers.CONFIG,
     }
 
@@ -118,7 +120,8 @@ def create_tender(app, cast, agency):
             base = T0 + timedelta(days=1)
         else:
             base = T0 - timedelta(hours=OFFSETS[Stage(target)][0], minutes=30)
-        tender_schedule.set_schedule(tender, schedule_at(base), actor=pokja, now=T0)
+        windows = {s: w for s, w in schedule_at(base).items() if s in tender.method.stages}
+        tender_schedule.set_schedule(tender, windows, actor=pokja, now=T0)
         documents.add_document(
             tender,
             kind='dokumen_pemilihan',
