@@ -182,6 +182,7 @@ def worksheet(code, bid_id):
             KIND_LABELS=KIND_LABELS,
             VERDICT_KINDS=VERDICT_KINDS,
             NOT_YET=export.NOT_YET,
+            decided=tender.method.system_verdicts(tender, p.vendor, clock.now()),
         ),
         status,
     )

@@ -138,9 +138,25 @@ def enrol_server_key(page, passphrase, *, shots):
     check_page(page, shots[1])
 
 
-def publish_tender(page, *, name, category, work_unit, ppk, members, hps, item, prefix):
+def publish_tender(
+    page,
+    *,
+    name,
+    category,
+    work_unit,
+    ppk,
+    members,
+    hps,
+    item,
+    prefix,
+    method=None,
+    kbli=None,
+    schedule=None,
+):
     """The signed-in Pokja member drafts a one-item tender with the other ``members`` (emails),
-    sets SCHEDULE, uploads the Dokumen Pemilihan and announces it; returns the tender code."""
+    by selection ``method`` (the form's default when None) with the ``kbli`` requirement, sets
+    ``schedule`` (SCHEDULE by default), uploads the Dokumen Pemilihan and announces it; returns
+    the tender code."""
     page.get_by_role('link', name='Tender saya').click()
     check_page(page, f'{prefix}-01-mine')
     page.get_by_role('link', name='Buat tender').click()
@@ -148,6 +164,10 @@ def publish_tender(page, *, name, category, work_unit, ppk, members, hps, item, 
     page.get_by_label('Nama paket').fill(name)
     page.get_by_label('Uraian pekerjaan').fill(f'{name}, sesuai spesifikasi teknis.')
     page.get_by_label('Jenis pengadaan').select_option(category)
+    if method:
+        page.get_by_label('Metode pemilihan').select_option(method)
+    if kbli:
+        page.get_by_label('KBLI yang disyaratkan').fill(kbli)
     page.get_by_label('Satuan kerja').select_option(work_unit)
     page.get_by_label('Sumber dana').fill('APBD 2026')
     page.get_by_label('Pagu anggaran (Rp)').fill(hps)
@@ -166,7 +186,7 @@ def publish_tender(page, *, name, category, work_unit, ppk, members, hps, item, 
     code = re.search(r'[A-Z]+-2026-\d{5}', created.inner_text()).group(0)
     check_page(page, f'{prefix}-03-draft')
 
-    for stage, (start, end) in SCHEDULE.items():
+    for stage, (start, end) in (schedule or SCHEDULE).items():
         page.locator(f'#{stage}_start').fill(start)
         page.locator(f'#{stage}_end').fill(end)
     page.get_by_role('button', name='Simpan jadwal').click()
