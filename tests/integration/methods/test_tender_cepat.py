@@ -13,10 +13,12 @@ from pathlib import Path
 import opening_helpers
 from evaluation.sanggah_fixtures import announcement_time
 from evaluation.test_export_after_real_opening import _submit, _token
+from ocds_validation import all_errors
 from tenders.factories import T0, login
 
 from lpse import clock
 from lpse.extensions import db
+from lpse.opendata.releases import ocid
 from lpse.tenders.documents import Document
 from lpse.tenders.stages import Stage
 
@@ -191,3 +193,12 @@ def test_api_journey_from_announcement_to_award_lowest_price_wins(
     case = export.build_case(fast_draft)
     verdicts = case['bids'][0]['verdicts']
     assert verdicts['qualification']['passed'] and verdicts['pembuktian']['passed']
+    # Open data: every release and the record validate (OCDS 1.1.5 + bids extension); the
+    # method is named, and there is no enquiry period (no aanwijzing).
+    releases = client.get('/api/v1/ocds/releases', query_string={'ocid': ocid(fast_draft)})
+    record = client.get(f'/api/v1/ocds/records/{ocid(fast_draft)}')
+    assert all_errors(releases.get_json()) == []
+    assert all_errors(record.get_json(), 'record') == []
+    compiled = record.get_json()['records'][0]['compiledRelease']['tender']
+    assert compiled['procurementMethodDetails'] == 'Tender Cepat'
+    assert 'enquiryPeriod' not in compiled and 'tenderPeriod' in compiled
