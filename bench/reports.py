@@ -1,7 +1,8 @@
 """The auditor reports page over N tenders (issue 14, "Speed": reports page p95 ≤ 200 ms over
 100,000 tenders): seeds N published tenders with their stage index (bench/listing.py's data),
 vendors, and the stored report rows (`tender_report_row`, `tender_report_bid`) a refresh would
-leave — outcomes, winning prices, bidders, days and objections drawn at random — then measures
+leave — outcomes, winning prices, bidders, days and objections drawn at random — and their
+totals per filter combination (`lpse.auditor.reports.sums`, timed), then measures
 with the test client, logged in as a national auditor, the p50/p95 of the reports page (all
 figures, unfiltered and filtered), of one chart, and of the API, next to a trivial page
 (`/health`) measured in the same run as the baseline. Figures are printed, never asserted.
@@ -29,7 +30,7 @@ from listing import NOW, measure, seed
 from sqlalchemy import insert, select, text
 
 from lpse import clock, create_app
-from lpse.auditor.reports import store
+from lpse.auditor.reports import store, sums
 from lpse.auditor.reports.models import TenderReportBid, TenderReportMark, TenderReportRow
 from lpse.auth import operations as auth_ops
 from lpse.auth.models import User
@@ -174,10 +175,11 @@ def main():
         if not reuse:
             seed_all(args.size, rng)
         seeded = time.perf_counter() - started
+        summing = sum_rows()
     client = app.test_client()
     with app.app_context():
         clock.set_now(NOW)
-        measure_all(client, args, url, seeded)
+        measure_all(client, args, url, seeded, summing)
         db.engine.dispose()
 
 
@@ -198,7 +200,26 @@ def seed_all(size, rng):
     db.session.commit()
 
 
-def measure_all(client, args, url, seeded):
+def sum_rows():
+    """Sum the rows as the refresh would (`sums.sum_all`, also on reused data seeded before
+    the sums existed); then time re-summing one (agency, year) slice, the work a refresh adds
+    per slice it touches (rolled back). Returns both times in seconds."""
+    mark = db.session.get(TenderReportMark, 1)
+    started = time.perf_counter()
+    sums.sum_all(mark, at=NOW)
+    db.session.commit()
+    summed = time.perf_counter() - started
+    one = db.session.execute(
+        select(TenderReportRow.agency_id, TenderReportRow.fiscal_year).limit(1)
+    ).one()
+    started = time.perf_counter()
+    sums.resum({tuple(one)}, mark)
+    resummed = time.perf_counter() - started
+    db.session.rollback()
+    return summed, resummed
+
+
+def measure_all(client, args, url, seeded, summing):
     """Log in as the auditor and time each request."""
     login = client.post('/auth/login', data={'email': 'auditor@bench.go.id', 'password': PASSWORD})
     assert login.status_code == 302, login.status_code
@@ -208,9 +229,14 @@ def measure_all(client, args, url, seeded):
         'reports page, year + category + HPS': '/auditor/reports/?year=2026&category=barang'
         '&hps_min=1000000000',
         'reports page, one agency': '/auditor/reports/?agency=KOTAMKS',
+        'reports page, HPS range (reads the rows)': '/auditor/reports/?hps_min=1000000000',
         'chart (bidders.svg)': '/auditor/reports/bidders.svg',
     }
     print(f'{args.size:,} tenders on {url.split(":")[0]} (seeded in {seeded:.1f} s)')
+    print(
+        f'  summing every row: {summing[0] * 1000:.0f} ms; '
+        f're-summing one agency-year slice: {summing[1] * 1000:.1f} ms'
+    )
     print(f'  {"request":40} {"p50 ms":>8} {"p95 ms":>8} {"min ms":>8}')
     results = {}
     for name, path in cases.items():
