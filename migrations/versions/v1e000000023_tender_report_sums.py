@@ -1,4 +1,4 @@
-"""report totals per filter combination (lpse.auditor.reports.sums) and the row deadline index
+"""report totals per filter combination (lpse.auditor.reports.sums), the row deadline and bid slice indexes
 
 Revision ID: v1e000000023
 Revises: u1e000000022
@@ -69,6 +69,11 @@ def upgrade():
          'selection_method', 'status'],
     )  # fmt: skip
     op.create_index('ix_tender_report_row_deadline', 'tender_report_row', ['bid_deadline'])
+    op.create_index(
+        'ix_tender_report_bid_slice',
+        'tender_report_bid',
+        [*SLICE, 'vendor_id', 'won'],
+    )
     # Plain ADD COLUMN (nullable): no table rebuild on SQLite.
     op.add_column('tender_report_mark', sa.Column('summed_at', UTCDateTime(), nullable=True))
 
@@ -76,6 +81,7 @@ def upgrade():
 def downgrade():
     # Plain DROP COLUMN (SQLite 3.35+, PostgreSQL), as in t1e000000021.
     op.execute('ALTER TABLE tender_report_mark DROP COLUMN summed_at')
+    op.drop_index('ix_tender_report_bid_slice', table_name='tender_report_bid')
     op.drop_index('ix_tender_report_row_deadline', table_name='tender_report_row')
     op.drop_index('ix_tender_report_vendor_sum_vendor', table_name='tender_report_vendor_sum')
     op.drop_table('tender_report_vendor_sum')

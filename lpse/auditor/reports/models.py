@@ -105,6 +105,18 @@ class TenderReportBid(db.Model):
         ),
         # One agency (an inspectorate's scope): its range only.
         Index('ix_tender_report_bid_agency', 'agency_id', 'superseded', 'vendor_id', 'won'),
+        # Summing one (agency, year) slice (lpse.auditor.reports.sums): its range, in order.
+        Index(
+            'ix_tender_report_bid_slice',
+            'agency_id',
+            'fiscal_year',
+            'category',
+            'selection_method',
+            'status',
+            'superseded',
+            'vendor_id',
+            'won',
+        ),
     )
 
     tender_id: Mapped[int] = mapped_column(
