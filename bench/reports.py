@@ -279,7 +279,7 @@ def measure_all(client, args, url, seeded, summing):
         p50, p95, low = measure(client, path, args.repeat)
         results[name] = p95
         print(f'  {name:40} {p50:8.1f} {p95:8.1f} {low:8.1f}')
-    print("  the HPS range page's passes over the rows alone (its floor: every row is looked at)")
+    print('  the bare passes over the rows of the pages that read them (their floor)')
     for name, p50, p95 in row_floor(args.repeat):
         print(f'  {name:40} {p50:8.1f} {p95:8.1f}')
     worst = max(v for k, v in results.items() if k.startswith('reports page'))
