@@ -2,7 +2,13 @@
 
 from lpse.agencies.models import Agency, WorkUnit
 from lpse.audit import AuditEvent, AuditEventTender, AuditHead
-from lpse.auditor.reports.models import TenderReportBid, TenderReportMark, TenderReportRow
+from lpse.auditor.reports.models import (
+    TenderReportBid,
+    TenderReportMark,
+    TenderReportRow,
+    TenderReportSum,
+    TenderReportVendorSum,
+)
 from lpse.auth.models import ApiToken, LoginThrottle, User, UserRole
 from lpse.auth.scope import AuditorScope, AuditorScopeAgency, AuditorScopeTender
 from lpse.bids.models import (
@@ -96,6 +102,8 @@ __all__ = [
     'TenderReportBid',
     'TenderReportMark',
     'TenderReportRow',
+    'TenderReportSum',
+    'TenderReportVendorSum',
     'User',
     'UserRole',
     'Vendor',

@@ -87,7 +87,8 @@ def xlsx_bytes(tables, filters_text: str) -> bytes:
     return out.getvalue()
 
 
-def _shown(value, kind) -> str:
+def shown(value, kind, *, day='%d/%m/%Y') -> str:
+    """A cell as people read it: rupiah, percent, Indonesian numbers, dates by ``day``."""
     if value is None or value == '':
         return '–'
     if kind == 'money':
@@ -97,7 +98,7 @@ def _shown(value, kind) -> str:
     if kind in ('int', 'days'):
         return i18n.number(value)
     if isinstance(value, date):
-        return value.strftime('%d/%m/%Y')
+        return value.strftime(day)
     return str(value)
 
 
@@ -135,7 +136,7 @@ def pdf_bytes(tables, *, filters_text: str, now) -> bytes:
             'title': str(t.title),
             'chart': charts.chart_of(t),
             'labels': [str(c.label) for c in t.columns],
-            'rows': [[_shown(r.get(c.key), c.kind) for c in t.columns] for r in t.rows],
+            'rows': [[shown(r.get(c.key), c.kind) for c in t.columns] for r in t.rows],
             'totals': t.total_rows,
             'summary': summary_text(t),
         }

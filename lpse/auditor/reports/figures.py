@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import case, func, literal, select
 
 from lpse.agencies.models import Agency
+from lpse.auditor.reports import sums
 from lpse.auditor.reports.filters import Filters
 from lpse.auditor.reports.models import TenderReportBid, TenderReportRow
 from lpse.extensions import db
@@ -248,13 +249,18 @@ def aggregate(clauses, now) -> list[Totals]:
         .where(*clauses)
         .group_by(R.superseded, R.outcome, R.status, R.bidder_count)
     )
+    return _totals(db.session.execute(stmt))
+
+
+def _totals(rows) -> list[Totals]:
+    """The aggregate's rows (from the report rows or their sums) as `Totals`."""
     groups = []
-    for row in db.session.execute(stmt):
+    for row in rows:
         values = list(row)
         values[0] = bool(values[0])
         values[7], values[8] = _money(values[7]), _money(values[8])
-        values[9], values[10] = int(values[9] or 0), int(values[10] or 0)
-        values[13], values[17] = int(values[13] or 0), int(values[17] or 0)
+        for n in (3, 4, 5, 6, 9, 10, 11, 12, 13, 16, 17):
+            values[n] = int(values[n] or 0)
         groups.append(Totals(*values))
     return groups
 
@@ -482,16 +488,21 @@ def objections(groups) -> Table:
     )
 
 
-def vendor_totals(clauses) -> list[dict]:
-    """Bids and wins per vendor over the bid rows in scope (one grouped pass, named after)."""
+def bid_counts(clauses):
+    """Bids and wins per vendor over the bid rows in scope (a subquery: vendor_id, bids,
+    wins)."""
     B = TenderReportBid  # noqa: N806
     wins = func.sum(case((B.won.is_(True), 1), else_=0))
-    counted = (
+    return (
         select(B.vendor_id, func.count().label('bids'), wins.label('wins'))
         .where(*clauses)
         .group_by(B.vendor_id)
         .subquery()
     )
+
+
+def vendor_totals(counted) -> list[dict]:
+    """Bids and wins per vendor (one grouped pass, named after)."""
     stmt = select(Vendor.id, Vendor.company_name, counted.c.bids, counted.c.wins).join(
         counted, counted.c.vendor_id == Vendor.id
     )
@@ -548,19 +559,30 @@ TABLES = (
     'vendor_bids',
 )
 NEEDS_GROUPS = {'outcomes', 'savings', 'bidders', 'durations', 'ended', 'objections'}
+VENDOR_TABLES = {'vendor_wins', 'vendor_bids'}
 
 
 def tables(keys, filters: Filters, scope, *, now, limit=LIST_LIMIT) -> list[Table]:
     """The figures named by ``keys`` (``limit`` None: every listed tender, for downloads);
-    the aggregate pass runs once for all of them."""
+    the aggregate pass runs once for all of them, over the rows' sums when they can answer
+    the filters (lpse.auditor.reports.sums), else over the rows."""
     every = where(filters, scope)
     current = [*every, R.superseded.is_(False)]
-    groups = aggregate(every, now) if NEEDS_GROUPS & set(keys) else []
-    if {'vendor_wins', 'vendor_bids'} & set(keys):
-        bid_rows = where(filters, scope, TenderReportBid)
-        vendor_rows = vendor_totals([*bid_rows, TenderReportBid.superseded.is_(False)])
+    wanted = set(keys)
+    at = sums.summed_at(filters, scope) if wanted & (NEEDS_GROUPS | VENDOR_TABLES) else None
+    if not wanted & NEEDS_GROUPS:
+        groups = []
+    elif at is not None:
+        groups = _totals(sums.aggregate(filters, scope, every, now=now, at=at))
     else:
+        groups = aggregate(every, now)
+    if not wanted & VENDOR_TABLES:
         vendor_rows = []
+    elif at is not None:
+        vendor_rows = vendor_totals(sums.vendor_counts(filters, scope))
+    else:
+        bid_rows = where(filters, scope, TenderReportBid)
+        vendor_rows = vendor_totals(bid_counts([*bid_rows, TenderReportBid.superseded.is_(False)]))
     builders = {
         'stages': lambda: stages(current, now, filters, scope),
         'outcomes': lambda: outcomes(groups),

@@ -1,6 +1,7 @@
 """The per-tender summary the reports aggregate, kept fresh by lpse.auditor.reports.store: one
 row per published tender version (a retendered version stays, marked superseded), one row per
-(tender, bidding vendor), and the log mark up to which changes were looked at."""
+(tender, bidding vendor), their totals per filter combination (lpse.auditor.reports.sums), and
+the log mark up to which changes were looked at."""
 
 from datetime import datetime
 from decimal import Decimal
@@ -12,6 +13,7 @@ from lpse.extensions import db
 from lpse.types import UTCDateTime
 
 MONEY = db.Numeric(20, 2)
+TOTAL = db.Numeric(24, 2)  # a sum of amounts
 
 
 class TenderReportRow(db.Model):
@@ -23,6 +25,8 @@ class TenderReportRow(db.Model):
         Index('ix_tender_report_row_agency_year', 'agency_id', 'fiscal_year'),
         Index('ix_tender_report_row_year', 'fiscal_year'),
         Index('ix_tender_report_row_hps', 'hps'),
+        # The deadlines passed since the totals were summed (lpse.auditor.reports.sums).
+        Index('ix_tender_report_row_deadline', 'bid_deadline'),
         # The one aggregate pass reads this index alone (every column it groups or sums).
         Index(
             'ix_tender_report_row_figures',
@@ -101,6 +105,18 @@ class TenderReportBid(db.Model):
         ),
         # One agency (an inspectorate's scope): its range only.
         Index('ix_tender_report_bid_agency', 'agency_id', 'superseded', 'vendor_id', 'won'),
+        # Summing one (agency, year) slice (lpse.auditor.reports.sums): its range, in order.
+        Index(
+            'ix_tender_report_bid_slice',
+            'agency_id',
+            'fiscal_year',
+            'category',
+            'selection_method',
+            'status',
+            'superseded',
+            'vendor_id',
+            'won',
+        ),
     )
 
     tender_id: Mapped[int] = mapped_column(
@@ -121,11 +137,78 @@ class TenderReportBid(db.Model):
     hps: Mapped[Decimal] = mapped_column(MONEY)
 
 
+class TenderReportSum(db.Model):
+    """The report rows of one filter combination (agency, year, category, method, status) and
+    one group the figures tell apart (superseded, outcome, bidder count), counted and summed:
+    the figures add a few thousand of these instead of every row. ``closed`` counts the rows
+    whose bid deadline had passed at `TenderReportMark.summed_at`."""
+
+    __tablename__ = 'tender_report_sum'
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    selection_method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    superseded: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(20), primary_key=True)
+    bidder_count: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenders: Mapped[int] = mapped_column(Integer)
+    closed: Mapped[int] = mapped_column(Integer)
+    priced: Mapped[int] = mapped_column(Integer)
+    hps: Mapped[Decimal] = mapped_column(TOTAL)  # of the priced rows
+    price: Mapped[Decimal] = mapped_column(TOTAL)
+    filed: Mapped[int] = mapped_column(Integer)
+    accepted: Mapped[int] = mapped_column(Integer)
+    objected: Mapped[int] = mapped_column(Integer)
+    award_n: Mapped[int] = mapped_column(Integer)
+    award_sum: Mapped[int] = mapped_column(BigInteger)
+    award_min: Mapped[int | None] = mapped_column(Integer)
+    award_max: Mapped[int | None] = mapped_column(Integer)
+    contract_n: Mapped[int] = mapped_column(Integer)
+    contract_sum: Mapped[int] = mapped_column(BigInteger)
+    contract_min: Mapped[int | None] = mapped_column(Integer)
+    contract_max: Mapped[int | None] = mapped_column(Integer)
+
+
+class TenderReportVendorSum(db.Model):
+    """A vendor's bids and wins in one filter combination, summed from the bid rows."""
+
+    __tablename__ = 'tender_report_vendor_sum'
+    __table_args__ = (
+        # The vendor figures' scan: grouped by vendor in the index's order, without the table.
+        Index(
+            'ix_tender_report_vendor_sum_vendor',
+            'superseded',
+            'vendor_id',
+            'bids',
+            'wins',
+            'agency_id',
+            'fiscal_year',
+            'category',
+            'selection_method',
+            'status',
+        ),
+    )
+
+    agency_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category: Mapped[str] = mapped_column(String(30), primary_key=True)
+    selection_method: Mapped[str] = mapped_column(String(20), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), primary_key=True)
+    superseded: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    vendor_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bids: Mapped[int] = mapped_column(Integer)
+    wins: Mapped[int] = mapped_column(Integer)
+
+
 class TenderReportMark(db.Model):
-    """One row: the log seq up to which tender changes were folded into the rows."""
+    """One row: the log seq up to which tender changes were folded into the rows, and the
+    moment the totals were summed for (None: not summed yet, the figures read the rows)."""
 
     __tablename__ = 'tender_report_mark'
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     last_seq: Mapped[int] = mapped_column(BigInteger)
     last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    summed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

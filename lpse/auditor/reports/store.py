@@ -3,13 +3,15 @@ event about it (its tender index, `audit_event_tender`) — publication, bids, o
 announcement, objections, award, contract, failure, cancellation, retender all log one — and
 when its bid deadline passes (the bids count from then). `refresh` folds in what changed since
 its mark and runs from the clock (`flask lpse tick`); `refresh_all` rebuilds every row
-(`flask lpse reports-refresh --all`)."""
+(`flask lpse reports-refresh --all`). Either re-sums the rows' totals it changed
+(lpse.auditor.reports.sums) in the same transaction."""
 
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, func, insert, select
 
 from lpse.audit import AuditEvent, AuditEventTender
+from lpse.auditor.reports import sums
 from lpse.auditor.reports.models import TenderReportBid, TenderReportMark, TenderReportRow
 from lpse.bids.models import Bid, BidStatus
 from lpse.evaluation.decision import approved_proposal
@@ -134,10 +136,13 @@ def row_values(tender, *, now) -> tuple[dict, list[dict]]:
 
 
 def refresh_tenders(ids, *, now) -> int:
-    """Rebuild the rows of these tenders (a draft has none); flushes."""
+    """Rebuild the rows of these tenders (a draft has none) and re-sum the slices they left
+    and entered (lpse.auditor.reports.sums); flushes."""
     ids = sorted(set(ids))
+    slices = set()
     for start in range(0, len(ids), BATCH):
         chunk = ids[start : start + BATCH]
+        slices |= sums.slices_of(chunk)
         db.session.execute(delete(TenderReportBid).where(TenderReportBid.tender_id.in_(chunk)))
         db.session.execute(delete(TenderReportRow).where(TenderReportRow.tender_id.in_(chunk)))
         rows, bids = [], []
@@ -149,8 +154,12 @@ def refresh_tenders(ids, *, now) -> int:
             bids += bidders
         if rows:
             db.session.execute(insert(TenderReportRow), rows)
+            slices |= {(r['agency_id'], r['fiscal_year']) for r in rows}
         if bids:
             db.session.execute(insert(TenderReportBid), bids)
+    mark = db.session.get(TenderReportMark, 1)
+    if mark is not None and slices:
+        sums.resum(slices, mark)
     db.session.flush()
     return len(ids)
 
@@ -179,20 +188,32 @@ def changed_tenders(since_seq: int, since_at, now) -> set[int]:
 
 
 def refresh(*, now) -> int:
-    """Fold in the tenders changed since the mark, move the mark, commit; how many rebuilt."""
+    """Fold in the tenders changed since the mark, move the mark, commit; how many rebuilt.
+
+    The totals move to ``now`` with it: the tenders whose deadline passed since the last run
+    are among those rebuilt, so re-summing their slices as of ``now`` leaves every slice right
+    as of ``now``. Totals never summed, or summed for another moment than the last run (or one
+    after ``now``), are summed afresh."""
     mark = _mark()
     basis = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
-    count = refresh_tenders(changed_tenders(mark.last_seq, mark.last_run_at, now), now=now)
+    ids = changed_tenders(mark.last_seq, mark.last_run_at, now)
+    moving = mark.summed_at is not None and mark.summed_at == mark.last_run_at <= now
+    mark.summed_at = now if moving else None
+    count = refresh_tenders(ids, now=now)
+    if not moving:
+        sums.sum_all(mark, at=now)
     mark.last_seq, mark.last_run_at = basis, now
     db.session.commit()
     return count
 
 
 def refresh_all(*, now) -> int:
-    """Rebuild every tender's rows and move the mark; commits."""
+    """Rebuild every tender's rows and their totals and move the mark; commits."""
     mark = _mark()
     basis = db.session.scalar(select(func.max(AuditEvent.seq))) or 0
+    mark.summed_at = None  # summed once, after the rows
     count = refresh_tenders(db.session.scalars(select(Tender.id)).all(), now=now)
+    sums.sum_all(mark, at=now)
     mark.last_seq, mark.last_run_at = basis, now
     db.session.commit()
     return count

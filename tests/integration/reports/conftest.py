@@ -1,7 +1,8 @@
 # ruff: noqa: E501 — the fixture is a table, one tender a line
 """A hand-counted fixture for the auditor reports: six tender versions across two agencies,
 two years, every outcome, and three vendors; their report rows as the store would keep them.
-The expected figures are stated by hand in the tests."""
+The expected figures are stated by hand in the tests. The rows are summed as a refresh would
+(lpse.auditor.reports.sums); parametrize the fixture with 'rows' to leave them unsummed."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -12,6 +13,7 @@ from vendor_helpers import verify_vendor
 
 from lpse import clock
 from lpse.agencies import operations as agency_ops
+from lpse.auditor.reports import sums
 from lpse.auditor.reports.models import TenderReportBid, TenderReportMark, TenderReportRow
 from lpse.extensions import db
 from lpse.tenders.models import Tender
@@ -71,7 +73,7 @@ MILESTONES = {
 
 
 @pytest.fixture
-def fixture(app, person):
+def fixture(app, person, request):
     now = clock.now()
     agencies = {
         'A': agency_ops.create_agency(code='AGA', name='Kota A', timezone='Asia/Jakarta', actor=None, now=now),
@@ -119,7 +121,10 @@ def fixture(app, person):
             db.session.add(
                 TenderReportBid(tender_id=n, vendor_id=vendors[v].id, won=v == winner, **copied)
             )
-    db.session.add(TenderReportMark(id=1, last_seq=0, last_run_at=now))
+    mark = TenderReportMark(id=1, last_seq=0, last_run_at=now)
+    db.session.add(mark)
+    if getattr(request, 'param', 'summed') == 'summed':
+        sums.sum_all(mark, at=now)  # what a refresh leaves; 'rows': the figures read the rows
     db.session.commit()
     return {'agencies': agencies, 'vendors': vendors}
 

@@ -9,18 +9,22 @@ from zoneinfo import ZoneInfo
 
 import openpyxl
 import pypdf
+import pytest
 from helpers import login
 from sqlalchemy import select
 
 from lpse import audit, checkpoints, clock, pki_service
-from lpse.auditor.reports import figures
+from lpse.auditor.reports import figures, sums
 from lpse.auditor.reports.filters import Filters
+from lpse.auditor.reports.models import TenderReportMark
 from lpse.auth import scope as scopes
 from lpse.extensions import db
 from lpse.pdf import verify_pdf
 
 NATIONAL = scopes.NATIONAL
 WIB = ZoneInfo('Asia/Jakarta')
+# The figures from the rows' sums (what a refresh leaves) and from the rows alone.
+BOTH_PATHS = pytest.mark.parametrize('fixture', ['summed', 'rows'], indirect=True)
 
 
 def tables(filters=None, scope=NATIONAL):
@@ -28,6 +32,7 @@ def tables(filters=None, scope=NATIONAL):
     return {t.key: t for t in figures.all_tables(filters, scope, now=clock.now())}
 
 
+@BOTH_PATHS
 def test_every_figure_equals_the_hand_count(fixture):
     t = tables()
     # Current versions: A-1, A-2, A-3, B-1 v2, B-2 (B-1 v1 was retendered).
@@ -85,6 +90,7 @@ def test_every_figure_equals_the_hand_count(fixture):
     ]  # fmt: skip
 
 
+@BOTH_PATHS
 def test_filters_narrow_every_figure(fixture):
     barang = tables(Filters(category='barang'))  # A-1, A-3, B-2
     # The stage index read alone (a filter it carries) and joined to the rows (one it lacks).
@@ -109,6 +115,7 @@ def test_filters_narrow_every_figure(fixture):
     assert [r['vendor'] for r in agency_b['vendor_wins'].rows] == ['PT Gamma']
 
 
+@BOTH_PATHS
 def test_an_agency_auditor_sees_only_its_agency(fixture):
     scope = scopes.Scope(national=False, agency_ids=frozenset({fixture['agencies']['A'].id}))
     t = tables(scope=scope)
@@ -123,6 +130,49 @@ def test_an_agency_auditor_sees_only_its_agency(fixture):
     assert [(r['vendor'], r['bids'], r['wins']) for r in t['vendor_bids'].rows] == [
         ('CV Beta', 2, 1), ('PT Alfa', 2, 1), ('PT Gamma', 2, 0),
     ]  # fmt: skip
+
+
+def _figures(filters, scope, now):
+    return [t.as_json() for t in figures.all_tables(filters, scope, now=now, limit=None)]
+
+
+def test_the_sums_give_what_the_rows_give(fixture, monkeypatch):
+    """Every filter and scope the sums answer gives the rows' figures: at the moment they were
+    summed, after B-2's deadline passed with no refresh since, and before any deadline."""
+    in_a = scopes.Scope(national=False, agency_ids=frozenset({fixture['agencies']['A'].id}))
+    cases = [
+        (f, s)
+        for f in (
+            Filters(),
+            Filters(agency='AGB'),
+            Filters(year=2025),
+            Filters(category='barang', status='cancelled'),
+            Filters(method='seleksi', year=2025),
+        )
+        for s in (NATIONAL, in_a, scopes.Scope(national=False))
+    ]
+    mark = db.session.get(TenderReportMark, 1)
+    summed = mark.summed_at
+    for now in (summed, summed + timedelta(days=4), summed - timedelta(days=100)):
+        mark.summed_at = None
+        expected = [_figures(f, s, now) for f, s in cases]
+        mark.summed_at = summed
+        with monkeypatch.context() as patch:
+            patch.setattr(figures, 'aggregate', None)  # the rows' pass is not taken
+            patch.setattr(figures, 'bid_counts', None)
+            assert [_figures(f, s, now) for f, s in cases] == expected, now
+    bidders = {
+        now: figures.table('bidders', Filters(), NATIONAL, now=now).totals['tenders']
+        for now in (summed, summed + timedelta(days=4), summed - timedelta(days=100))
+    }
+    assert list(bidders.values()) == [4, 5, 0]  # B-2 counted once its deadline passed
+
+
+def test_a_work_unit_or_hps_filter_reads_the_rows(fixture):
+    assert sums.summed_at(Filters(), NATIONAL) is not None
+    for filters in (Filters(work_unit=1), Filters(hps_min=Decimal(1)), Filters(hps_max=Decimal(9))):
+        assert sums.summed_at(filters, NATIONAL) is None
+    assert sums.summed_at(Filters(), scopes.Scope(national=False, tender_codes={'A-1'})) is None
 
 
 def _auditor(person, fixture, agency=None):
