@@ -381,18 +381,18 @@ def log_items(tender, checkpoint):
     )
     head = db.session.get(audit.AuditHead, 1)
     lines, proofs, actors = [], [], {tender.ppk_id, *(u.id for u in tender.pokja)}
-    for row in db.session.scalars(stmt):
-        record = row.as_record()
-        actors.add(row.actor_id)
+    records = [row.as_record() for row in db.session.scalars(stmt)]
+    paths = tlog.inclusion_proofs([r['seq'] - 1 for r in records], checkpoint.seq, head.seq)
+    for record, path in zip(records, paths, strict=True):
+        actors.add(record['actor_id'])
         lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
-        proof = tlog.inclusion_proof(row.seq - 1, checkpoint.seq, head.seq)
         proofs.append(
             {
-                'seq': row.seq,
-                'index': row.seq - 1,
+                'seq': record['seq'],
+                'index': record['seq'] - 1,
                 'tree_size': checkpoint.seq,
                 'leaf_hash': tlog.b64(tlog.leaf_hash(tlog.canonical_fields(record))),
-                'proof': [tlog.b64(p) for p in proof],
+                'proof': [tlog.b64(p) for p in path],
             }
         )
     yield Item(
