@@ -50,6 +50,7 @@ def opened_tender(args, work):
     from lpse.bids import commitment, submission
     from lpse.extensions import db
     from lpse.opening import shares
+    from lpse.redflags import store
     from lpse.tenders.models import Tender
     from lpse.vendors.models import Vendor
 
@@ -80,6 +81,7 @@ def opened_tender(args, work):
     share = opening_helpers.decrypted_share(tender, members[1])
     shares.release_share(tender, members[1], share, via='cli', now=clock.now())
     db.session.commit()
+    store.refresh(now=clock.now())  # what `flask lpse tick` does after the opening
     return tender
 
 
