@@ -1,22 +1,24 @@
 """Writing the bundle: one pass over the items into a ZIP on any binary stream (a file, a pipe,
-a response), hashing each file as it is copied (a blob's chunks on a second thread, beside the
-copy), then the manifest and its detached CMS signature by the system key. Blobs are copied in
-chunks, so memory stays flat in the bundle's size; nothing is read twice."""
+a response), then the manifest and its detached CMS signature by the system key. Blobs are
+copied in chunks, so memory stays flat in the bundle's size; nothing is read twice.
+
+A blob's SHA-256 in the manifest is its address: the blob store is content-addressed and hashed
+every blob as it was written (storage.put_stream), so the copy is not hashed again — the
+bundle then runs at the speed of the copy. The manifest thus states the SHA-256 the system
+recorded (the one receipts, the commitment and the log name); a blob damaged in storage since
+would be a file failing its hash in `lpse verify-bundle`, not a damaged file vouched for."""
 
 import hashlib
 import json
 import zipfile
-from collections import deque
 from collections.abc import Callable
-from concurrent.futures import Executor, ThreadPoolExecutor
 from pathlib import Path
 
 from lpse import pki_service, storage
-from lpse.auditor.bundle import contents, layout
+from lpse.auditor.bundle import contents, layout, versions
 from lpse.crypto.detached import sign_detached
 
 CHUNK = 1024 * 1024
-DEPTH = 4  # chunks a file's hashing may lag behind its copy
 README_FILES = (('BACA-SAYA.txt', 'readme'), ('README.txt', 'readme'))
 COMPRESSED = ('.json', '.jsonl', '.txt', '.pem', '.vkey')
 Progress = Callable[[int, int, str], None]
@@ -27,29 +29,27 @@ def _method(path: str) -> int:
     return zipfile.ZIP_DEFLATED if path.endswith(COMPRESSED) else zipfile.ZIP_STORED
 
 
-def _copy(zf: zipfile.ZipFile, path: str, source, hasher: Executor) -> tuple[str, int]:
-    """Write one entry from bytes or a binary file; its SHA-256 and size. A file's chunks are
-    hashed on `hasher`'s one thread (in order; hashlib releases the GIL) while the next chunk
-    is read and written, at most DEPTH chunks behind, so memory stays flat."""
-    digest, size = hashlib.sha256(), 0
+def _entry(zf: zipfile.ZipFile, path: str):
     info = zipfile.ZipInfo(path, date_time=(2026, 1, 1, 0, 0, 0))
     info.compress_type = _method(path)
-    with zf.open(info, 'w', force_zip64=True) as entry:
-        if isinstance(source, bytes):
-            digest.update(source)
-            entry.write(source)
-            size = len(source)
-        else:
-            pending = deque()
-            while chunk := source.read(CHUNK):
-                pending.append(hasher.submit(digest.update, chunk))
-                entry.write(chunk)
-                size += len(chunk)
-                while len(pending) > DEPTH:
-                    pending.popleft().result()
-            for done in pending:
-                done.result()
-    return digest.hexdigest(), size
+    return zf.open(info, 'w', force_zip64=True)
+
+
+def _copy(zf: zipfile.ZipFile, path: str, data: bytes) -> tuple[str, int]:
+    """Write one entry from bytes; its SHA-256 and size."""
+    with _entry(zf, path) as entry:
+        entry.write(data)
+    return hashlib.sha256(data).hexdigest(), len(data)
+
+
+def _copy_blob(zf: zipfile.ZipFile, path: str, blob) -> int:
+    """Write one entry from a stored blob, in chunks (memory stays flat); its size."""
+    size = 0
+    with _entry(zf, path) as entry:
+        while chunk := blob.read(CHUNK):
+            entry.write(chunk)
+            size += len(chunk)
+    return size
 
 
 def build_bundle(tender, out, progress: Progress | None = None, *, checkpoint=None) -> dict:
@@ -61,20 +61,17 @@ def build_bundle(tender, out, progress: Progress | None = None, *, checkpoint=No
     checkpoint = checkpoint or contents.covering_checkpoint(tender)
     if checkpoint is None:
         raise LookupError('no signed tree checkpoint yet: run `flask lpse checkpoint` first')
-    items = list(contents.collect(tender, checkpoint))
+    items = [*contents.collect(tender, checkpoint), *versions.earlier_items(tender)]
     total = len(items) + len(README_FILES) + 2
     store = storage.blob_store()
     files = []
-    with (
-        ThreadPoolExecutor(max_workers=1, thread_name_prefix='bundle-sha256') as hasher,
-        zipfile.ZipFile(out, 'w', allowZip64=True) as zf,
-    ):
+    with zipfile.ZipFile(out, 'w', allowZip64=True) as zf:
         for done, item in enumerate(items, start=1):
             if item.blob is not None:
                 with store.open(item.blob) as blob:
-                    sha, size = _copy(zf, item.path, blob, hasher)
+                    sha, size = item.blob, _copy_blob(zf, item.path, blob)
             else:
-                sha, size = _copy(zf, item.path, item.data, hasher)
+                sha, size = _copy(zf, item.path, item.data)
             files.append(
                 {
                     'path': item.path,
@@ -82,13 +79,14 @@ def build_bundle(tender, out, progress: Progress | None = None, *, checkpoint=No
                     'what': item.what,
                     'sha256': sha,
                     'size': size,
+                    **({'version': item.version} if item.version is not None else {}),
                 }
             )
             if progress:
                 progress(done, total, item.path)
         for name, kind in README_FILES:
             text = (Path(__file__).parent / name).read_bytes()
-            sha, size = _copy(zf, name, text, hasher)
+            sha, size = _copy(zf, name, text)
             files.append(
                 {
                     'path': name,
@@ -105,10 +103,10 @@ def build_bundle(tender, out, progress: Progress | None = None, *, checkpoint=No
             'files': files,
         }
         data = json.dumps(manifest, indent=2, ensure_ascii=False, sort_keys=True).encode('utf-8')
-        _copy(zf, layout.MANIFEST, data, hasher)
+        _copy(zf, layout.MANIFEST, data)
         authority = pki_service.require_authority()
         signature = sign_detached(data, key=pki_service.system_key(), cert=authority.system_cert)
-        _copy(zf, layout.MANIFEST_SIGNATURE, signature, hasher)
+        _copy(zf, layout.MANIFEST_SIGNATURE, signature)
         if progress:
             progress(total, total, layout.MANIFEST_SIGNATURE)
     return manifest
