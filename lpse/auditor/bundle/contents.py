@@ -31,6 +31,7 @@ from lpse.opening.models import OpeningCeremony
 from lpse.redflags import report as redflags
 from lpse.tenders import documents as tender_documents
 from lpse.tenders.keys import key_of
+from lpse.tenders.models import Tender
 from lpse.tenders.questions import questions_of
 from lpse.tenders.schedule import changes_of
 
@@ -442,11 +443,11 @@ def log_items(tender, checkpoint):
     )
 
 
-def earlier_versions(tender) -> list:
+def earlier_versions(tender) -> list[Tender]:
     """The versions before `tender` of the same package (a retender's), newest first."""
     found, seen = [], tender
     while seen.previous_id is not None:
-        seen = db.session.get(type(tender), seen.previous_id)
+        seen = db.session.get(Tender, seen.previous_id)
         found.append(seen)
     return found
 

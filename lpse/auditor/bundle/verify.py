@@ -6,7 +6,8 @@ other side has passed its own check (a receipt is compared with its envelope onl
 receipt's signature holds), so one altered file is reported once, under its own path. Anchors
 come from the signed material: the manifest (system key), receipts, the commitment and the
 checkpoint (system key), and the log slice (inclusion proofs to the log's signed tree head),
-whose events carry the SHA-256 of every issued PDF and of the decided evaluation."""
+whose events carry the SHA-256 of every issued PDF and of the decided evaluation. An earlier
+version of a retendered package (`versions/N/`) gets the same checks as the current version."""
 
 import hashlib
 import json
