@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import String, and_, cast, or_, select
+from sqlalchemy.orm import selectinload
 
 from lpse import audit, checkpoints, clock, pki_service, tlog
 from lpse.auditor.bundle import layout
@@ -127,7 +128,12 @@ def tender_items(tender):
 
 
 def bid_items(tender):
-    bids = _rows(Bid, Bid.tender_id == tender.id)
+    bids = db.session.scalars(
+        select(Bid)
+        .where(Bid.tender_id == tender.id)
+        .options(selectinload(Bid.vendor))
+        .order_by(Bid.id)
+    ).all()
     listing = []
     for bid in bids:
         listing.append(
