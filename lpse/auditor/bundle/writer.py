@@ -1,6 +1,7 @@
 """Writing the bundle: one pass over the items into a ZIP on any binary stream (a file, a pipe,
 a response), then the manifest and its detached CMS signature by the system key. Blobs are
-copied in chunks, so memory stays flat in the bundle's size; nothing is read twice.
+copied in chunks, so memory stays flat in the bundle's size; nothing is read twice. The items
+are written on a second thread while the next ones are read from the database.
 
 A blob's SHA-256 in the manifest is its address: the blob store is content-addressed and hashed
 every blob as it was written (storage.put_stream), so the copy is not hashed again — the
@@ -9,9 +10,11 @@ recorded (the one receipts, the commitment and the log name); a blob damaged in 
 would be a file failing its hash in `lpse verify-bundle`, not a damaged file vouched for."""
 
 import hashlib
+import itertools
 import json
 import zipfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lpse import pki_service, storage
@@ -52,6 +55,42 @@ def _copy_blob(zf: zipfile.ZipFile, path: str, blob) -> int:
     return size
 
 
+def _write(zf: zipfile.ZipFile, store, item: contents.Item) -> dict:
+    """One item into the ZIP; its manifest entry."""
+    if item.blob is not None:
+        with store.open(item.blob) as blob:
+            sha, size = item.blob, _copy_blob(zf, item.path, blob)
+    else:
+        sha, size = _copy(zf, item.path, item.data)
+    entry = {'path': item.path, 'kind': item.kind, 'what': item.what, 'sha256': sha, 'size': size}
+    if item.version is not None:
+        entry['version'] = item.version
+    return entry
+
+
+def _write_all(zf, items, progress) -> tuple[list[dict], int]:
+    """Write the items in their order on a second thread while the rest are still collected
+    here (the database work overlaps the copying, which releases the GIL); then report each
+    file's progress from this thread. The manifest entries, and the bundle's file count."""
+    store = storage.blob_store()
+    written = []
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix='bundle-writer') as copier:
+        try:
+            for item in items:
+                written.append(copier.submit(_write, zf, store, item))
+            total = len(written) + len(README_FILES) + 2
+            files = []
+            for done, future in enumerate(written, start=1):
+                files.append(future.result())
+                if progress:
+                    progress(done, total, files[-1]['path'])
+        except BaseException:
+            for future in written:
+                future.cancel()
+            raise
+    return files, total
+
+
 def build_bundle(tender, out, progress: Progress | None = None, *, checkpoint=None) -> dict:
     """Write the audit bundle of `tender` to the binary stream `out` and return its manifest.
 
@@ -61,29 +100,11 @@ def build_bundle(tender, out, progress: Progress | None = None, *, checkpoint=No
     checkpoint = checkpoint or contents.covering_checkpoint(tender)
     if checkpoint is None:
         raise LookupError('no signed tree checkpoint yet: run `flask lpse checkpoint` first')
-    items = [*contents.collect(tender, checkpoint), *versions.earlier_items(tender)]
-    total = len(items) + len(README_FILES) + 2
-    store = storage.blob_store()
-    files = []
     with zipfile.ZipFile(out, 'w', allowZip64=True) as zf:
-        for done, item in enumerate(items, start=1):
-            if item.blob is not None:
-                with store.open(item.blob) as blob:
-                    sha, size = item.blob, _copy_blob(zf, item.path, blob)
-            else:
-                sha, size = _copy(zf, item.path, item.data)
-            files.append(
-                {
-                    'path': item.path,
-                    'kind': item.kind,
-                    'what': item.what,
-                    'sha256': sha,
-                    'size': size,
-                    **({'version': item.version} if item.version is not None else {}),
-                }
-            )
-            if progress:
-                progress(done, total, item.path)
+        items = itertools.chain(
+            contents.collect(tender, checkpoint), versions.earlier_items(tender)
+        )
+        files, total = _write_all(zf, items, progress)
         for name, kind in README_FILES:
             text = (Path(__file__).parent / name).read_bytes()
             sha, size = _copy(zf, name, text)
