@@ -129,12 +129,15 @@ def _with_stored_subtrees(compute):
     for level, index in wanted:
         by_level.setdefault(level, set()).add(index)
     found = _small_subtrees({k: v for k, v in by_level.items() if k < BLOCK_LEVEL})
-    stored = {k: v for k, v in by_level.items() if k >= BLOCK_LEVEL}
-    if stored:
-        node = AuditTreeNode.__table__.c
+    stored = {k: sorted(v) for k, v in by_level.items() if k >= BLOCK_LEVEL}
+    node = AuditTreeNode.__table__.c
+    for part in _batches([(lv, i) for lv, ix in stored.items() for i in ix]):
+        levels: dict[int, list[int]] = {}
+        for level, index in part:
+            levels.setdefault(level, []).append(index)
         rows = db.session.connection().execute(  # one index range per level, not a scan
             select(node.level, node.idx, node.hash).where(
-                or_(*(and_(node.level == lv, node.idx.in_(sorted(i))) for lv, i in stored.items()))
+                or_(*(and_(node.level == lv, node.idx.in_(ix)) for lv, ix in levels.items()))
             )
         )
         found.update({(row.level, row.idx): bytes(row.hash) for row in rows})
@@ -144,12 +147,20 @@ def _with_stored_subtrees(compute):
     return compute(lambda level, index: found[level, index])
 
 
+QUERY_BATCH = 500  # lookups per query: many proofs at once stay within a statement's limits
+
+
+def _batches(items: list) -> list[list]:
+    return [items[n : n + QUERY_BATCH] for n in range(0, len(items), QUERY_BATCH)]
+
+
 def _small_subtrees(by_level: dict[int, set[int]]) -> dict:
-    """The subtrees below the stored level, hashed from the leaves of their events."""
+    """The subtrees below the stored level, hashed from the leaves of their events (read only
+    where they are: the proofs of scattered leaves do not read the log between them)."""
     spans = {(lv, i): (i << lv, (i + 1) << lv) for lv, ix in by_level.items() for i in ix}
     if not spans:
         return {}
-    hashes = leaves(min(a for a, _ in spans.values()), max(b for _, b in spans.values()))
+    hashes = _leaves_in(sorted(spans.values()))
     found = {}
     for key, (start, end) in spans.items():
         if all(i in hashes for i in range(start, end)):
@@ -181,6 +192,25 @@ def leaves(start: int, end: int) -> dict[int, bytes]:
     return {row.seq - 1: leaf_hash(canonical_fields(row)) for row in rows}
 
 
+def _leaves_in(spans: list[tuple[int, int]]) -> dict[int, bytes]:
+    """The leaf hashes of the indexes in the sorted `spans` [start, end), adjacent or
+    overlapping ones read as one range."""
+    merged: list[list[int]] = []
+    for start, end in spans:
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    table = db.metadata.tables['audit_event']
+    columns = [table.c[name] for name in FIELDS]
+    found = {}
+    for part in _batches(merged):
+        where = or_(*(and_(table.c.seq > a, table.c.seq <= b) for a, b in part))
+        rows = db.session.connection().execute(select(*columns).where(where))
+        found.update({row.seq - 1: leaf_hash(canonical_fields(row)) for row in rows})
+    return found
+
+
 def tree_root(size: int) -> bytes:
     if size == 0:
         return merkle.empty_root()
@@ -197,6 +227,21 @@ def inclusion_proof(index: int, size: int, log_size: int) -> list[bytes]:
             f'index {index} is not a leaf of a tree of {size} (the log has {log_size})'
         )
     return _with_stored_subtrees(lambda subtree: merkle.inclusion_proof(index, size, subtree))
+
+
+def inclusion_proofs(indexes: list[int], size: int, log_size: int) -> list[list[bytes]]:
+    """`inclusion_proof` of each of `indexes` in the tree of `size`, from one fetch of the
+    subtrees they need (a tender's events share most of theirs)."""
+    for index in indexes:
+        if not 0 <= index < size <= log_size:
+            raise TreeTooSmall(
+                f'index {index} is not a leaf of a tree of {size} (the log has {log_size})'
+            )
+    if not indexes:
+        return []
+    return _with_stored_subtrees(
+        lambda subtree: [merkle.inclusion_proof(i, size, subtree) for i in indexes]
+    )
 
 
 def consistency_proof(old_size: int, new_size: int, log_size: int) -> list[bytes]:

@@ -96,7 +96,8 @@ def describe():
                 'get': op(
                     "The tender's audit bundle (auditors in their scope, admins): a ZIP with a "
                     'manifest signed by the system key, every sealed bid, receipt, issued PDF '
-                    'and the log slice with inclusion proofs; check it offline with '
+                    'and the log slice with inclusion proofs (and, for a retendered package, '
+                    'every earlier version under versions/N/); check it offline with '
                     '`lpse verify-bundle FILE.zip --ca ca.pem` (docs/VERIFY.md §5). Built by a '
                     'job: 202 with the job to poll (Location) until it is ready, then the ZIP; '
                     'taking it is logged (read.bundle)',

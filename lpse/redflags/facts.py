@@ -68,6 +68,7 @@ def _opened(tender) -> list[OpenedFact]:
             OpenedBid.tender_id == tender.id, OpenedBid.result == OpenResult.opened
         )
     ).all()
+    kept = pdfmeta.stored(rows)
     facts = []
     for row in rows:
         data = json.loads(row.bid_json)
@@ -80,11 +81,17 @@ def _opened(tender) -> list[OpenedFact]:
                     line['item']: line['unit_price'] for line in data.get('price_lines', ())
                 },
                 attachments=tuple((a['name'], a['sha256']) for a in data.get('attachments', ())),
-                pdf_meta=pdfmeta.envelope_pdfs(row.id, row.bid.sha256) if row.content_key else (),
+                pdf_meta=_pdf_meta(row, kept),
             )
         )
     # A two-file tender: the price envelope carries the total; one fact per vendor and envelope.
     return facts
+
+
+def _pdf_meta(row, kept):
+    if row.id in kept:
+        return kept[row.id]
+    return pdfmeta.envelope_pdfs(row.id, row.bid.sha256) if row.content_key else ()
 
 
 def _min_window(tender) -> timedelta | None:

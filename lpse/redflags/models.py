@@ -60,3 +60,18 @@ class RedFlagMark(db.Model):
     def last_run() -> datetime | None:
         mark = db.session.get(RedFlagMark, 1)
         return mark.last_run_at if mark is not None else None
+
+
+class OpenedPdfMeta(db.Model):
+    """The document-information fields of an opened envelope's PDF attachments, as RF-META-PDF
+    reads them (lpse.redflags.pdfmeta): kept by the flags' refresh so that reading a tender's
+    flags later (its page, the API, the audit bundle) never decrypts its envelopes again. An
+    opened envelope never changes; the envelope's SHA-256 guards against a reused row id."""
+
+    __tablename__ = 'red_flag_pdf_meta'
+
+    opened_bid_id: Mapped[int] = mapped_column(
+        ForeignKey('opened_bid.id'), primary_key=True, autoincrement=False
+    )
+    envelope_sha256: Mapped[str] = mapped_column(String(64))
+    fields: Mapped[str] = mapped_column(Text)  # JSON [[file name, [[field, value], …]], …]

@@ -1,7 +1,9 @@
 """The document-information fields of opened PDF attachments (author, creator, producer,
 creation time) for RF-META-PDF. An opened envelope never changes, so each bid's result is kept
-in memory once read (re-reading decrypts the envelope once per PDF)."""
+in memory once read (re-reading decrypts the envelope once per PDF), and kept in the database by
+the flags' refresh (`keep`), so a tender's flags read later decrypt nothing (`stored`)."""
 
+import json
 from functools import lru_cache
 from io import BytesIO
 
@@ -48,3 +50,46 @@ def envelope_pdfs(
         if fields:
             found.append((name, fields))
     return tuple(found)
+
+
+def stored(rows) -> dict[int, tuple]:
+    """opened bid id → its kept fields (`envelope_pdfs`' shape), for the opened `rows` whose
+    fields the flags' refresh has kept."""
+    from sqlalchemy import select
+
+    from lpse.extensions import db
+    from lpse.redflags.models import OpenedPdfMeta
+
+    envelopes = {row.id: row.bid.sha256 for row in rows}
+    if not envelopes:
+        return {}
+    kept = db.session.scalars(
+        select(OpenedPdfMeta).where(OpenedPdfMeta.opened_bid_id.in_(envelopes))
+    )
+    return {
+        k.opened_bid_id: tuple(
+            (name, tuple((field, value) for field, value in fields))
+            for name, fields in json.loads(k.fields)
+        )
+        for k in kept
+        if envelopes[k.opened_bid_id] == k.envelope_sha256
+    }
+
+
+def keep(rows) -> None:
+    """Read and keep the fields of those opened `rows` (with a content key) not kept yet."""
+    from lpse.extensions import db
+    from lpse.redflags.models import OpenedPdfMeta
+
+    rows = [row for row in rows if row.content_key is not None]
+    known = stored(rows)
+    for row in rows:
+        if row.id not in known and db.session.get(OpenedPdfMeta, row.id) is None:
+            fields = envelope_pdfs(row.id, row.bid.sha256)
+            db.session.add(
+                OpenedPdfMeta(
+                    opened_bid_id=row.id,
+                    envelope_sha256=row.bid.sha256,
+                    fields=json.dumps(fields, ensure_ascii=False),
+                )
+            )

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from lpse.audit import AuditEvent, AuditEventTender
 from lpse.bids.models import Bid, BidStatus
 from lpse.extensions import db
-from lpse.redflags import report
+from lpse.opening.models import OpenedBid, OpenResult
+from lpse.redflags import pdfmeta, report
 from lpse.redflags.catalog import RULES
 from lpse.redflags.models import RedFlagMark, RedFlagSummary
 from lpse.tenders.models import Tender
@@ -77,6 +78,14 @@ def refresh_tender(tender, *, now, basis_seq) -> RedFlagSummary | None:
         if row is not None:
             db.session.delete(row)
         return None
+    if tender.bids_opened_at is not None:
+        pdfmeta.keep(
+            db.session.scalars(
+                select(OpenedBid).where(
+                    OpenedBid.tender_id == tender.id, OpenedBid.result == OpenResult.opened
+                )
+            ).all()
+        )
     result = report.tender_report(tender, now)
     standing = result.standing
     edges = sorted(

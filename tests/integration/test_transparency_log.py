@@ -82,6 +82,20 @@ def test_every_leaf_is_proven_in_every_checkpoint_and_each_tree_extends_the_last
         merkle.verify_consistency(old.size, new.size, old.root, new.root, proof)
 
 
+def test_many_proofs_from_one_fetch_are_the_proofs_one_at_a_time(app, authority, monkeypatch):
+    """The bundle's batch: scattered leaves, neighbours, the first and the last, in any order."""
+    append(45)
+    db.session.commit()
+    size = db.session.get(audit.AuditHead, 1).seq
+    indexes = [size - 1, 0, 1, 2, 9, 17, 18, 31, 32, 33, size - 2]
+    one_by_one = [tlog.inclusion_proof(i, size, size) for i in indexes]
+    monkeypatch.setattr(tlog, 'QUERY_BATCH', 2)  # several queries of merged ranges
+    assert tlog.inclusion_proofs(indexes, size, size) == one_by_one
+    assert tlog.inclusion_proofs([], size, size) == []
+    with pytest.raises(tlog.TreeTooSmall):
+        tlog.inclusion_proofs([0, size], size, size)
+
+
 @pytest.mark.parametrize(
     'query',
     [

@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from cryptography.hazmat.primitives import serialization
 from sqlalchemy import String, and_, cast, or_, select
+from sqlalchemy.orm import selectinload
 
 from lpse import audit, checkpoints, clock, pki_service, tlog
 from lpse.auditor.bundle import layout
@@ -31,6 +32,7 @@ from lpse.opening.models import OpeningCeremony
 from lpse.redflags import report as redflags
 from lpse.tenders import documents as tender_documents
 from lpse.tenders.keys import key_of
+from lpse.tenders.models import Tender
 from lpse.tenders.questions import questions_of
 from lpse.tenders.schedule import changes_of
 
@@ -49,9 +51,10 @@ class Item:
     data: bytes | None = None
     blob: str | None = None
     size: int | None = None
+    version: int | None = None  # an earlier version of the package (versions/N/…)
 
 
-def _value(value):
+def row_value(value):
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -64,13 +67,13 @@ def _value(value):
 def row_json(row) -> dict:
     """A model row as JSON values (who did what is named by `*_by_id` + `log/users.json`)."""
     return {
-        column.name: _value(getattr(row, column.key))
+        column.name: row_value(getattr(row, column.key))
         for column in row.__table__.columns
         if column.name not in SECRET_COLUMNS
     }
 
 
-def _json(value) -> bytes:
+def json_bytes(value) -> bytes:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True).encode('utf-8') + b'\n'
 
 
@@ -83,24 +86,24 @@ def _pem(cert) -> bytes:
 
 
 def tender_items(tender):
-    yield Item('tender/tender.json', 'tender', 'tender as announced', _json(row_json(tender)))
+    yield Item('tender/tender.json', 'tender', 'tender as announced', json_bytes(row_json(tender)))
     schedule = {
         stage.value: {'start': w.start.isoformat(), 'end': w.end.isoformat()}
         for stage, w in tender.schedule.items()
     }
-    yield Item('tender/schedule.json', 'schedule', 'current schedule (UTC)', _json(schedule))
+    yield Item('tender/schedule.json', 'schedule', 'current schedule (UTC)', json_bytes(schedule))
     history = [row_json(c) for c in changes_of(tender)]
-    yield Item('tender/schedule-history.json', 'schedule', 'schedule changes', _json(history))
+    yield Item('tender/schedule-history.json', 'schedule', 'schedule changes', json_bytes(history))
     questions = [row_json(q) for q in questions_of(tender)]
-    yield Item('tender/questions.json', 'questions', 'aanwijzing Q&A', _json(questions))
+    yield Item('tender/questions.json', 'questions', 'aanwijzing Q&A', json_bytes(questions))
     addenda = [row_json(a) for a in tender_documents.addenda_of(tender)]
-    yield Item('tender/addenda.json', 'addenda', 'addenda', _json(addenda))
+    yield Item('tender/addenda.json', 'addenda', 'addenda', json_bytes(addenda))
     docs = tender_documents.documents_of(tender)
     yield Item(
         'tender/documents.json',
         'tender_document',
         'document versions',
-        _json([row_json(d) for d in docs]),
+        json_bytes([row_json(d) for d in docs]),
     )
     for d in docs:
         path = f'tender/documents/{d.kind}-v{d.version}-{d.id}.{d.download_name.rsplit(".", 1)[-1]}'
@@ -125,7 +128,12 @@ def tender_items(tender):
 
 
 def bid_items(tender):
-    bids = _rows(Bid, Bid.tender_id == tender.id)
+    bids = db.session.scalars(
+        select(Bid)
+        .where(Bid.tender_id == tender.id)
+        .options(selectinload(Bid.vendor))
+        .order_by(Bid.id)
+    ).all()
     listing = []
     for bid in bids:
         listing.append(
@@ -154,7 +162,9 @@ def bid_items(tender):
     for row in listing:
         row.pop('submission_signature', None)
         row.pop('receipt_json', None)
-    yield Item(layout.BIDS, 'bids', 'every bid (current, superseded, withdrawn)', _json(listing))
+    yield Item(
+        layout.BIDS, 'bids', 'every bid (current, superseded, withdrawn)', json_bytes(listing)
+    )
     commitment = commitment_of(tender)
     if commitment is not None:
         yield Item(
@@ -170,7 +180,7 @@ def opening_items(tender):
     results = [{**row_json(c), 'results': [row_json(r) for r in c.results]} for c in ceremonies]
     if results:
         yield Item(
-            layout.OPENING, 'opening', 'opening ceremonies and per-bid results', _json(results)
+            layout.OPENING, 'opening', 'opening ceremonies and per-bid results', json_bytes(results)
         )
 
 
@@ -186,25 +196,25 @@ def evaluation_items(tender):
         'evaluation/versions.json',
         'evaluation',
         'evaluation versions',
-        _json([row_json(v) for v in versions]),
+        json_bytes([row_json(v) for v in versions]),
     )
     yield Item(
         'evaluation/worksheets.json',
         'evaluation',
         'worksheet entries: who entered what',
-        _json([row_json(e) for e in entries]),
+        json_bytes([row_json(e) for e in entries]),
     )
     yield Item(
         'evaluation/proposals.json',
         'evaluation',
         'result proposals',
-        _json([row_json(p) for p in proposals]),
+        json_bytes([row_json(p) for p in proposals]),
     )
     yield Item(
         'evaluation/approvals.json',
         'evaluation',
         'approvals of proposals',
-        _json([row_json(a) for a in approvals]),
+        json_bytes([row_json(a) for a in approvals]),
     )
     decided = decision.approved_proposal(tender)
     if decided is not None:
@@ -229,7 +239,7 @@ def after_award_items(tender):
             'award/announcements.json',
             'announcement',
             'winner announcements',
-            _json([row_json(a) for a in announcements]),
+            json_bytes([row_json(a) for a in announcements]),
         )
     objections = _rows(Objection, Objection.tender_id == tender.id)
     if objections:
@@ -240,7 +250,7 @@ def after_award_items(tender):
             'objections/objections.json',
             'objection',
             'objections (sanggah) and answers',
-            _json(listing),
+            json_bytes(listing),
         )
         for o in objections:
             for a in o.attachments:
@@ -257,7 +267,7 @@ def after_award_items(tender):
             'award/award.json',
             'award',
             'letter of award (SPPBJ)',
-            _json([row_json(a) for a in awards]),
+            json_bytes([row_json(a) for a in awards]),
         )
     for contract in _rows(Contract, Contract.tender_id == tender.id):
         amendments = _rows(ContractAmendment, ContractAmendment.contract_id == contract.id)
@@ -266,7 +276,7 @@ def after_award_items(tender):
             f'contract/{contract.id}/contract.json',
             'contract',
             'contract and amendments',
-            _json(data),
+            json_bytes(data),
         )
         for n, instrument in enumerate([contract, *amendments]):
             name = 'contract' if n == 0 else f'amendment-{instrument.id}'
@@ -302,7 +312,10 @@ def issued_pdf_items(tender):
             'data': json.loads(doc.data),
         }
         yield Item(
-            layout.pdf_data(doc.id), 'pdf_data', 'the data the PDF was rendered from', _json(data)
+            layout.pdf_data(doc.id),
+            'pdf_data',
+            'the data the PDF was rendered from',
+            json_bytes(data),
         )
 
 
@@ -310,7 +323,9 @@ def redflag_items(tender):
     """The tender's red flags as the auditor API gives them (indicators with their evidence and
     the rule's source; dismissed evidence keeps its reason), computed when the bundle is built."""
     flags = redflags.as_json(redflags.tender_report(tender, clock.now()))
-    yield Item(layout.REDFLAGS, 'redflags', 'red flags with evidence (indicators)', _json(flags))
+    yield Item(
+        layout.REDFLAGS, 'redflags', 'red flags with evidence (indicators)', json_bytes(flags)
+    )
 
 
 def certificate_items(tender):
@@ -323,7 +338,10 @@ def certificate_items(tender):
         layout.CRL, 'crl', 'certificate revocation list at bundle time', authority.crl_pem.encode()
     )
     found = {}
-    for name, moment in milestones(tender):
+    moments = milestones(tender)
+    for version in earlier_versions(tender):
+        moments += [(f'version {version.version} {name}', at) for name, at in milestones(version)]
+    for name, moment in moments:
         row = pki_service.crl_current_at(moment)
         if row is not None:
             found.setdefault(row.number, (row, []))[1].append(name)
@@ -354,16 +372,17 @@ def milestones(tender) -> list[tuple[str, object]]:
 
 
 def log_items(tender, checkpoint):
-    """The tender's events up to `checkpoint`, each with its inclusion proof in its tree."""
+    """The tender's events up to `checkpoint` (every version's, for a retendered package),
+    each with its inclusion proof in its tree."""
     event = audit.AuditEvent
-    indexed = select(audit.AuditEventTender.seq).where(
-        audit.AuditEventTender.tender_id == tender.id
-    )
+    versions = [tender, *earlier_versions(tender)]
+    ids = [v.id for v in versions]
+    indexed = select(audit.AuditEventTender.seq).where(audit.AuditEventTender.tender_id.in_(ids))
     # Proposals carry no tender_id (they hang off an evaluation version): name them.
     proposals = (
         select(ResultProposal.id)
         .join(EvaluationVersion)
-        .where(EvaluationVersion.tender_id == tender.id)
+        .where(EvaluationVersion.tender_id.in_(ids))
     )
     stmt = (
         select(event)
@@ -380,19 +399,20 @@ def log_items(tender, checkpoint):
         .order_by(event.seq)
     )
     head = db.session.get(audit.AuditHead, 1)
-    lines, proofs, actors = [], [], {tender.ppk_id, *(u.id for u in tender.pokja)}
-    for row in db.session.scalars(stmt):
-        record = row.as_record()
-        actors.add(row.actor_id)
+    actors = {person for v in versions for person in (v.ppk_id, *(u.id for u in v.pokja))}
+    lines, proofs = [], []
+    records = [row.as_record() for row in db.session.scalars(stmt)]
+    paths = tlog.inclusion_proofs([r['seq'] - 1 for r in records], checkpoint.seq, head.seq)
+    for record, path in zip(records, paths, strict=True):
+        actors.add(record['actor_id'])
         lines.append(json.dumps(record, ensure_ascii=False, sort_keys=True))
-        proof = tlog.inclusion_proof(row.seq - 1, checkpoint.seq, head.seq)
         proofs.append(
             {
-                'seq': row.seq,
-                'index': row.seq - 1,
+                'seq': record['seq'],
+                'index': record['seq'] - 1,
                 'tree_size': checkpoint.seq,
                 'leaf_hash': tlog.b64(tlog.leaf_hash(tlog.canonical_fields(record))),
-                'proof': [tlog.b64(p) for p in proof],
+                'proof': [tlog.b64(p) for p in path],
             }
         )
     yield Item(
@@ -401,13 +421,13 @@ def log_items(tender, checkpoint):
         "this tender's audit events",
         ('\n'.join(lines) + '\n').encode('utf-8'),
     )
-    yield Item(layout.PROOFS, 'log_proofs', 'inclusion proofs (RFC 9162)', _json(proofs))
+    yield Item(layout.PROOFS, 'log_proofs', 'inclusion proofs (RFC 9162)', json_bytes(proofs))
     people = db.session.scalars(select(User).where(User.id.in_(actors - {None})).order_by(User.id))
     yield Item(
         'log/users.json',
         'users',
         'who the *_by_id, user_id and actor_id values name',
-        _json([{'id': u.id, 'name': u.name, 'email': u.email} for u in people]),
+        json_bytes([{'id': u.id, 'name': u.name, 'email': u.email} for u in people]),
     )
     yield Item(
         layout.CHECKPOINT_NOTE,
@@ -427,6 +447,15 @@ def log_items(tender, checkpoint):
         "the log's note key (vkey)",
         (checkpoints.log_signer().vkey + '\n').encode(),
     )
+
+
+def earlier_versions(tender) -> list[Tender]:
+    """The versions before `tender` of the same package (a retender's), newest first."""
+    found, seen = [], tender
+    while seen.previous_id is not None:
+        seen = db.session.get(Tender, seen.previous_id)
+        found.append(seen)
+    return found
 
 
 def covering_checkpoint(tender):

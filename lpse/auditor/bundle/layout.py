@@ -44,3 +44,11 @@ def pdf(document_id: str) -> str:
 
 def pdf_data(document_id: str) -> str:
     return f'documents/{document_id}.data.json'
+
+
+VERSIONS = 'versions/'
+
+
+def version_folder(version: int) -> str:
+    """Where an earlier version of a retendered package keeps the same paths as the current."""
+    return f'{VERSIONS}{version}/'

@@ -6,10 +6,12 @@ other side has passed its own check (a receipt is compared with its envelope onl
 receipt's signature holds), so one altered file is reported once, under its own path. Anchors
 come from the signed material: the manifest (system key), receipts, the commitment and the
 checkpoint (system key), and the log slice (inclusion proofs to the log's signed tree head),
-whose events carry the SHA-256 of every issued PDF and of the decided evaluation."""
+whose events carry the SHA-256 of every issued PDF and of the decided evaluation. An earlier
+version of a retendered package (`versions/N/`) gets the same checks as the current version."""
 
 import hashlib
 import json
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -26,6 +28,7 @@ from lpse.scoring.case import CaseError, parse_case, result_to_dict
 from lpse.scoring.methods import evaluate
 
 OK, FAILED, SKIPPED = 'OK', 'GAGAL', 'dilewati'
+VERSION = re.compile(rf'^{layout.VERSIONS}(\d+)/')
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,44 @@ class Bundle:
                 digest.update(chunk)
                 size += len(chunk)
         return digest.hexdigest(), size
+
+
+class VersionFolder:
+    """An earlier version's folder (`versions/N/`) seen at the current version's paths, so the
+    same checks run on it."""
+
+    def __init__(self, bundle: Bundle, folder: str):
+        self.bundle, self.folder = bundle, folder
+        self.names = {n.removeprefix(folder) for n in bundle.names if n.startswith(folder)}
+        self.zf = self  # the checks that stream an entry call bundle.zf.open
+
+    def open(self, path: str):
+        return self.bundle.zf.open(self.folder + path)
+
+    def read(self, path: str) -> bytes:
+        return self.bundle.read(self.folder + path)
+
+    def json(self, path: str):
+        return self.bundle.json(self.folder + path)
+
+    def sha256(self, path: str) -> tuple[str, int]:
+        return self.bundle.sha256(self.folder + path)
+
+
+@dataclass
+class VersionReport:
+    """Rows about a version folder's files, under their full paths in the bundle; what the
+    checks learn (the anchors) is shared with the whole bundle's report."""
+
+    report: Report
+    folder: str
+
+    def add(self, item, check, ok, detail=''):
+        return self.report.add(self.folder + item, check, ok, detail)
+
+    @property
+    def anchors(self) -> dict:
+        return self.report.anchors
 
 
 def _cert(data: bytes) -> x509.Certificate:
@@ -234,6 +275,18 @@ def check_pdfs(report, bundle, ca_cert, system):
             report.add(data_path, 'the data of this PDF', False, str(exc))
 
 
+def check_versions(report, bundle, *, ca_cert, system, crl):
+    """A retendered package's earlier versions: each folder checked as the current version is
+    (its bids, evaluation and PDFs; the manifest already covered every file's hash)."""
+    numbers = sorted({int(m.group(1)) for n in bundle.names if (m := VERSION.match(n))})
+    for number in numbers:
+        folder = layout.version_folder(number)
+        version, rows = VersionFolder(bundle, folder), VersionReport(report, folder)
+        check_bids(rows, version, ca_cert=ca_cert, system=system, crl=crl)
+        check_evaluation(rows, version)
+        check_pdfs(rows, version, ca_cert, system)
+
+
 def verify_bundle(path, *, ca_cert, log_key=None, witness_keys=()) -> Report:
     """Every check of the bundle at `path`; the report's rows in the order they ran."""
     report = Report()
@@ -252,6 +305,7 @@ def verify_bundle(path, *, ca_cert, log_key=None, witness_keys=()) -> Report:
         check_bids(report, bundle, ca_cert=ca_cert, system=system, crl=crl)
         check_evaluation(report, bundle)
         check_pdfs(report, bundle, ca_cert, system)
+        check_versions(report, bundle, ca_cert=ca_cert, system=system, crl=crl)
     return report
 
 

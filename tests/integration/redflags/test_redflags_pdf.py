@@ -76,3 +76,34 @@ def test_same_pdf_metadata_across_opened_envelopes(tender, bidder, rival, third,
     [evidence] = flags['RF-META-PDF'].evidence
     assert evidence.vendors == tuple(sorted((mine.vendor_id, theirs.vendor_id)))
     assert 'Andi' not in evidence.value  # the author is personal data: masked
+
+
+def test_refresh_keeps_the_pdf_metadata_so_reading_flags_decrypts_nothing(
+    tender,  # noqa: F811
+    bidder,  # noqa: F811
+    rival,  # noqa: F811
+    members,  # noqa: F811
+    monkeypatch,
+):
+    from lpse.extensions import db
+    from lpse.opening import ceremony
+    from lpse.redflags import store
+    from lpse.redflags.models import OpenedPdfMeta
+
+    for vendor, key, name in ((bidder, VENDOR_KEY, 'a.pdf'), (rival, OTHER_KEY, 'b.pdf')):
+        package = make_bid(tender, vendor, attachments=[(name, pdf('Andi', name))])
+        submit_sealed(tender, vendor, key, package=package)
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.open_all(tender, members)
+    store.refresh(now=clock.now())
+    kept = db.session.scalars(db.select(OpenedPdfMeta)).all()
+    assert len(kept) == 2 and all('Andi' in k.fields for k in kept)
+
+    pdfmeta.envelope_pdfs.cache_clear()  # a fresh worker: nothing in memory
+
+    def no_decrypting(*args, **kwargs):
+        raise AssertionError('an envelope was decrypted again')
+
+    monkeypatch.setattr(ceremony, 'opened_package', no_decrypting)
+    flags = {f.rule: f for f in report.tender_report(tender, clock.now()).flags}
+    assert len(flags['RF-META-PDF'].evidence[0].vendors) == 2
