@@ -1,14 +1,14 @@
 """tender.required_kbli: the KBLI codes a vendor must hold (Tender Cepat qualifies from the register)
 
 Revision ID: v2e000000023
-Revises: v1e000000023
+Revises: v3e000000023
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = 'v2e000000023'
-down_revision = 'v1e000000023'
+down_revision = 'v3e000000023'
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """red flags: the PDF metadata of opened envelopes, kept so reading flags never decrypts again
 
-Revision ID: v1e000000023
-Revises: u1e000000022
+Revision ID: v3e000000023
+Revises: v1e000000023
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = 'v1e000000023'
-down_revision = 'u1e000000022'
+revision = 'v3e000000023'
+down_revision = 'v1e000000023'
 branch_labels = None
 depends_on = None
 
