@@ -21,11 +21,11 @@ from . import envelope
 from .der_view import Element, Shape, element, skeleton
 
 CHUNK = 4 * 1024 * 1024  # read size: large, so a 10 MB envelope costs a handful of calls
-MAX_HEAD = CHUNK  # the headers up to the ciphertext must come in the first chunk
+HEAD = 128 * 1024  # the first read: the headers up to the ciphertext must be in it
 MAX_TRAILER = 64 * 1024  # after the ciphertext: the tag (and nothing large)
 SLACK = 16  # update_into wants room for a block more than it writes
 
-__all__ = ['CHUNK', 'Opened', 'Shape', 'open_stream']
+__all__ = ['CHUNK', 'HEAD', 'Opened', 'Shape', 'open_stream']
 
 
 @dataclass(frozen=True)
@@ -50,10 +50,11 @@ def open_stream(
     fileobj: BinaryIO, key: rsa.RSAPrivateKey, buffer: Callable[[int], memoryview]
 ) -> Opened:
     """Read, hash and decrypt the envelope in `fileobj` with the tender `key`; `buffer(n)` gives
-    a writable memoryview of at least n bytes for the plaintext. Raises Shape when the fast path
-    does not apply or the envelope does not open (see the module docstring)."""
+    a writable memoryview of at least n bytes (the plaintext, then room for one read; it may
+    raise to refuse a size). Raises Shape when the fast path does not apply or the envelope does
+    not open (see the module docstring)."""
     digest = hashlib.sha256()
-    first = _read(fileobj, CHUNK)
+    first = _read(fileobj, HEAD)
     digest.update(first)
     try:
         layout = _walk(first)
@@ -68,26 +69,26 @@ def open_stream(
         )
     except Exception as exc:  # a refusal or an odd layout: the full path says which
         raise Shape(f'not opened as a stream ({type(exc).__name__})') from exc
-    ct = layout.ciphertext
+    ct, total = layout.ciphertext, layout.path[0].end
     size = ct.end - ct.value
-    out = buffer(size + SLACK)
+    area = buffer(size + SLACK + CHUNK)
+    out, spare = area[: size + SLACK], area[size + SLACK : size + SLACK + CHUNK]
     decryptor = Cipher(algorithms.AES(cek), modes.GCM(nonce)).decryptor()
     trailer = bytearray()
-    written, pos, chunk, total = 0, 0, first, layout.path[0].end
+    written, pos, chunk = 0, 0, memoryview(first)
     while True:
-        view = memoryview(chunk)
         start, stop = max(ct.value - pos, 0), min(ct.end - pos, len(chunk))
         if start < stop:
-            written += decryptor.update_into(view[start:stop], out[written:])
+            written += decryptor.update_into(chunk[start:stop], out[written:])
         after = max(ct.end - pos, 0)
         if after < len(chunk):
-            trailer += view[after:]
+            trailer += chunk[after:]
             if len(trailer) > MAX_TRAILER:
                 raise Shape('the envelope has more than its tag after the ciphertext')
         pos += len(chunk)
         if pos > total:
             raise Shape('bytes after the end of the envelope')
-        chunk = _read(fileobj, CHUNK)
+        chunk = spare[: _read_into(fileobj, spare)]
         if not chunk:
             break
         digest.update(chunk)
@@ -119,6 +120,24 @@ def _walk(buf) -> _Layout:
     if ciphertext.end != eci.end or algorithm.end > len(buf):
         raise Shape('unexpected content after the ciphertext')
     return _Layout([info, explicit, aed, eci], recipients, algorithm, ciphertext)
+
+
+def _read_into(fileobj: BinaryIO, view: memoryview) -> int:
+    """Fill `view` from the stream (readinto where the stream has it); the bytes read, fewer
+    only at its end."""
+    readinto = getattr(fileobj, 'readinto', None)
+    filled = 0
+    while filled < len(view):
+        if readinto is not None:
+            count = readinto(view[filled:]) or 0
+        else:
+            data = fileobj.read(len(view) - filled)
+            count = len(data)
+            view[filled : filled + count] = data
+        if not count:
+            break
+        filled += count
+    return filled
 
 
 def _read(fileobj: BinaryIO, size: int) -> bytes:

@@ -59,6 +59,7 @@ class MissingBlob(Exception):
 # in half the free memory.
 ENVELOPE_COPIES = 3
 MAX_WORKERS = 4
+UNKNOWN_LARGEST = 1 << 30  # the plaintext buffer's bound when the caller gives no largest size
 
 
 def available_memory() -> int | None:
@@ -83,6 +84,24 @@ def workers(largest: int = 0, *, memory: int | None = None) -> int:
     return count
 
 
+def plaintext_buffers(largest: int = 0):
+    """buffer(size): the calling thread's plaintext buffer, at least `size` bytes, reused from
+    one envelope to the next — never far more than the `largest` envelope (a blob altered at
+    rest may declare any length in its header)."""
+    local = threading.local()
+    limit = largest + envelope_stream.CHUNK + 64 if largest else UNKNOWN_LARGEST
+
+    def buffer(size: int) -> memoryview:
+        if size > limit:
+            raise ValueError('the envelope declares more bytes than any bid has')
+        mine = getattr(local, 'buffer', None)
+        if mine is None or len(mine) < size:
+            local.buffer = mine = bytearray(size)
+        return memoryview(mine)
+
+    return buffer
+
+
 def examine_all(
     jobs: Iterable[Job], *, store, tender_key, ca_cert, signer_records, largest: int = 0
 ) -> Iterator:
@@ -90,14 +109,7 @@ def examine_all(
     (fingerprint, SignerRecord) for the certificates of the bidders' accounts; `largest` (the
     biggest envelope, in bytes) bounds the number of workers by memory."""
     count = workers(largest)
-    local = threading.local()
-
-    def buffer(size: int) -> memoryview:
-        """The worker thread's plaintext buffer, at least `size` bytes."""
-        mine = getattr(local, 'buffer', None)
-        if mine is None or len(mine) < size:
-            local.buffer = mine = bytearray(size)
-        return memoryview(mine)
+    buffer = plaintext_buffers(largest)
 
     def examine(job: Job) -> Found:
         return _examine(job, store, tender_key, ca_cert, signer_records, buffer)

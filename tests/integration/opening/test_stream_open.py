@@ -8,7 +8,6 @@ import hashlib
 import io
 import os
 import random
-import threading
 
 import pki_helpers
 import pytest
@@ -81,17 +80,6 @@ class Store:
         return io.BytesIO(self.data)
 
 
-def _buffer():
-    local = threading.local()
-
-    def buffer(size):
-        if getattr(local, 'b', None) is None or len(local.b) < size:
-            local.b = bytearray(size)
-        return memoryview(local.b)
-
-    return buffer
-
-
 def _examine(world, data, *, stream):
     job = workers.Job(hashlib.sha256(data).hexdigest(), 7, world['now'], TERMS)
     return workers._examine(
@@ -100,7 +88,7 @@ def _examine(world, data, *, stream):
         world['tender_key'],
         world['ca_cert'],
         world['records'],
-        _buffer() if stream else None,
+        workers.plaintext_buffers(len(data)) if stream else None,
     )
 
 
@@ -112,7 +100,8 @@ def test_a_good_envelope_opens_on_the_stream_path_alone(world, monkeypatch):
         raise AssertionError('the full path was used')
 
     monkeypatch.setattr(unseal, 'open_bid', no_full_path)
-    monkeypatch.setattr(envelope_stream, 'CHUNK', 4096)  # many chunks, header in the first
+    monkeypatch.setattr(envelope_stream, 'CHUNK', 4096)  # many chunks
+    monkeypatch.setattr(envelope_stream, 'HEAD', 1024)  # the headers just fit
     assert _examine(world, world['p7m'], stream=True) == full
 
 
@@ -139,7 +128,12 @@ def test_the_stream_path_decides_as_the_full_path_on_altered_envelopes(world, mo
 def test_a_mismatching_blob_is_reported_before_anything_else(world):
     job = workers.Job('00' * 32, 7, world['now'], TERMS)
     found = workers._examine(
-        job, Store(world['p7m']), world['tender_key'], world['ca_cert'], {}, _buffer()
+        job,
+        Store(world['p7m']),
+        world['tender_key'],
+        world['ca_cert'],
+        {},
+        workers.plaintext_buffers(),
     )
     assert found.detail == 'the stored envelope no longer matches the SHA-256 of its receipt'
 
