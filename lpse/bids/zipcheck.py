@@ -102,7 +102,7 @@ def checked_entries(data: bytes, limits: Limits) -> list[tuple[zipfile.ZipInfo, 
     offsets, overlaps); returns each entry's ZipInfo with a view of its compressed bytes."""
     cd_offset = _check_directory(data, limits)
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        with zipfile.ZipFile(_file(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, NotImplementedError, ValueError, EOFError, struct.error) as exc:
         raise MalformedPackage(
@@ -153,17 +153,17 @@ def check_name(name: str, limits: Limits, seen: dict[str, str]) -> None:
 
 def _check_directory(data: bytes, limits: Limits) -> int:
     """Bound the central directory before `zipfile` parses it; return where it starts."""
-    pos = data.rfind(EOCD, max(0, len(data) - 22 - 0xFFFF))
+    pos = _rfind(data, EOCD, max(0, len(data) - 22 - 0xFFFF))
     if pos < 0 or len(data) - pos < 22:
         raise MalformedPackage('The file is not a ZIP archive.', code='not_a_zip')
     count, cd_size, cd_offset = struct.unpack('<10xHLL', data[pos : pos + 20])
     cd_end = pos
     if count == 0xFFFF or 0xFFFFFFFF in (cd_size, cd_offset):
-        locator = data[pos - 20 : pos] if pos >= 20 else b''
+        locator = bytes(data[pos - 20 : pos]) if pos >= 20 else b''
         if not locator.startswith(ZIP64_LOCATOR):
             raise MalformedPackage('The ZIP64 directory locator is missing.', code='not_a_zip')
         (cd_end,) = struct.unpack('<8xQ4x', locator[:20])
-        record = data[cd_end : cd_end + 56]
+        record = bytes(data[cd_end : cd_end + 56])
         if len(record) < 56 or not record.startswith(ZIP64_EOCD):
             raise MalformedPackage('The ZIP64 directory record is missing.', code='not_a_zip')
         count, cd_size, cd_offset = struct.unpack('<32xQQQ', record)
@@ -180,6 +180,55 @@ def _check_directory(data: bytes, limits: Limits) -> int:
             code='hidden_data',
         )
     return cd_offset
+
+
+def _rfind(data, sub: bytes, start: int) -> int:
+    """bytes.rfind, also for a memoryview (copying only the searched tail)."""
+    if not isinstance(data, memoryview):
+        return data.rfind(sub, start)
+    found = bytes(data[start:]).rfind(sub)
+    return found + start if found >= 0 else -1
+
+
+def _file(data):
+    """The package as a file for zipfile: io.BytesIO over bytes (no copy), _ViewFile over a
+    memoryview (io.BytesIO would copy it)."""
+    return _ViewFile(data) if isinstance(data, memoryview) else io.BytesIO(data)
+
+
+class _ViewFile:
+    """A read-only file over a memoryview that reads and seeks as io.BytesIO does."""
+
+    def __init__(self, view: memoryview):
+        self._view, self._pos = view, 0
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._pos
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        if whence == 0:
+            if offset < 0:
+                raise ValueError(f'negative seek value {offset}')
+            self._pos = offset
+        elif whence == 1:
+            self._pos = max(0, self._pos + offset)
+        elif whence == 2:
+            self._pos = max(0, len(self._view) + offset)
+        else:
+            raise ValueError(f'invalid whence ({whence}, should be 0, 1 or 2)')
+        return self._pos
+
+    def read(self, size: int | None = -1) -> bytes:
+        end = len(self._view) if size is None or size < 0 else self._pos + size
+        data = bytes(self._view[self._pos : end]) if end > self._pos else b''
+        self._pos = max(self._pos, min(end, len(self._view)))
+        return data
+
+    def close(self) -> None:
+        pass
 
 
 def _too_many(count: int, limits: Limits) -> UnsafePackage:
@@ -213,7 +262,7 @@ def _check_kind(info: zipfile.ZipInfo) -> None:
 def _locate(data: bytes, info: zipfile.ZipInfo, cd_offset: int) -> _Span:
     """Find an entry's local header and data, and require them to agree with the directory."""
     name, start = info.orig_filename, info.header_offset
-    header = data[start : start + 30]
+    header = bytes(data[start : start + 30])
     if len(header) < 30 or not header.startswith(LOCAL_HEADER):
         raise UnsafePackage(
             f'The entry "{name}" points to bytes that are not a ZIP entry.', code='bad_offset'
@@ -221,7 +270,7 @@ def _locate(data: bytes, info: zipfile.ZipInfo, cd_offset: int) -> _Span:
     _, _, flags, method, _, _, _, _, _, name_len, extra_len = struct.unpack(
         LOCAL_HEADER_FORMAT, header
     )
-    raw_name = data[start + 30 : start + 30 + name_len]
+    raw_name = bytes(data[start + 30 : start + 30 + name_len])
     local_name = raw_name.decode('utf-8' if flags & FLAG_UTF8 else 'cp437', 'replace')
     if local_name != name or method != info.compress_type:
         raise UnsafePackage(
@@ -234,7 +283,7 @@ def _locate(data: bytes, info: zipfile.ZipInfo, cd_offset: int) -> _Span:
     end = data_start + info.compress_size
     if flags & FLAG_DESCRIPTOR:
         zip64 = max(info.compress_size, info.file_size) >= 0xFFFFFFFF
-        end += (20 if zip64 else 12) + (4 if data[end : end + 4] == DESCRIPTOR else 0)
+        end += (20 if zip64 else 12) + (4 if bytes(data[end : end + 4]) == DESCRIPTOR else 0)
     if end > cd_offset:
         raise UnsafePackage(
             f'The entry "{name}" runs past the end of the entry area.', code='bad_offset'

@@ -237,7 +237,11 @@ def _load_envelope(data: bytes) -> cms.AuthEnvelopedData:
 
 
 def _unwrap_cek(aed: cms.AuthEnvelopedData, key: rsa.RSAPrivateKey) -> bytes:
-    for info in _parsed(aed['recipient_infos']):
+    return _unwrap_from(aed['recipient_infos'], key)
+
+
+def _unwrap_from(infos: cms.RecipientInfos, key: rsa.RSAPrivateKey) -> bytes:
+    for info in _parsed(infos):
         _recipient(info)
         encrypted_key = info.chosen['encrypted_key'].native
         try:
@@ -250,6 +254,15 @@ def _unwrap_cek(aed: cms.AuthEnvelopedData, key: rsa.RSAPrivateKey) -> bytes:
 
 
 def _decrypt_content(aed: cms.AuthEnvelopedData, cek: bytes) -> bytes:
+    nonce, ciphertext, mac = _content_parts(aed)
+    try:
+        return AESGCM(cek).decrypt(nonce, (ciphertext or b'') + mac, None)
+    except InvalidTag:
+        raise EnvelopeTampered('the envelope failed authentication: it was altered') from None
+
+
+def _content_parts(aed: cms.AuthEnvelopedData) -> tuple[bytes, bytes | None, bytes]:
+    """(nonce, ciphertext, tag) of an envelope, every parameter checked."""
     try:
         eci = aed['auth_encrypted_content_info']
         check_inner_type(eci['content_type'])
@@ -258,10 +271,7 @@ def _decrypt_content(aed: cms.AuthEnvelopedData, cek: bytes) -> bytes:
     except ValueError as exc:
         raise NotAnEnvelope(f'malformed AuthEnvelopedData ({exc})') from None
     _check_mac(mac)
-    try:
-        return AESGCM(cek).decrypt(nonce, (ciphertext or b'') + mac, None)
-    except InvalidTag:
-        raise EnvelopeTampered('the envelope failed authentication: it was altered') from None
+    return nonce, ciphertext, mac
 
 
 def _parsed(infos: cms.RecipientInfos) -> list[cms.RecipientInfo]:

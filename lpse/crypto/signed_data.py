@@ -12,7 +12,7 @@ from pyhanko.sign.general import CMSStructuralError
 from pyhanko.sign.validation import errors as pyhanko_errors
 from pyhanko.sign.validation.generic_cms import validate_sig_integrity
 
-from . import pki
+from . import der_view, pki
 from .errors import SignatureInvalid, UnsupportedAlgorithm, WrongContentType, WrongKeyUsage
 
 MIN_PSS_SALT = 32
@@ -57,7 +57,45 @@ def verify_signature(signed_der: bytes, detached_sha256: bytes | None = None) ->
         ) from None
 
 
-def _verify(signed_der: bytes, detached_sha256: bytes | None) -> VerifiedContent:
+def verify_attached_view(signed: memoryview) -> VerifiedContent | None:
+    """verify_signature over a SignedData held in a buffer, without copying its content: the
+    headers are walked down to the content, asn1crypto parses the skeleton (der_view) and the
+    content is hashed and returned as a view. None when that shape does not apply or anything is
+    refused — the caller then runs verify_signature on the bytes, which says why."""
+    try:
+        path, content = _walk_signed(signed)
+        skeleton = der_view.skeleton(signed[: content.value], signed[content.end :], path, content)
+        verified = _verify(skeleton, None, content=signed[content.value : content.end])
+    except Exception:  # an odd layout or a refusal: the full parse reports it
+        return None
+    return verified
+
+
+def _walk_signed(buf) -> tuple[list[der_view.Element], der_view.Element]:
+    """The headers of a ContentInfo holding a SignedData, down to its attached content."""
+    element = der_view.element
+    info = element(buf, 0, 0x30, len(buf))
+    if info.end != len(buf):
+        raise der_view.Shape('bytes after the SignedData')
+    content_type = element(buf, info.value, 0x06, info.end)
+    explicit = element(buf, content_type.end, 0xA0, info.end)
+    signed = element(buf, explicit.value, 0x30, explicit.end)
+    version = element(buf, signed.value, 0x02, signed.end)
+    digests = element(buf, version.end, 0x31, signed.end)
+    encap = element(buf, digests.end, 0x30, signed.end)
+    inner_type = element(buf, encap.value, 0x06, encap.end)
+    wrapper = element(buf, inner_type.end, 0xA0, encap.end)
+    content = element(buf, wrapper.value, 0x04, wrapper.end)
+    if content.end != wrapper.end or wrapper.end != encap.end:
+        raise der_view.Shape('unexpected content beside the attached content')
+    return [info, explicit, signed, encap, wrapper], content
+
+
+def _verify(
+    signed_der: bytes, detached_sha256: bytes | None, *, content: memoryview | None = None
+) -> VerifiedContent:
+    """`content`, when given, is the attached content whose value `signed_der` (a skeleton)
+    carries emptied."""
     detached = detached_sha256 is not None
     what = 'the submission signature' if detached else 'the signature'
     inner = 'the submission signature' if detached else 'the inner content'
@@ -68,7 +106,10 @@ def _verify(signed_der: bytes, detached_sha256: bytes | None) -> VerifiedContent
         signed = info['content']
         signer_infos = list(signed['signer_infos'])
         check_inner_type(signed['encap_content_info']['content_type'])
-        content = signed['encap_content_info']['content'].native
+        if content is None:
+            content = signed['encap_content_info']['content'].native
+        elif signed['encap_content_info']['content'].native != b'':
+            raise ValueError('the skeleton still carries content')
         certificates = [c.chosen for c in signed['certificates'] if c.name == 'certificate']
     except ValueError as exc:
         raise WrongContentType(f'{inner} is not a CMS SignedData ({exc})') from None

@@ -23,7 +23,7 @@ from lpse.crypto.errors import (
     WrongKeyUsage,
     WrongRecipient,
 )
-from lpse.crypto.signed_data import PARSE_ERRORS, verify_signature
+from lpse.crypto.signed_data import PARSE_ERRORS, verify_attached_view, verify_signature
 from lpse.opening import stream_package
 from lpse.opening.models import NotOpenableReason
 
@@ -103,9 +103,13 @@ def open_bid(
 def check_signed(
     signed_der, *, cek, ca_cert, vendor_user_id, received_at, terms, signer_record
 ) -> Outcome:
-    """The checks after decryption: signature, signer, certificate at submission, package."""
+    """The checks after decryption: signature, signer, certificate at submission, package.
+
+    `signed_der` may be a memoryview (an envelope opened as a stream): its content is then
+    checked in place, and whatever that fast path refuses is checked again on a copy of the
+    bytes by the ordinary functions, so that a refusal reads exactly as it always has."""
     try:
-        verified = verify_signature(signed_der)
+        verified = _verify(signed_der)
         pki.check_issued_by(verified.signer_cert, ca_cert)
     except PARSE_ERRORS as exc:
         return _refuse(
@@ -185,10 +189,27 @@ def check_signed(
     return Outcome(signature_valid=True, package=package, **known)
 
 
-def _read_package(content: bytes) -> Package:
+def _verify(signed_der):
+    if isinstance(signed_der, memoryview):
+        verified = verify_attached_view(signed_der)
+        if verified is not None:
+            return verified
+        signed_der = bytes(signed_der)
+    return verify_signature(signed_der)
+
+
+def _read_package(content) -> Package:
     """The package, read as a stream (only bid.json is kept in memory), with what a hostile
     bid.json can raise past its own checks (a nesting deep
-    enough to exhaust the JSON decoder's recursion) refused as a malformed package."""
+    enough to exhaust the JSON decoder's recursion) refused as a malformed package.
+
+    A memoryview is read in place; if that is refused in any way the bytes are read again as
+    bytes, whose refusal is the one reported."""
+    if isinstance(content, memoryview):
+        try:
+            return stream_package.read_package(content)
+        except Exception:  # the bytes' own reading below says why
+            content = bytes(content)
     try:
         return stream_package.read_package(content)
     except (UnsafePackage, MalformedPackage):  # ValueErrors themselves: keep their reason

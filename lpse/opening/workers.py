@@ -1,12 +1,19 @@
 """The per-envelope work of an opening, on a few threads: read the blob, check its SHA-256
-against the receipt, decrypt, verify, inspect the package. hashlib, zlib and the AEAD release
-the GIL on large buffers, so two cores open about twice as fast. Workers touch no database and
-no request: they get plain values and return small ones (never the attachments' bytes), and at
-most two envelopes per worker are in memory at once."""
+against the receipt, decrypt, verify, inspect the package. Workers touch no database and no
+request: they get plain values and return small ones (never the attachments' bytes).
+
+Each envelope is opened as a stream (`lpse.crypto.envelope_stream`): read in 4 MiB chunks, each
+hashed and its ciphertext decrypted into the worker's own plaintext buffer (reused from one
+envelope to the next), then the signature and the package are checked in that buffer without a
+copy. What stays in Python per envelope is small (headers, the RSA operations, bid.json), and
+hashlib, zlib and OpenSSL release the GIL on large buffers, so the threads keep every core busy.
+An envelope the stream path does not open is read and opened in full, as before, and that
+path's outcome is the one recorded."""
 
 import hashlib
 import logging
 import os
+import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -14,6 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from lpse.bids.package import TenderTerms
+from lpse.crypto import envelope_stream
 from lpse.opening import unseal
 from lpse.opening.models import NotOpenableReason
 
@@ -45,11 +53,13 @@ class MissingBlob(Exception):
     """An envelope's blob is not in the store (restore it before opening)."""
 
 
-# What one worker holds at its peak, in envelope sizes: the envelope, the decrypted SignedData
-# and the signed content taken out of it (the package's files are hashed as a stream and not
-# kept). Workers are limited so that this times their number fits in half the free memory.
+# What one worker holds at its peak, in envelope sizes: its plaintext buffer on the stream path;
+# the envelope, the decrypted SignedData and a copy of the signed content on the full path (an
+# envelope the stream path refused). Workers are limited so that this times their number fits
+# in half the free memory.
 ENVELOPE_COPIES = 3
 MAX_WORKERS = 4
+UNKNOWN_LARGEST = 1 << 30  # the plaintext buffer's bound when the caller gives no largest size
 
 
 def available_memory() -> int | None:
@@ -74,6 +84,24 @@ def workers(largest: int = 0, *, memory: int | None = None) -> int:
     return count
 
 
+def plaintext_buffers(largest: int = 0):
+    """buffer(size): the calling thread's plaintext buffer, at least `size` bytes, reused from
+    one envelope to the next — never far more than the `largest` envelope (a blob altered at
+    rest may declare any length in its header)."""
+    local = threading.local()
+    limit = largest + envelope_stream.CHUNK + 64 if largest else UNKNOWN_LARGEST
+
+    def buffer(size: int) -> memoryview:
+        if size > limit:
+            raise ValueError('the envelope declares more bytes than any bid has')
+        mine = getattr(local, 'buffer', None)
+        if mine is None or len(mine) < size:
+            local.buffer = mine = bytearray(size)
+        return memoryview(mine)
+
+    return buffer
+
+
 def examine_all(
     jobs: Iterable[Job], *, store, tender_key, ca_cert, signer_records, largest: int = 0
 ) -> Iterator:
@@ -81,9 +109,10 @@ def examine_all(
     (fingerprint, SignerRecord) for the certificates of the bidders' accounts; `largest` (the
     biggest envelope, in bytes) bounds the number of workers by memory."""
     count = workers(largest)
+    buffer = plaintext_buffers(largest)
 
     def examine(job: Job) -> Found:
-        return _examine(job, store, tender_key, ca_cert, signer_records)
+        return _examine(job, store, tender_key, ca_cert, signer_records, buffer)
 
     with ThreadPoolExecutor(count, thread_name_prefix='opening') as pool:
         pending = deque()
@@ -95,13 +124,26 @@ def examine_all(
             yield pending.popleft().result()
 
 
-def _examine(job: Job, store, tender_key, ca_cert, signer_records) -> Found:
-    try:
-        with store.open(job.sha256) as fh:
-            data = fh.read()
-    except OSError:
-        raise MissingBlob(job.sha256) from None
-    if hashlib.sha256(data).hexdigest() != job.sha256:
+def _examine(job: Job, store, tender_key, ca_cert, signer_records, buffer=None) -> Found:
+    opened = None
+    if buffer is not None:
+        try:
+            with store.open(job.sha256) as fh:
+                opened = envelope_stream.open_stream(fh, tender_key, buffer)
+        except OSError:
+            raise MissingBlob(job.sha256) from None
+        except Exception:  # not opened as a stream: the full path says why
+            opened = None
+    if opened is None:
+        try:
+            with store.open(job.sha256) as fh:
+                data = fh.read()
+        except OSError:
+            raise MissingBlob(job.sha256) from None
+        digest = hashlib.sha256(data).hexdigest()
+    else:
+        data, digest = opened.signed, opened.sha256
+    if digest != job.sha256:
         return Found(
             NotOpenableReason.bad_envelope,
             'the stored envelope no longer matches the SHA-256 of its receipt',
@@ -118,16 +160,18 @@ def _examine(job: Job, store, tender_key, ca_cert, signer_records) -> Found:
             return None
         return found[1]
 
+    checks = {
+        'ca_cert': ca_cert,
+        'vendor_user_id': job.vendor_user_id,
+        'received_at': job.received_at,
+        'terms': job.terms,
+        'signer_record': record,
+    }
     try:
-        outcome = unseal.open_bid(
-            data,
-            tender_key=tender_key,
-            ca_cert=ca_cert,
-            vendor_user_id=job.vendor_user_id,
-            received_at=job.received_at,
-            terms=job.terms,
-            signer_record=record,
-        )
+        if opened is None:
+            outcome = unseal.open_bid(data, tender_key=tender_key, **checks)
+        else:
+            outcome = unseal.check_signed(data, cek=opened.content_key, **checks)
     except Exception as exc:
         log.warning('opening: unexpected %s examining %s', type(exc).__name__, job.sha256)
         return Found(

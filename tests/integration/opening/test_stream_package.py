@@ -1,6 +1,7 @@
 """The opening's streaming package reader decides exactly as lpse.bids.package.read_package —
 same refusals with the same codes, same bid, same attachment hashes — on a real package, its
-variants and hundreds of mutations; and it keeps only the bytes asked for."""
+variants and hundreds of mutations, given the bytes or a memoryview of them (an envelope opened
+in place); and it keeps only the bytes asked for."""
 
 import random
 
@@ -38,6 +39,7 @@ def test_the_streaming_reader_decides_as_read_package(tender, bidder):
     for sample in samples:
         expected = _decision(read_package, sample)
         assert _decision(stream_package.read_package, sample) == expected
+        assert _decision(stream_package.read_package, memoryview(sample)) == expected  # in place
         outcomes.add(expected[0] if expected[0] == 'read' else expected[2])
     assert 'read' in outcomes and len(outcomes) > 3  # the mutations reach several checks
 
