@@ -1,7 +1,9 @@
 """Assembles the application: config, extensions, blueprints, errors, headers, CLI."""
 
+import gc
 import importlib
 import logging
+import threading
 
 from flask import Flask, has_request_context, session
 from sqlalchemy import event
@@ -48,7 +50,29 @@ def build_app(config=None):
     from lpse.cli import lpse_cli
 
     app.cli.add_command(lpse_cli)
+    _freeze_heap(app)
     return app
+
+
+def _freeze_heap(app):
+    """Move the objects of the running app (modules, mappers, compiled queries, templates) out
+    of the cyclic garbage collector's reach (`gc.freeze`), now and once more after the first
+    request (which configures the ORM and unlocks the keys). They live as long as the
+    process: without this every full collection walks all ~300,000 of them, ~200 ms of CPU
+    each, and under a deadline rush one comes every ten-odd bids (~10 ms per bid). On by
+    default in production (LPSE_GC_FREEZE); off in tests, which build many apps in one
+    process (a frozen app's cycles would never be collected)."""
+    if not app.config.get('LPSE_GC_FREEZE'):
+        return
+    gc.collect()
+    gc.freeze()
+    once = threading.Lock()
+
+    @app.teardown_request
+    def freeze_after_first_request(_exc):
+        if once.acquire(blocking=False):
+            gc.collect()
+            gc.freeze()
 
 
 def _configure(app, config):
