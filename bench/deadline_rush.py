@@ -89,7 +89,7 @@ def burst(port, world, skip=0):
         except OSError as exc:
             status, doc = f'error: {exc}', None
         ok = status in (200, 201) and bool(doc and 'receipt' in doc)
-        results[v] = (ok, status, time.monotonic() - start, env.size, start)
+        results[v] = (ok, _refusal(status, doc), time.monotonic() - start, env.size, start)
 
     threads = [threading.Thread(target=vendor, args=(v,), daemon=True) for v in range(n)]
     for t in threads:
@@ -116,6 +116,16 @@ def burst(port, world, skip=0):
         'p95': _pct(latencies, 95),
         'p99': _pct(latencies, 99),
     }
+
+
+def _refusal(status, doc):
+    """A refusal's status and who gave it: the app's error code (JSON), or, without a JSON
+    body, the balancer or gunicorn in front of it (e.g. HAProxy's 503 "no server available")."""
+    if isinstance(doc, dict) and isinstance(doc.get('error'), dict):
+        return f'{status} {doc["error"].get("code")}'
+    if isinstance(status, int) and status not in (200, 201):
+        return f'{status} (not from the app)'
+    return status
 
 
 def _pct(values, p):
