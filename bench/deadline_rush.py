@@ -36,7 +36,10 @@ MB = 1024 * 1024
 
 def baseline_app():
     """A bare Flask app: the same URL, the body streamed to a file, fsynced, renamed; no auth,
-    no checks, no database. What the hardware and gunicorn give at best."""
+    no checks, no database. What the hardware and gunicorn give at best. With
+    RUSH_BASELINE_SHA256=1 it also hashes the body once as it streams (the floor: the one pass
+    over the bytes a content-addressed, signature-checked store cannot skip)."""
+    import hashlib
     import uuid
 
     from flask import Flask, jsonify, request
@@ -44,6 +47,7 @@ def baseline_app():
     app = Flask('baseline')
     root = Path(os.environ['RUSH_BASELINE_DIR'])
     root.mkdir(parents=True, exist_ok=True)
+    hashing = os.environ.get('RUSH_BASELINE_SHA256') == '1'
 
     @app.get('/')
     @app.get('/health')  # what a balancer checks (bench/cluster.py)
@@ -54,10 +58,13 @@ def baseline_app():
     def bids(code):
         name = uuid.uuid4().hex
         tmp, size = root / f'{name}.part', 0
+        sha = hashlib.sha256() if hashing else None
         with open(tmp, 'wb') as out:
             while chunk := request.stream.read(64 * 1024):
                 out.write(chunk)
                 size += len(chunk)
+                if sha is not None:
+                    sha.update(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, root / name)
