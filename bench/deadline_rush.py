@@ -36,7 +36,10 @@ MB = 1024 * 1024
 
 def baseline_app():
     """A bare Flask app: the same URL, the body streamed to a file, fsynced, renamed; no auth,
-    no checks, no database. What the hardware and gunicorn give at best."""
+    no checks, no database. What the hardware and gunicorn give at best. With
+    RUSH_BASELINE_SHA256=1 it also hashes the body once as it streams (the floor: the one pass
+    over the bytes a content-addressed, signature-checked store cannot skip)."""
+    import hashlib
     import uuid
 
     from flask import Flask, jsonify, request
@@ -44,6 +47,7 @@ def baseline_app():
     app = Flask('baseline')
     root = Path(os.environ['RUSH_BASELINE_DIR'])
     root.mkdir(parents=True, exist_ok=True)
+    hashing = os.environ.get('RUSH_BASELINE_SHA256') == '1'
 
     @app.get('/')
     @app.get('/health')  # what a balancer checks (bench/cluster.py)
@@ -54,10 +58,13 @@ def baseline_app():
     def bids(code):
         name = uuid.uuid4().hex
         tmp, size = root / f'{name}.part', 0
+        sha = hashlib.sha256() if hashing else None
         with open(tmp, 'wb') as out:
             while chunk := request.stream.read(64 * 1024):
                 out.write(chunk)
                 size += len(chunk)
+                if sha is not None:
+                    sha.update(chunk)
             out.flush()
             os.fsync(out.fileno())
         os.replace(tmp, root / name)
@@ -89,7 +96,7 @@ def burst(port, world, skip=0):
         except OSError as exc:
             status, doc = f'error: {exc}', None
         ok = status in (200, 201) and bool(doc and 'receipt' in doc)
-        results[v] = (ok, status, time.monotonic() - start, env.size, start)
+        results[v] = (ok, _refusal(status, doc), time.monotonic() - start, env.size, start)
 
     threads = [threading.Thread(target=vendor, args=(v,), daemon=True) for v in range(n)]
     for t in threads:
@@ -116,6 +123,16 @@ def burst(port, world, skip=0):
         'p95': _pct(latencies, 95),
         'p99': _pct(latencies, 99),
     }
+
+
+def _refusal(status, doc):
+    """A refusal's status and who gave it: the app's error code (JSON), or, without a JSON
+    body, the balancer or gunicorn in front of it (e.g. HAProxy's 503 "no server available")."""
+    if isinstance(doc, dict) and isinstance(doc.get('error'), dict):
+        return f'{status} {doc["error"].get("code")}'
+    if isinstance(status, int) and status not in (200, 201):
+        return f'{status} (not from the app)'
+    return status
 
 
 def _pct(values, p):

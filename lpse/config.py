@@ -38,6 +38,8 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {'pool_pre_ping': True}
     LPSE_DATA_DIR = None  # filled from LPSE_DATA_DIR or instance/data
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
+    LPSE_GC_FREEZE = True  # lpse.app._freeze_heap: full GC passes skip the app's own objects
+    LPSE_GIL_SWITCH_SECONDS = 0.0005  # lpse.app._shorten_gil_turns (Python's default: 0.005)
     MAX_FORM_MEMORY_SIZE = 1024 * 1024
 
     SESSION_COOKIE_NAME = 'lpse_session'
@@ -155,6 +157,8 @@ class TestConfig(Config):
 
     ENV_NAME = 'testing'
     TESTING = True
+    LPSE_GC_FREEZE = False
+    LPSE_GIL_SWITCH_SECONDS = None
     SECRET_KEY = 'test-secret-key-not-for-production'  # noqa: S105
     SESSION_COOKIE_SECURE = False
     SQLALCHEMY_DATABASE_URI = 'sqlite://'

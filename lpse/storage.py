@@ -29,6 +29,7 @@ from flask import current_app
 log = logging.getLogger(__name__)
 
 CHUNK = 64 * 1024
+BLOCK = 1024 * 1024  # what a store reads at a time: memory stays one block per upload
 SHA256_RE = re.compile(r'^[0-9a-f]{64}$')
 
 
@@ -47,6 +48,41 @@ class BlobRejected(ValueError):
 class BlobCorrupt(RuntimeError):
     """The store holds (or its server received) other bytes than the hash names: never kept,
     never overwritten silently."""
+
+
+class HashingStream:
+    """A read-only stream that hashes (SHA-256) and counts the bytes it hands out.
+
+    The stores copy through one: the digest that names the blob is taken over exactly the
+    bytes written. A caller that needs the digest itself (the bid submission checks a
+    signature over it before the rename) passes its own not-yet-read `HashingStream`, and the
+    store hashes through that one instead of wrapping it again: one SHA-256 pass, not two.
+    Reads are of at least `block` bytes whatever `n` asks: each hash update and write releases
+    and retakes the GIL, and under a burst of threads every retake waits."""
+
+    def __init__(self, stream: BinaryIO, *, block: int = BLOCK):
+        self.stream, self.block = stream, block
+        self.sha, self.size = hashlib.sha256(), 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self.stream.read(max(n, self.block) if n and n > 0 else self.block)
+        if chunk:
+            self.size += len(chunk)
+            self.counted(self.size)
+            self.sha.update(chunk)
+        return chunk
+
+    def counted(self, size: int) -> None:
+        """Called after each read with the total so far, before the bytes are hashed (a
+        subclass refuses past its cap there, or beats a heartbeat)."""
+
+    @classmethod
+    def over(cls, fileobj) -> 'HashingStream':
+        """`fileobj` itself if it is a HashingStream nothing was read from yet, else a new
+        one around it (a stream already read from would hash bytes the store never saw)."""
+        if isinstance(fileobj, HashingStream) and fileobj.size == 0:
+            return fileobj
+        return cls(fileobj)
 
 
 class BlobStore(abc.ABC):
@@ -179,18 +215,17 @@ class FileStore(BlobStore):
 
 
 def _copy_hashing(fileobj, fd, max_size):
-    """Copy in chunks (memory stays flat), hash as we go, stop past ``max_size``; fsync."""
-    sha, size = hashlib.sha256(), 0
+    """Copy in blocks (memory stays flat), hash as we go (once: through the caller's
+    `HashingStream` if it gave one), stop past ``max_size``; fsync."""
+    stream = HashingStream.over(fileobj)
     with os.fdopen(fd, 'wb') as out:
-        while chunk := fileobj.read(CHUNK):
-            size += len(chunk)
-            if size > max_size:
+        while chunk := stream.read(BLOCK):
+            if stream.size > max_size:
                 raise BlobTooLarge(max_size)
-            sha.update(chunk)
             out.write(chunk)
         out.flush()
         os.fsync(out.fileno())
-    return sha.hexdigest(), size
+    return stream.sha.hexdigest(), stream.size
 
 
 def _make_dir(path):

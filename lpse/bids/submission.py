@@ -11,7 +11,6 @@ deletes the blob again unless another row refers to it."""
 import base64
 import binascii
 import functools
-import hashlib
 import json
 import logging
 import secrets
@@ -53,8 +52,6 @@ from lpse.i18n import byte_size
 from lpse.tenders import keys
 from lpse.tenders.stages import Stage
 
-CHUNK = 64 * 1024
-BLOCK = 1024 * 1024
 log = logging.getLogger(__name__)
 
 
@@ -361,28 +358,20 @@ def upload_lock(tender, vendor, *, now):
 # --- the upload itself --------------------------------------------------------------------------
 
 
-class _HashingReader:
-    """Hashes and counts what passes, refusing past the cap while streaming; `progress` (the
-    lock's heartbeat) is called after every block.
-
-    Reads in blocks of at least BLOCK bytes whatever `n` asks (the blob store writes what it
-    gets): each hash update and file write releases and retakes the GIL, and under a burst of
-    threads every retake waits — 1 MiB blocks instead of 64 KiB chunks cut those waits 16-fold
-    while memory stays bounded (one block per upload)."""
+class _HashingReader(storage.HashingStream):
+    """Hashes and counts what passes (the blob store hashes through this same reader: one
+    SHA-256 pass over the bytes), refusing past the cap while streaming; `progress` (the
+    lock's heartbeat) is called after every block (1 MiB, `storage.BLOCK`)."""
 
     def __init__(self, stream, limit, progress=None):
-        self.stream, self.limit, self.progress = stream, limit, progress
-        self.sha, self.size = hashlib.sha256(), 0
+        super().__init__(stream)
+        self.limit, self.progress = limit, progress
 
-    def read(self, n=CHUNK):
-        chunk = self.stream.read(max(n, BLOCK) if n and n > 0 else BLOCK)
-        self.size += len(chunk)
-        if self.size > self.limit:
+    def counted(self, size):
+        if size > self.limit:
             raise too_large()
-        self.sha.update(chunk)
         if self.progress is not None:
             self.progress()
-        return chunk
 
 
 def _check_upload(path, *, reader, upload, tender_cert, user, now):

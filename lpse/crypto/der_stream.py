@@ -1,10 +1,12 @@
 """A forward-only DER header reader, so a large .p7m is checked without holding it in memory."""
 
+import io
+import os
 from typing import BinaryIO
 
 from .errors import NotAnEnvelope, TrailingData, TruncatedEnvelope, UnsupportedEncoding
 
-CHUNK = 64 * 1024
+CHUNK = 1024 * 1024
 MAX_LENGTH_OCTETS = 4  # 4 GiB: far beyond any envelope we accept
 
 
@@ -42,9 +44,16 @@ class DerReader:
         return header + self._read(length)
 
     def skip_element(self, tag: int, error: type[Exception], what: str) -> int:
-        """Read past a primitive element in chunks; its value length."""
+        """Step past a primitive element; its value length. In a file that holds all of it,
+        by seeking (the encrypted content of a sealed bid is megabytes nobody needs to read
+        here); otherwise by reading it in chunks, so a stream or a truncated file ends the
+        same way (TruncatedEnvelope)."""
         length, _ = self._header(tag, error, what)
         remaining = length
+        if remaining and not self._peeked and self._holds(remaining):
+            self._file.seek(remaining, os.SEEK_CUR)
+            self.pos += remaining
+            return length
         while remaining:
             remaining -= len(self._read(min(CHUNK, remaining)))
         return length
@@ -58,6 +67,15 @@ class DerReader:
     def declared_size(self) -> int | None:
         """Total size the outermost element announces, once its header is read."""
         return self._ends[0] if self._ends else None
+
+    def _holds(self, n: int) -> bool:
+        """Whether the file is a seekable regular file with at least `n` bytes left."""
+        try:
+            if not self._file.seekable():
+                return False
+            return os.fstat(self._file.fileno()).st_size - self._file.tell() >= n
+        except (AttributeError, OSError, io.UnsupportedOperation):
+            return False
 
     def _header(self, tag: int, error: type[Exception], what: str) -> tuple[int, bytes]:
         start = self.pos

@@ -94,6 +94,7 @@ defaults
     timeout connect 2s
     timeout client 300s
     timeout server 300s
+    timeout check 3s
     retries 3
     option redispatch
     option forwardfor
@@ -111,7 +112,13 @@ backend nodes
 
 def haproxy(folder: Path, node_ports) -> tuple[Process, int]:
     """HAProxy in front of the nodes: round robin, /health checked every 300 ms, the client's
-    address in X-Forwarded-For (the nodes trust one proxy: LPSE_TRUSTED_PROXIES=1)."""
+    address in X-Forwarded-For (the nodes trust one proxy: LPSE_TRUSTED_PROXIES=1).
+
+    A check may take up to 3 s (`timeout check`): without it HAProxy allows `inter` (300 ms),
+    and under a deadline rush a node whose threads are all busy answers /health later than
+    that, is marked down twice over and every request meanwhile gets HAProxy's own 503 (no
+    server): a busy node is not a dead one. A SIGKILLed node refuses the connection at once,
+    so a kill is still seen within two checks."""
     port = cs.free_port()
     servers = '\n'.join(
         f'    server node{n} 127.0.0.1:{p} check' for n, p in enumerate(node_ports, start=1)
