@@ -57,18 +57,29 @@ class HashingStream:
     bytes written. A caller that needs the digest itself (the bid submission checks a
     signature over it before the rename) passes its own not-yet-read `HashingStream`, and the
     store hashes through that one instead of wrapping it again: one SHA-256 pass, not two.
-    Reads are of at least `block` bytes whatever `n` asks: each hash update and write releases
-    and retakes the GIL, and under a burst of threads every retake waits."""
+    Reads hand out blocks of at least `block` bytes whatever `n` asks: each hash update and
+    write releases and retakes the GIL, and under a burst of threads every retake waits."""
 
     def __init__(self, stream: BinaryIO, *, block: int = BLOCK):
         self.stream, self.block = stream, block
         self.sha, self.size = hashlib.sha256(), 0
 
     def read(self, n: int = -1) -> bytes:
-        chunk = self.stream.read(max(n, self.block) if n and n > 0 else self.block)
-        if chunk:
-            self.size += len(chunk)
+        want = max(n, self.block) if n and n > 0 else self.block
+        parts, got = [], 0
+        while got < want:
+            # Gathered from CHUNK reads: a read blocks until its bytes arrive, and `counted`
+            # (the cap, the upload lock's heartbeat) must see them as they do — a vendor on a
+            # slow link sends a block in longer than the lock lasts.
+            piece = self.stream.read(min(CHUNK, want - got))
+            if not piece:
+                break
+            parts.append(piece)
+            got += len(piece)
+            self.size += len(piece)
             self.counted(self.size)
+        chunk = parts[0] if len(parts) == 1 else b''.join(parts)
+        if chunk:
             self.sha.update(chunk)
         return chunk
 

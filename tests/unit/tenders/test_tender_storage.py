@@ -143,6 +143,27 @@ def test_streams_are_copied_in_chunks(tmp_path):
     assert 0 < stream.largest <= storage.BLOCK < size  # one block at a time, never the whole
 
 
+def test_bytes_are_counted_as_they_arrive_not_once_per_block():
+    """A block is handed out whole (one hash update, one write), but gathered from CHUNK reads
+    with `counted` after each: the upload lock's heartbeat keeps beating on a slow link whose
+    1 MiB block takes longer to arrive than the lock lasts."""
+    seen = []
+
+    class Watched(storage.HashingStream):
+        def counted(self, size):
+            seen.append(size)
+
+    stream = CountingStream(storage.BLOCK + 100)
+    reader = Watched(stream)
+    first = reader.read(storage.CHUNK)
+    assert len(first) == storage.BLOCK
+    assert stream.largest <= storage.CHUNK
+    assert seen == [storage.CHUNK * n for n in range(1, storage.BLOCK // storage.CHUNK + 1)]
+    assert reader.read() == b'a' * 100 and reader.read() == b''
+    assert reader.size == storage.BLOCK + 100
+    assert reader.sha.hexdigest() == hashlib.sha256(b'a' * (storage.BLOCK + 100)).hexdigest()
+
+
 def test_writes_are_fsynced_before_and_after_the_rename(tmp_path, monkeypatch):
     calls = []
     real_fsync, real_replace = storage.os.fsync, storage.os.replace
