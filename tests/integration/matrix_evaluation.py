@@ -35,6 +35,10 @@ MATRIX = {
         '/api/v1/tenders/{open}/bids/{bid}/evaluation',
         api(403, pokja=415),
     ),
+    ('api.evaluation_negotiation', 'PUT'): (
+        '/api/v1/tenders/{open}/bids/{bid}/negotiation',
+        api(403, pokja=415),
+    ),
     ('api.evaluation_show', 'GET'): ('/api/v1/tenders/{open}/evaluation', api_viewers()),
     ('api.result_propose', 'POST'): ('/api/v1/tenders/{open}/result', api(403, pokja=415)),
     ('api.result_approve', 'POST'): (
