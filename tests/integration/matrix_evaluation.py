@@ -26,6 +26,10 @@ MATRIX = {
         '/tenders/{open}/evaluation/bids/{bid}',
         page(403, **{MEMBER: 302}),
     ),
+    ('evaluation.negotiate', 'POST'): (
+        '/tenders/{open}/evaluation/bids/{bid}/negotiation',
+        page(403, pokja=422),
+    ),
     ('evaluation.propose', 'POST'): ('/tenders/{open}/evaluation/propose', page(403, pokja=409)),
     ('evaluation.approve', 'POST'): ('/tenders/{open}/evaluation/approve', page(403, pokja=422)),
     ('evaluation.fail', 'POST'): ('/tenders/{open}/evaluation/fail', page(403, pokja=422)),

@@ -230,3 +230,26 @@ def test_a_tender_that_does_not_negotiate_refuses(client, opened_tender, pokja, 
     response = negotiate(client, tender, bids[0], AGREED_TALK, token(pokja[0]))
     assert response.status_code == 409
     assert decision.pending_proposal(tender) is None
+
+
+def test_the_pokja_records_the_negotiation_on_the_worksheet_page(ranked, pokja, as_user):
+    tender, bids = ranked
+    client = as_user(pokja[0])
+    url = f'/tenders/{tender.code}/evaluation/bids/{bids[SATU].id}'
+    page = client.get(url)
+    assert page.status_code == 200
+    assert 'id="save-negotiation"' in page.get_data(as_text=True)
+    before = written()
+    form = {'status': 'agreed', 'price_notes': 'Biaya personil diturunkan.', 'hn_1': '450001'}
+    refused = client.post(f'{url}/negotiation', data=form)
+    assert refused.status_code == 422
+    assert 'melebihi harga satuan penawaran' in refused.get_data(as_text=True)
+    assert written() == before
+    response = client.post(f'{url}/negotiation', data={**form, 'hn_1': '440000'})
+    assert response.status_code == 302
+    row = db.session.scalar(select(Negotiation).where(Negotiation.bid_id == bids[SATU].id))
+    assert (row.status, row.negotiated_lines) == ('agreed', [{'item': '1', 'unit_price': '440000'}])
+    assert row.price_notes == 'Biaya personil diturunkan.'
+    # The page of a firm that is not invited shows no form.
+    other = client.get(f'/tenders/{tender.code}/evaluation/bids/{bids[DUA].id}')
+    assert 'id="save-negotiation"' not in other.get_data(as_text=True)
