@@ -1,5 +1,6 @@
-"""API: worksheet entries per bid, the live ranking (Pokja, PPK, auditors) or the public result
-(after announcement), the result proposal and its approvals, and the case export."""
+"""API: worksheet entries per bid, the negotiation with the invited firm (seleksi), the live
+ranking (Pokja, PPK, auditors) or the public result (after announcement), the result proposal
+and its approvals, and the case export."""
 
 from flask import g, jsonify, request
 from flask_babel import gettext as _
@@ -7,7 +8,7 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.api.base import api_auth, bp, field, json_body
 from lpse.errors import NotAllowed
-from lpse.evaluation import decision, permissions, recording, views_data
+from lpse.evaluation import decision, negotiation, permissions, recording, views_data
 from lpse.evaluation.api_docs import describe
 from lpse.extensions import db
 from lpse.proxies import client_ip
@@ -32,6 +33,19 @@ def evaluation_entry(code, bid):
     p = recording.record(tender, bid, data, actor=g.api_user, now=clock.now(), ip=client_ip())
     db.session.commit()
     return jsonify(views_data.bid_worksheet_json(tender, p))
+
+
+@bp.put('/tenders/<code>/bids/<int:bid>/negotiation')
+@api_auth('pokja')
+def evaluation_negotiation(code, bid):
+    tender = _tender(code)
+    _require_member(tender)
+    data = json_body()
+    row, _document = negotiation.record_negotiation(
+        tender, bid, data, actor=g.api_user, now=clock.now(), ip=client_ip()
+    )
+    db.session.commit()
+    return jsonify(views_data.negotiation_json(tender, row))
 
 
 @bp.get('/tenders/<code>/evaluation')

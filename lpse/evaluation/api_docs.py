@@ -26,6 +26,18 @@ def describe():
                     params=[CODE, BID],
                 )
             },
+            '/tenders/{code}/bids/{bid}/negotiation': {
+                'put': op(
+                    'Record the clarification and negotiation with the invited firm (seleksi; '
+                    'Pokja of the tender): notes, negotiated unit prices (HN ≤ offer), agreed '
+                    'or failed; issues the BA Klarifikasi dan Negosiasi. 409 when the tender '
+                    'does not negotiate or the bid is not the invited one; 422 for an HN '
+                    'above the offer (nothing written)',
+                    tag='evaluation',
+                    body='Negotiation',
+                    params=[CODE, BID],
+                )
+            },
             '/tenders/{code}/evaluation': {
                 'get': op(
                     'The live ranking and worksheets (Pokja, PPK, auditors); the public '
@@ -91,6 +103,33 @@ def describe():
                     'clarification': VERDICT,
                     'pembuktian': VERDICT,
                     'tie_break_order': {'type': 'integer', 'minimum': 1},
+                },
+            },
+            'Negotiation': {
+                'type': 'object',
+                'required': ['status'],
+                'properties': {
+                    'status': {'type': 'string', 'enum': ['agreed', 'failed']},
+                    'technical_notes': {'type': 'string'},
+                    'price_notes': {'type': 'string'},
+                    'reason': {'type': 'string', 'description': 'required when failed'},
+                    'lines': {
+                        'type': 'array',
+                        'description': 'negotiated unit prices of the lines that changed '
+                        "(agreed only); each at most the offer's unit price",
+                        'items': {
+                            'type': 'object',
+                            'required': ['item', 'unit_price'],
+                            'properties': {
+                                'item': {'type': 'string'},
+                                'unit_price': {
+                                    'type': 'string',
+                                    'pattern': r'^\d{1,18}(\.\d{1,2})?$',
+                                    'example': '19000',
+                                },
+                            },
+                        },
+                    },
                 },
             },
             'ResultApproval': {

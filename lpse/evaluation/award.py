@@ -72,7 +72,8 @@ def performance_bond(amount: Decimal, hps: Decimal) -> Decimal:
 
 
 def issue_award(tender, *, actor, now, contract_deadline=None, ip=None) -> AwardLetter:
-    """Issue the SPPBJ to the announced winner at its corrected price; sets award_issued_at."""
+    """Issue the SPPBJ to the announced winner at its contract price (negotiated, else
+    corrected); sets award_issued_at."""
     if actor is None or tender.ppk_id != actor.id:
         raise NotAllowed(_l('Hanya PPK paket ini yang dapat menerbitkan SPPBJ.'))
     error = blocking_error(tender, now)
@@ -85,7 +86,7 @@ def issue_award(tender, *, actor, now, contract_deadline=None, ip=None) -> Award
         )
     current = announcements.current_announcement(tender)
     winner = public_result.winner_row(current.result)
-    amount = Decimal(winner['columns']['PT'] or winner['columns']['P'])
+    amount = public_result.contract_price(winner)
     bid = db.session.get(Bid, winner['bid_id'])
     row = AwardLetter(
         tender_id=tender.id,

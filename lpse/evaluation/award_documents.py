@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_datetime
 
 from lpse.documents import operations as documents
-from lpse.evaluation import public_result
+from lpse.evaluation import public_result, worksheets
 from lpse.extensions import db
 from lpse.i18n import WIB, ZONE_NAMES, rupiah
 from lpse.pdf import terbilang
@@ -78,7 +78,7 @@ def _winner(result) -> dict | None:
     row = public_result.winner_row(result)
     if row is None:
         return None
-    price = Decimal(row['columns']['PT'] or row['columns']['P'])
+    price = public_result.contract_price(row)
     return {**row, 'price': rupiah(price), 'price_words': terbilang(price)}
 
 
@@ -251,3 +251,66 @@ def issue_award_letter(award, *, now) -> None:
     )
     award.document_id = document.id
     db.session.flush()
+
+
+def issue_negotiation_minutes(tender, negotiation, *, participant, result, now):
+    """BA Klarifikasi dan Negosiasi: the firm, each line with its offered and negotiated unit
+    price and amount, the totals (offer P, negotiated HN), the clarification notes, the outcome
+    and the Pokja members. Returns the IssuedDocument (its id kept on the negotiation)."""
+    vendor = participant.vendor
+    agreed = {line['item']: Decimal(line['unit_price']) for line in negotiation.negotiated_lines}
+    parameters = worksheets.tender_parameters(tender)
+    boq = {item['id']: item for item in parameters.get('boq', [])}
+    lines = []
+    for line in participant.price_json.get('price_lines', []):
+        item = boq.get(line['item'], {})
+        quantity = Decimal(str(item.get('quantity', line['quantity'])))
+        offered = Decimal(str(line['unit_price'] or 0))
+        negotiated = agreed.get(line['item'], offered) if negotiation.status == 'agreed' else None
+        lines.append(
+            {
+                'item': line['item'],
+                'description': item.get('description', ''),
+                'quantity': format(quantity.normalize(), 'f'),
+                'unit': item.get('unit') or line.get('unit', ''),
+                'offered': rupiah(offered),
+                'offered_amount': rupiah(quantity * offered),
+                'negotiated': '–' if negotiated is None else rupiah(negotiated),
+                'negotiated_amount': '–' if negotiated is None else rupiah(quantity * negotiated),
+            }
+        )
+    hn = result.negotiated_total
+    version = negotiation.version.number
+    context = {
+        **base_context(
+            tender,
+            'Berita Acara Klarifikasi dan Negosiasi',
+            f'{tender.code}/BAKN/{tender.version}.{version}.{negotiation.bid_id}',
+        ),
+        'method': METHOD_NAMES.get(worksheets.tender_method(tender), ''),
+        'vendor_name': vendor.company_name,
+        'vendor_npwp': vendor.npwp_display,
+        'rank': result.rank,
+        'lines': lines,
+        'offered_total': rupiah(result.corrected_total) if result.corrected_total else '–',
+        'negotiated_total': '–' if hn is None else rupiah(hn),
+        'negotiated_words': '' if hn is None else terbilang(hn.quantize(Decimal(1))),
+        'technical_notes': negotiation.technical_notes,
+        'price_notes': negotiation.price_notes,
+        'agreed': negotiation.status == 'agreed',
+        'reason': negotiation.reason,
+        'negotiated_at': moment(negotiation.entered_at, tender.timezone),
+        'recorded_by': negotiation.entered_by.name,
+        'pokja': [m.user.name for m in sorted(tender.members, key=lambda m: m.user.name)],
+        'signers': [
+            {'role': 'Anggota Pokja Pemilihan', 'name': m.user.name, 'nip': m.user.nip}
+            for m in sorted(tender.members, key=lambda m: m.user.name)
+        ]
+        + [{'role': 'Penyedia', 'name': vendor.company_name}],
+    }
+    document = documents.issue_document(
+        'evaluation_report', 'pdf/negotiation_minutes.html', context, tender=tender, now=now
+    )
+    negotiation.document_id = document.id
+    db.session.flush()
+    return document

@@ -14,6 +14,7 @@ from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFaile
 from lpse.evaluation import award_documents, export, permissions, worksheets
 from lpse.evaluation.models import (
     EvaluationVersion,
+    Negotiation,
     ProposalStatus,
     ResultApproval,
     ResultProposal,
@@ -183,6 +184,15 @@ def _check_ready(tender, ranking, data) -> None:
         raise Conflict(
             _l('Catat hasil pembuktian kualifikasi calon pemenang sebelum mengusulkan hasil.')
         )
+    talk = winner.negotiation
+    if tender.method.negotiates and (talk is None or talk.status != 'agreed'):
+        raise Conflict(
+            _l(
+                'Negosiasi dengan calon pemenang %(name)s belum disepakati: catat hasil '
+                'klarifikasi dan negosiasi sebelum mengusulkan hasil.',
+                name=winner.vendor.name,
+            )
+        )
 
 
 def _needs_clarification(ranking, other) -> bool:
@@ -350,6 +360,22 @@ def reopen(tender, *, reason, actor, now, ip=None) -> int:
         for e in old.entries
     ]
     db.session.add(new)
+    db.session.flush()
+    for talk in worksheets.negotiations_of(old).values():
+        db.session.add(
+            Negotiation(
+                version_id=new.id,
+                bid_id=talk.bid_id,
+                status=talk.status,
+                technical_notes=talk.technical_notes,
+                price_notes=talk.price_notes,
+                reason=talk.reason,
+                lines=talk.lines,
+                entered_by_id=talk.entered_by_id,
+                entered_at=talk.entered_at,
+                document_id=talk.document_id,
+            )
+        )
     tender.winner_decided_at = None
     db.session.flush()
     audit.record(

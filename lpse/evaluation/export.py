@@ -24,20 +24,27 @@ def build_case(tender, version=None) -> dict:
     if version is None:
         version = worksheets.current_version(tender)
     table = worksheets.entries_of(version) if version is not None else {}
+    talks = worksheets.negotiations_of(version)
     return {
         'format': case_format.CASE_FORMAT,
         'method': worksheets.tender_method(tender),
         'parameters': worksheets.tender_parameters(tender),
         'bids': [
-            _bid(p, table.get(p.bid.id, {}), tender.method.system_verdicts(tender, p.vendor, None))
+            _bid(
+                p,
+                table.get(p.bid.id, {}),
+                tender.method.system_verdicts(tender, p.vendor, None),
+                talks.get(p.bid.id),
+            )
             for p in worksheets.participants(tender)
         ],
     }
 
 
-def _bid(p, entries, system) -> dict:
+def _bid(p, entries, system, negotiation=None) -> dict:
     """One bid of the case; ``system`` holds the verdicts the tender's method decides itself
-    (Tender Cepat: qualification from the register), which take the place of worksheet entries."""
+    (Tender Cepat: qualification from the register), which take the place of worksheet entries;
+    ``negotiation`` is the recorded clarification and negotiation (seleksi)."""
     first = p.bid_json
     bid = {
         'id': str(p.bid.id),
@@ -83,6 +90,8 @@ def _bid(p, entries, system) -> dict:
         bid['clarification'] = _verdict(entries[EntryKind.clarification])
     if EntryKind.tie_break in entries:
         bid['tie_break_order'] = entries[EntryKind.tie_break].tie_order
+    if negotiation is not None:
+        bid['negotiation'] = negotiation.case_dict()
     return bid
 
 

@@ -166,3 +166,35 @@ def _differs(entry, verdict) -> bool:
         except ArithmeticError:
             return True
     return entry.score is not None or bool(entry.criteria)
+
+
+class NegotiationForm(FlaskForm):
+    """The clarification and negotiation with the invited firm (seleksi); the negotiated unit
+    prices come as ``hn_<item>`` fields, one per priced line of the offer (empty: unchanged)."""
+
+    status = RadioField(
+        _l('Hasil negosiasi'),
+        choices=[SelectChoice('agreed', _l('Sepakat')), SelectChoice('failed', _l('Gagal'))],
+        validators=[DataRequired()],
+    )
+    technical_notes = TextAreaField(_l('Klarifikasi teknis'), validators=[Length(max=5000)])
+    price_notes = TextAreaField(
+        _l('Klarifikasi dan negosiasi harga'), validators=[Length(max=5000)]
+    )
+    reason = TextAreaField(_l('Alasan (wajib bila gagal)'), validators=[Length(max=5000)])
+
+
+def negotiation_body(form, price_lines, values) -> dict:
+    """The API body of a submitted negotiation form; ``values`` is the request's form data."""
+    lines = [
+        {'item': line['item'], 'unit_price': values.get(f'hn_{line["item"]}', '').strip()}
+        for line in price_lines
+        if values.get(f'hn_{line["item"]}', '').strip()
+    ]
+    return {
+        'status': form.status.data,
+        'technical_notes': form.technical_notes.data or '',
+        'price_notes': form.price_notes.data or '',
+        'reason': form.reason.data or '',
+        'lines': lines if form.status.data == 'agreed' else [],
+    }

@@ -178,3 +178,54 @@ class ResultApproval(db.Model):
     approved_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     user = relationship('User')
+
+
+class NegotiationStatus(enum.StrEnum):
+    """The outcome of the clarification and negotiation with the invited firm (seleksi)."""
+
+    agreed = 'agreed'
+    failed = 'failed'
+
+
+class Negotiation(db.Model):
+    """The clarification and negotiation (seleksi, DOMAIN §9) with one firm in one version: the
+    technical and price clarification notes, the negotiated unit price (HN, never above the
+    offer's) of the lines that changed, and the outcome; a failed negotiation states why (the
+    next-ranked firm is then invited). Earlier values are in the audit log."""
+
+    __tablename__ = 'evaluation_negotiation'
+    __table_args__ = (
+        UniqueConstraint('version_id', 'bid_id', name='uq_evaluation_negotiation_bid'),
+        CheckConstraint(f'status {sql_in(NegotiationStatus)}', name='known_status'),
+        CheckConstraint("status = 'agreed' OR length(trim(reason)) > 0", name='failure_has_reason'),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey('evaluation_version.id'), index=True)
+    # The bid's first envelope (File I), as worksheet entries.
+    bid_id: Mapped[int] = mapped_column(ForeignKey('bid.id'))
+    status: Mapped[str] = mapped_column(String(20))
+    technical_notes: Mapped[str] = mapped_column(Text, default='')
+    price_notes: Mapped[str] = mapped_column(Text, default='')
+    reason: Mapped[str] = mapped_column(Text, default='')
+    # Canonical JSON [{"item": "1", "unit_price": "19000"}]: the negotiated lines.
+    lines: Mapped[str] = mapped_column(Text, default='[]')
+    entered_by_id: Mapped[int] = mapped_column(ForeignKey('user.id'))
+    entered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The BA Klarifikasi dan Negosiasi issued for the latest record.
+    document_id: Mapped[str | None] = mapped_column(ForeignKey('issued_document.id'))
+
+    version = relationship('EvaluationVersion')
+    bid = relationship('Bid')
+    entered_by = relationship('User')
+
+    @property
+    def negotiated_lines(self) -> list[dict]:
+        return json.loads(self.lines or '[]')
+
+    def case_dict(self) -> dict:
+        """The bid's ``negotiation`` in the evaluation case (docs/EVALUATION_FORMAT.md)."""
+        out = {'status': self.status, 'lines': self.negotiated_lines}
+        if self.reason:
+            out['reason'] = self.reason
+        return out

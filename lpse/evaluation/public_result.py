@@ -91,7 +91,7 @@ def _row(result, bid, decision) -> dict:
             'ST': _score(result.scores, ('NT',)),
             'P': _money(result.declared_total),
             'PT': _money(result.corrected_total),
-            'HN': None,
+            'HN': _money(result.negotiated_total),
             'SH': _score(result.scores, PRICE_SCORE),
             'SA': _score(result.scores, FINAL_SCORE),
             'B': stages['pembuktian'].status,
@@ -190,6 +190,13 @@ def stage_counts(rows) -> dict:
             'not_evaluated': values.count(NOT_EVALUATED),
         }
     return counts
+
+
+def contract_price(row: dict) -> Decimal:
+    """The contract price of a bidder's row: the negotiated price (HN, seleksi) when there is
+    one, else the corrected price (PT), else the offered price (P)."""
+    columns = row['columns']
+    return Decimal(columns.get('HN') or columns['PT'] or columns['P'])
 
 
 def winner_row(result: dict) -> dict | None:

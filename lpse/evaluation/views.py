@@ -9,14 +9,24 @@ from flask_babel import gettext as _
 from lpse import clock
 from lpse.auth.access import role_required
 from lpse.errors import DomainError
-from lpse.evaluation import decision, export, permissions, recording, views_data, worksheets
+from lpse.evaluation import (
+    decision,
+    export,
+    negotiation,
+    permissions,
+    recording,
+    views_data,
+    worksheets,
+)
 from lpse.evaluation.forms import (
     KIND_LABELS,
     VERDICT_KINDS,
     ApproveForm,
     ConfirmForm,
+    NegotiationForm,
     ReasonForm,
     changed_entries,
+    negotiation_body,
     worksheet_form,
 )
 from lpse.evaluation.models import ProposalStatus
@@ -165,6 +175,43 @@ def worksheet(code, bid_id):
             flash(_('Hasil evaluasi %(vendor)s disimpan.', vendor=p.vendor.company_name))
             return redirect(url_for('evaluation.index', code=tender.code))
         status = outcome.status
+    return _worksheet_page(tender, p, form, entries, criteria, status)
+
+
+@bp.post('/bids/<int:bid_id>/negotiation')
+@role_required('pokja')
+def negotiate(code, bid_id):
+    tender = _member(code)
+    try:
+        p = worksheets.participant(tender, bid_id)
+    except DomainError as exc:
+        abort(exc.status)
+    form = NegotiationForm()
+    lines = (p.price_json or {}).get('price_lines', [])
+    outcome = run_form(
+        form,
+        lambda: negotiation.record_negotiation(
+            tender, p.bid.id, negotiation_body(form, lines, request.form), **_stamp()
+        ),
+    )
+    if outcome.ok:
+        flash(_('Hasil negosiasi dengan %(vendor)s disimpan.', vendor=p.vendor.company_name))
+        return redirect(url_for('evaluation.worksheet', code=tender.code, bid_id=p.bid.id))
+    version = worksheets.current_version(tender)
+    entries = worksheets.entries_of(version, p.bid.id) if version else {}
+    criteria = worksheets.tender_parameters(tender).get('technical_criteria', [])
+    return _worksheet_page(
+        tender,
+        p,
+        worksheet_form(criteria, entries=entries),
+        entries,
+        criteria,
+        outcome.status or 422,
+        negotiation_form=form,
+    )
+
+
+def _worksheet_page(tender, p, form, entries, criteria, status, *, negotiation_form=None):
     result = export.result_of(export.build_case(tender))
     mine = next(b for b in result['bids'] if b['id'] == str(p.bid.id))
     return (
@@ -183,6 +230,10 @@ def worksheet(code, bid_id):
             VERDICT_KINDS=VERDICT_KINDS,
             NOT_YET=export.NOT_YET,
             decided=tender.method.system_verdicts(tender, p.vendor, clock.now()),
+            negotiates=tender.method.negotiates,
+            negotiation_form=negotiation_form or NegotiationForm(formdata=None),
+            invited=str(result['winner']) == str(p.bid.id),
+            talk=worksheets.negotiations_of(worksheets.current_version(tender)).get(p.bid.id),
         ),
         status,
     )

@@ -165,3 +165,26 @@ def withdrawn_json(tender) -> dict:
             else _l('Pengumuman pemenang ditarik; evaluasi ulang sedang berlangsung.')
         ),
     }
+
+
+def negotiation_json(tender, row) -> dict:
+    """A recorded negotiation (seleksi) with the firm's negotiated total (HN) and who is
+    invited now (the next-ranked firm after a failure)."""
+    result = export.result_of(export.build_case(tender))
+    mine = next(b for b in result['bids'] if b['id'] == str(row.bid_id))
+    return {
+        'version': row.version.number,
+        'bid': row.bid_id,
+        'vendor': row.bid.vendor.company_name,
+        'status': row.status,
+        'technical_notes': row.technical_notes,
+        'price_notes': row.price_notes,
+        'reason': row.reason,
+        'lines': row.negotiated_lines,
+        'corrected_total': mine['corrected_total'],
+        'negotiated_total': mine.get('negotiation', {}).get('negotiated_total'),
+        'entered_by': _person(row.entered_by),
+        'entered_at': _time(row.entered_at),
+        'document': row.document_id,
+        'invited': int(result['winner']) if result['winner'] is not None else None,
+    }

@@ -18,6 +18,7 @@ from lpse.errors import Conflict, InvalidTransition, NotFound, ValidationFailed
 from lpse.evaluation.models import (
     EntryKind,
     EvaluationVersion,
+    Negotiation,
     ProposalStatus,
     WorksheetEntry,
 )
@@ -123,6 +124,14 @@ def entries_of(version, bid_id=None) -> dict:
     for entry in version.entries if version else ():
         table.setdefault(entry.bid_id, {})[entry.kind] = entry
     return table.get(bid_id, {}) if bid_id is not None else table
+
+
+def negotiations_of(version) -> dict:
+    """{bid id: Negotiation} of a version (seleksi)."""
+    if version is None:
+        return {}
+    rows = db.session.scalars(select(Negotiation).where(Negotiation.version_id == version.id))
+    return {row.bid_id: row for row in rows}
 
 
 def price_opened(tender) -> bool:

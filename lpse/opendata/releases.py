@@ -383,7 +383,7 @@ def _award(tender, row, withdrawn, snap) -> dict:
     if letter is not None and letter.announcement_id != row.id:
         letter = None
     status = 'cancelled' if withdrawn else 'active' if letter else 'pending'
-    amount = letter.amount if letter else (winner['columns']['PT'] or winner['columns']['P'])
+    amount = letter.amount if letter else public_result.contract_price(winner)
     documents = [
         _issued(
             row.notice_document_id,

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from jsonschema.exceptions import best_match
 
 from lpse.scoring.correction import rupiah
-from lpse.scoring.methods import CONSULTANCY_METHODS, METHODS, evaluate
+from lpse.scoring.methods import CONSULTANCY_METHODS, METHODS, NEGOTIATING_METHODS, evaluate
 from lpse.scoring.numbers import MAX_FRACTION_DIGITS, MAX_INTEGER_DIGITS, exact
 from lpse.scoring.types import (
     CONSULTANCY,
@@ -20,6 +20,8 @@ from lpse.scoring.types import (
     BoqItem,
     Criterion,
     LifeCycle,
+    NegotiatedLine,
+    Negotiation,
     Params,
     PriceLine,
     Ranking,
@@ -211,6 +213,19 @@ def _bid(b: dict) -> Bid:
             tuple(_dec(x) for x in plan['maintenance']),
             _dec(plan.get('residual', 0)),
         ),
+        negotiation=_negotiation(b.get('negotiation')),
+    )
+
+
+def _negotiation(data: dict | None) -> Negotiation | None:
+    if data is None:
+        return None
+    return Negotiation(
+        status=data['status'],
+        lines=tuple(
+            NegotiatedLine(line['item'], _dec(line['unit_price'])) for line in data.get('lines', [])
+        ),
+        reason=data.get('reason', ''),
     )
 
 
@@ -298,6 +313,35 @@ def _check_bid(method: str, p: Params, bid: Bid, where: str) -> None:
         for name in ('operating', 'maintenance'):
             if len(getattr(plan, name)) != p.years:
                 raise CaseError(f'{where}.life_cycle.{name}: needs {p.years} yearly amounts')
+    if bid.negotiation is not None:
+        _check_negotiation(method, bid, f'{where}.negotiation')
+
+
+def _check_negotiation(method: str, bid: Bid, where: str) -> None:
+    """HN per line may not exceed the offer; only negotiating methods and opened prices."""
+    talk = bid.negotiation
+    if method not in NEGOTIATING_METHODS:
+        raise CaseError(f'{where}: method {method} has no negotiation')
+    if not bid.lines and bid.declared_total is None:
+        raise CaseError(f'{where}: no price offered (File II not opened) to negotiate')
+    if talk.failed and not talk.reason.strip():
+        raise CaseError(f'{where}.reason: a failed negotiation needs a reason')
+    if talk.failed and talk.lines:
+        raise CaseError(f'{where}.lines: a failed negotiation has no negotiated prices')
+    _unique(f'{where}.lines', [line.item for line in talk.lines])
+    offered = {line.item: line.unit_price for line in bid.lines}
+    for index, line in enumerate(talk.lines):
+        here = f'{where}.lines[{index}]'
+        if line.item not in offered:
+            raise CaseError(f'{here}.item: {line.item!r} is not a line of the offer')
+        offer = offered[line.item]
+        if offer is None:
+            raise CaseError(f'{here}.item: {line.item!r} was left unpriced in the offer')
+        if line.unit_price > offer:
+            raise CaseError(
+                f'{here}.unit_price: the negotiated price {line.unit_price} exceeds the '
+                f"offer's unit price {offer} for item {line.item!r}"
+            )
 
 
 def _score(where: str, value: Decimal) -> None:
@@ -340,6 +384,11 @@ def _result_to_dict(ranking: Ranking) -> dict:
             for stage in STAGES
         },
         'bids': [_bid_to_dict(r) for r in ranking.results],
+        **(
+            {'negotiated_total': _money(ranking.negotiated_total)}
+            if any(r.negotiation for r in ranking.results)
+            else {}
+        ),
     }
 
 
@@ -368,6 +417,15 @@ def _bid_to_dict(r: BidResult) -> dict:
         'stages': {s: {'status': v.status, 'reason': v.reason} for s, v in r.stages.items()},
         'flags': [{'code': f.code, 'detail': f.detail} for f in r.flags],
         'corrections': list(r.corrections),
+        **({} if r.negotiation is None else {'negotiation': _negotiation_to_dict(r)}),
+    }
+
+
+def _negotiation_to_dict(r: BidResult) -> dict:
+    return {
+        'status': r.negotiation.status,
+        'reason': r.negotiation.reason,
+        'negotiated_total': _money(r.negotiated_total),
     }
 
 

@@ -1,6 +1,6 @@
 """Price rules shared by the methods: arithmetic correction, HPS checks and TKDN preference."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 
 from lpse.scoring.numbers import exact
@@ -83,6 +83,26 @@ def _correct_unit_price(bid: Bid, params: Params) -> Correction:
             )
         )
     return Correction(total, tuple(notes), tuple(flags))
+
+
+def negotiated_total(bid: Bid, params: Params) -> Decimal | None:
+    """HN: the bid's corrected total at the negotiated unit prices (lines not negotiated keep
+    the offer's); None unless the negotiation was agreed. Lump sum (or no BoQ): P less
+    Σ bid quantity × (offered − negotiated unit price)."""
+    talk = bid.negotiation
+    if talk is None or talk.failed:
+        return None
+    agreed = {line.item: line.unit_price for line in talk.lines}
+    if params.contract_type == 'lump_sum' or not params.boq:
+        total = correct(bid, params).total
+        for line in bid.lines:
+            if line.item in agreed:
+                total -= line.quantity * (line.unit_price - agreed[line.item])
+        return total
+    lines = tuple(
+        replace(line, unit_price=agreed.get(line.item, line.unit_price)) for line in bid.lines
+    )
+    return correct(replace(bid, lines=lines, declared_total=None), params).total
 
 
 def unbalanced_flags(bid: Bid, params: Params) -> tuple[Flag, ...]:

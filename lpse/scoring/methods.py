@@ -1,6 +1,7 @@
 """Evaluation methods (DOMAIN §3): pure functions over plain data, registered by their key."""
 
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from decimal import Decimal
 
 from lpse.scoring import correction as price
@@ -24,6 +25,12 @@ Method = Callable[[list[Bid], Params], Ranking]
 METHODS: dict[str, Method] = {}
 #: Methods for consultancy (seleksi, two files); the others are for goods, works, other services.
 CONSULTANCY_METHODS = ('qcbs', 'quality', 'fixed_budget', 'least_cost')
+#: Methods after whose ranking the Pokja negotiates with the first-ranked firm (seleksi).
+NEGOTIATING_METHODS = CONSULTANCY_METHODS
+NEGOTIATION_TEXT = (
+    'negotiation: HN = corrected total at the negotiated unit prices (each ≤ the offer); '
+    'a failed negotiation passes the award to the next-ranked bid'
+)
 HUNDRED = Decimal(100)
 NOT_OPENED = 'File II not opened: technical evaluation not passed'
 LOWER_NOT_OPENED = 'File II not opened: a bid with a higher technical score won'
@@ -49,8 +56,12 @@ def evaluate(method_key: str, params: Params, bids: Iterable[Bid]) -> Ranking:
         fn = METHODS[method_key]
     except KeyError:
         raise UnknownMethodError(f'unknown evaluation method {method_key!r}') from None
+    bids = list(bids)
     with exact():
-        return fn(list(bids), params)
+        ranking = fn(bids, params)
+    if any(bid.negotiation for bid in bids):
+        ranking = replace(ranking, formulas=(*ranking.formulas, NEGOTIATION_TEXT))
+    return ranking
 
 
 def technical_score(bid: Bid, params: Params) -> Decimal | None:
@@ -104,6 +115,7 @@ def _open_price(a: Assessed, params: Params, *, ceiling: str = 'hps') -> None:
     if fix.total is None:
         return
     a.evaluated_price = fix.total
+    a.negotiated_total = price.negotiated_total(a.bid, params)
     if price.tkdn_applies(a.bid, params):
         a.preference = price.preference(a.bid.tkdn, params.tkdn)
         a.evaluated_price = price.evaluated_price(fix.total, a.preference, params.tkdn.formula)
@@ -302,7 +314,7 @@ def quality(bids: list[Bid], params: Params) -> Ranking:
             a.stages['price'] = StageResult(NOT_EVALUATED, LOWER_NOT_OPENED)
             continue
         _open_price(a, params)
-        if a.passes('price'):
+        if a.passes('price') and not (a.bid.negotiation and a.bid.negotiation.failed):
             opened = a
     formulas = [
         *_consultancy_formulas(params),

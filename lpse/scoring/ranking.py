@@ -47,6 +47,7 @@ class Assessed:
     flags: list[Flag] = field(default_factory=list)
     corrections: tuple[str, ...] = ()
     above_ceiling: str | None = None
+    negotiated_total: Decimal | None = None
 
     def passes(self, *stages: str) -> bool:
         """True when none of the given stages (all but pembuktian by default) failed."""
@@ -79,13 +80,16 @@ def build_ranking(
         previous = eligible[position - 2] if position > 1 else None
         same = previous is not None and full_key(previous) == full_key(a)
         ranks[a.bid.id] = ranks[previous.bid.id] if same else position
-    first = [a.bid.id for a in eligible if ranks[a.bid.id] == 1]
+    # A failed negotiation (seleksi) passes the award to the next-ranked firm; the ranks stay.
+    invited = [a for a in eligible if not (a.bid.negotiation and a.bid.negotiation.failed)]
+    top = ranks[invited[0].bid.id] if invited else None
+    first = [a.bid.id for a in invited if ranks[a.bid.id] == top]
     winner = first[0] if len(first) == 1 else None
     reserves: list[str] = []
     reserve_tie: tuple[str, ...] = ()
     if winner:
-        for a in eligible[1:3]:
-            tied = [b.bid.id for b in eligible if ranks[b.bid.id] == ranks[a.bid.id]]
+        for a in invited[1:3]:
+            tied = [b.bid.id for b in invited if ranks[b.bid.id] == ranks[a.bid.id]]
             if len(tied) > 1:
                 reserve_tie = tuple(tied)
                 break
@@ -136,4 +140,6 @@ def _result(a: Assessed, rank: int | None) -> BidResult:
         flags=tuple(a.flags),
         corrections=a.corrections,
         rank=rank,
+        negotiation=a.bid.negotiation,
+        negotiated_total=a.negotiated_total,
     )

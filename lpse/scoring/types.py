@@ -65,6 +65,34 @@ class LifeCycle:
     residual: Decimal = Decimal(0)
 
 
+#: Outcomes of the clarification and negotiation (seleksi) with an invited firm.
+AGREED = 'agreed'
+NEGOTIATION_FAILED = 'failed'
+
+
+@dataclass(frozen=True)
+class NegotiatedLine:
+    """The negotiated unit price (HN) of one priced line; never above the offer's."""
+
+    item: str
+    unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class Negotiation:
+    """The clarification and negotiation with a firm (seleksi): agreed, with the negotiated
+    unit prices of the lines that changed, or failed, with the reason (the next-ranked firm is
+    invited)."""
+
+    status: str
+    lines: tuple[NegotiatedLine, ...] = ()
+    reason: str = ''
+
+    @property
+    def failed(self) -> bool:
+        return self.status == NEGOTIATION_FAILED
+
+
 @dataclass(frozen=True)
 class Bid:
     """An opened bid with the Pokja's recorded verdicts; ``tkdn`` is a percentage (0–100).
@@ -72,6 +100,7 @@ class Bid:
     ``verdicts`` holds administration, qualification, technical and (optionally) pembuktian.
     ``clarification`` is the recorded outcome of the price-reasonableness clarification.
     ``tie_break_order`` is a recorded Pokja decision between tied bids (1 = preferred).
+    ``negotiation`` is the recorded clarification and negotiation (consultancy methods only).
     For consultancy, an empty price (no lines, no declared total) means File II was not opened.
     """
 
@@ -86,6 +115,7 @@ class Bid:
     clarification: Verdict | None = None
     tie_break_order: int | None = None
     life_cycle: LifeCycle | None = None
+    negotiation: Negotiation | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +195,9 @@ class BidResult:
     flags: tuple[Flag, ...]
     corrections: tuple[str, ...]
     rank: int | None
+    negotiation: Negotiation | None = None
+    #: HN: the total at the negotiated unit prices (agreed negotiations only).
+    negotiated_total: Decimal | None = None
 
     @property
     def failed(self) -> bool:
@@ -186,6 +219,11 @@ class Ranking:
     #: Bids tied (after the whole tie-break chain) for a reserve place: the Pokja must record
     #: its decision (tie-break order) before the result can be proposed.
     unresolved_reserve_tie: tuple[str, ...] = ()
+
+    @property
+    def negotiated_total(self) -> Decimal | None:
+        """HN of the winner: the contract price when its negotiation was agreed."""
+        return None if self.winner is None else self.result(self.winner).negotiated_total
 
     def result(self, bid_id: str) -> BidResult:
         return next(r for r in self.results if r.bid_id == bid_id)

@@ -26,6 +26,10 @@ MATRIX = {
         '/tenders/{open}/evaluation/bids/{bid}',
         page(403, **{MEMBER: 302}),
     ),
+    ('evaluation.negotiate', 'POST'): (
+        '/tenders/{open}/evaluation/bids/{bid}/negotiation',
+        page(403, pokja=422),
+    ),
     ('evaluation.propose', 'POST'): ('/tenders/{open}/evaluation/propose', page(403, pokja=409)),
     ('evaluation.approve', 'POST'): ('/tenders/{open}/evaluation/approve', page(403, pokja=422)),
     ('evaluation.fail', 'POST'): ('/tenders/{open}/evaluation/fail', page(403, pokja=422)),
@@ -33,6 +37,10 @@ MATRIX = {
     ('evaluation.case_json', 'GET'): ('/tenders/{open}/evaluation/case.json', viewers()),
     ('api.evaluation_entry', 'PUT'): (
         '/api/v1/tenders/{open}/bids/{bid}/evaluation',
+        api(403, pokja=415),
+    ),
+    ('api.evaluation_negotiation', 'PUT'): (
+        '/api/v1/tenders/{open}/bids/{bid}/negotiation',
         api(403, pokja=415),
     ),
     ('api.evaluation_show', 'GET'): ('/api/v1/tenders/{open}/evaluation', api_viewers()),

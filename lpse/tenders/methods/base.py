@@ -18,6 +18,9 @@ class Method:
     #: Configuration holding the schedule minimums (hours): ``<prefix>_MIN_DURATIONS`` and
     #: ``<prefix>_MIN_GAPS``.
     schedule_settings = 'LPSE_STAGE'
+    #: Whether the Pokja clarifies and negotiates with the first-ranked firm after the ranking
+    #: (the next-ranked one when it fails); the contract price is then the negotiated one.
+    negotiates = False
 
     @property
     def has_questions(self) -> bool:

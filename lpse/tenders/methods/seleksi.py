@@ -1,5 +1,6 @@
 """Seleksi: the selection of consultancy services (DOMAIN §2, §9) with two files and the
-consultancy evaluation methods."""
+consultancy evaluation methods, then clarification and negotiation with the first-ranked firm
+(the next-ranked one when it fails)."""
 
 from flask_babel import lazy_gettext as _l
 
@@ -9,6 +10,7 @@ from lpse.tenders.methods.base import Method
 class Seleksi(Method):
     key = 'seleksi'
     label = _l('Seleksi')
+    negotiates = True
 
     def publication_problems(self, tender) -> list:
         problems = []

@@ -90,3 +90,13 @@ def written():
         db.session.scalar(select(func.count()).select_from(model))
         for model in (AuditEvent, Announcement, Objection, AwardLetter, IssuedDocument)
     )
+
+
+def agree_negotiation(tender, member, *, now=None):
+    """Seleksi: record an agreed negotiation (at the offered prices) with the invited firm."""
+    from lpse.evaluation import negotiation
+
+    bid_id = negotiation.invited_bid_id(tender)
+    negotiation.record_negotiation(
+        tender, bid_id, {'status': 'agreed'}, actor=member, now=now or clock.now()
+    )

@@ -15,6 +15,8 @@ from lpse.extensions import db
 from lpse.opening.models import OpenedBid
 from lpse.tenders.stages import Stage
 
+from .sanggah_fixtures import agree_negotiation
+
 __all__ = ['bidder', 'rival']
 OK = {'passed': True}
 
@@ -93,6 +95,7 @@ def test_file_two_opens_only_for_technically_passing_bids(
     assert ranking.result(str(passing.bid.id)).scores['NB'] == 100
 
     recording.record(tender, passing.bid.id, {'pembuktian': OK}, actor=pokja[0], now=now)
+    agree_negotiation(tender, pokja[0], now=now)
     decision.propose(tender, actor=pokja[0], now=now)
     decision.approve(
         tender, proposal_id=decision.pending_proposal(tender).id, actor=pokja[2], now=now

@@ -24,7 +24,13 @@ from lpse.extensions import db
 from lpse.tenders.stages import Stage
 
 from .conftest import BidSpec
-from .sanggah_fixtures import LOSER, PASSING, announcement_time, vendor_user
+from .sanggah_fixtures import (
+    LOSER,
+    PASSING,
+    agree_negotiation,
+    announcement_time,
+    vendor_user,
+)
 
 
 def _versions(tender):
@@ -388,6 +394,7 @@ def test_a_reevaluation_after_an_accepted_objection_may_correct_file_one(app, op
     recording.record(
         tender, winner, {'pembuktian': {'passed': True}}, actor=pokja[0], now=clock.now()
     )
+    agree_negotiation(tender, pokja[0])
     proposal = decision.propose(tender, actor=pokja[0], now=clock.now())
     decision.approve(tender, proposal_id=proposal.id, actor=pokja[1], now=clock.now())
     row = announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))

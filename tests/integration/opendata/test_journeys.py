@@ -7,7 +7,14 @@ import json
 from datetime import timedelta
 
 from evaluation.conftest import open_price_envelopes
-from evaluation.sanggah_fixtures import LOSER, WINNER, announcement_time, approve, vendor_user
+from evaluation.sanggah_fixtures import (
+    LOSER,
+    WINNER,
+    agree_negotiation,
+    announcement_time,
+    approve,
+    vendor_user,
+)
 from ocds_validation import all_errors
 from tenders.factories import PDF, T0, schedule_at
 
@@ -208,6 +215,7 @@ def test_two_file_journey(app, opened_tender, pokja, published):
     open_price_envelopes(tender, bids)
     for bid in (bids[0], bids[2]):
         recording.record(tender, bid.id, {'pembuktian': ok}, actor=pokja[0], now=clock.now())
+    agree_negotiation(tender, pokja[0])
     decision.propose(tender, actor=pokja[0], now=clock.now())
     approve(tender, pokja)
     announcement.announce_winner(tender, actor=pokja[0], now=announcement_time(tender))
