@@ -229,17 +229,21 @@ def test_page_builds_the_bundle_as_a_job(client, journey, person, other_agency):
 def test_a_blob_damaged_in_storage_is_reported_as_its_file(journey, tmp_path):
     """The manifest lists a blob's address (the SHA-256 recorded when it was stored), not a
     hash of whatever the store holds now: damage since then fails exactly that file."""
-    from lpse import storage
+    from blob_helpers import tamper
+
     from lpse.bids.models import Bid
     from lpse.redflags import store
 
     tender, _winner, _loser = journey
     store.refresh(now=clock.now())  # the clock's refresh after opening: flags decrypt no more
     bid = db.session.scalars(db.select(Bid).where(Bid.tender_id == tender.id)).first()
-    stored = storage.blob_store().path(bid.sha256)
-    data = bytearray(stored.read_bytes())
-    data[len(data) // 2] ^= 0x01
-    stored.write_bytes(bytes(data))
+
+    def flip(data):
+        data = bytearray(data)
+        data[len(data) // 2] ^= 0x01
+        return bytes(data)
+
+    tamper(bid.sha256, flip)  # behind the store's back, on either store
     manifest = build(tender, tmp_path / 'b.zip')
     listed = {f['path']: f['sha256'] for f in manifest['files']}
     assert listed[layout.envelope(bid.id)] == bid.sha256
