@@ -12,6 +12,7 @@ from pathlib import Path
 
 from helpers import PASSWORD
 from page_checks import check_page
+from pki_helpers import SIGNING_PASSPHRASE
 from playwright.sync_api import expect
 from pyhanko.pdf_utils.reader import PdfFileReader
 
@@ -233,6 +234,19 @@ def release_share(page, code, email, passphrase, *, password=PASSWORD, shot):
     check_page(page, shot)
     page.get_by_label('Frasa sandi penandatanganan').fill(passphrase)
     page.get_by_role('button', name='Serahkan bagian kunci').click()
+
+
+def open_bids(page, code, emails, password, *, prefix):
+    """Each Pokja member of ``emails`` signs in and hands over its key share (the last one's
+    share opens the bids; the page is left signed in as that member)."""
+    for n, email in enumerate(emails, start=1):
+        release_share(
+            page, code, email, SIGNING_PASSPHRASE, password=password(email), shot=f'{prefix}-{n}'
+        )
+        if n < len(emails):
+            expect(page.get_by_text('Bagian kunci Anda diterima.')).to_be_visible()
+            logout(page)
+    expect(page.get_by_text('Bagian kunci diterima. Penawaran telah dibuka.')).to_be_visible()
 
 
 def evaluate(page, code, bid_id, *, technical_failure=None):

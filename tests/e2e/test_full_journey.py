@@ -27,11 +27,11 @@ from journey_steps import (
     file_objection,
     login,
     logout,
+    open_bids,
     propose_result,
     publish_tender,
     register_company,
     reject_objection,
-    release_share,
     sign_as_ppk,
     sign_as_vendor,
     spmk_and_bast,
@@ -207,19 +207,7 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
     # Opening: two of the three members hand over their key shares.
     tender = db.session.scalar(db.select(Tender).where(Tender.code == code))
     clock.set_now(tender.bid_deadline)
-    for n, email in enumerate((pokja1, pokja2), start=1):
-        release_share(
-            page,
-            code,
-            email,
-            pki_helpers.SIGNING_PASSPHRASE,
-            password=password(email),
-            shot=f'full-19-opening-{n}',
-        )
-        if n == 1:
-            expect(page.get_by_text('Bagian kunci Anda diterima.')).to_be_visible()
-            logout(page)
-    expect(page.get_by_text('Bagian kunci diterima. Penawaran telah dibuka.')).to_be_visible()
+    open_bids(page, code, (pokja1, pokja2), password, prefix='full-19-opening')
     expect(page.locator('.opening-results tr.result-opened')).to_have_count(2)
     check_page(page, 'full-20-opened')
     logout(page)

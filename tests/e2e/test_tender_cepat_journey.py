@@ -8,14 +8,15 @@ is announced. Every page passes axe and the 360 px check (screenshots fast-*).""
 import pki_helpers
 import pytest
 from journey_steps import (
+    PDF,
     SCHEDULE,
     announce_winner,
     approve_result,
     login,
     logout,
+    open_bids,
     propose_result,
     publish_tender,
-    release_share,
     submit_bid,
 )
 from page_checks import check_page
@@ -75,7 +76,7 @@ def test_a_fast_tender_in_the_browser(page, demo_site, fast_minimums, tmp_path):
     logout(page)
 
     attachment = tmp_path / 'surat-penawaran.pdf'
-    attachment.write_bytes(b'%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n')
+    attachment.write_bytes(PDF)
     login(page, 'penyedia2@demo.lpse.id', password('penyedia2@demo.lpse.id'))
     submit_bid(
         page,
@@ -89,18 +90,7 @@ def test_a_fast_tender_in_the_browser(page, demo_site, fast_minimums, tmp_path):
 
     tender = db.session.scalar(db.select(Tender).where(Tender.code == code))
     clock.set_now(tender.bid_deadline)
-    for n, email in enumerate((pokja1, pokja2), start=1):
-        release_share(
-            page,
-            code,
-            email,
-            pki_helpers.SIGNING_PASSPHRASE,
-            password=password(email),
-            shot=f'fast-05-opening-{n}',
-        )
-        if n == 1:
-            logout(page)
-    expect(page.get_by_text('Bagian kunci diterima. Penawaran telah dibuka.')).to_be_visible()
+    open_bids(page, code, (pokja1, pokja2), password, prefix='fast-05-opening')
     logout(page)
 
     at(SCHEDULE['evaluation'][0])
