@@ -2,6 +2,7 @@
 the shared tender life. The defaults are the post-qualification tender's (DOMAIN §2)."""
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 
 from lpse.tenders.stages import STAGE_LABELS, STAGES, ScheduleRules, Stage
 
@@ -44,8 +45,6 @@ class Method:
     def publication_problems(self, tender) -> list:
         """What this method refuses in a draft before it can be announced."""
         if self.evaluation_methods and tender.evaluation_method not in self.evaluation_methods:
-            from flask_babel import lazy_gettext as _l
-
             return [
                 _l(
                     '%(method)s memakai metode evaluasi %(allowed)s.',
