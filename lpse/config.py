@@ -15,7 +15,11 @@ DEFAULT_SECRET_KEY = 'change-me'  # noqa: S105 — the sentinel production refus
 ROLES_WITH_TOTP_OPTION = ('admin', 'verifier', 'ppk', 'pokja', 'auditor')
 # Schedule minimums (tenders/rules.py): DOMAIN §2 "typical" values, in hours; the environment may
 # lower them (to zero in the demo and tests).
-DEFAULT_MIN_DURATIONS = {'announcement': 5 * 24, 'objection': 5 * 24}
+DEFAULT_MIN_DURATIONS = {
+    'announcement': 5 * 24,
+    'qualification_objection': 3 * 24,
+    'objection': 5 * 24,
+}
 DEFAULT_MIN_GAPS = {
     # aanwijzing starts at least this long after the announcement starts
     'clarification_after_announcement': 3 * 24,
@@ -138,6 +142,12 @@ class Config:
     LPSE_STAGE_MIN_GAPS = DEFAULT_MIN_GAPS
     LPSE_FAST_STAGE_MIN_DURATIONS = FAST_MIN_DURATIONS
     LPSE_FAST_STAGE_MIN_GAPS = FAST_MIN_GAPS
+    # Prakualifikasi: how many vendors that pass make the shortlist (DOMAIN §9). A tender takes
+    # every one that passes (MAX None); a seleksi the best 3 to 7 by score.
+    LPSE_TENDER_SHORTLIST_MIN = 1
+    LPSE_TENDER_SHORTLIST_MAX = None
+    LPSE_SELEKSI_SHORTLIST_MIN = 3
+    LPSE_SELEKSI_SHORTLIST_MAX = 7
 
 
 class DevelopmentConfig(Config):

@@ -45,6 +45,12 @@ from lpse.tenders.models import (
     TenderCounter,
     TenderMember,
 )
+from lpse.tenders.prequalification.models import (
+    QualificationApproval,
+    QualificationObjection,
+    QualificationResult,
+    QualificationSubmission,
+)
 from lpse.tenders.questions import Question
 from lpse.vendors.models import (
     BlacklistEntry,
@@ -84,6 +90,10 @@ __all__ = [
     'Notification',
     'OpenedBid',
     'OpeningCeremony',
+    'QualificationApproval',
+    'QualificationObjection',
+    'QualificationResult',
+    'QualificationSubmission',
     'Question',
     'ResultApproval',
     'ResultProposal',

@@ -8,7 +8,7 @@ from decimal import Decimal
 from babel.dates import format_date
 
 from lpse.documents import operations as documents
-from lpse.evaluation.award_documents import base_context, moment
+from lpse.tenders.document_context import base_context, moment
 from lpse.i18n import rupiah
 from lpse.pdf import terbilang
 

@@ -17,27 +17,21 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
-from lpse import audit, pki_service, storage
+from lpse import audit, storage
 from lpse.contracts import documents as contract_documents
 from lpse.contracts import terms
 from lpse.contracts.models import Contract, ContractAmendment, SigningStatus
-from lpse.crypto import pki
 from lpse.documents import operations as documents
 from lpse.errors import InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.evaluation import award as awards
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
-from lpse.pdf import COUNTERPARTY_FIELD, SignatureRefused, check_added_signature, sign_pdf
 from lpse.tenders.models import TenderStatus
-from lpse.vendors import enrolment
+from lpse.vendors import signing
 
-MAX_SIGNED_PDF = 20 * 1024 * 1024
+MAX_SIGNED_PDF = signing.MAX_SIGNED_PDF
 MAX_TEXT = 5000
-VENDOR_REASON = 'Penyedia menyetujui dan menandatangani dokumen ini'
-
-
-class SignatureInvalid(ValidationFailed):
-    code = 'signature_invalid'
+SignatureInvalid = signing.SignatureInvalid
 
 
 # --- who may act --------------------------------------------------------------------------
@@ -295,25 +289,14 @@ def vendor_sign(tender, instrument, *, actor, now, passphrase=None, signed_pdf=N
     _require_winner(tender, actor)
     if instrument.status != SigningStatus.accepted:
         raise InvalidTransition(_l('Draf harus disetujui penyedia sebelum ditandatangani.'))
-    draft = draft_pdf(instrument)
-    if signed_pdf is None:
-        key, certificate = enrolment.unlock_signing_key(actor, passphrase, now=now, ip=ip)
-        signed_pdf = sign_pdf(
-            draft,
-            key=key,
-            cert=certificate.x509,
-            chain=(pki_service.require_authority().ca_cert,),
-            reason=VENDOR_REASON,
-            field_name=COUNTERPARTY_FIELD,
-            now=now,
-        )
-        del key
-        via = 'server'
-    else:
-        if not isinstance(signed_pdf, bytes) or len(signed_pdf) > MAX_SIGNED_PDF:
-            raise SignatureInvalid(_l('Unggah PDF draf yang telah Anda tandatangani.'))
-        via = 'upload'
-    certificate = _check_vendor_signature(draft, signed_pdf, actor, now)
+    signed_pdf, certificate, via = signing.vendor_signed(
+        draft_pdf(instrument),
+        actor=actor,
+        now=now,
+        passphrase=passphrase,
+        signed_pdf=signed_pdf,
+        ip=ip,
+    )
     sha, _size = storage.blob_store().put_stream(io.BytesIO(signed_pdf), max_size=MAX_SIGNED_PDF)
     instrument.status = SigningStatus.vendor_signed.value
     instrument.vendor_signed_sha256 = sha
@@ -332,29 +315,6 @@ def vendor_sign(tender, instrument, *, actor, now, passphrase=None, signed_pdf=N
         sha256=sha,
     )
     return instrument
-
-
-def _check_vendor_signature(draft, signed, actor, now):
-    authority = pki_service.require_authority()
-    try:
-        cert = check_added_signature(draft, signed, ca_cert=authority.ca_cert, now=now)
-    except SignatureRefused as exc:
-        raise SignatureInvalid(
-            _l('Tanda tangan ditolak: %(why)s', why=exc.reason), field='file'
-        ) from None
-    fingerprint = pki.certificate_fingerprint(cert)
-    certificate = db.session.scalar(
-        select(pki_service.Certificate).where(
-            pki_service.Certificate.fingerprint == fingerprint,
-            pki_service.Certificate.user_id == actor.id,
-        )
-    )
-    if certificate is None:
-        raise SignatureInvalid(
-            _l('Tanda tangan ditolak: sertifikatnya bukan sertifikat akun Anda.'), field='file'
-        )
-    pki_service.check_usable(certificate, now=now)
-    return certificate
 
 
 def ppk_sign(tender, instrument, *, actor, now, ip=None):

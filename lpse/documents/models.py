@@ -24,6 +24,9 @@ DOCUMENT_KINDS = (
     'contract_amendment',
     'spmk',
     'bast',
+    'qualification_form',
+    'qualification_report',
+    'qualification_announcement',
 )
 
 

@@ -4,15 +4,13 @@ the winner announcement (issued with the announcement), the answer to each objec
 each document says exactly what was announced."""
 
 from decimal import Decimal
-from zoneinfo import ZoneInfo
-
-from babel.dates import format_datetime
 
 from lpse.documents import operations as documents
 from lpse.evaluation import public_result, worksheets
 from lpse.extensions import db
-from lpse.i18n import WIB, ZONE_NAMES, rupiah
+from lpse.i18n import rupiah
 from lpse.pdf import terbilang
+from lpse.tenders.document_context import base_context, moment
 
 METHOD_NAMES = {
     'lowest_price': 'Harga Terendah (sistem gugur)',
@@ -29,30 +27,6 @@ CONSEQUENCES = {
     'pengumuman pemenang ditarik.',
     'fail': 'Tender dinyatakan gagal dan pengumuman pemenang ditarik.',
 }
-
-
-def moment(value, zone) -> str:
-    """`2 Maret 2026 10:00 WITA (09:00 WIB)` in Indonesian, whatever the reader's language."""
-    local = value.astimezone(ZoneInfo(zone))
-    text = f'{format_datetime(local, "d MMMM y HH:mm", locale="id")} {ZONE_NAMES.get(zone, zone)}'
-    if zone != WIB:
-        wib = value.astimezone(ZoneInfo(WIB))
-        text += f' ({format_datetime(wib, "d MMM y HH:mm", locale="id")} WIB)'
-    return text
-
-
-def base_context(tender, title, number) -> dict:
-    return {
-        'title': title,
-        'agency_name': tender.agency.name,
-        'document_number': number,
-        'tender_code': tender.code,
-        'tender_version': tender.version,
-        'tender_title': tender.title,
-        'work_unit': tender.work_unit.name if tender.work_unit else '',
-        'hps': rupiah(tender.hps),
-        'hps_words': terbilang(Decimal(tender.hps).quantize(Decimal(1))),
-    }
 
 
 def _rows(result) -> list[dict]:

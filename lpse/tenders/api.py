@@ -18,7 +18,7 @@ from lpse.tenders import documents, operations, permissions, publication, questi
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.api_docs import describe
 from lpse.tenders.models import Tender
-from lpse.tenders.stages import STAGES, Stage, Window
+from lpse.tenders.stages import ALL_STAGES, Stage, Window
 
 
 def _time(moment, zone):
@@ -96,7 +96,9 @@ def tender_json(tender, now, user):
                     if c.stage == stage.value
                 ],
             }
-            for stage, window in sorted(tender.schedule.items(), key=lambda i: STAGES.index(i[0]))
+            for stage, window in sorted(
+                tender.schedule.items(), key=lambda i: ALL_STAGES.index(i[0])
+            )
         ],
         'boq': [
             {

@@ -203,6 +203,8 @@ def deadline_move(tender, affects_bids, new_deadline, now) -> dict:
     schedule = tender.schedule
     changes = {Stage.bid_submission: Window(schedule[Stage.bid_submission].start, new_deadline)}
     for stage in STAGES[STAGES.index(Stage.bid_submission) + 1 :]:
+        if stage not in schedule:
+            continue
         changes[stage] = Window(schedule[stage].start + delta, schedule[stage].end + delta)
     download = schedule[Stage.download]
     if download.end > now:

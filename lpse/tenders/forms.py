@@ -30,9 +30,10 @@ from lpse.tenders.models import (
     Category,
     ContractType,
     EvaluationMethod,
+    QualificationMethod,
     SelectionMethod,
 )
-from lpse.tenders.stages import STAGE_LABELS, STAGES, Window
+from lpse.tenders.stages import ALL_STAGES, STAGE_LABELS, STAGES, Window
 
 CATEGORY_LABELS = {
     Category.barang: _l('Pengadaan Barang'),
@@ -44,6 +45,10 @@ SELECTION_LABELS = {
     SelectionMethod.tender: _l('Tender'),
     SelectionMethod.seleksi: _l('Seleksi'),
     SelectionMethod.tender_cepat: _l('Tender Cepat'),
+}
+QUALIFICATION_LABELS = {
+    QualificationMethod.pascakualifikasi: _l('Pascakualifikasi'),
+    QualificationMethod.prakualifikasi: _l('Prakualifikasi (daftar pendek)'),
 }
 CONTRACT_LABELS = {
     ContractType.lump_sum: _l('Lumsum'),
@@ -88,6 +93,11 @@ class TenderForm(FlaskForm):
     description = TextAreaField(_l('Uraian pekerjaan'), validators=[Length(max=20000)])
     category = SelectField(_l('Jenis pengadaan'), choices=_choices(CATEGORY_LABELS))
     selection_method = SelectField(_l('Metode pemilihan'), choices=_choices(SELECTION_LABELS))
+    qualification_method = SelectField(
+        _l('Metode kualifikasi'),
+        choices=_choices(QUALIFICATION_LABELS),
+        default=QualificationMethod.pascakualifikasi.value,
+    )
     contract_type = SelectField(_l('Jenis kontrak'), choices=_choices(CONTRACT_LABELS))
     work_unit = SelectField(_l('Satuan kerja'), choices=[], validate_choice=False)
     funding_source = StringField(_l('Sumber dana'), validators=[Length(max=100)])
@@ -132,6 +142,7 @@ class TenderForm(FlaskForm):
                 'description',
                 'category',
                 'selection_method',
+                'qualification_method',
                 'contract_type',
                 'work_unit',
                 'funding_source',
@@ -239,7 +250,7 @@ class ScheduleForm(FlaskForm):
             self[f'{stage}_end'].data = window.end.astimezone(tz).replace(tzinfo=None)
 
 
-for _stage in STAGES:
+for _stage in ALL_STAGES:
     for _edge, _label in (('start', _l('Mulai')), ('end', _l('Sampai'))):
         setattr(
             ScheduleForm,

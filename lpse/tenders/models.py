@@ -46,6 +46,14 @@ class SelectionMethod(enum.StrEnum):
     tender_cepat = 'tender_cepat'
 
 
+class QualificationMethod(enum.StrEnum):
+    """When vendors are qualified (SPSE's "metode kualifikasi", DOMAIN §9): after the bids
+    (pascakualifikasi) or before, by a shortlist (prakualifikasi)."""
+
+    pascakualifikasi = 'pascakualifikasi'
+    prakualifikasi = 'prakualifikasi'
+
+
 class ContractType(enum.StrEnum):
     lump_sum = 'lump_sum'
     unit_price = 'unit_price'
@@ -95,6 +103,10 @@ class Tender(db.Model):
             f'selection_method {sql_in(SelectionMethod)}', name='known_selection_method'
         ),
         CheckConstraint(f'contract_type {sql_in(ContractType)}', name='known_contract_type'),
+        CheckConstraint(
+            f'qualification_method {sql_in(QualificationMethod)}',
+            name='known_qualification_method',
+        ),
         CheckConstraint(f'business_size {sql_in(BusinessSize)}', name='known_business_size'),
         CheckConstraint(f'evaluation_method {sql_in(EvaluationMethod)}', name='known_method'),
         CheckConstraint(f'status {sql_in(TenderStatus)}', name='known_status'),
@@ -124,6 +136,11 @@ class Tender(db.Model):
     description: Mapped[str] = mapped_column(Text, default='')
     category: Mapped[str] = mapped_column(String(30), index=True)
     selection_method: Mapped[str] = mapped_column(String(20))
+    qualification_method: Mapped[str] = mapped_column(
+        String(20),
+        default=QualificationMethod.pascakualifikasi.value,
+        server_default=QualificationMethod.pascakualifikasi.value,
+    )
     contract_type: Mapped[str] = mapped_column(String(20))
     agency_id: Mapped[int] = mapped_column(ForeignKey('agency.id'))
     work_unit_id: Mapped[int | None] = mapped_column(ForeignKey('work_unit.id'))
@@ -155,7 +172,9 @@ class Tender(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(Text)
-    # Milestones recorded by later stages (bids, evaluation, award); they gate the stage.
+    # Milestones recorded by later stages (prequalification, bids, evaluation, award); they
+    # gate the stage.
+    shortlist_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     bids_opened_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     winner_decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     winner_announced_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -14,6 +14,7 @@ from lpse.crypto.canonical import canonical_json
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db, savepoint
 from lpse.tenders import rules
+from lpse.tenders.methods import method_for
 from lpse.tenders import search as _search  # noqa: F401 — keeps the list index in step
 from lpse.tenders.models import (
     BoqItem,
@@ -21,6 +22,7 @@ from lpse.tenders.models import (
     Category,
     ContractType,
     EvaluationMethod,
+    QualificationMethod,
     SelectionMethod,
     Tender,
     TenderCounter,
@@ -42,6 +44,7 @@ REQUIRED = (
 CHOICES = {
     'category': Category,
     'selection_method': SelectionMethod,
+    'qualification_method': QualificationMethod,
     'contract_type': ContractType,
     'business_size': BusinessSize,
     'evaluation_method': EvaluationMethod,
@@ -156,6 +159,12 @@ def _apply(tender, data):
             if not isinstance(data[name], str) or data[name] not in enum.__members__:
                 raise ValidationFailed(_l('Pilihan tidak dikenal.'), field=name)
             setattr(tender, name, data[name])
+    if tender.qualification_method is None:
+        tender.qualification_method = QualificationMethod.pascakualifikasi.value
+    if method_for(tender.selection_method, tender.qualification_method) is None:
+        raise ValidationFailed(
+            _l('Metode pemilihan ini tidak memakai prakualifikasi.'), field='qualification_method'
+        )
     if 'fiscal_year' in data:
         year = data['fiscal_year']
         if isinstance(year, str) and year.strip().isdigit():
@@ -317,6 +326,8 @@ def retender(tender, *, actor, now, ip=None) -> Tender:
                 'key_threshold',
                 'submission_files',
                 'method_params',
+                'qualification_method',
+                'required_kbli',
             )
         },
     )

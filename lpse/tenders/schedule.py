@@ -9,7 +9,7 @@ from lpse.errors import NotAllowed, ValidationFailed
 from lpse.extensions import db
 from lpse.tenders import news, rules
 from lpse.tenders.models import ScheduleChange, ScheduleEntry
-from lpse.tenders.stages import STAGE_LABELS, STAGES, Stage, validate_schedule
+from lpse.tenders.stages import ALL_STAGES, STAGE_LABELS, Stage, validate_schedule
 
 
 class ScheduleInvalid(ValidationFailed):
@@ -29,13 +29,13 @@ def _write_schedule(tender, schedule):
         if Stage(row.stage) not in schedule:
             tender.schedule_rows.remove(row)
     for stage in tender.method.stages:
-        position = STAGES.index(stage) + 1
+        position = ALL_STAGES.index(stage) + 1
         window = schedule[stage]
         row = rows.get(stage.value)
         if row is None:
             row = ScheduleEntry(stage=stage.value, position=position)
             tender.schedule_rows.append(row)
-        row.starts_at, row.ends_at = window.start, window.end
+        row.position, row.starts_at, row.ends_at = position, window.start, window.end
     tender.bid_deadline = schedule[Stage.bid_submission].end
 
 
@@ -120,5 +120,5 @@ def changes_of(tender):
 def _as_json(schedule):
     return {
         s.value: {'start': w.start.isoformat(), 'end': w.end.isoformat()}
-        for s, w in sorted(schedule.items(), key=lambda item: STAGES.index(item[0]))
+        for s, w in sorted(schedule.items(), key=lambda item: ALL_STAGES.index(item[0]))
     }

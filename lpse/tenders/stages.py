@@ -1,11 +1,14 @@
-"""The twelve stages of a tender (DOMAIN §2): windows, schedule rules, the derived current stage.
+"""The stages of a tender (DOMAIN §2, §9): windows, schedule rules, the derived current stage.
+The twelve stages of the post-qualification tender, and the four of a prequalification
+(announced, submitted, evaluated, announced result with its objection window) that the
+prequalified methods put between the announcement and the download.
 
 Pure functions of (schedule, milestones, now): no database, no clock, no request.
 """
 
 import enum
 import itertools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +19,10 @@ class Stage(enum.StrEnum):
     """A scheduled stage, in SPSE order."""
 
     announcement = 'announcement'
+    qualification_submission = 'qualification_submission'
+    qualification_evaluation = 'qualification_evaluation'
+    qualification_announcement = 'qualification_announcement'
+    qualification_objection = 'qualification_objection'
     download = 'download'
     clarification = 'clarification'
     bid_submission = 'bid_submission'
@@ -40,9 +47,23 @@ class Phase(enum.StrEnum):
     failed = 'failed'
 
 
-STAGES = tuple(Stage)
+#: The prequalification's stages (DOMAIN §9), in order.
+PREQUALIFICATION = (
+    Stage.qualification_submission,
+    Stage.qualification_evaluation,
+    Stage.qualification_announcement,
+    Stage.qualification_objection,
+)
+#: The post-qualification tender's stages (every method's default).
+STAGES = tuple(s for s in Stage if s not in PREQUALIFICATION)
+#: Every stage, in SPSE order (the order schedules are shown and sorted in).
+ALL_STAGES = tuple(Stage)
 STAGE_LABELS = {
     Stage.announcement: _l('Pengumuman'),
+    Stage.qualification_submission: _l('Kirim Persyaratan Kualifikasi'),
+    Stage.qualification_evaluation: _l('Evaluasi Dokumen Kualifikasi'),
+    Stage.qualification_announcement: _l('Penetapan dan Pengumuman Hasil Prakualifikasi'),
+    Stage.qualification_objection: _l('Masa Sanggah Prakualifikasi'),
     Stage.download: _l('Download Dokumen Pemilihan'),
     Stage.clarification: _l('Pemberian Penjelasan'),
     Stage.bid_submission: _l('Upload Dokumen Penawaran'),
@@ -62,7 +83,9 @@ STAGE_LABELS = {
     Phase.failed: _l('Gagal'),
 }
 # A stage is left only once its milestone is recorded (by the bids, evaluation and award issues).
+# A gate counts only for the tenders whose method has its stage (the schedule has it).
 GATES = {
+    Stage.qualification_announcement: 'shortlist_announced_at',
     Stage.bid_opening: 'bids_opened_at',
     Stage.winner_decision: 'winner_decided_at',
     Stage.winner_announcement: 'winner_announced_at',
@@ -73,10 +96,14 @@ GATES = {
 COMPLETION = 'handed_over_at'
 MILESTONES = (*GATES.values(), COMPLETION)
 # Every place a published tender can be, in the order it gets there.
-ORDER = (Phase.upcoming, *STAGES, Phase.implementation, Phase.completed)
+ORDER = (Phase.upcoming, *ALL_STAGES, Phase.implementation, Phase.completed)
 _RANK = {place: n for n, place in enumerate(ORDER)}
 # (before, after): `after` may not start before `before` has ended.
 FOLLOWS = (
+    (Stage.qualification_submission, Stage.qualification_evaluation),
+    (Stage.qualification_evaluation, Stage.qualification_announcement),
+    (Stage.qualification_announcement, Stage.qualification_objection),
+    (Stage.qualification_objection, Stage.download),
     (Stage.bid_submission, Stage.bid_opening),
     (Stage.bid_opening, Stage.evaluation),
     (Stage.evaluation, Stage.winner_decision),
@@ -136,7 +163,7 @@ def current_stage(
     if status in (Phase.draft, Phase.cancelled, Phase.failed):
         return Phase(status)
     current: Stage | Phase = Phase.upcoming
-    for stage in STAGES:
+    for stage in ALL_STAGES:
         window = schedule.get(stage)
         if window is None:  # a stage the tender's method does not have
             continue
@@ -146,15 +173,19 @@ def current_stage(
         gate = GATES.get(stage)
         if gate is not None and milestones.get(gate) is None:
             break
-    return _later(current, reached(milestones))
+    return _later(current, reached(milestones, schedule or STAGES))
 
 
-def reached(milestones: Mapping[str, object]) -> Stage | Phase:
-    """Where the recorded milestones alone put a tender: past each gate whose milestone and
-    every earlier one are recorded (bids opened → evaluation, winner announced → objection,
+def reached(milestones: Mapping[str, object], own: Iterable[Stage] = STAGES) -> Stage | Phase:
+    """Where the recorded milestones alone put a tender: past each gate of its own stages
+    (``own``: the schedule's) whose milestone and every earlier one are recorded (shortlist
+    announced → its objection window, bids opened → evaluation, winner announced → objection,
     SPPBJ → contract, contract signed → implementation, BAST → completed)."""
+    own = set(own)
     place: Stage | Phase = Phase.upcoming
     for stage, gate in GATES.items():
+        if stage not in own:
+            continue
         if milestones.get(gate) is None:
             return place
         place = ORDER[_RANK[stage] + 1]
@@ -178,7 +209,7 @@ def phase_windows(
     a stage that starts together with the next one has no moment of its own and no window."""
     if status in (Phase.draft, Phase.cancelled, Phase.failed):
         return [(Phase(status), EPOCH, None)]
-    floor = reached(milestones)
+    floor = reached(milestones, schedule or STAGES)
     spans: list[tuple[Stage | Phase, datetime, datetime | None]] = []
     label: Stage | Phase = Phase.upcoming
     since = EPOCH
@@ -190,7 +221,7 @@ def phase_windows(
         else:
             spans.append((shown, since, until))
 
-    for stage in STAGES:
+    for stage in ALL_STAGES:
         window = schedule.get(stage)
         if window is None:  # a stage the tender's method does not have
             continue

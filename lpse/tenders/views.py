@@ -27,7 +27,7 @@ from lpse.tenders.forms import (
 )
 from lpse.tenders.models import Tender
 from lpse.tenders.questions import Question
-from lpse.tenders.stages import STAGE_LABELS, STAGES, Phase, Stage
+from lpse.tenders.stages import ALL_STAGES, STAGE_LABELS, Phase, Stage
 
 bp = Blueprint('tenders', __name__, url_prefix='/tenders')
 FEED_SIZE = 50
@@ -63,7 +63,7 @@ def index():
     page = search.run(query, now)
     agencies = db.session.scalars(select(Agency).order_by(Agency.code)).all()
     stage_choices = [
-        *STAGES,
+        *ALL_STAGES,
         Phase.upcoming,
         Phase.implementation,
         Phase.completed,
@@ -98,7 +98,7 @@ def detail_context(tender, now, **forms):
         'tender': tender,
         'now': now,
         'stage': tender.stage(now),
-        'open_stages': [s for s in STAGES if tender.is_open(s, now)],
+        'open_stages': [s for s in ALL_STAGES if tender.is_open(s, now)],
         'schedule': tender.schedule,
         'changes': tender_schedule.changes_of(tender),
         'documents': documents.documents_of(tender),

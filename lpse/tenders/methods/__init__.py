@@ -6,23 +6,32 @@ not editing the others."""
 import importlib
 import pkgutil
 
-from lpse.tenders.methods.base import Method
+from lpse.tenders.methods.base import PASCA, Method
 
 
 def _discover() -> dict[str, Method]:
     found = {}
     for info in pkgutil.iter_modules(__path__):
-        if info.name == 'base':
-            continue
         module = importlib.import_module(f'{__name__}.{info.name}')
-        method = module.METHOD
-        found[method.key] = method
+        method = getattr(module, 'METHOD', None)  # base and shared modules declare none
+        if method is not None:
+            found[method.key] = method
     return found
 
 
 METHODS: dict[str, Method] = _discover()
+#: A method by what a tender records: (selection method, qualification method).
+BY_CHOICE: dict[tuple[str, str], Method] = {
+    (m.selection_method, m.qualification_method): m for m in METHODS.values()
+}
+
+
+def method_for(selection_method: str, qualification_method: str) -> Method | None:
+    """The method of this combination, or None where there is none (Tender Cepat with
+    prakualifikasi)."""
+    return BY_CHOICE.get((selection_method, qualification_method))
 
 
 def method_of(tender) -> Method:
-    """The method a tender declares (its `selection_method`)."""
-    return METHODS[tender.selection_method]
+    """The method a tender declares (its `selection_method` and `qualification_method`)."""
+    return BY_CHOICE[(tender.selection_method, tender.qualification_method or PASCA)]

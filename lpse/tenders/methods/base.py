@@ -6,12 +6,19 @@ from flask_babel import lazy_gettext as _l
 
 from lpse.tenders.stages import STAGE_LABELS, STAGES, ScheduleRules, Stage
 
+PASCA = 'pascakualifikasi'
+
 
 class Method:
     """One selection method. Subclasses set the class attributes and override the hooks."""
 
     key = ''
     label = ''
+    #: What a tender of this method records (`Tender.selection_method`, `qualification_method`).
+    selection_method = ''
+    qualification_method = PASCA
+    #: Whether vendors qualify before the bids, by a shortlist (lpse.tenders.prequalification).
+    prequalifies = False
     #: The scheduled stages, in order (a subset of `Stage`, in SPSE order).
     stages: tuple[Stage, ...] = STAGES
     #: Evaluation methods (DOMAIN §3) the method allows; empty: every one.

@@ -9,6 +9,7 @@ from lpse.tenders.methods.base import Method
 
 class Seleksi(Method):
     key = 'seleksi'
+    selection_method = 'seleksi'
     label = _l('Seleksi')
     negotiates = True
 

@@ -8,6 +8,7 @@ from lpse.tenders.methods.base import Method
 
 class Tender(Method):
     key = 'tender'
+    selection_method = 'tender'
     label = _l('Tender')
 
 

@@ -17,6 +17,7 @@ SBU_FOR_SIZE = {'kecil': (SbuGrade.K,), 'non_kecil': (SbuGrade.M, SbuGrade.B)}
 
 class TenderCepat(Method):
     key = 'tender_cepat'
+    selection_method = 'tender_cepat'
     label = _l('Tender Cepat')
     stages = tuple(s for s in STAGES if s != Stage.clarification)
     evaluation_methods = ('lowest_price',)

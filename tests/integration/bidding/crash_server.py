@@ -272,7 +272,7 @@ def build_world(
         )
         publication.publish_tender(tender, actor=pokja[0], now=base - timedelta(hours=1))
         for gated, name in GATES.items():
-            if STAGES.index(gated) < STAGES.index(Stage.bid_submission):
+            if gated in STAGES and STAGES.index(gated) < STAGES.index(Stage.bid_submission):
                 setattr(tender, name, tender.schedule[gated].end)
         db.session.commit()
         recipient = tender_keys.require_key(tender).certificate

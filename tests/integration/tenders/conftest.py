@@ -15,7 +15,7 @@ from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.stages import GATES, STAGES, Phase, Stage
 from lpse.vendors.models import Vendor, VendorStatus
 
-from .factories import OFFSETS, PDF, T0, draft_data, login, schedule_at
+from .factories import PDF, T0, draft_data, login, offsets_for, schedule_at
 
 
 @pytest.fixture
@@ -116,11 +116,12 @@ def create_tender(app, cast, agency):
         target = Stage.clarification if stage in (Phase.cancelled, Phase.failed) else stage
         if stage == Phase.failed:
             target = Stage.bid_opening
+        offsets = offsets_for(tender.method.stages)
         if target == 'ready':
             base = T0 + timedelta(days=1)
         else:
-            base = T0 - timedelta(hours=OFFSETS[Stage(target)][0], minutes=30)
-        windows = {s: w for s, w in schedule_at(base).items() if s in tender.method.stages}
+            base = T0 - timedelta(hours=offsets[Stage(target)][0], minutes=30)
+        windows = schedule_at(base, offsets)
         tender_schedule.set_schedule(tender, windows, actor=pokja, now=T0)
         documents.add_document(
             tender,
@@ -136,7 +137,7 @@ def create_tender(app, cast, agency):
             publication.publish_tender(tender, actor=pokja, now=base - timedelta(hours=1))
             # Milestones later issues record (bids opened, winner decided…) before the target.
             for gated, name in GATES.items():
-                if STAGES.index(gated) < STAGES.index(Stage(target)):
+                if gated in STAGES and STAGES.index(gated) < STAGES.index(Stage(target)):
                     setattr(tender, name, tender.schedule[gated].end)
         if stage == Phase.cancelled:
             operations.cancel_tender(tender, reason='Anggaran dialihkan', actor=pokja, now=T0)

@@ -26,10 +26,28 @@ OFFSETS = {
 }
 
 
-def schedule_at(base):
+# A prequalified method's schedule: the prequalification inside the announcement's two days,
+# every later stage two days after its post-qualification place.
+PREQUALIFIED_OFFSETS = {
+    Stage.announcement: (0, 48),
+    Stage.qualification_submission: (1, 12),
+    Stage.qualification_evaluation: (12, 24),
+    Stage.qualification_announcement: (24, 36),
+    Stage.qualification_objection: (36, 48),
+    **{s: (a + 48, b + 48) for s, (a, b) in OFFSETS.items() if s != Stage.announcement},
+}
+
+
+def offsets_for(stages) -> dict:
+    """The offsets of a method's stages (a prequalified method's when it has them)."""
+    offsets = PREQUALIFIED_OFFSETS if Stage.qualification_submission in stages else OFFSETS
+    return {s: w for s, w in offsets.items() if s in stages}
+
+
+def schedule_at(base, offsets=OFFSETS):
     return {
         s: Window(base + timedelta(hours=a), base + timedelta(hours=b))
-        for s, (a, b) in OFFSETS.items()
+        for s, (a, b) in offsets.items()
     }
 
 

@@ -66,6 +66,8 @@ def on_time(now):
     """The milestones recorded by `now` when each is recorded as the next stage starts."""
     done = {}
     for stage, gate in GATES.items():
+        if stage not in STAGES:  # a prequalification's gate: this schedule has no such stage
+            continue
         following = STAGES.index(stage) + 1
         recorded = following < len(STAGES) and at(STAGES[following]) <= now
         done[gate] = at(STAGES[following]) if recorded else None
@@ -106,12 +108,46 @@ def test_a_recorded_milestone_moves_the_stage_ahead_of_the_schedule(milestone, e
     assert current_stage('published', SCHEDULE, done, now) is expected
 
 
+# A prequalified schedule: the four prequalification stages inside the announcement's days.
+PREQUALIFIED = {
+    **SCHEDULE,
+    Stage.qualification_submission: Window(BASE + timedelta(hours=2), BASE + timedelta(hours=10)),
+    Stage.qualification_evaluation: Window(BASE + timedelta(hours=10), BASE + timedelta(hours=20)),
+    Stage.qualification_announcement: Window(
+        BASE + timedelta(hours=20), BASE + timedelta(hours=24)
+    ),
+    Stage.qualification_objection: Window(BASE + timedelta(hours=24), BASE + timedelta(hours=30)),
+}
+
+
+@pytest.mark.parametrize('schedule', [SCHEDULE, PREQUALIFIED], ids=['pasca', 'prakualifikasi'])
 @pytest.mark.parametrize('gate', list(GATES))
-def test_a_missing_milestone_holds_its_stage_even_after_the_window(gate):
+def test_a_missing_milestone_holds_its_stage_even_after_the_window(gate, schedule):
+    if gate not in schedule:
+        pytest.skip('a post-qualification schedule has no prequalification gate')
     names = list(GATES.values())
     milestones = {n: (BASE if names.index(n) < names.index(GATES[gate]) else None) for n in names}
     later = SCHEDULE[Stage.contract].end + timedelta(days=1)
-    assert current_stage('published', SCHEDULE, milestones, later) is gate
+    assert current_stage('published', schedule, milestones, later) is gate
+
+
+def test_a_post_qualification_tender_ignores_the_shortlist_gate():
+    """Its schedule has no prequalification stage: no shortlist is ever announced, and the
+    tender still moves through every later stage."""
+    milestones = {**ALL_DONE, 'shortlist_announced_at': None}
+    later = SCHEDULE[Stage.contract].end + timedelta(days=1)
+    assert current_stage('published', SCHEDULE, milestones, later) is Phase.implementation
+
+
+def test_a_prequalified_tender_waits_for_its_shortlist():
+    """Past the download's start, without an announced shortlist, the tender stays at the
+    announcement of the prequalification result; with it, it moves on."""
+    now = SCHEDULE[Stage.bid_submission].start + TICK
+    assert current_stage('published', PREQUALIFIED, NONE_DONE, now) is (
+        Stage.qualification_announcement
+    )
+    announced = {**NONE_DONE, 'shortlist_announced_at': BASE}
+    assert current_stage('published', PREQUALIFIED, announced, now) is Stage.bid_submission
 
 
 def test_without_milestones_the_tender_waits_at_bid_opening():

@@ -1,0 +1,53 @@
+"""Who is on a tender's shortlist (the gate the prequalified methods keep) and the announced
+result in force — read by the gate, the bundle and the open data."""
+
+from sqlalchemy import select
+
+from lpse.extensions import db
+from lpse.tenders.prequalification.models import QualificationResult, QualificationSubmission
+
+
+def is_shortlisted(tender, vendor) -> bool:
+    if tender.shortlist_announced_at is None or vendor is None:
+        return False
+    return (
+        db.session.scalar(
+            select(QualificationSubmission.id).where(
+                QualificationSubmission.tender_id == tender.id,
+                QualificationSubmission.vendor_id == vendor.id,
+                QualificationSubmission.shortlisted.is_(True),
+            )
+        )
+        is not None
+    )
+
+
+def shortlisted(tender) -> list[QualificationSubmission]:
+    """The shortlist in rank order (empty until a result is announced)."""
+    return list(
+        db.session.scalars(
+            select(QualificationSubmission)
+            .where(
+                QualificationSubmission.tender_id == tender.id,
+                QualificationSubmission.shortlisted.is_(True),
+            )
+            .order_by(QualificationSubmission.shortlist_rank)
+        )
+    )
+
+
+def results_of(tender) -> list[QualificationResult]:
+    """Every announced result, oldest first (withdrawn ones too)."""
+    return list(
+        db.session.scalars(
+            select(QualificationResult)
+            .where(QualificationResult.tender_id == tender.id)
+            .order_by(QualificationResult.id)
+        )
+    )
+
+
+def current_result(tender) -> QualificationResult | None:
+    """The announced result in force (not withdrawn), or None."""
+    results = [r for r in results_of(tender) if not r.is_withdrawn]
+    return results[-1] if results else None
