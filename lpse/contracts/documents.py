@@ -8,9 +8,9 @@ from decimal import Decimal
 from babel.dates import format_date
 
 from lpse.documents import operations as documents
-from lpse.tenders.document_context import base_context, moment
 from lpse.i18n import rupiah
 from lpse.pdf import terbilang
+from lpse.tenders.document_context import base_context, moment
 
 FORM_TITLES = {
     'spk': 'Surat Perintah Kerja (SPK)',

@@ -14,8 +14,8 @@ from lpse.crypto.canonical import canonical_json
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db, savepoint
 from lpse.tenders import rules
-from lpse.tenders.methods import method_for
 from lpse.tenders import search as _search  # noqa: F401 — keeps the list index in step
+from lpse.tenders.methods import method_for
 from lpse.tenders.models import (
     BoqItem,
     BusinessSize,

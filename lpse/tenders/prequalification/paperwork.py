@@ -26,9 +26,7 @@ def qualification_form(tender, vendor, answers, *, now) -> documents.Draft:
                 {'name': lic.name, 'number': lic.number, 'kbli': lic.kbli}
                 for lic in vendor.licences
             ],
-            'directors': [
-                {'name': d.name, 'position': d.position} for d in vendor.directors
-            ],
+            'directors': [{'name': d.name, 'position': d.position} for d in vendor.directors],
             'documents': sorted({doc.kind.upper() for doc in vendor.documents}),
         },
         'answers': answers,
@@ -84,7 +82,10 @@ def issue_result_documents(tender, announcement, *, now):
     report = documents.issue_document(
         'qualification_report',
         'pdf/qualification_report.html',
-        {**base_context(tender, 'Berita Acara Hasil Prakualifikasi', number.format('BAHK')), **common},
+        {
+            **base_context(tender, 'Berita Acara Hasil Prakualifikasi', number.format('BAHK')),
+            **common,
+        },
         tender=tender,
         now=now,
     )
