@@ -21,6 +21,7 @@ API_MODULES = (
     'lpse.notify.api',
     'lpse.tenders.follow_api',
     'lpse.contracts.api',
+    'lpse.tenders.prequalification.api',
     'lpse.redflags.api',
     'lpse.jobs.api',
 )

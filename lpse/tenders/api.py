@@ -18,6 +18,7 @@ from lpse.tenders import documents, operations, permissions, publication, questi
 from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.api_docs import describe
 from lpse.tenders.models import Tender
+from lpse.tenders.prequalification import shortlist
 from lpse.tenders.stages import ALL_STAGES, Stage, Window
 
 
@@ -55,6 +56,7 @@ def tender_json(tender, now, user):
         **summary_json(tender, now),
         'description': tender.description,
         'selection_method': tender.selection_method,
+        'qualification_method': tender.qualification_method,
         'contract_type': tender.contract_type,
         'work_unit': tender.work_unit.code if tender.work_unit else None,
         'funding_source': tender.funding_source,
@@ -68,6 +70,7 @@ def tender_json(tender, now, user):
         'method_params': operations.method_params(tender),
         'method_stages': [stage.value for stage in tender.method.stages],
         'required_kbli': tender.kbli_codes,
+        'shortlist': _shortlist(tender),
         'rules_version': tender.rules_version,
         'frozen_sha256': tender.frozen_sha256,
         'end_reason': tender.end_reason,
@@ -125,6 +128,16 @@ def tender_json(tender, now, user):
             for q in questions.questions_of(tender)
         ],
     }
+
+
+def _shortlist(tender):
+    """Prakualifikasi: the announced shortlist, best first (None before it, or without)."""
+    if not tender.method.prequalifies or tender.shortlist_announced_at is None:
+        return None
+    return [
+        {'rank': row.shortlist_rank, 'vendor': row.vendor.company_name}
+        for row in shortlist.shortlisted(tender)
+    ]
 
 
 def document_json(document, zone):
@@ -239,6 +252,7 @@ DRAFT_FIELDS = (
     'description',
     'category',
     'selection_method',
+    'qualification_method',
     'contract_type',
     'work_unit',
     'funding_source',

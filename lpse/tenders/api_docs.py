@@ -203,6 +203,7 @@ RESPONSE_SCHEMAS = {
             **SUMMARY,
             'description': STRING,
             'selection_method': STRING,
+            'qualification_method': {'enum': ['pascakualifikasi', 'prakualifikasi']},
             'contract_type': STRING,
             'work_unit': {'type': 'string', 'nullable': True},
             'funding_source': STRING,
@@ -224,6 +225,16 @@ RESPONSE_SCHEMAS = {
                 'items': STRING,
                 'description': 'KBLI codes a vendor must hold one of (Tender Cepat: checked '
                 'against the verified register data)',
+            },
+            'shortlist': {
+                'type': 'array',
+                'nullable': True,
+                'items': {
+                    'type': 'object',
+                    'properties': {'rank': {'type': 'integer'}, 'vendor': STRING},
+                },
+                'description': 'prakualifikasi: the announced shortlist, best first (null '
+                'before the announcement and for other methods)',
             },
             'rules_version': {'type': 'string', 'nullable': True},
             'frozen_sha256': {'type': 'string', 'nullable': True},
@@ -291,6 +302,10 @@ SCHEMAS = {
                 'enum': ['barang', 'pekerjaan_konstruksi', 'jasa_konsultansi', 'jasa_lainnya']
             },
             'selection_method': {'enum': ['tender', 'seleksi', 'tender_cepat']},
+            'qualification_method': {
+                'enum': ['pascakualifikasi', 'prakualifikasi'],
+                'description': 'prakualifikasi: a shortlist before the bids (not Tender Cepat)',
+            },
             'contract_type': {'enum': ['lump_sum', 'unit_price', 'gabungan']},
             'work_unit': {'type': 'string', 'description': 'work unit code'},
             'funding_source': {'type': 'string'},

@@ -146,6 +146,7 @@ DOMAIN_MATRICES = (
     'matrix_opendata',
     'matrix_contracts',
     'matrix_redflags',
+    'matrix_prequalification_api',
 )
 
 
