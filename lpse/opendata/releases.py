@@ -50,6 +50,10 @@ DOCUMENT_TYPES = {
 }
 MILESTONE_TYPES = {
     Stage.announcement: 'engagement',
+    Stage.qualification_submission: 'engagement',
+    Stage.qualification_evaluation: 'assessment',
+    Stage.qualification_announcement: 'approval',
+    Stage.qualification_objection: 'approval',
     Stage.download: 'engagement',
     Stage.clarification: 'engagement',
     Stage.bid_submission: 'engagement',
