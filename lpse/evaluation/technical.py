@@ -22,7 +22,9 @@ def sync_technical_pass(tender) -> None:
     passers = []
     for p in worksheets.participants(tender):
         entries = table.get(p.bid.id, {})
-        if not all(kind in entries for kind in FILE_ONE):
+        # The verdicts the method decides itself (prakualifikasi: the shortlist) are no entries.
+        decided = tender.method.system_verdicts(tender, p.vendor, None)
+        if not all(kind in entries for kind in FILE_ONE if kind.value not in decided):
             p.first.technical_pass = None
             complete = False
             continue
