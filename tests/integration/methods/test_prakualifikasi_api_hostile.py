@@ -223,3 +223,13 @@ def test_objections_refuse_hostile_input(client, konstruksi, firms, pokja, cast)
     assert written() == before
     public = client.get(url(konstruksi, '/results')).get_json()
     assert public['results'][0]['objections'][0]['status'] == 'pending'
+    # Accepted: the result is withdrawn (still listed, marked) and the shortlist with it.
+    accepted = client.post(answer, headers=h, json={'accept': True, 'answer': 'Diterima.'})
+    assert accepted.status_code == 200, accepted.get_json()
+    public = client.get(url(konstruksi, '/results')).get_json()
+    assert (public['announced'], public['shortlist']) == (False, None)
+    assert public['results'][0]['withdrawn'] is True
+    assert public['results'][0]['withdrawn_reason'] == 'Diterima.'
+    assert client.get(f'/api/v1/tenders/{konstruksi.code}').get_json()['shortlist'] is None
+    again = client.post(answer, headers=h, json={'accept': False, 'answer': 'Lagi.'})
+    assert refused(again, 404, 409)
