@@ -226,7 +226,7 @@ def test_the_pokja_evaluates_and_approves_on_the_page(client, seleksi, firms, po
     client.post('/auth/logout')
     public = text(client.get(f'/tenders/{seleksi.code}'))
     order = [public.index(f'PT Konsultan Prima {n}') for n in (2, 1, 3)]
-    assert order == sorted(order) and 'nilai 90.50' in public
+    assert order == sorted(order) and 'nilai 90,5' in public
     assert 'BA Hasil Prakualifikasi (PDF)' in public
     assert 'Pengumuman Hasil Prakualifikasi (PDF)' in public
     assert 'Masa sanggah prakualifikasi sampai' in public
