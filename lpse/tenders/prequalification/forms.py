@@ -14,20 +14,35 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from lpse.tenders.prequalification.operations import MAX_TEXT
+
+REQUIRED = DataRequired(message=_l('Isian ini wajib diisi.'))
+NOT_TOO_LONG = Length(max=MAX_TEXT, message=_l('Paling banyak %(max)d karakter.'))
+
+
+class Choice(RadioField):
+    """A radio group that must be answered with one of its choices (refused in Indonesian)."""
+
+    def __init__(self, label, choices, message, **kwargs):
+        super().__init__(label, choices=choices, **kwargs)
+        self.message = message
+
+    def pre_validate(self, form):
+        if self.data not in {value for value, *_rest in self.choices}:
+            raise ValidationError(self.message)
 
 
 class QualificationForm(FlaskForm):
     pengalaman = TextAreaField(
         _l('Pengalaman pekerjaan sejenis (nama paket, tahun, nilai, pemberi kerja)'),
-        validators=[Length(max=MAX_TEXT)],
+        validators=[NOT_TOO_LONG],
     )
     tenaga_ahli = TextAreaField(
-        _l('Tenaga ahli (nama, keahlian, pengalaman)'), validators=[Length(max=MAX_TEXT)]
+        _l('Tenaga ahli (nama, keahlian, pengalaman)'), validators=[NOT_TOO_LONG]
     )
-    peralatan = TextAreaField(_l('Peralatan utama (opsional)'), validators=[Length(max=MAX_TEXT)])
+    peralatan = TextAreaField(_l('Peralatan utama (opsional)'), validators=[NOT_TOO_LONG])
     pernyataan = BooleanField(
         _l(
             'Saya menyatakan data kualifikasi ini benar, perusahaan tidak dikenai sanksi daftar '
@@ -46,7 +61,10 @@ class QualificationForm(FlaskForm):
 
 
 class UploadForm(FlaskForm):
-    file = FileField(_l('Formulir kualifikasi yang Anda tandatangani (PDF)'), [FileRequired()])
+    file = FileField(
+        _l('Formulir kualifikasi yang Anda tandatangani (PDF)'),
+        [FileRequired(message=_l('Pilih berkas PDF yang akan diunggah.'))],
+    )
 
 
 VERDICT_CHOICES = [
@@ -78,17 +96,15 @@ def verdict_form(requirements: dict, *, scored: bool, verdicts=None, score=None)
         setattr(
             VerdictForm,
             key,
-            RadioField(label, choices=VERDICT_CHOICES, validators=[InputRequired()]),
+            Choice(label, VERDICT_CHOICES, _l('Pilih memenuhi atau tidak memenuhi.')),
         )
         setattr(
             VerdictForm,
             f'{key}_reason',
-            TextAreaField(_l('Alasan'), validators=[DataRequired(), Length(max=MAX_TEXT)]),
+            TextAreaField(_l('Alasan'), validators=[REQUIRED, NOT_TOO_LONG]),
         )
     if scored:
-        VerdictForm.score = StringField(
-            _l('Nilai kualifikasi (0–100)'), validators=[DataRequired(), Length(max=10)]
-        )
+        VerdictForm.score = StringField(_l('Nilai kualifikasi (0–100)'), validators=[REQUIRED])
     form = VerdictForm()
     if verdicts and not form.is_submitted():
         for key, radio, reason in form.requirement_fields():
@@ -101,24 +117,20 @@ def verdict_form(requirements: dict, *, scored: bool, verdicts=None, score=None)
 
 
 class ApproveForm(FlaskForm):
-    result_sha256 = HiddenField(validators=[DataRequired(), Length(min=64, max=64)])
+    result_sha256 = HiddenField(validators=[REQUIRED, Length(min=64, max=64)])
 
 
 class ObjectionForm(FlaskForm):
-    text = TextAreaField(
-        _l('Alasan sanggah prakualifikasi'), validators=[DataRequired(), Length(max=MAX_TEXT)]
-    )
+    text = TextAreaField(_l('Alasan sanggah prakualifikasi'), validators=[REQUIRED, NOT_TOO_LONG])
 
 
 class AnswerForm(FlaskForm):
-    decision = RadioField(
+    decision = Choice(
         _l('Keputusan'),
-        choices=[
+        [
             SelectChoice('rejected', _l('Sanggah ditolak')),
             SelectChoice('accepted', _l('Sanggah diterima (hasil prakualifikasi ditarik)')),
         ],
-        validators=[InputRequired()],
+        _l('Pilih sanggahan diterima atau ditolak.'),
     )
-    answer = TextAreaField(
-        _l('Jawaban dan alasannya'), validators=[DataRequired(), Length(max=MAX_TEXT)]
-    )
+    answer = TextAreaField(_l('Jawaban dan alasannya'), validators=[REQUIRED, NOT_TOO_LONG])
