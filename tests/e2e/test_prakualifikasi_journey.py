@@ -3,13 +3,14 @@ Pokja member publishes a consultancy selection (two files, quality and cost) wit
 prequalification; four firms fill and sign their qualification form on the page; the Pokja
 records every requirement's verdict and a score per firm and two members approve the result;
 the shortlist (best three by score) appears on the public tender page with the BA and the
-announcement PDFs; the firm that failed is refused at the document download with the reason;
-a shortlisted firm downloads. Every page passes axe and the 360 px check (screenshots pq-*)."""
+announcement PDFs; the firm that failed is refused at the document download with the reason
+and has no bid button; a shortlisted firm downloads and sends its two-file bid. Every page
+passes axe and the 360 px check (screenshots pq-*)."""
 
 import pki_helpers
 import pytest
 from helpers import PASSWORD
-from journey_steps import SCHEDULE, login, logout, publish_tender
+from journey_steps import PDF, SCHEDULE, login, logout, publish_tender
 from page_checks import check_page
 from playwright.sync_api import expect
 from test_full_journey import app_config, at, demo_site  # noqa: F401 — shared fixtures
@@ -188,6 +189,7 @@ def test_a_prequalified_selection_in_the_browser(page, demo_site, firms, tmp_pat
         'Anda tidak termasuk daftar pendek'
     )
     expect(page.get_by_role('link', name=document.title)).to_have_count(0)
+    expect(page.get_by_role('link', name='Kirim penawaran')).to_have_count(0)
     check_page(page, 'pq-09-not-shortlisted')
     page.goto(f'/tenders/{code}/documents/{document.id}')
     expect(page.get_by_text('tidak termasuk daftar pendek hasil prakualifikasi')).to_be_visible()
@@ -201,3 +203,18 @@ def test_a_prequalified_selection_in_the_browser(page, demo_site, firms, tmp_pat
         page.get_by_role('link', name=document.title).click()
     assert download.value.suggested_filename.endswith('.pdf')
     check_page(page, 'pq-11-shortlisted')
+
+    # The shortlisted firm bids: File I (technical) and File II (price), sealed together.
+    attachment = tmp_path / 'proposal.pdf'
+    attachment.write_bytes(PDF)
+    page.get_by_role('link', name='Kirim penawaran').click()
+    check_page(page, 'pq-12-bid-form')
+    page.get_by_label('Harga satuan item 1').fill('800.000.000')
+    page.get_by_label('TKDN (%)').fill('40')
+    page.get_by_label('Masa berlaku penawaran (hari)').fill('90')
+    page.get_by_label('Lampiran File I (PDF)').set_input_files(str(attachment))
+    page.get_by_label('Lampiran File II (PDF)').set_input_files(str(attachment))
+    page.get_by_label('Frasa sandi penandatanganan').fill(pki_helpers.SIGNING_PASSPHRASE)
+    page.get_by_role('button', name='Tanda tangani, segel dan kirim').click()
+    expect(page.get_by_text('Penawaran terkirim').first).to_be_visible()
+    check_page(page, 'pq-13-bid-receipts')
