@@ -41,7 +41,7 @@ MATRIX = {
         f'{BASE}/sanggah/{{objection}}/jawaban',
         member(422),
     ),
-    ('prequalification.object_', 'POST'): (f'{BASE}/sanggah', vendors(422)),
+    ('prequalification.file_objection', 'POST'): (f'{BASE}/sanggah', vendors(422)),
     ('prequalification.result_pdf', 'GET'): (
         f'{BASE}/hasil/{{result}}/pengumuman.pdf',
         page(200, **{ANON: 200}),

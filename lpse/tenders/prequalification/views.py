@@ -326,7 +326,7 @@ def _tender_page(tender, status):
 
 @bp.post('/sanggah')
 @role_required(Role.vendor)
-def object_(code):
+def file_objection(code):
     """A vendor that sent its data objects to the announced result (on the tender page)."""
     tender = _prequalified(code)
     form = ObjectionForm()
