@@ -12,15 +12,17 @@ from matrix_prequalification import MATRIX, WHO_P
 from sqlalchemy import func, select
 from tenders.factories import login as sign_in
 
+from lpse import clock, pki_service
 from lpse.audit import AuditEvent
 from lpse.extensions import db
+from lpse.pdf import COUNTERPARTY_FIELD, sign_pdf
 from lpse.tenders import documents
 from lpse.tenders.prequalification import operations as prequalification
 from lpse.tenders.prequalification.models import QualificationApproval, QualificationSubmission
 from lpse.tenders.stages import Stage
 from lpse.vendors.verification import vendor_of
 
-from .prequal_helpers import ANSWERS, announce, at, evaluate, firm, send
+from .prequal_helpers import ANSWERS, FIRST_FIRM_KEY, announce, at, evaluate, firm, send
 
 
 @pytest.fixture
@@ -165,6 +167,23 @@ def test_the_self_signed_path_downloads_the_draft_and_checks_the_upload(client, 
     missing = client.post(f'{base(konstruksi)}/formulir/unggah', data={})
     assert missing.status_code == 422
     assert not prequalification.submission_of(konstruksi, vendor_of(firms[0])).is_submitted
+    # The draft signed with the firm's own key is taken.
+    signed = sign_pdf(
+        draft.data,
+        key=pki_helpers.key(FIRST_FIRM_KEY + 1),
+        cert=pki_service.active_certificate(firms[0], now=clock.now()).x509,
+        chain=(pki_service.require_authority().ca_cert,),
+        field_name=COUNTERPARTY_FIELD,
+        now=clock.now(),
+    )
+    good = client.post(
+        f'{base(konstruksi)}/formulir/unggah',
+        data={'file': (io.BytesIO(signed), 'ditandatangani.pdf')},
+        content_type='multipart/form-data',
+    )
+    assert good.status_code == 302
+    db.session.expire_all()
+    assert prequalification.submission_of(konstruksi, vendor_of(firms[0])).is_submitted
 
 
 def test_the_pokja_evaluates_and_approves_on_the_page(client, seleksi, firms, pokja):
