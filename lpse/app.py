@@ -181,6 +181,7 @@ BLUEPRINTS = (
     'lpse.notify.views',
     'lpse.ops.views',
     'lpse.contracts.views',
+    'lpse.tenders.prequalification.views',
     'lpse.redflags.views',
     'lpse.jobs.views',
 )

@@ -153,9 +153,11 @@ def publish_tender(
     method=None,
     kbli=None,
     schedule=None,
+    fields=None,
 ):
     """The signed-in Pokja member drafts a one-item tender with the other ``members`` (emails),
-    by selection ``method`` (the form's default when None) with the ``kbli`` requirement, sets
+    by selection ``method`` (the form's default when None) with the ``kbli`` requirement and
+    any other form ``fields`` ({field id: value}, a select's option or an input's text), sets
     ``schedule`` (SCHEDULE by default), uploads the Dokumen Pemilihan and announces it; returns
     the tender code."""
     page.get_by_role('link', name='Tender saya').click()
@@ -169,6 +171,12 @@ def publish_tender(
         page.get_by_label('Metode pemilihan').select_option(method)
     if kbli:
         page.get_by_label('KBLI yang disyaratkan').fill(kbli)
+    for name, value in (fields or {}).items():
+        element = page.locator(f'#{name}')
+        if element.evaluate('e => e.tagName') == 'SELECT':
+            element.select_option(value)
+        else:
+            element.fill(value)
     page.get_by_label('Satuan kerja').select_option(work_unit)
     page.get_by_label('Sumber dana').fill('APBD 2026')
     page.get_by_label('Pagu anggaran (Rp)').fill(hps)

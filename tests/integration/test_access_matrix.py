@@ -145,6 +145,7 @@ DOMAIN_MATRICES = (
     'matrix_sanggah',
     'matrix_opendata',
     'matrix_contracts',
+    'matrix_prequalification',
     'matrix_redflags',
     'matrix_prequalification_api',
 )
