@@ -60,7 +60,11 @@ def test_tender_settings_default_to_domain_minimums_and_read_the_environment(mon
     monkeypatch.setenv('LPSE_SECRET_KEY', 'x' * 40)
     monkeypatch.setenv('DATABASE_URL', f'sqlite:///{tmp_path}/prod.db')
     app = create_app(config.Config)
-    assert app.config['LPSE_STAGE_MIN_DURATIONS'] == {'announcement': 120, 'objection': 120}
+    assert app.config['LPSE_STAGE_MIN_DURATIONS'] == {
+        'announcement': 120,
+        'qualification_objection': 72,
+        'objection': 120,
+    }
     assert app.config['LPSE_STAGE_MIN_GAPS']['deadline_after_clarification'] == 72
     assert app.config['LPSE_DOCUMENT_MAX_SIZE'] == 20 * 1024 * 1024
     monkeypatch.setenv('LPSE_STAGE_MIN_DURATIONS', '{"announcement": 168}')
