@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pki_helpers
 import pytest
-from tenders.conftest import OFFSETS, PDF, T0, draft_data, schedule_at
+from tenders.factories import OFFSETS, PDF, T0, draft_data, schedule_at
 
 from lpse import clock
 from lpse.extensions import db
