@@ -233,7 +233,7 @@ def submit(tender, *, actor, now, passphrase=None, signed_pdf=None, ip=None):
 # --- the Pokja's evaluation ---------------------------------------------------------------
 
 
-def _check_evaluation_open(tender, now):
+def check_evaluation_open(tender, now):
     window = tender.schedule.get(Stage.qualification_submission)
     if window is not None and now < window.end:
         raise InvalidTransition(
@@ -290,7 +290,7 @@ def record_verdicts(tender, submission_id, data, *, actor, now, ip=None):
     """The Pokja's verdict on one vendor's qualification, all requirements at once."""
     _require_prequalified(tender)
     _require_pokja(tender, actor)
-    _check_evaluation_open(tender, now)
+    check_evaluation_open(tender, now)
     lock_tenders(db.session, [tender.id])
     row = find_submission(tender, submission_id)
     verdicts, score = parse_verdicts(tender, data)
@@ -399,7 +399,7 @@ def approve(tender, *, actor, now, ip=None, expected_sha256=None):
     announced. Returns (QualificationResult or None, approvals so far, needed)."""
     _require_prequalified(tender)
     _require_pokja(tender, actor)
-    _check_evaluation_open(tender, now)
+    check_evaluation_open(tender, now)
     window = tender.schedule.get(Stage.qualification_objection)
     if window is not None and now >= window.end:
         raise InvalidTransition(

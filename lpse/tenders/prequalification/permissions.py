@@ -31,7 +31,7 @@ def can_send(tender, user, now) -> bool:
 def evaluation_problem(tender, now):
     """Why the Pokja cannot record verdicts or approve now, or None."""
     try:
-        operations._check_evaluation_open(tender, now)  # the rule, asked, not copied
+        operations.check_evaluation_open(tender, now)
     except DomainError as exc:
         return exc.message
     return None

@@ -18,6 +18,7 @@ from tenders.conftest import token  # noqa: F401
 
 from lpse import clock
 from lpse.extensions import db
+from lpse.tenders.stages import Stage
 from lpse.vendors.models import REQUIRED_DOCUMENTS, VendorDocument, VendorLicence
 from lpse.vendors.verification import vendor_of
 
@@ -56,4 +57,28 @@ def fast_draft(create_tender):  # noqa: F811
         category='barang',
         business_size='kecil',
         required_kbli=KBLI,
+    )
+
+
+@pytest.fixture
+def konstruksi(create_tender):  # noqa: F811
+    """A construction tender with prakualifikasi, in its announcement stage."""
+    return create_tender(Stage.announcement, qualification_method='prakualifikasi')
+
+
+@pytest.fixture
+def seleksi(create_tender):  # noqa: F811
+    """A consultancy seleksi with prakualifikasi (QCBS 80/20, threshold 70, two files), in its
+    announcement stage."""
+    return create_tender(
+        Stage.announcement,
+        selection_method='seleksi',
+        qualification_method='prakualifikasi',
+        category='jasa_konsultansi',
+        evaluation_method='qcbs',
+        submission_files=2,
+        method_params={
+            'weights': {'technical': '0.8', 'price': '0.2'},
+            'technical_threshold': '70',
+        },
     )

@@ -25,27 +25,6 @@ from .prequal_helpers import ANSWERS, at, evaluate, firm, send, shortlist
 
 
 @pytest.fixture
-def seleksi(create_tender):
-    return create_tender(
-        Stage.announcement,
-        selection_method='seleksi',
-        qualification_method='prakualifikasi',
-        category='jasa_konsultansi',
-        evaluation_method='qcbs',
-        submission_files=2,
-        method_params={
-            'weights': {'technical': '0.8', 'price': '0.2'},
-            'technical_threshold': '70',
-        },
-    )
-
-
-@pytest.fixture
-def konstruksi(create_tender):
-    return create_tender(Stage.announcement, qualification_method='prakualifikasi')
-
-
-@pytest.fixture
 def firms(person):
     return [firm(person, n) for n in range(1, 6)]
 

@@ -37,11 +37,6 @@ ONE, TWO, THREE = 'PT Konsultan Prima 1', 'PT Konsultan Prima 2', 'PT Konsultan 
 
 
 @pytest.fixture
-def konstruksi(create_tender):
-    return create_tender(Stage.announcement, qualification_method='prakualifikasi')
-
-
-@pytest.fixture
 def firms(person):
     return {n: firm(person, n) for n in (1, 2, 3)}
 

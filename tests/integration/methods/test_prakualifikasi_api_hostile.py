@@ -25,11 +25,6 @@ BIG = 'x' * 1_000_000
 
 
 @pytest.fixture
-def konstruksi(create_tender):
-    return create_tender(Stage.announcement, qualification_method='prakualifikasi')
-
-
-@pytest.fixture
 def firms(person):
     return [firm(person, n) for n in (1, 2, 3)]
 

@@ -14,7 +14,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import opening_helpers
-import pytest
 from bidding.conftest import seal, sig_header
 from evaluation.sanggah_fixtures import announcement_time
 from evaluation.test_export_after_real_opening import _token
@@ -54,22 +53,6 @@ AGREED_TALK = {
     'price_notes': 'Biaya personil item 1 diturunkan.',
     'lines': [{'item': '1', 'unit_price': '380000'}],
 }
-
-
-@pytest.fixture
-def seleksi(create_tender):
-    return create_tender(
-        Stage.announcement,
-        selection_method='seleksi',
-        qualification_method='prakualifikasi',
-        category='jasa_konsultansi',
-        evaluation_method='qcbs',
-        submission_files=2,
-        method_params={
-            'weights': {'technical': '0.8', 'price': '0.2'},
-            'technical_threshold': '70',
-        },
-    )
 
 
 def submit_two_files(client, tender, user, key, prices):
