@@ -13,6 +13,7 @@ COMMAND_MODULES = (
     'lpse.console',
     'lpse.keys_console',
     'lpse.bids.console',
+    'lpse.bids.documents_console',
     'lpse.opening.console',
     'lpse.contracts.console',
     'lpse.auditor.bundle.console',

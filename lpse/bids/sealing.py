@@ -98,6 +98,13 @@ def seal_bids(tender, user, vendor, items, *, passphrase, now, ip=None) -> list[
     passphrase raises after its failure was flushed (the caller commits it before answering)."""
     packages = []
     for bid, attachments in items:
+        if attachments and not tender.method.bid_attachments:
+            raise ValidationFailed(
+                _l(
+                    'Penawaran %(method)s hanya harga: lampiran tidak diterima.',
+                    method=tender.method.label,
+                ),
+            )
         try:
             check_against_tender(bid, terms_for(tender, vendor))
             packages.append(build_package(bid, attachments))

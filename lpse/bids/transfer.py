@@ -1,4 +1,5 @@
-"""File plumbing of the `lpse` bid commands: progress lines, atomic writes, streamed upload."""
+"""File plumbing of the `lpse` bid commands: progress lines, atomic writes, streamed upload and
+download."""
 
 import base64
 import hashlib
@@ -144,3 +145,43 @@ def _send_file(conn, fh, size: int, name: str) -> tuple[str, int]:
     if sent != size:
         raise api_client.ApiError(f'{name} changed size while it was being sent')
     return digest.hexdigest(), sent
+
+
+def download_to(server: str, token: str, target: str, path: Path, *, timeout: float = 600):
+    """GET {server}{target} into `path`, streamed (memory flat in the file's size) into a temp
+    file renamed into place only when complete: (SHA-256, size) of what arrived, or ApiError
+    with the server's refusal (nothing written)."""
+    conn, base = api_client.connect(server, timeout=timeout)
+    directory = path.resolve().parent
+    try:
+        conn.request('GET', base + target, headers=api_client.auth_headers(token))
+        response = conn.getresponse()
+        with response:
+            if response.status >= 400:
+                refusal = api_client.error_text(response.status, api_client.read_limited(response))
+                raise api_client.ApiError(f'the server refused: {refusal}')
+            total = int(response.getheader('Content-Length') or 0)
+            progress = Progress(f'downloading {path.name}', total)
+            digest, done = hashlib.sha256(), 0
+            fd, tmp = tempfile.mkstemp(prefix=f'.{path.name}.', suffix='.tmp', dir=directory)
+            try:
+                with os.fdopen(fd, 'wb') as out:
+                    while chunk := response.read(CHUNK):
+                        out.write(chunk)
+                        digest.update(chunk)
+                        done += len(chunk)
+                        progress.update(done)
+                    out.flush()
+                    os.fsync(out.fileno())
+                if total and done != total:
+                    raise api_client.ApiError(f'the download stopped at {done} of {total} bytes')
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, path)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+    except (OSError, http.client.HTTPException) as exc:
+        raise api_client.ApiError(f'the download from {conn.host} failed: {exc}') from None
+    finally:
+        conn.close()
+    return digest.hexdigest(), done

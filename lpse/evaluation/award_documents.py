@@ -40,6 +40,7 @@ def _rows(result) -> list[dict]:
                 'price_verdict': VERDICTS[row['price']],
                 'P': rupiah(columns['P']) if columns['P'] else '–',
                 'PT': rupiah(columns['PT']) if columns['PT'] else '–',
+                'HN': rupiah(columns['HN']) if columns.get('HN') else '–',
                 'ST': columns['ST'] or '–',
                 'SH': columns['SH'] or '–',
                 'SA': columns['SA'] or '–',
@@ -53,7 +54,8 @@ def _winner(result) -> dict | None:
     if row is None:
         return None
     price = public_result.contract_price(row)
-    return {**row, 'price': rupiah(price), 'price_words': terbilang(price)}
+    label = 'Harga hasil negosiasi (HN)' if row['columns'].get('HN') else 'Harga terkoreksi'
+    return {**row, 'price': rupiah(price), 'price_words': terbilang(price), 'price_label': label}
 
 
 def pokja_signers(tender, names) -> list[dict]:
@@ -90,6 +92,7 @@ def issue_announcement_documents(announcement, *, now) -> None:
         'formulas': result['formulas'],
         'stage_counts': result['stage_counts'],
         'bidders': _rows(result),
+        'negotiated': any(b['columns'].get('HN') for b in result['bidders']),
         'winner': _winner(result),
         'reserves': public_result.reserve_rows(result),
         'approved_by': result['approved_by'],

@@ -91,7 +91,11 @@ def announced_winner(tender) -> dict | None:
 
 @bp.app_context_processor
 def globals_():
-    return {'sanggah_panel': panel, 'announced_winner': announced_winner}
+    return {
+        'sanggah_panel': panel,
+        'announced_winner': announced_winner,
+        'contract_price': public_result.contract_price,
+    }
 
 
 def _tender_page(tender, status):

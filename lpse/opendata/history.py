@@ -3,8 +3,8 @@ public knew at each public change (the release of that change describes the tend
 then, never as it is now). Nothing is stored for open data: the hash-chained log is the source.
 
 What changes after publication is replayed from the events' payloads (schedule, documents,
-addenda, answers, status, announcements, the award); what publication froze (title, HPS, BoQ,
-method, agency) is read from the tender."""
+addenda, answers, status, the prequalification results, announcements, the award); what
+publication froze (title, HPS, BoQ, method, agency) is read from the tender."""
 
 import json
 from dataclasses import dataclass, field, replace
@@ -26,6 +26,8 @@ PUBLIC = {
     'tender.question_answered': ('tenderUpdate',),
     'tender.cancelled': ('tenderCancellation',),
     'tender.failed': ('tenderUpdate',),
+    'qualification.announced': ('tenderUpdate',),
+    'qualification.objection_answered': ('tenderUpdate',),
     'winner.announced': ('award',),
     'winner.announcement_withdrawn': ('awardUpdate',),
     'award.issued': ('awardUpdate',),
@@ -34,6 +36,8 @@ PUBLIC = {
     'contract.amendment.signed': ('contractAmendment',),
     'contract.handed_over': ('contractTermination',),
 }
+# Public only when they change what the public sees (their handler returns no change else).
+QUIET_UNLESS_CHANGED = {'qualification.objection_answered'}
 
 
 @dataclass(frozen=True)
@@ -60,6 +64,7 @@ class Snapshot:
     documents: tuple = ()
     amendments: tuple = ()  # dicts: id, date, rationale, description
     answered: tuple = ()  # ids of the questions answered so far (public with their answers)
+    qualification: tuple = ()  # (prequalification result id, withdrawn)
     announcements: tuple = ()  # (announcement id, withdrawn)
     end_reason: str | None = None  # why it was cancelled or failed (public on the tender page)
     award_letter: int | None = None
@@ -121,6 +126,22 @@ def _withdrawn(state, data):
     }
 
 
+def _qualified(state, data):
+    return {'qualification': (*state.qualification, (int(data['object_id']), False))}
+
+
+def _qualification_withdrawn(state, data):
+    """An objection answered: a release only when accepting it withdrew the result (a
+    rejected one changes nothing the public sees)."""
+    if not data.get('withdrawn'):
+        return {}
+    return {
+        'qualification': tuple(
+            (row, withdrawn or row == data['withdrawn']) for row, withdrawn in state.qualification
+        )
+    }
+
+
 def _drafted(state, data):
     return {'drafts': {**state.drafts, data['object_id']: data}}
 
@@ -178,6 +199,8 @@ HANDLERS = {
     },
     'tender.cancelled': lambda state, data: {'status': 'cancelled', 'end_reason': data['reason']},
     'tender.failed': lambda state, data: {'status': 'unsuccessful', 'end_reason': data['reason']},
+    'qualification.announced': _qualified,
+    'qualification.objection_answered': _qualification_withdrawn,
     'winner.announced': _announced,
     'winner.announcement_withdrawn': _withdrawn,
     'award.issued': lambda state, data: {'award_letter': data['award'], 'status': 'complete'},
@@ -223,9 +246,12 @@ def snapshots(events) -> list[Snapshot]:
         handler = HANDLERS.get(event.action)
         if handler is None:  # not part of the public state (a question, a download…)
             continue
-        state = replace(state, seq=event.seq, at=event.occurred_at, action=event.action)
         data = {**json.loads(event.payload), 'object_id': event.object_id}
-        state = replace(state, **handler(state, data))
+        moved = replace(state, seq=event.seq, at=event.occurred_at, action=event.action)
+        changes = handler(moved, data)
+        if not changes and event.action in QUIET_UNLESS_CHANGED:
+            continue
+        state = replace(moved, **changes)
         if state.published and event.action in PUBLIC:
             result.append(state)
     return result

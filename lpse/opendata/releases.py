@@ -3,29 +3,25 @@ the tender's snapshot at that change (lpse.opendata.history). Nothing secret at 
 in it: bidders, bids and prices appear only from the winner announcement on, and only as the
 announcement published them (its frozen public result)."""
 
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from decimal import Decimal
 from functools import cache
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import force_locale
 from sqlalchemy import select
 
-from lpse.documents.models import IssuedDocument
 from lpse.evaluation import public_result
 from lpse.evaluation.objection_models import Announcement, AwardLetter
 from lpse.extensions import db
+from lpse.opendata import prequalified
+from lpse.opendata.parts import issued, money, number, ref, stamp, url, vendor_party
 from lpse.tenders.documents import KIND_LABELS, Document
 from lpse.tenders.models import DocumentKind
 from lpse.tenders.questions import Question
 from lpse.tenders.stages import STAGE_LABELS, Stage
 
-CURRENCY = 'IDR'
-NPWP_SCHEME = 'ID-NPWP'  # docs/OPEN_DATA.md: the vendor's NPWP, digits only
 CATEGORIES = {
     'barang': 'goods',
     'pekerjaan_konstruksi': 'works',
@@ -75,28 +71,6 @@ def ocid(tender) -> str:
     return f'{current_app.config["LPSE_OCID_PREFIX"]}-{suffix}'
 
 
-def stamp(moment, zone) -> str:
-    """RFC 3339 with the tender's offset: `2026-03-02T10:00:00+08:00`."""
-    return moment.astimezone(ZoneInfo(zone)).isoformat(timespec='seconds')
-
-
-def number(amount) -> int | float:
-    """A JSON number (OCDS amounts and quantities are numbers, never strings)."""
-    value = Decimal(amount)
-    return int(value) if value == value.to_integral_value() else float(value)
-
-
-def money(amount) -> dict:
-    return {'amount': number(amount), 'currency': CURRENCY}
-
-
-def url(endpoint, **values) -> str:
-    """An absolute URL under LPSE_BASE_URL, built without a request (jobs and the CLI too)."""
-    base = urlsplit(current_app.config['LPSE_BASE_URL'])
-    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or '/')
-    return adapter.build(endpoint, values, url_scheme=base.scheme, force_external=True)
-
-
 @dataclass(frozen=True)
 class _Known:
     """What every release of one tender shares, loaded once for all of them."""
@@ -108,6 +82,7 @@ class _Known:
     announcements: dict  # id → Announcement
     titles: dict  # stage → its Indonesian name
     questions: dict  # id → answered Question
+    qualification: dict  # id → announced QualificationResult
 
     @classmethod
     def load(cls, tender, snaps, documents):
@@ -127,6 +102,7 @@ class _Known:
             announcements={row.id: row for row in announcements},
             titles=_stage_titles(),
             questions=_questions({q for snap in snaps for q in snap.answered}),
+            qualification=prequalified.load(snaps),
         )
 
 
@@ -167,6 +143,10 @@ def _release(tender, snap, known) -> dict:
     agency = known.agency
     announced = [(known.announcements[a], withdrawn) for a, withdrawn in snap.announcements]
     current = _current(announced)
+    shortlist = prequalified.in_force(snap, known.qualification)
+    parties = _merged(
+        [agency], _bidder_parties(announced, current), prequalified.parties(shortlist)
+    )
     release = {
         'ocid': known.ocid,
         'id': f'{known.ocid}-{snap.seq}',
@@ -174,12 +154,17 @@ def _release(tender, snap, known) -> dict:
         'tag': snap.tags,
         'initiationType': 'tender',
         'language': 'id',
-        'parties': [agency, *_bidder_parties(announced, current)],
-        'buyer': _ref(agency),
+        'parties': parties,
+        'buyer': ref(agency),
         'tender': _tender(tender, snap, known, current),
     }
-    if current is not None:
-        release['bids'] = _bids(current)
+    bids = _bids(current) if current is not None else {}
+    invited = prequalified.bids(tender, shortlist)
+    for key in ('statistics', 'details'):
+        if bids.get(key) or invited.get(key):
+            bids[key] = [*invited.get(key, ()), *bids.get(key, ())]
+    if bids:
+        release['bids'] = bids
     if announced:
         release['awards'] = [_award(tender, row, withdrawn, snap) for row, withdrawn in announced]
     if snap.contract is not None and current is not None:
@@ -189,8 +174,13 @@ def _release(tender, snap, known) -> dict:
     return release
 
 
-def _ref(party) -> dict:
-    return {'id': party['id'], 'name': party['name']}
+def _merged(*groups) -> list[dict]:
+    """The parties of several sources as one list: an organisation once, with every role."""
+    found = {}
+    for party in (p for group in groups for p in group):
+        known = found.setdefault(party['id'], {**party, 'roles': []})
+        known['roles'] += [r for r in party.get('roles', ()) if r not in known['roles']]
+    return list(found.values())
 
 
 def _agency_party(tender) -> dict:
@@ -204,18 +194,6 @@ def _current(announced) -> Announcement | None:
     return next((row for row, withdrawn in reversed(announced) if not withdrawn), None)
 
 
-def _vendor_party(vendor) -> dict:
-    npwp = re.sub(r'\D', '', vendor['npwp'])
-    party = {
-        'id': f'{NPWP_SCHEME}-{npwp}',
-        'name': vendor['name'],
-        'identifier': {'scheme': NPWP_SCHEME, 'id': npwp, 'legalName': vendor['name']},
-    }
-    if vendor.get('address'):
-        party['address'] = {'streetAddress': vendor['address'], 'countryName': 'Indonesia'}
-    return party
-
-
 def _bidder_parties(announced, current) -> list[dict]:
     """The bidders of the result in force (tenderer) and every announced winner (supplier):
     a withdrawn announcement's winner stays named by its cancelled award."""
@@ -224,7 +202,7 @@ def _bidder_parties(announced, current) -> list[dict]:
         for bidder in row.result['bidders']:
             if not (bidder['winner'] or row is current):
                 continue
-            party = parties.setdefault(bidder['vendor']['npwp'], _vendor_party(bidder['vendor']))
+            party = parties.setdefault(bidder['vendor']['npwp'], vendor_party(bidder['vendor']))
             roles = party.setdefault('roles', [])
             role = 'supplier' if bidder['winner'] else 'tenderer'
             for name in ('tenderer', role) if row is current else (role,):
@@ -239,16 +217,21 @@ def _tender(tender, snap, known, current) -> dict:
         'title': tender.title,
         'description': tender.description,
         'status': snap.status,
-        'procuringEntity': _ref(known.agency),
+        'procuringEntity': ref(known.agency),
         'value': money(tender.hps),
-        'procurementMethod': 'open',
-        'procurementMethodDetails': METHOD_DETAILS[tender.selection_method],
+        'procurementMethod': 'selective' if tender.method.prequalifies else 'open',
+        'procurementMethodDetails': _method_details(tender),
         'mainProcurementCategory': CATEGORIES[tender.category],
         'awardCriteria': AWARD_CRITERIA[tender.evaluation_method],
         'submissionMethod': ['electronicSubmission'],
         'hasEnquiries': bool(snap.answered),
         'items': known.items,
-        'documents': [_notice(tender), *_documents(tender, snap, known), *_ending(tender, snap)],
+        'documents': [
+            _notice(tender),
+            *_documents(tender, snap, known),
+            *prequalified.documents(tender, snap, known.qualification),
+            *_ending(tender, snap),
+        ],
         'milestones': _milestones(snap, tender.timezone, known),
     }
     for key, stage in (
@@ -270,8 +253,13 @@ def _tender(tender, snap, known, current) -> dict:
     if current is not None:
         bidders = current.result['bidders']
         block['numberOfTenderers'] = len(bidders)
-        block['tenderers'] = [_ref(_vendor_party(b['vendor'])) for b in bidders]
+        block['tenderers'] = [ref(vendor_party(b['vendor'])) for b in bidders]
     return block
+
+
+def _method_details(tender) -> str:
+    name = METHOD_DETAILS[tender.selection_method]
+    return f'{name} Prakualifikasi' if tender.method.prequalifies else name
 
 
 def _enquiry(question, zone) -> dict:
@@ -364,21 +352,6 @@ def _milestones(snap, zone, known) -> list[dict]:
     ]
 
 
-def _issued(document_id, *, title, document_type, link) -> dict | None:
-    issued = db.session.get(IssuedDocument, document_id) if document_id else None
-    if issued is None:
-        return None
-    return {
-        'id': issued.id,
-        'documentType': document_type,
-        'title': title,
-        'description': f'SHA-256: {issued.sha256}',
-        'url': link,
-        'format': 'application/pdf',
-        'language': 'id',
-    }
-
-
 def _award(tender, row, withdrawn, snap) -> dict:
     """One announcement's award: pending through the objection period, active once the SPPBJ
     is issued, cancelled when an accepted objection withdrew the announcement."""
@@ -389,7 +362,7 @@ def _award(tender, row, withdrawn, snap) -> dict:
     status = 'cancelled' if withdrawn else 'active' if letter else 'pending'
     amount = letter.amount if letter else public_result.contract_price(winner)
     documents = [
-        _issued(
+        issued(
             row.notice_document_id,
             title='Pengumuman pemenang',
             document_type='awardNotice',
@@ -397,7 +370,7 @@ def _award(tender, row, withdrawn, snap) -> dict:
                 'sanggah.result_pdf', code=tender.code, announcement_id=row.id, kind='pengumuman'
             ),
         ),
-        _issued(
+        issued(
             row.bahp_document_id,
             title='Berita Acara Hasil Pemilihan (BAHP)',
             document_type='evaluationReports',
@@ -406,7 +379,7 @@ def _award(tender, row, withdrawn, snap) -> dict:
     ]
     if letter is not None:
         documents.append(
-            _issued(
+            issued(
                 letter.document_id,
                 title=f'SPPBJ {letter.number}',
                 document_type='awardNotice',
@@ -419,7 +392,7 @@ def _award(tender, row, withdrawn, snap) -> dict:
         'status': status,
         'date': stamp(letter.issued_at if letter else row.announced_at, tender.timezone),
         'value': money(amount),
-        'suppliers': [_ref(_vendor_party(winner['vendor']))],
+        'suppliers': [ref(vendor_party(winner['vendor']))],
         'relatedBid': str(winner['bid_id']),
         'documents': [d for d in documents if d is not None],
     }
@@ -447,7 +420,7 @@ def _contract(tender, contract, current) -> dict:
     documents = []
     for kind, document_id, at in contract['documents']:
         document_type, title = CONTRACT_DOCUMENTS[kind]
-        document = _issued(
+        document = issued(
             document_id,
             title=title.format(number=contract['number']),
             document_type=document_type,
@@ -484,7 +457,7 @@ def _bids(row) -> dict:
         detail = {
             'id': str(bidder['bid_id']),
             'status': 'disqualified' if bidder['reasons'] else 'valid',
-            'tenderers': [_ref(_vendor_party(bidder['vendor']))],
+            'tenderers': [ref(vendor_party(bidder['vendor']))],
         }
         if bidder['columns']['P'] is not None:
             detail['value'] = money(bidder['columns']['P'])

@@ -382,6 +382,21 @@ def _form_bool(value):
     )
 
 
+@bp.get('/tenders/<code>/documents/<int:document_id>')
+@api_auth()
+def tender_document_download(code, document_id):
+    """A full tender document: as on the page, only for who may download it now (a firm
+    outside a prequalified tender's shortlist, or one a Tender Cepat requirement keeps out, is
+    told why); every download is logged."""
+    user = g.api_user
+    tender = operations.get_tender(code, request.args.get('version') or None, visible_to=user)
+    document = documents.checked_download(
+        tender, document_id, actor=user, now=clock.now(), ip=client_ip()
+    )
+    db.session.commit()
+    return views.document_file(document)
+
+
 @bp.post('/tenders/<code>/questions')
 @api_auth(Role.vendor)
 def tender_question_ask(code):

@@ -126,6 +126,23 @@ def describe():
                     },
                 ),
             },
+            '/tenders/{code}/documents/{document_id}': {
+                'get': op(
+                    'Download a full tender document (who may download it now; logged)',
+                    tag='tenders',
+                    params=[CODE, path_param('document_id', 'integer')],
+                    responses={
+                        '200': {
+                            'description': 'The document',
+                            'content': {
+                                'application/octet-stream': {
+                                    'schema': {'type': 'string', 'format': 'binary'}
+                                }
+                            },
+                        }
+                    },
+                ),
+            },
             '/tenders/{code}/questions': {
                 'post': op(
                     'Ask a question during the clarification stage (vendor)',

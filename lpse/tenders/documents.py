@@ -19,7 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from lpse import audit, storage
+from lpse import audit, ids, storage
 from lpse.errors import Conflict, NotAllowed, StageClosed, ValidationFailed
 from lpse.extensions import db, savepoint
 from lpse.i18n import byte_size, with_wib
@@ -315,6 +315,18 @@ def _number_and_add(tender, row, reason, now, actor):
     db.session.add(document)
     db.session.flush()
     return addendum, document
+
+
+def checked_download(tender, document_id, *, actor, now, ip=None) -> Document:
+    """The document ``actor`` asks for, once allowed and logged (see `record_download`)."""
+    document = ids.get_or_404(
+        Document,
+        document_id,
+        _l('Dokumen tidak ditemukan.'),
+        belongs=lambda d: d.tender_id == tender.id,
+    )
+    record_download(tender, document, actor=actor, now=now, ip=ip)
+    return document
 
 
 def record_download(tender, document, *, actor, now, ip=None):

@@ -1,11 +1,10 @@
 """Public tender pages: the searchable list, the Atom feed, the announcement, downloads."""
 
 from flask import Blueprint, render_template, request, send_file
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from lpse import clock, ids, storage
+from lpse import clock, storage
 from lpse.agencies.models import Agency
 from lpse.audit import AuditEvent
 from lpse.extensions import db, login_manager
@@ -175,14 +174,15 @@ def download(code, document_id):
     if not current_user.is_authenticated:
         return login_manager.unauthorized()
     tender = load_tender(code, request.args.get('version', type=int))
-    document = ids.get_or_404(
-        documents.Document,
-        document_id,
-        _l('Dokumen tidak ditemukan.'),
-        belongs=lambda d: d.tender_id == tender.id,
+    document = documents.checked_download(
+        tender, document_id, actor=current_user, now=clock.now(), ip=client_ip()
     )
-    documents.record_download(tender, document, actor=current_user, now=clock.now(), ip=client_ip())
     db.session.commit()
+    return document_file(document)
+
+
+def document_file(document):
+    """The response carrying a tender document's bytes (page and API)."""
     return send_file(
         storage.blob_store().open(document.sha256),
         mimetype=document.media_type,

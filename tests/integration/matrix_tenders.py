@@ -105,6 +105,10 @@ MATRIX = {
         '/api/v1/tenders/{live}/documents',
         api_gate(OFFICER_ROLE, 403, pokja=422),
     ),
+    ('api.tender_document_download', 'GET'): (
+        '/api/v1/tenders/{live}/documents/{doc}',
+        api(403, **{MEMBER: 200, PPK: 200, 'vendor': 200, 'auditor': 200}),
+    ),
     ('api.tender_question_ask', 'POST'): (
         '/api/v1/tenders/{live}/questions',
         api_gate(('vendor',), 415),
@@ -156,6 +160,10 @@ SCOPED = {
     ('api.audit_events', 'GET'): ('/api/v1/audit/events', scoped(200, 200)),
     ('api.audit_events_csv', 'GET'): ('/api/v1/audit/events.csv', scoped(200, 200)),
     ('tenders.download', 'GET'): ('/tenders/{live}/documents/{doc}', scoped(200, 403)),
+    ('api.tender_document_download', 'GET'): (
+        '/api/v1/tenders/{live}/documents/{doc}',
+        scoped(200, 403),
+    ),
     ('tenders.detail', 'GET'): ('/tenders/{live}', scoped(200, 200, 200)),
     ('redflags.index', 'GET'): ('/audit/flags/', scoped(200, 200)),
     ('redflags.agency', 'GET'): ('/audit/flags/agency/{agency}', scoped(200, 403)),

@@ -33,6 +33,7 @@ from lpse.redflags import report as redflags
 from lpse.tenders import documents as tender_documents
 from lpse.tenders.keys import key_of
 from lpse.tenders.models import Tender
+from lpse.tenders.prequalification.shortlist import results_of
 from lpse.tenders.questions import questions_of
 from lpse.tenders.schedule import changes_of
 
@@ -355,13 +356,15 @@ def certificate_items(tender):
 
 
 def milestones(tender) -> list[tuple[str, object]]:
-    """The tender's moments that passed, each with its time: the bid deadline, each opening,
-    each announcement, the award, the contract's signing."""
+    """The tender's moments that passed, each with its time: the bid deadline, each
+    qualification result, each opening, each announcement, the award, the contract's signing."""
     now = clock.now()
     moments = [('bid deadline', tender.bid_deadline)]
     for c in _rows(OpeningCeremony, OpeningCeremony.tender_id == tender.id):
         if c.opened_at is not None:
             moments.append((f'opening {c.id}', c.opened_at))
+    for r in results_of(tender):
+        moments.append((f'qualification result {r.id}', r.announced_at))
     for a in _rows(Announcement, Announcement.tender_id == tender.id):
         moments.append((f'announcement {a.id}', a.announced_at))
     for a in _rows(AwardLetter, AwardLetter.tender_id == tender.id):

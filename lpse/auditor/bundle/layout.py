@@ -15,6 +15,9 @@ OPENING = 'opening/results.json'
 CASE = 'evaluation/case.json'
 RESULT = 'evaluation/result.json'
 REDFLAGS = 'redflags/flags.json'
+QUALIFICATION_SUBMISSIONS = 'qualification/submissions.json'
+QUALIFICATION_RESULTS = 'qualification/results.json'
+SHORTLIST = 'qualification/shortlist.json'
 EVENTS = 'log/events.jsonl'
 PROOFS = 'log/proofs.json'
 CHECKPOINT_NOTE = 'log/checkpoint.txt'
@@ -32,6 +35,10 @@ def submission_signature(bid_id: int) -> str:
 
 def receipt(bid_id: int) -> str:
     return f'bids/{bid_id}/receipt.json'
+
+
+def qualification_result(result_id: int) -> str:
+    return f'qualification/result-{result_id}.json'
 
 
 def crl_at(number: int) -> str:

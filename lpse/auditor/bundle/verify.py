@@ -21,6 +21,7 @@ from lpse.auditor.bundle import layout
 from lpse.auditor.bundle.signatures import verify_detached
 from lpse.auditor.bundle.verify_bids import check_bids
 from lpse.auditor.bundle.verify_log import check_log
+from lpse.auditor.bundle.verify_qualification import check_qualification
 from lpse.crypto import pki
 from lpse.crypto.errors import CryptoError
 from lpse.pdf.sign import verify_pdf
@@ -284,6 +285,7 @@ def check_versions(report, bundle, *, ca_cert, system, crl):
         version, rows = VersionFolder(bundle, folder), VersionReport(report, folder)
         check_bids(rows, version, ca_cert=ca_cert, system=system, crl=crl)
         check_evaluation(rows, version)
+        check_qualification(rows, version)
         check_pdfs(rows, version, ca_cert, system)
 
 
@@ -304,6 +306,7 @@ def verify_bundle(path, *, ca_cert, log_key=None, witness_keys=()) -> Report:
         )
         check_bids(report, bundle, ca_cert=ca_cert, system=system, crl=crl)
         check_evaluation(report, bundle)
+        check_qualification(report, bundle)
         check_pdfs(report, bundle, ca_cert, system)
         check_versions(report, bundle, ca_cert=ca_cert, system=system, crl=crl)
     return report

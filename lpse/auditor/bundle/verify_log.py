@@ -141,14 +141,29 @@ def _b64(text) -> bytes:
 
 
 def _anchors(records) -> dict:
-    """What the proven events vouch for: issued PDFs, the decided case and result."""
+    """What the proven events vouch for: issued PDFs, the decided case and result, each
+    announced qualification result with its shortlist and which of them were withdrawn."""
     documents, cases, results = {}, set(), set()
+    qualification, withdrawn = {}, set()
     for record in records:
         payload = json.loads(record['payload'])
         if record['action'] == 'document.issued':
             documents[record['object_id']] = payload.get('sha256')
+        if record['action'] == 'qualification.announced':
+            shortlist = sorted(
+                (v.get('rank'), v.get('vendor')) for v in payload.get('shortlist') or ()
+            )
+            qualification[record['object_id']] = (payload.get('result_sha256'), shortlist)
+        if record['action'] == 'qualification.objection_answered' and payload.get('withdrawn'):
+            withdrawn.add(str(payload['withdrawn']))
         if 'case_sha256' in payload:
             cases.add(payload['case_sha256'])
         if 'result_sha256' in payload:
             results.add(payload['result_sha256'])
-    return {'documents': documents, 'case_sha256': cases, 'result_sha256': results}
+    return {
+        'documents': documents,
+        'case_sha256': cases,
+        'result_sha256': results,
+        'qualification': qualification,  # result id → (SHA-256, [(rank, vendor id)])
+        'withdrawn_qualification': withdrawn,  # result ids an accepted objection withdrew
+    }

@@ -1,14 +1,14 @@
 """A retendered package's earlier versions in the bundle: each under `versions/N/`, with the
 same items and paths as the current version (its announcement, documents and addenda, schedule
 history, Q&A, tender certificate and key, sealed envelopes with their signatures and receipts,
-commitment, opening, evaluation, award, issued PDFs — whatever that version reached), plus
-`versions/N/tender/end.json`: how and why it ended. Their log events are in the bundle's one
-log slice; `lpse verify-bundle` runs the current version's checks on each folder
-(verify.check_versions)."""
+commitment, opening, evaluation, award, issued PDFs, prequalification — whatever that version
+reached), plus `versions/N/tender/end.json`: how and why it ended. Their log events are in
+the bundle's one log slice; `lpse verify-bundle` runs the current version's checks on each
+folder (verify.check_versions)."""
 
 import dataclasses
 
-from lpse.auditor.bundle import contents, layout
+from lpse.auditor.bundle import contents, layout, qualification
 
 PARTS = (
     contents.tender_items,
@@ -17,6 +17,7 @@ PARTS = (
     contents.evaluation_items,
     contents.after_award_items,
     contents.issued_pdf_items,
+    qualification.qualification_items,
 )
 END_FIELDS = ('code', 'version', 'status', 'published_at', 'failed_at', 'cancelled_at')
 END_FIELDS += ('end_reason', 'superseded')

@@ -18,7 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from lpse import pki_service, storage
-from lpse.auditor.bundle import contents, layout, versions
+from lpse.auditor.bundle import contents, layout, qualification, versions
 from lpse.crypto.detached import sign_detached
 
 CHUNK = 1024 * 1024
@@ -102,7 +102,9 @@ def build_bundle(tender, out, progress: Progress | None = None, *, checkpoint=No
         raise LookupError('no signed tree checkpoint yet: run `flask lpse checkpoint` first')
     with zipfile.ZipFile(out, 'w', allowZip64=True) as zf:
         items = itertools.chain(
-            contents.collect(tender, checkpoint), versions.earlier_items(tender)
+            contents.collect(tender, checkpoint),
+            qualification.qualification_items(tender),
+            versions.earlier_items(tender),
         )
         files, total = _write_all(zf, items, progress)
         for name, kind in README_FILES:

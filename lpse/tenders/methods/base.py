@@ -29,6 +29,9 @@ class Method:
     #: Whether the Pokja clarifies and negotiates with the first-ranked firm after the ranking
     #: (the next-ranked one when it fails); the contract price is then the negotiated one.
     negotiates = False
+    #: Whether a bid carries documents (attachments) besides its prices; False where the bid
+    #: is the price alone (Tender Cepat).
+    bid_attachments = True
 
     @property
     def has_questions(self) -> bool:

@@ -22,6 +22,7 @@ class TenderCepat(Method):
     stages = tuple(s for s in STAGES if s != Stage.clarification)
     evaluation_methods = ('lowest_price',)
     schedule_settings = 'LPSE_FAST_STAGE'
+    bid_attachments = False
 
     def publication_problems(self, tender) -> list:
         problems = super().publication_problems(tender)

@@ -184,3 +184,8 @@ class QualificationObjection(db.Model):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey('user.id'))
 
     vendor = relationship('Vendor')
+
+    @property
+    def tender_id(self) -> int:
+        """The tender of the result objected to (its audit events are indexed under it)."""
+        return db.session.get(QualificationResult, self.result_id).tender_id

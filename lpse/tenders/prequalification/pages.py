@@ -10,14 +10,8 @@ from lpse.extensions import db
 from lpse.tenders.prequalification import operations, permissions
 from lpse.tenders.prequalification.forms import ObjectionForm
 from lpse.tenders.prequalification.models import ObjectionStatus, QualificationResult
-from lpse.tenders.prequalification.shortlist import current_result, results_of
+from lpse.tenders.prequalification.shortlist import current_result, ranked, results_of
 from lpse.vendors import enrolment, verification
-
-
-def shortlist_rows(result) -> list[dict]:
-    """The shortlist of an announced result as the public saw it, best rank first."""
-    vendors = [v for v in result.result['vendors'] if v['shortlisted']]
-    return sorted(vendors, key=lambda v: v['rank'])
 
 
 def result_of(tender, result_id) -> QualificationResult:
@@ -56,7 +50,7 @@ def panel(tender, user, now=None) -> dict | None:
     return {
         'results': results,
         'current': current,
-        'shortlist': shortlist_rows(current) if current else [],
+        'shortlist': ranked(current.result) if current else [],
         'scored': tender.method.scores_qualification,
         'now': now,
         'is_vendor': user is not None and user.has_role('vendor'),

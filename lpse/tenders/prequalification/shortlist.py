@@ -51,3 +51,9 @@ def current_result(tender) -> QualificationResult | None:
     """The announced result in force (not withdrawn), or None."""
     results = [r for r in results_of(tender) if not r.is_withdrawn]
     return results[-1] if results else None
+
+
+def ranked(result: dict) -> list[dict]:
+    """The shortlist inside an announced result's JSON (`QualificationResult.result`), best rank
+    first — what the public saw, the bundle carries and the verifier recomputes."""
+    return sorted((v for v in result['vendors'] if v['shortlisted']), key=lambda v: v['rank'])

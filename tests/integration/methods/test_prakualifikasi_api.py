@@ -5,6 +5,7 @@ shortlisted firms download and bid — a firm outside is refused on the page, th
 vendor CLI, told why; the opening, the evaluation with the shortlist's system verdicts, the
 decision, the announcement and the SPPBJ; the open data validates."""
 
+import hashlib
 import subprocess
 import sys
 from datetime import timedelta
@@ -34,6 +35,18 @@ PRICES = {
     2: {1: Decimal('400000'), 2: Decimal('470000')},  # 1,340,000,000
 }
 ONE, TWO, THREE = 'PT Konsultan Prima 1', 'PT Konsultan Prima 2', 'PT Konsultan Prima 3'
+
+
+def vendor_cli(server, token, *args):
+    """The vendor CLI (`python -m lpse.console …`) against a live server, with the token."""
+    return subprocess.run(
+        [sys.executable, '-m', 'lpse.console', args[0], '--server', server, *args[1:]],
+        capture_output=True,
+        text=True,
+        env={'LPSE_API_TOKEN': token, 'PATH': '/usr/bin:/bin'},
+        cwd=Path(__file__).resolve().parents[3],
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -160,6 +173,7 @@ def test_outside_the_shortlist_refused_at_download_and_upload_everywhere(
         db.select(Document).where(Document.tender_id == konstruksi.id)
     ).first()
     page_url = f'/tenders/{konstruksi.code}/documents/{document.id}'
+    api_url = f'/api/v1/tenders/{konstruksi.code}/documents/{document.id}'
     login(client, firms[1].email)
     assert client.get(page_url).status_code == 200
     client.post('/auth/logout')
@@ -179,21 +193,52 @@ def test_outside_the_shortlist_refused_at_download_and_upload_everywhere(
         )
         assert response.status_code == 403, response.get_json()
         assert 'daftar pendek' in response.get_json()['error']['message']
-    # … and so does the vendor CLI against a live server.
-    (tmp_path / 'bid.p7m').write_bytes(b'0' * 64)
+        # The API refuses the document download, saying why, and logs none.
+        refused = client.get(api_url, headers=_token(client, user))
+        assert refused.status_code == 403
+        assert 'daftar pendek' in refused.get_json()['error']['message']
+    # … and so does the vendor CLI against a live server, at download and at upload.
     token = _token(client, firms[3])['Authorization'].split()[1]
-    cli = subprocess.run(
-        [
-            *(sys.executable, '-m', 'lpse.console', 'submit', '--server', live_server),
-            *('--tender', konstruksi.code, str(tmp_path / 'bid.p7m')),
-        ],
-        capture_output=True,
-        text=True,
-        env={'LPSE_API_TOKEN': token, 'PATH': '/usr/bin:/bin'},
-        cwd=Path(__file__).resolve().parents[3],
-        timeout=120,
+    fetched = tmp_path / 'dokumen.pdf'
+    cli = vendor_cli(
+        live_server,
+        token,
+        'download-document',
+        '--tender',
+        konstruksi.code,
+        '--document',
+        str(document.id),
+        '-o',
+        str(fetched),
+    )
+    assert cli.returncode == 1 and 'daftar pendek' in cli.stderr
+    assert not fetched.exists()
+    (tmp_path / 'bid.p7m').write_bytes(b'0' * 64)
+    cli = vendor_cli(
+        live_server, token, 'submit', '--tender', konstruksi.code, str(tmp_path / 'bid.p7m')
     )
     assert cli.returncode != 0
     assert 'daftar pendek' in cli.stdout + cli.stderr
+    logged = db.session.scalars(
+        db.select(AuditEvent.actor_id).where(AuditEvent.action == 'tender.document_downloaded')
+    ).all()
+    assert firms[3].id not in logged and outsider.id not in logged
+    # A shortlisted firm downloads through the API and the CLI: the published bytes.
+    got = client.get(api_url, headers=_token(client, firms[1]))
+    assert got.status_code == 200 and hashlib.sha256(got.data).hexdigest() == document.sha256
+    token = _token(client, firms[1])['Authorization'].split()[1]
+    cli = vendor_cli(
+        live_server,
+        token,
+        'download-document',
+        '--tender',
+        konstruksi.code,
+        '--document',
+        str(document.id),
+        '-o',
+        str(fetched),
+    )
+    assert cli.returncode == 0, cli.stderr
+    assert hashlib.sha256(fetched.read_bytes()).hexdigest() == document.sha256
     # A shortlisted firm's bid is accepted.
     _submit(client, konstruksi, firms[1], FIRST_FIRM_KEY + 1, PRICES[1])

@@ -16,6 +16,7 @@ from decimal import Decimal
 import opening_helpers
 from bidding.conftest import seal, sig_header
 from evaluation.sanggah_fixtures import announcement_time
+from evaluation.test_award import pdf_text
 from evaluation.test_export_after_real_opening import _token
 from tenders.factories import PDF as PDF_BYTES
 
@@ -24,7 +25,9 @@ from lpse.bids import sealing
 from lpse.bids.models import Bid, EnvelopeKind
 from lpse.bids.package import build_package
 from lpse.console import main
+from lpse.documents.models import IssuedDocument
 from lpse.evaluation import service
+from lpse.evaluation.announcement import current_announcement
 from lpse.extensions import db
 from lpse.tenders.stages import Stage
 from lpse.vendors import verification
@@ -164,6 +167,17 @@ def test_seleksi_prakualifikasi_negotiation_fails_then_the_second_is_awarded(
     by_id = {b['bid_id']: b for b in announced.get_json()['result']['bidders']}
     assert by_id[bid_of['PT Dua']]['winner'] is True
     assert by_id[bid_of['PT Dua']]['columns']['HN'] == '1320000000'
+    # The pages and the announced PDFs name the negotiated price, not the corrected one.
+    for path in (f'/tenders/{code}', f'/tenders/{code}/results'):
+        page = client.get(path).get_data(as_text=True)
+        assert 'arga hasil negosiasi' in page and 'Rp1.320.000.000' in page, path
+    row = current_announcement(seleksi)
+    notice, bahp = (
+        pdf_text(db.session.get(IssuedDocument, d))
+        for d in (row.notice_document_id, row.bahp_document_id)
+    )
+    assert 'Harga hasil negosiasi (HN) Rp1.320.000.000' in notice
+    assert 'Harga negosiasi (HN)' in bahp and 'Rp1.320.000.000' in bahp
     clock.set_now(seleksi.schedule[Stage.award].start + timedelta(minutes=1))
     awarded = client.post(f'/api/v1/tenders/{code}/award', headers=_token(client, cast['ppk']))
     assert awarded.status_code == 201, awarded.get_json()

@@ -11,12 +11,15 @@ from decimal import Decimal
 from pathlib import Path
 
 import opening_helpers
+from bidding.test_web_form import form_data
 from evaluation.sanggah_fixtures import announcement_time
 from evaluation.test_export_after_real_opening import _submit, _token
 from ocds_validation import all_errors
+from sqlalchemy import func, select
 from tenders.factories import T0, login
 
 from lpse import clock
+from lpse.bids.models import Bid
 from lpse.extensions import db
 from lpse.opendata.releases import ocid
 from lpse.tenders.documents import Document
@@ -202,3 +205,27 @@ def test_api_journey_from_announcement_to_award_lowest_price_wins(
     compiled = record.get_json()['records'][0]['compiledRelease']['tender']
     assert compiled['procurementMethodDetails'] == 'Tender Cepat'
     assert 'enquiryPeriod' not in compiled and 'tenderPeriod' in compiled
+
+
+def test_the_bid_is_the_price_alone(client, fast_draft, cast, bidder):
+    _publish(client, fast_draft, cast['pokja'])
+    register(bidder)
+    clock.set_now(fast_draft.schedule[Stage.bid_submission].start + timedelta(hours=1))
+    login(client, bidder.email)
+    url = f'/tenders/{fast_draft.code}/bid'
+    page = client.get(url).get_data(as_text=True)
+    assert 'name="attachments"' not in page
+    assert 'Tender Cepat: penawaran hanya harga, tanpa lampiran.' in page
+    # A form posted with a file anyway (a crafted request) is refused, nothing sealed.
+    refused = client.post(url, data=form_data(), content_type='multipart/form-data')
+    assert refused.status_code == 422
+    assert 'Penawaran Tender Cepat hanya harga: lampiran tidak diterima.' in refused.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(select(func.count(Bid.id))) == 0
+    data = form_data()
+    del data['attachments']
+    sent = client.post(url, data=data, content_type='multipart/form-data')
+    assert sent.status_code == 302, sent.get_data(as_text=True)
+    sent.close()
+    assert db.session.scalar(select(func.count(Bid.id))) == 1
