@@ -25,13 +25,8 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.auth.scope import audits_tender
 from lpse.extensions import db
+from lpse.tenders.models import ObjectionStatus
 from lpse.types import UTCDateTime, sql_in
-
-
-class ObjectionStatus(enum.StrEnum):
-    pending = 'pending'
-    accepted = 'accepted'
-    rejected = 'rejected'
 
 
 class Consequence(enum.StrEnum):

@@ -84,6 +84,14 @@ class TenderStatus(enum.StrEnum):
     failed = 'failed'
 
 
+class ObjectionStatus(enum.StrEnum):
+    """A sanggah's state — against the winner or against a prakualifikasi result."""
+
+    pending = 'pending'
+    accepted = 'accepted'
+    rejected = 'rejected'
+
+
 class DocumentKind(enum.StrEnum):
     dokumen_pemilihan = 'dokumen_pemilihan'
     kak = 'kak'

@@ -20,18 +20,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse.extensions import db
+from lpse.tenders.models import ObjectionStatus
 from lpse.types import UTCDateTime, sql_in
 
 
 class SubmissionStatus(enum.StrEnum):
     draft = 'draft'  # the form is rendered, not yet signed
     submitted = 'submitted'  # signed by the vendor, received (system-countersigned)
-
-
-class ObjectionStatus(enum.StrEnum):
-    pending = 'pending'
-    accepted = 'accepted'
-    rejected = 'rejected'
 
 
 class QualificationSubmission(db.Model):
@@ -89,6 +84,11 @@ class QualificationSubmission(db.Model):
     @property
     def is_submitted(self) -> bool:
         return self.status == SubmissionStatus.submitted
+
+    @property
+    def has_fresh_draft(self) -> bool:
+        """A prepared form not yet sent: the first, or a new one replacing the form sent."""
+        return self.draft_document_id is not None and self.draft_document_id != self.document_id
 
     @property
     def passed(self) -> bool | None:

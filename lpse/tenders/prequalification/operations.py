@@ -153,21 +153,21 @@ def parse_answers(tender, data) -> dict:
 
 def prepare(tender, data, *, actor, now, ip=None) -> QualificationSubmission:
     """Render the vendor's qualification form (Formulir Isian Kualifikasi) from its register
-    data and `data`, to be signed; a form already signed and sent stays as it is."""
+    data and `data`, to be signed. A form already sent stays in force until the new one is
+    signed and sent (resending replaces it while the submission stage is open)."""
     _require_prequalified(tender)
     vendor = _vendor(actor, now)
     _check_submission_open(tender, now)
     answers = parse_answers(tender, data)
     row = submission_of(tender, vendor)
-    if row is not None and row.is_submitted:
-        raise Conflict(_l('Data kualifikasi Anda untuk tender ini sudah dikirim.'))
     draft = paperwork.qualification_form(tender, vendor, answers, now=now)
     sha, _size = storage.blob_store().put_stream(io.BytesIO(draft.pdf), max_size=MAX_FORM)
     if row is None:
         row = QualificationSubmission(tender_id=tender.id, vendor_id=vendor.id)
         db.session.add(row)
-    row.status = SubmissionStatus.draft.value
-    row.data = canonical_json(answers)
+    if not row.is_submitted:
+        row.status = SubmissionStatus.draft.value
+        row.data = canonical_json(answers)
     row.draft_sha256 = sha
     row.draft_document_id = draft.document_id
     row.draft_data = json.dumps(draft.data, sort_keys=True, ensure_ascii=False, default=str)
@@ -191,8 +191,14 @@ def submit(tender, *, actor, now, passphrase=None, signed_pdf=None, ip=None):
     row = submission_of(tender, vendor)
     if row is None:
         raise InvalidTransition(_l('Isi formulir kualifikasi terlebih dahulu.'))
-    if row.is_submitted:
-        raise Conflict(_l('Data kualifikasi Anda untuk tender ini sudah dikirim.'))
+    if not row.has_fresh_draft:
+        raise Conflict(
+            _l(
+                'Data kualifikasi Anda untuk tender ini sudah dikirim; isi formulir lagi untuk '
+                'mengirim ulang.'
+            )
+        )
+    replaces = row.document_id
     draft = draft_pdf(row)
     signed, certificate, via = signing.vendor_signed(
         draft, actor=actor, now=now, passphrase=passphrase, signed_pdf=signed_pdf, ip=ip
@@ -211,6 +217,7 @@ def submit(tender, *, actor, now, passphrase=None, signed_pdf=None, ip=None):
         now=now,
     )
     row.status = SubmissionStatus.submitted.value
+    row.data = canonical_json(json.loads(row.draft_data)['answers'])
     row.submitted_at, row.submitted_by_id = now, actor.id
     row.certificate_id, row.document_id = certificate.id, issued.id
     db.session.flush()
@@ -226,6 +233,7 @@ def submit(tender, *, actor, now, passphrase=None, signed_pdf=None, ip=None):
         serial=certificate.serial,
         document=issued.id,
         sha256=issued.sha256,
+        replaces=replaces,
     )
     return row
 

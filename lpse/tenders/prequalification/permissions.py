@@ -19,13 +19,11 @@ def submission_window_open(tender, now) -> bool:
 
 
 def can_send(tender, user, now) -> bool:
-    """A verified vendor that has not yet sent its form, while the submission stage is open."""
+    """A vendor while the submission stage is open: it sends its form, or sends it again (the
+    new one replaces the one sent)."""
     if user is None or not tender.method.prequalifies or not tender.is_active:
         return False
-    if not user.has_role('vendor') or not submission_window_open(tender, now):
-        return False
-    row = operations.submission_of(tender, verification.vendor_of(user))
-    return row is None or not row.is_submitted
+    return user.has_role('vendor') and submission_window_open(tender, now)
 
 
 def evaluation_problem(tender, now):

@@ -7,6 +7,7 @@ import io
 import json
 from datetime import timedelta
 
+import pki_helpers
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
@@ -74,9 +75,22 @@ def test_a_firm_sends_a_signed_form_never_encrypted(konstruksi, firms):
     (event,) = events('qualification.submitted')
     data = json.loads(event.payload)
     assert data['sha256'] == row.document.sha256 and data['via'] == 'server'
-    # Sent once: a second form is refused, and nothing changes.
+    # Sent: signing again without a new form is refused; a new form, once signed and sent,
+    # replaces the one sent (a draft alone changes nothing).
     with pytest.raises(Conflict):
-        prequalification.prepare(konstruksi, ANSWERS, actor=firms[0], now=clock.now())
+        prequalification.submit(
+            konstruksi, actor=firms[0], now=clock.now(), passphrase=pki_helpers.SIGNING_PASSPHRASE
+        )
+    first = row.document_id
+    changed = {**ANSWERS, 'pengalaman': 'Jalan provinsi 2025'}
+    prequalification.prepare(konstruksi, changed, actor=firms[0], now=clock.now())
+    assert row.document_id == first and row.answers['pengalaman'] == ANSWERS['pengalaman']
+    prequalification.submit(
+        konstruksi, actor=firms[0], now=clock.now(), passphrase=pki_helpers.SIGNING_PASSPHRASE
+    )
+    db.session.commit()
+    assert row.document_id != first and row.answers['pengalaman'] == 'Jalan provinsi 2025'
+    assert json.loads(events('qualification.submitted')[-1].payload)['replaces'] == first
     # A wrong passphrase is refused and writes no submission.
     now = at(konstruksi, Stage.qualification_submission)
     prequalification.prepare(konstruksi, ANSWERS, actor=firms[1], now=now)

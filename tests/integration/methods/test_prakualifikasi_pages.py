@@ -4,6 +4,7 @@ objection withdraws the result; hostile input gets a 4xx with its message and wr
 every route answers each visitor as tests/integration/matrix_prequalification.py says."""
 
 import io
+import json
 
 import pki_helpers
 import pytest
@@ -83,9 +84,29 @@ def test_a_vendor_sends_its_signed_form_on_the_page(client, konstruksi, firms):
     assert 'Data kualifikasi terkirim' in text(page)
     assert f'/documents/{row.document_id}.pdf' in text(page)
     assert client.get(f'/documents/{row.document_id}.pdf').status_code == 200
-    # Sent once: a second send is refused on the page.
-    again = client.post(f'{base(konstruksi)}/formulir', data=form_data())
-    assert again.status_code == 409 and 'sudah dikirim' in text(again)
+    # While the stage is open the firm may change its data and send again: the new signed
+    # form replaces the one sent (which stays issued and verifiable), both in the log.
+    assert 'Ubah dan kirim ulang' in text(page)
+    first = row.document_id
+    again = client.post(
+        f'{base(konstruksi)}/formulir',
+        data=form_data(pengalaman='Jalan provinsi 2025, Rp3.000.000.000'),
+    )
+    assert again.status_code == 302
+    db.session.expire_all()
+    row = prequalification.submission_of(konstruksi, vendor_of(firms[0]))
+    assert row.document_id != first and 'Jalan provinsi 2025' in row.answers['pengalaman']
+    assert client.get(f'/documents/{first}.pdf').status_code == 200
+    sent_events = db.session.scalars(
+        db.select(AuditEvent).where(AuditEvent.action == 'qualification.submitted')
+    ).all()
+    assert [json.loads(e.payload)['replaces'] for e in sent_events] == [None, first]
+    # After the stage the form stays as sent, and the page no longer offers to resend.
+    clock.set_now(konstruksi.schedule[Stage.qualification_submission].end)
+    page = client.get(f'{base(konstruksi)}/formulir')
+    assert 'Data kualifikasi terkirim' in text(page) and 'Ubah dan kirim ulang' not in text(page)
+    late = client.post(f'{base(konstruksi)}/formulir', data=form_data())
+    assert late.status_code == 409 and 'berakhir' in text(late)
 
 
 @pytest.mark.parametrize(
