@@ -1,15 +1,21 @@
 """Indonesian formatting: rupiah, numbers, sizes, dates with their zone (and WIB), the
 language switch, and the one parser of numbers as people type them on our pages."""
 
+import io
 import re
 from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from babel import support
 from babel.dates import format_date as babel_format_date
 from babel.dates import format_datetime as babel_format_datetime
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
-from flask import current_app, has_request_context
+from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -169,7 +175,32 @@ def with_wib(moment: datetime, zone: str) -> str:
     return f'{text} ({babel_format_datetime(wib, pattern, locale=_locale())} WIB)'
 
 
+@cache
+def _form_library_catalogue(folder: str, locale: str):
+    """`<folder>/<locale>.po` (WTForms' and Flask-WTF's messages), read once, or None."""
+    path = Path(folder) / f'{locale}.po'
+    if not path.exists():
+        return None
+    with path.open('rb') as f:
+        catalog = read_po(f, locale=locale)
+    compiled = io.BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return support.Translations(compiled, domain='wtforms')
+
+
+def _form_library_messages():
+    """The validators' own messages ("This field is required.", "Not a valid choice.") in the
+    page's language: the libraries ship no Indonesian, so ours (translations/wtforms/id.po) is
+    handed to Flask-WTF, which reads `request.wtforms_translations` before its own lookup."""
+    folder = Path(current_app.config['BABEL_TRANSLATION_DIRECTORIES']) / 'wtforms'
+    translations = _form_library_catalogue(str(folder), str(get_locale()))
+    if translations is not None:
+        request.wtforms_translations = translations
+
+
 def init_app(app):
+    app.before_request(_form_library_messages)
     app.jinja_env.filters['rupiah'] = rupiah
     app.jinja_env.filters['number'] = number
     app.jinja_env.filters['percent'] = percent

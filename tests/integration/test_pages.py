@@ -201,3 +201,39 @@ def test_malformed_user_form_is_422_and_nothing_written(client, login_as):
         assert response.status_code == 422, data
     db.session.expire_all()
     assert db.session.scalar(db.select(db.func.count()).select_from(User)) == before
+
+
+@pytest.mark.parametrize(
+    ('lang', 'required', 'other'),
+    [
+        ('id', 'Isian ini wajib diisi.', 'This field is required.'),
+        ('en', 'This field is required.', 'wajib diisi'),
+    ],
+)
+def test_the_validators_own_messages_speak_the_pages_language(
+    client, login_as, lang, required, other
+):
+    """WTForms and Flask-WTF ship no Indonesian: their default messages come from
+    translations/wtforms/id.po on Indonesian pages, their own English on English ones."""
+    login_as('admin')
+    client.get(f'/lang/{lang}')
+    url = '/admin/agencies/new'
+    page = client.post(url, data={'csrf_token': csrf_token(client, url)})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 422, text[:500]
+    assert required in text and other not in text
+
+
+def test_every_validator_message_has_its_indonesian():
+    from pathlib import Path
+
+    from babel.messages.pofile import read_po
+    from wtforms.i18n import messages_path
+
+    with (Path(messages_path()) / 'wtforms.pot').open('rb') as f:
+        wanted = {m.id if isinstance(m.id, str) else m.id[0] for m in read_po(f) if m.id}
+    ours = Path(__file__).resolve().parents[2] / 'translations' / 'wtforms' / 'id.po'
+    with ours.open('rb') as f:
+        catalog = read_po(f, locale='id')
+    have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
+    assert wanted <= have, sorted(wanted - have)
