@@ -3,7 +3,8 @@ their qualification forms, the Pokja scores them and one fails; the three best a
 shortlist; they send two-file sealed bids (File I technical, File II price); File I is opened
 and scored, File II opened; the QCBS ranking invites the first-ranked firm to negotiate, which
 fails; the second-ranked firm agrees and is awarded at its negotiated price (HN); `lpse
-evaluate` on the exported case recomputes the same result.
+evaluate` on the exported case recomputes the same result. The seleksi with post-qualification
+runs the same from the announcement (the Pokja then records qualification on the worksheet).
 
 QCBS Wt 0.8 / Wb 0.2, threshold 70; BoQ item 1 × 1000, item 2 × 2000:
 PT Satu NT 90, B 1,410,000,000 (rank 1); PT Dua NT 80, B 1,340,000,000 (rank 2);
@@ -14,6 +15,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import opening_helpers
+import pytest
 from bidding.conftest import seal, sig_header
 from evaluation.sanggah_fixtures import announcement_time
 from evaluation.test_award import pdf_text
@@ -97,14 +99,23 @@ def test_seleksi_prakualifikasi_negotiation_fails_then_the_second_is_awarded(
     assert shortlist == [(1, 'PT Satu', '90.00'), (2, 'PT Dua', '85.00'), (3, 'PT Tiga', '80.00')]
     assert announced['announced']['result']['shortlist_bounds'][0] == 3
 
-    clock.set_now(seleksi.schedule[Stage.bid_submission].start + timedelta(hours=1))
+    bid_negotiate_award(client, seleksi, firms, pokja, cast, tmp_path, capsys, prequalified=True)
+
+
+def bid_negotiate_award(client, tender, firms, pokja, cast, tmp_path, capsys, *, prequalified):
+    """From the bid submission on, the same for both seleksi: three two-file bids, File I
+    opened and scored, File II opened, the first-ranked firm's negotiation fails, the second
+    agrees at its HN, is decided (the export recomputes it), announced and awarded at its HN.
+    Qualification is the Pokja's worksheet entry after post-qualification, the shortlist's
+    verdict after prakualifikasi."""
+    clock.set_now(tender.schedule[Stage.bid_submission].start + timedelta(hours=1))
     for n in (1, 2, 3):
-        submit_two_files(client, seleksi, firms[n], FIRST_FIRM_KEY + n, PRICES[n])
-    clock.set_now(seleksi.schedule[Stage.bid_opening].start + timedelta(minutes=30))
-    first = opening_helpers.open_all(seleksi, pokja)
+        submit_two_files(client, tender, firms[n], FIRST_FIRM_KEY + n, PRICES[n])
+    clock.set_now(tender.schedule[Stage.bid_opening].start + timedelta(minutes=30))
+    first = opening_helpers.open_all(tender, pokja)
     assert first.kind == 'technical'
-    clock.set_now(seleksi.schedule[Stage.evaluation].start)
-    code, h1, h2 = seleksi.code, _token(client, pokja[0]), _token(client, pokja[1])
+    clock.set_now(tender.schedule[Stage.evaluation].start)
+    code, h1, h2 = tender.code, _token(client, pokja[0]), _token(client, pokja[1])
     live = client.get(f'/api/v1/tenders/{code}/evaluation', headers=h1).get_json()
     bid_of = {}
     for sheet in live['worksheets']:
@@ -114,15 +125,17 @@ def test_seleksi_prakualifikasi_negotiation_fails_then_the_second_is_awarded(
             'administration': OK,
             'technical': {'passed': True, 'score': TECHNICAL_SCORES[name]},
         }
+        if not prequalified:
+            body |= {'qualification': OK, 'pembuktian': OK}
         entered = client.put(
             f'/api/v1/tenders/{code}/bids/{sheet["bid"]}/evaluation', json=body, headers=h1
         )
         assert entered.status_code == 200, entered.get_json()
-    second = opening_helpers.open_all(seleksi, pokja)
+    second = opening_helpers.open_all(tender, pokja)
     assert second.kind == 'price'
     db.session.expire_all()
 
-    live = service.live_result(seleksi)
+    live = service.live_result(tender)
     assert live.winner == str(bid_of['PT Satu'])
     assert live.reserves == (str(bid_of['PT Dua']), str(bid_of['PT Tiga']))
 
@@ -158,10 +171,10 @@ def test_seleksi_prakualifikasi_negotiation_fails_then_the_second_is_awarded(
     capsys.readouterr()
     assert main(['evaluate', str(path)]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert printed == service.decided_result(seleksi).result_dict
+    assert printed == service.decided_result(tender).result_dict
     assert (printed['winner'], printed['negotiated_total']) == (str(bid_of['PT Dua']), '1320000000')
 
-    announcement_time(seleksi)
+    announcement_time(tender)
     announced = client.post(f'/api/v1/tenders/{code}/announce', headers=h1)
     assert announced.status_code == 201, announced.get_json()
     by_id = {b['bid_id']: b for b in announced.get_json()['result']['bidders']}
@@ -171,15 +184,42 @@ def test_seleksi_prakualifikasi_negotiation_fails_then_the_second_is_awarded(
     for path in (f'/tenders/{code}', f'/tenders/{code}/results'):
         page = client.get(path).get_data(as_text=True)
         assert 'arga hasil negosiasi' in page and 'Rp1.320.000.000' in page, path
-    row = current_announcement(seleksi)
+    row = current_announcement(tender)
     notice, bahp = (
         pdf_text(db.session.get(IssuedDocument, d))
         for d in (row.notice_document_id, row.bahp_document_id)
     )
     assert 'Harga hasil negosiasi (HN) Rp1.320.000.000' in notice
     assert 'Harga negosiasi (HN)' in bahp and 'Rp1.320.000.000' in bahp
-    clock.set_now(seleksi.schedule[Stage.award].start + timedelta(minutes=1))
+    clock.set_now(tender.schedule[Stage.award].start + timedelta(minutes=1))
     awarded = client.post(f'/api/v1/tenders/{code}/award', headers=_token(client, cast['ppk']))
     assert awarded.status_code == 201, awarded.get_json()
     assert awarded.get_json()['vendor'] == 'PT Dua'
     assert Decimal(awarded.get_json()['amount']) == Decimal('1320000000')
+
+
+@pytest.fixture
+def seleksi_pasca(create_tender):
+    """A consultancy seleksi with post-qualification (QCBS 80/20, threshold 70, two files), in
+    its announcement stage."""
+    return create_tender(
+        Stage.announcement,
+        selection_method='seleksi',
+        category='jasa_konsultansi',
+        evaluation_method='qcbs',
+        submission_files=2,
+        method_params={
+            'weights': {'technical': '0.8', 'price': '0.2'},
+            'technical_threshold': '70',
+        },
+    )
+
+
+def test_seleksi_pascakualifikasi_from_announcement_to_award_at_the_negotiated_price(
+    client, seleksi_pasca, person, pokja, cast, tmp_path, capsys
+):
+    assert seleksi_pasca.method.key == 'seleksi' and seleksi_pasca.method.negotiates
+    firms = {n: firm(person, n, company=name) for n, name in NAMES.items() if n < 4}
+    bid_negotiate_award(
+        client, seleksi_pasca, firms, pokja, cast, tmp_path, capsys, prequalified=False
+    )
