@@ -66,19 +66,23 @@ def konstruksi(create_tender):  # noqa: F811
     return create_tender(Stage.announcement, qualification_method='prakualifikasi')
 
 
+# A consultancy seleksi: QCBS 80/20, technical threshold 70, two files.
+SELEKSI_QCBS = {
+    'selection_method': 'seleksi',
+    'category': 'jasa_konsultansi',
+    'evaluation_method': 'qcbs',
+    'submission_files': 2,
+    'method_params': {'weights': {'technical': '0.8', 'price': '0.2'}, 'technical_threshold': '70'},
+}
+
+
 @pytest.fixture
 def seleksi(create_tender):  # noqa: F811
-    """A consultancy seleksi with prakualifikasi (QCBS 80/20, threshold 70, two files), in its
-    announcement stage."""
-    return create_tender(
-        Stage.announcement,
-        selection_method='seleksi',
-        qualification_method='prakualifikasi',
-        category='jasa_konsultansi',
-        evaluation_method='qcbs',
-        submission_files=2,
-        method_params={
-            'weights': {'technical': '0.8', 'price': '0.2'},
-            'technical_threshold': '70',
-        },
-    )
+    """A seleksi (SELEKSI_QCBS) with prakualifikasi, in its announcement stage."""
+    return create_tender(Stage.announcement, qualification_method='prakualifikasi', **SELEKSI_QCBS)
+
+
+@pytest.fixture
+def seleksi_pasca(create_tender):  # noqa: F811
+    """A seleksi (SELEKSI_QCBS) with post-qualification, in its announcement stage."""
+    return create_tender(Stage.announcement, **SELEKSI_QCBS)

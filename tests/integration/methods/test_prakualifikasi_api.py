@@ -198,22 +198,18 @@ def test_outside_the_shortlist_refused_at_download_and_upload_everywhere(
         assert refused.status_code == 403
         assert 'daftar pendek' in refused.get_json()['error']['message']
     # … and so does the vendor CLI against a live server, at download and at upload.
-    token = _token(client, firms[3])['Authorization'].split()[1]
     fetched = tmp_path / 'dokumen.pdf'
-    cli = vendor_cli(
-        live_server,
-        token,
-        'download-document',
-        '--tender',
-        konstruksi.code,
-        '--document',
-        str(document.id),
-        '-o',
-        str(fetched),
-    )
+
+    def download(user):
+        token = _token(client, user)['Authorization'].split()[1]
+        where = ('--tender', konstruksi.code, '--document', str(document.id), '-o', str(fetched))
+        return vendor_cli(live_server, token, 'download-document', *where)
+
+    cli = download(firms[3])
     assert cli.returncode == 1 and 'daftar pendek' in cli.stderr
     assert not fetched.exists()
     (tmp_path / 'bid.p7m').write_bytes(b'0' * 64)
+    token = _token(client, firms[3])['Authorization'].split()[1]
     cli = vendor_cli(
         live_server, token, 'submit', '--tender', konstruksi.code, str(tmp_path / 'bid.p7m')
     )
@@ -226,18 +222,7 @@ def test_outside_the_shortlist_refused_at_download_and_upload_everywhere(
     # A shortlisted firm downloads through the API and the CLI: the published bytes.
     got = client.get(api_url, headers=_token(client, firms[1]))
     assert got.status_code == 200 and hashlib.sha256(got.data).hexdigest() == document.sha256
-    token = _token(client, firms[1])['Authorization'].split()[1]
-    cli = vendor_cli(
-        live_server,
-        token,
-        'download-document',
-        '--tender',
-        konstruksi.code,
-        '--document',
-        str(document.id),
-        '-o',
-        str(fetched),
-    )
+    cli = download(firms[1])
     assert cli.returncode == 0, cli.stderr
     assert hashlib.sha256(fetched.read_bytes()).hexdigest() == document.sha256
     # A shortlisted firm's bid is accepted.

@@ -15,7 +15,6 @@ from datetime import timedelta
 from decimal import Decimal
 
 import opening_helpers
-import pytest
 from bidding.conftest import seal, sig_header
 from evaluation.sanggah_fixtures import announcement_time
 from evaluation.test_award import pdf_text
@@ -196,23 +195,6 @@ def bid_negotiate_award(client, tender, firms, pokja, cast, tmp_path, capsys, *,
     assert awarded.status_code == 201, awarded.get_json()
     assert awarded.get_json()['vendor'] == 'PT Dua'
     assert Decimal(awarded.get_json()['amount']) == Decimal('1320000000')
-
-
-@pytest.fixture
-def seleksi_pasca(create_tender):
-    """A consultancy seleksi with post-qualification (QCBS 80/20, threshold 70, two files), in
-    its announcement stage."""
-    return create_tender(
-        Stage.announcement,
-        selection_method='seleksi',
-        category='jasa_konsultansi',
-        evaluation_method='qcbs',
-        submission_files=2,
-        method_params={
-            'weights': {'technical': '0.8', 'price': '0.2'},
-            'technical_threshold': '70',
-        },
-    )
 
 
 def test_seleksi_pascakualifikasi_from_announcement_to_award_at_the_negotiated_price(
