@@ -250,6 +250,13 @@ def test_the_pokja_records_the_negotiation_on_the_worksheet_page(ranked, pokja, 
     row = db.session.scalar(select(Negotiation).where(Negotiation.bid_id == bids[SATU].id))
     assert (row.status, row.negotiated_lines) == ('agreed', [{'item': '1', 'unit_price': '440000'}])
     assert row.price_notes == 'Biaya personil diturunkan.'
+    # The worksheet links the BA Klarifikasi dan Negosiasi it issued.
+    page = client.get(url).get_data(as_text=True)
+    link = f'/documents/{row.document_id}.pdf'
+    assert f'href="{link}">Unduh BA Klarifikasi dan Negosiasi (PDF)' in page
+    minutes = client.get(link)
+    assert minutes.status_code == 200 and minutes.mimetype == 'application/pdf'
+    assert 'Rp440.000' in pdf_text(db.session.get(IssuedDocument, row.document_id))
     # The page of a firm that is not invited shows no form.
     other = client.get(f'/tenders/{tender.code}/evaluation/bids/{bids[DUA].id}')
     assert 'id="save-negotiation"' not in other.get_data(as_text=True)
