@@ -245,7 +245,8 @@ def test_the_pokja_records_the_negotiation_on_the_worksheet_page(ranked, pokja, 
     assert refused.status_code == 422
     assert 'melebihi harga satuan penawaran' in refused.get_data(as_text=True)
     assert written() == before
-    response = client.post(f'{url}/negotiation', data={**form, 'hn_1': '440000'})
+    # Typed as on every page: Indonesian grouping.
+    response = client.post(f'{url}/negotiation', data={**form, 'hn_1': 'Rp440.000'})
     assert response.status_code == 302
     row = db.session.scalar(select(Negotiation).where(Negotiation.bid_id == bids[SATU].id))
     assert (row.status, row.negotiated_lines) == ('agreed', [{'item': '1', 'unit_price': '440000'}])
