@@ -169,6 +169,11 @@ def test_first_firm_fails_second_is_awarded_at_its_negotiated_price(
     assert by_id[bids[DUA].id]['columns']['HN'] == '1320000000'
     assert by_id[bids[SATU].id]['columns']['HN'] is None
     assert by_id[bids[SATU].id]['rank'] == 1
+    # The pages name the winner at its negotiated price too, not only at its offer.
+    results = client.get(f'/tenders/{tender.code}/results').get_data(as_text=True)
+    assert 'Harga negosiasi: Rp1.320.000.000</p>' in results
+    detail = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    assert 'harga negosiasi (HN) Rp1.320.000.000</p>' in detail
 
     # The SPPBJ (and so the contract) is at the negotiated price.
     letter = award.issue_award(tender, actor=cast['ppk'], now=row.objection_ends_at)
