@@ -172,6 +172,7 @@ def test_first_firm_fails_second_is_awarded_at_its_negotiated_price(
     # The pages name the winner at its negotiated price too, not only at its offer.
     results = client.get(f'/tenders/{tender.code}/results').get_data(as_text=True)
     assert 'Harga negosiasi: Rp1.320.000.000</p>' in results
+    assert 'negosiasi: HN = total terkoreksi' in results and 'negotiation:' not in results
     detail = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert 'harga negosiasi (HN) Rp1.320.000.000</p>' in detail
 
