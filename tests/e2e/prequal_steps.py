@@ -1,7 +1,8 @@
 """Steps the prequalified journeys share (import as `prequal_steps`): the prequalification
 schedule, four verified firms with server-held keys, each firm's signed qualification form, the
 Pokja's verdict per requirement (and score, for consultancy), the two approvals that announce the
-shortlist, the public shortlist with its PDFs, a two-file bid, and a PDF's text."""
+shortlist, the public shortlist with its PDFs, a firm outside it refused, a two-file bid, and a
+PDF's text."""
 
 import io
 
@@ -17,6 +18,8 @@ from vendor_helpers import verify_vendor
 
 from lpse.auth.models import User
 from lpse.extensions import db
+from lpse.tenders import documents
+from lpse.tenders.models import Tender
 
 PREQUALIFICATION = {
     'announcement': ('2026-11-02T10:00', '2026-11-05T10:00'),
@@ -161,6 +164,26 @@ def check_public_shortlist(page, code, shortlist, excluded, *, shot):
         response = page.request.get(link.get_attribute('href'))
         assert response.ok and response.body().startswith(b'%PDF-')
     check_page(page, shot)
+
+
+def check_outside_shortlist(page, code, email, password, *, shots):
+    """In the download stage the firm outside the shortlist sees why on the tender page, has
+    neither the Dokumen Pemilihan link nor the bid button, and is refused at the download;
+    shots: (tender page, refused download)."""
+    tender = db.session.scalar(db.select(Tender).where(Tender.code == code))
+    (document,) = documents.documents_of(tender)
+    login(page, email, password(email))
+    page.goto(f'/tenders/{code}')
+    expect(page.locator('#prakualifikasi-next')).to_contain_text(
+        'Anda tidak termasuk daftar pendek'
+    )
+    expect(page.get_by_role('link', name=document.title)).to_have_count(0)
+    expect(page.get_by_role('link', name='Kirim penawaran')).to_have_count(0)
+    check_page(page, shots[0])
+    page.goto(f'/tenders/{code}/documents/{document.id}')
+    expect(page.get_by_text('tidak termasuk daftar pendek hasil prakualifikasi')).to_be_visible()
+    check_page(page, shots[1])
+    logout(page)
 
 
 def submit_two_file_bid(page, code, unit_price, attachment, *, shots=(None, None)):

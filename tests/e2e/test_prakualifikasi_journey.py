@@ -33,11 +33,11 @@ from page_checks import check_page
 from playwright.sync_api import expect
 from prequal_steps import (
     EMAIL,
-    FIRMS,
     POKJA,
     PREQUALIFICATION,
     SCHEDULE_PQ,
     announce_shortlist,
+    check_outside_shortlist,
     check_public_shortlist,
     evaluate_qualifications,
     firms,  # noqa: F401 — fixture
@@ -133,21 +133,15 @@ def bid(page, code, password, tmp_path):
     """In the download stage the firm outside the shortlist is refused; the three shortlisted
     firms download the Dokumen Pemilihan and send their two-file bids."""
     at(PREQUALIFICATION['download'][0])
+    check_outside_shortlist(
+        page,
+        code,
+        EMAIL['PT Rekayasa Cipta'],
+        password,
+        shots=('pq-09-not-shortlisted', 'pq-10-download-refused'),
+    )
     tender = db.session.scalar(db.select(Tender).where(Tender.code == code))
     (document,) = documents.documents_of(tender)
-    rekayasa = FIRMS[3][0]
-    login(page, rekayasa, password(rekayasa))
-    page.goto(f'/tenders/{code}')
-    expect(page.locator('#prakualifikasi-next')).to_contain_text(
-        'Anda tidak termasuk daftar pendek'
-    )
-    expect(page.get_by_role('link', name=document.title)).to_have_count(0)
-    expect(page.get_by_role('link', name='Kirim penawaran')).to_have_count(0)
-    check_page(page, 'pq-09-not-shortlisted')
-    page.goto(f'/tenders/{code}/documents/{document.id}')
-    expect(page.get_by_text('tidak termasuk daftar pendek hasil prakualifikasi')).to_be_visible()
-    check_page(page, 'pq-10-download-refused')
-    logout(page)
 
     attachment = tmp_path / 'proposal.pdf'
     attachment.write_bytes(PDF)
