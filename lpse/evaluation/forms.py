@@ -185,12 +185,10 @@ class NegotiationForm(FlaskForm):
 
 
 def negotiation_body(form, price_lines, values) -> dict:
-    """The API body of a submitted negotiation form; ``values`` is the request's form data."""
-    lines = [
-        {'item': line['item'], 'unit_price': values.get(f'hn_{line["item"]}', '').strip()}
-        for line in price_lines
-        if values.get(f'hn_{line["item"]}', '').strip()
-    ]
+    """The API body of a submitted negotiation form; ``values`` is the request's form data,
+    its prices typed as on every page (`760.000.000`, `Rp1.500,50`)."""
+    typed = {line['item']: number_text(values.get(f'hn_{line["item"]}')) for line in price_lines}
+    lines = [{'item': item, 'unit_price': price} for item, price in typed.items() if price]
     return {
         'status': form.status.data,
         'technical_notes': form.technical_notes.data or '',

@@ -97,6 +97,15 @@ RULES = (
         'winner = highest NK, then clarification and negotiation',
         _l('pemenang = NK tertinggi, lalu klarifikasi dan negosiasi'),
     ),
+    _rule(
+        'negotiation: HN = corrected total at the negotiated unit prices (each ≤ the offer); '
+        'a failed negotiation passes the award to the next-ranked bid',
+        _l(
+            'negosiasi: HN = total terkoreksi dengan harga satuan hasil negosiasi (masing-masing '
+            '≤ penawaran); negosiasi yang gagal mengalihkan penetapan ke penawaran peringkat '
+            'berikutnya'
+        ),
+    ),
     _rule('winner = lowest corrected B', _l('pemenang = B terkoreksi terendah')),
     _rule('B > pagu {budget} → fails', _l('B > pagu %(budget)s → gugur')),
     _rule(

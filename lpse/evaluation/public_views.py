@@ -91,11 +91,7 @@ def announced_winner(tender) -> dict | None:
 
 @bp.app_context_processor
 def globals_():
-    return {
-        'sanggah_panel': panel,
-        'announced_winner': announced_winner,
-        'contract_price': public_result.contract_price,
-    }
+    return {'sanggah_panel': panel, 'announced_winner': announced_winner}
 
 
 def _tender_page(tender, status):

@@ -94,7 +94,7 @@ def release(code):
     tender = load_tender(code)
     now = clock.now()
     form = ReleaseForm()
-    permissions.require_release(tender, current_user, now)
+    kind = permissions.require_release(tender, current_user, now)
     if not form.validate():
         return _page(tender, now, form=form, status=422)
     commitment.commit_bid_set(tender, now=now)  # the first write that needs it
@@ -119,7 +119,9 @@ def release(code):
     except DomainError as exc:
         return _page(tender, now, form=form, status=show_error(form, exc))
     db.session.commit()
-    released = state.ceremony_of(tender, _released_kind(tender))
+    # The ceremony released into, not the one pending now: File I's k-th share opens File I
+    # and leaves File II pending, without a ceremony yet.
+    released = state.ceremony_of(tender, kind)
     if released.opened_at is not None:
         flash(_('Bagian kunci diterima. Penawaran telah dibuka.'), 'info')
     elif ceremony.opening_job(released) is not None:
@@ -127,11 +129,6 @@ def release(code):
     else:
         flash(_('Bagian kunci Anda diterima. Menunggu anggota Pokja lainnya.'), 'info')
     return redirect(url_for('opening.index', code=tender.code))
-
-
-def _released_kind(tender):
-    """The ceremony just released into: the pending one, or the last if all are opened."""
-    return state.pending_kind(tender) or state.ceremony_kinds(tender)[-1]
 
 
 def _opened_bid(tender, bid_id) -> OpenedBid:

@@ -20,6 +20,10 @@ from lpse.documents import operations as documents
 
 PDF = b'%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'
 PNG = b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00'
+# The worksheet parts the Pokja records; the prequalified methods decide the qualification and
+# its proof themselves (the shortlist), so their Pokja records only the first two.
+WORKSHEET_PARTS = ('administration', 'qualification', 'technical', 'pembuktian')
+PREQUALIFIED_PARTS = ('administration', 'technical')
 # A schedule as a Pokja member types it (WITA), meeting the default minimum durations.
 SCHEDULE = {
     'announcement': ('2026-11-02T10:00', '2026-11-09T10:00'),
@@ -257,15 +261,17 @@ def open_bids(page, code, emails, password, *, prefix):
     expect(page.get_by_text('Bagian kunci diterima. Penawaran telah dibuka.')).to_be_visible()
 
 
-def evaluate(page, code, bid_id, *, technical_failure=None):
-    """The signed-in Pokja member fills a bid's worksheet: every part passes, or the technical
-    part fails for ``technical_failure``."""
+def evaluate(page, code, bid_id, *, technical_failure=None, score=None, parts=WORKSHEET_PARTS):
+    """The signed-in Pokja member fills a bid's worksheet: every part of ``parts`` passes, or
+    the technical part fails for ``technical_failure``; ``score`` is the technical score (NT)."""
     page.goto(f'/tenders/{code}/evaluation/bids/{bid_id}')
-    for kind in ('administration', 'qualification', 'technical', 'pembuktian'):
+    for kind in parts:
         verdict = 'fail' if kind == 'technical' and technical_failure else 'pass'
         page.locator(f'#fs-{kind} input[value="{verdict}"]').check()
     if technical_failure:
         page.locator('#technical_reason').fill(technical_failure)
+    if score is not None:
+        page.get_by_label('Nilai teknis (0–100)').fill(score)
     check_page(page, f'evaluation-worksheet-{bid_id}')
     page.locator('#save-worksheet').click()
     expect(page.get_by_text('disimpan')).to_be_visible()

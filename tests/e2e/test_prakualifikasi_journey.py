@@ -4,35 +4,57 @@ prequalification; four firms fill and sign their qualification form on the page;
 records every requirement's verdict and a score per firm and two members approve the result;
 the shortlist (best three by score) appears on the public tender page with the BA and the
 announcement PDFs; the firm that failed is refused at the document download with the reason
-and has no bid button; a shortlisted firm downloads and sends its two-file bid. Every page
-passes axe and the 360 px check (screenshots pq-*)."""
+and has no bid button; the three shortlisted firms download and send their two-file bids.
 
-import pki_helpers
+At the opening two members release their key shares and File I opens (no price shown); the
+Pokja records each File I with its technical score (one below the threshold); the members
+release again and File II opens for the two that passed only. QCBS (Wt 0.8, Wb 0.2, threshold
+70) ranks PT Konsultan Prima first (NT 90, B 840 M: NK 91.05) and PT Maju Jaya second (NT 85,
+B 800 M: NK 88.00). The negotiation with PT Konsultan Prima fails and PT Maju Jaya is invited;
+it agrees to 760 M (HN). Each BA Klarifikasi dan Negosiasi downloads as a PDF saying so; the
+result is proposed, approved and announced, and the public result names PT Maju Jaya at its
+negotiated price. Every page passes axe and the 360 px check (screenshots pq-*)."""
+
 import pytest
-from helpers import PASSWORD
-from journey_steps import PDF, SCHEDULE, login, logout, publish_tender
+from journey_steps import (
+    PDF,
+    PREQUALIFIED_PARTS,
+    SCHEDULE,
+    announce_winner,
+    approve_result,
+    evaluate,
+    login,
+    logout,
+    open_bids,
+    propose_result,
+    publish_tender,
+)
 from page_checks import check_page
 from playwright.sync_api import expect
+from prequal_steps import (
+    EMAIL,
+    POKJA,
+    PREQUALIFICATION,
+    SCHEDULE_PQ,
+    announce_shortlist,
+    check_outside_shortlist,
+    check_public_shortlist,
+    evaluate_qualifications,
+    firms,  # noqa: F401 — fixture
+    pdf_text,
+    send_qualifications,
+    submit_two_file_bid,
+)
 from test_full_journey import app_config, at, demo_site  # noqa: F401 — shared fixtures
-from vendor_helpers import verify_vendor
 
-from lpse.auth.models import User
+from lpse import clock
+from lpse.bids.models import Bid, BidStatus, EnvelopeKind
 from lpse.extensions import db
 from lpse.tenders import documents
 from lpse.tenders.models import Tender
 
 pytestmark = pytest.mark.slow
 
-PREQUALIFICATION = {
-    'announcement': ('2026-11-02T10:00', '2026-11-05T10:00'),
-    'qualification_submission': ('2026-11-02T10:00', '2026-11-05T10:00'),
-    'qualification_evaluation': ('2026-11-05T10:00', '2026-11-06T10:00'),
-    'qualification_announcement': ('2026-11-06T10:00', '2026-11-06T16:00'),
-    'qualification_objection': ('2026-11-06T16:00', '2026-11-09T10:00'),
-    'download': ('2026-11-09T10:00', '2026-11-18T10:00'),
-    'clarification': ('2026-11-09T10:00', '2026-11-12T10:00'),
-}
-SCHEDULE_PQ = {**SCHEDULE, **PREQUALIFICATION}
 SELEKSI = {
     'qualification_method': 'prakualifikasi',
     'submission_files': '2',
@@ -42,79 +64,38 @@ SELEKSI = {
     'technical_threshold': '70',
 }
 REQUIREMENTS = ('izin_usaha', 'pajak', 'pengalaman', 'pernyataan', 'tenaga_ahli')
-# (email, company, signing key, score, failing requirement)
-FIRMS = (
-    ('penyedia1@demo.lpse.id', 'PT Maju Jaya', 10, '85', None),
-    ('penyedia2@demo.lpse.id', 'CV Karya Mandiri', 11, '78.5', None),
-    ('kantor@konsultanprima.co.id', 'PT Konsultan Prima', 12, '90', None),
-    ('kantor@rekayasacipta.co.id', 'PT Rekayasa Cipta', 13, '40', 'tenaga_ahli'),
-)
+# {company: (qualification score, failing requirement and why)}
+QUALIFICATION = {
+    'PT Maju Jaya': ('85', None),
+    'CV Karya Mandiri': ('78.5', None),
+    'PT Konsultan Prima': ('90', None),
+    'PT Rekayasa Cipta': (
+        '40',
+        ('tenaga_ahli', 'Tenaga ahli tidak memiliki sertifikat keahlian'),
+    ),
+}
+# {company: (unit price of the one item, technical score NT)}
+BIDS = {
+    'PT Maju Jaya': ('800.000.000', '85'),
+    'PT Konsultan Prima': ('840.000.000', '90'),
+    'CV Karya Mandiri': ('780.000.000', '60'),
+}
+FAILED_TALK = {
+    'technical': 'Tenaga ahli utama tidak dapat diganti dengan yang setara.',
+    'price': 'Penyedia tidak bersedia menurunkan biaya personil.',
+    'reason': 'Tidak tercapai kesepakatan biaya personil.',
+}
+AGREED_TALK = {
+    'technical': 'Jadwal penugasan tenaga ahli disesuaikan dengan jadwal pelaksanaan.',
+    'price': 'Biaya personil diturunkan; biaya langsung non-personil tetap.',
+    'hn': '760.000.000',
+}
 
 
-@pytest.fixture
-def firms(demo_site, person):  # noqa: F811
-    """The two demo vendors and two more verified firms, each with a server-held key; returns
-    {email: password}."""
-    passwords = {}
-    for email, company, key, _score, _failing in FIRMS:
-        user = db.session.scalar(db.select(User).where(User.email == email))
-        if user is None:
-            user = person(email, 'vendor')
-            verify_vendor(user, company=company)
-            passwords[email] = PASSWORD
-        if key != 10:  # the demo site certified PT Maju Jaya already
-            pki_helpers.certify(user, key, server_held=True)
-    db.session.commit()
-    return passwords
-
-
-def send_qualification(page, code, *, shots):
-    """The signed-in firm fills its qualification form from the tender page and signs it."""
-    page.goto(f'/tenders/{code}')
-    page.get_by_role('link', name='Kirim data kualifikasi').click()
-    expect(page.get_by_role('heading', name='Formulir Isian Kualifikasi')).to_be_visible()
-    if shots[0]:
-        check_page(page, shots[0])
-    page.get_by_label('Pengalaman pekerjaan sejenis').fill(
-        'Perencanaan jalan kabupaten 2024, Rp1.200.000.000, Dinas PUPR Kota Uji'
-    )
-    page.get_by_label('Tenaga ahli (nama, keahlian, pengalaman)').fill(
-        'Ir. Budi Hartono, ahli jalan, 12 tahun'
-    )
-    page.get_by_label('Saya menyatakan data kualifikasi ini benar').check()
-    page.get_by_label('Frasa sandi penandatanganan').fill(pki_helpers.SIGNING_PASSPHRASE)
-    page.get_by_role('button', name='Tandatangani dan kirim').click()
-    expect(page.get_by_text('Data kualifikasi Anda terkirim dan tercatat.')).to_be_visible()
-    expect(
-        page.get_by_role('link', name='Unduh formulir kualifikasi bertanda tangan')
-    ).to_be_visible()
-    if shots[1]:
-        check_page(page, shots[1])
-
-
-def evaluate_firm(page, company, score, failing, *, shot=None):
-    """On the Pokja's evaluation page: every requirement's verdict with its reason, the score."""
-    page.get_by_role('link', name=f'Evaluasi {company}').click()
-    expect(page.get_by_role('heading', name=f'Evaluasi kualifikasi {company}')).to_be_visible()
-    if shot:
-        check_page(page, shot)
-    for key in REQUIREMENTS:
-        if key == failing:
-            page.locator(f'#{key}-1').check()
-            page.locator(f'#{key}_reason').fill('Tenaga ahli tidak memiliki sertifikat keahlian')
-        else:
-            page.locator(f'#{key}-0').check()
-            page.locator(f'#{key}_reason').fill('Sesuai dokumen')
-    page.get_by_label('Nilai kualifikasi (0–100)').fill(score)
-    page.get_by_role('button', name='Simpan hasil evaluasi').click()
-    expect(page.get_by_text(f'Hasil evaluasi kualifikasi {company} disimpan.')).to_be_visible()
-
-
-def test_a_prequalified_selection_in_the_browser(page, demo_site, firms, tmp_path):  # noqa: F811
-    password = {**demo_site, **firms}.get
-    pokja1, pokja2 = 'pokja1@demo.lpse.id', 'pokja2@demo.lpse.id'
-
-    login(page, pokja1, password(pokja1))
+def prequalify(page, password):
+    """Publication, the four qualification forms, the verdicts and the announced shortlist;
+    returns the tender code."""
+    login(page, POKJA[0], password(POKJA[0]))
     code = publish_tender(
         page,
         name='Jasa Konsultansi Perencanaan Jalan Lingkar',
@@ -134,87 +115,170 @@ def test_a_prequalified_selection_in_the_browser(page, demo_site, firms, tmp_pat
     expect(stages).to_contain_text('Masa Sanggah Prakualifikasi')
     logout(page)
 
-    at(PREQUALIFICATION['qualification_submission'][0])
-    for n, (email, _company, _key, _score, _failing) in enumerate(FIRMS):
-        login(page, email, password(email))
-        shots = ('pq-02-form', 'pq-03-sent') if n == 0 else (None, None)
-        send_qualification(page, code, shots=shots)
-        logout(page)
+    send_qualifications(page, code, password, prefix='pq')
+    evaluate_qualifications(page, code, password, QUALIFICATION, REQUIREMENTS, prefix='pq')
+    announce_shortlist(page, code, password, prefix='pq')
+    # The shortlist by score with its two PDFs.
+    check_public_shortlist(
+        page,
+        code,
+        ['PT Konsultan Prima', 'PT Maju Jaya', 'CV Karya Mandiri'],
+        ['PT Rekayasa Cipta'],
+        shot='pq-08-public',
+    )
+    return code
 
-    at(PREQUALIFICATION['qualification_evaluation'][0])
-    login(page, pokja1, password(pokja1))
-    page.goto(f'/tenders/{code}')
-    expect(page.locator('#prakualifikasi-next')).to_contain_text('4 data kualifikasi menunggu')
-    page.get_by_role('link', name='Buka evaluasi prakualifikasi').click()
-    check_page(page, 'pq-04-submissions')
-    for n, (_email, company, _key, score, failing) in enumerate(FIRMS):
-        evaluate_firm(page, company, score, failing, shot='pq-05-verdicts' if n == 0 else None)
-    expect(page.locator('#hasil-sementara')).to_contain_text('Daftar pendek yang akan diumumkan')
-    check_page(page, 'pq-06-provisional')
 
-    at(PREQUALIFICATION['qualification_announcement'][0])
-    page.reload()
-    page.get_by_role('button', name='Setujui hasil prakualifikasi').click()
-    expect(page.get_by_text('Persetujuan Anda tercatat.')).to_be_visible()
-    expect(page.get_by_text('Persetujuan atas hasil ini: 1 dari 2')).to_be_visible()
-    logout(page)
-    login(page, pokja2, password(pokja2))
-    page.goto(f'/tenders/{code}/prakualifikasi/evaluasi')
-    page.get_by_role('button', name='Setujui hasil prakualifikasi').click()
-    expect(page.get_by_text('Hasil prakualifikasi diumumkan; masa sanggah')).to_be_visible()
-    check_page(page, 'pq-07-announced')
-    logout(page)
-
-    # The public tender page: the shortlist by score with its two PDFs.
-    page.goto(f'/tenders/{code}')
-    shortlist = page.locator('#shortlist li')
-    expect(shortlist).to_have_count(3)
-    expect(shortlist.nth(0)).to_contain_text('PT Konsultan Prima')
-    expect(shortlist.nth(1)).to_contain_text('PT Maju Jaya')
-    expect(shortlist.nth(2)).to_contain_text('CV Karya Mandiri')
-    expect(page.locator('#prakualifikasi')).not_to_contain_text('PT Rekayasa Cipta')
-    for name in ('BA Hasil Prakualifikasi (PDF)', 'Pengumuman Hasil Prakualifikasi (PDF)'):
-        link = page.get_by_role('link', name=name)
-        response = page.request.get(link.get_attribute('href'))
-        assert response.ok and response.body().startswith(b'%PDF-')
-    check_page(page, 'pq-08-public')
-
+def bid(page, code, password, tmp_path):
+    """In the download stage the firm outside the shortlist is refused; the three shortlisted
+    firms download the Dokumen Pemilihan and send their two-file bids."""
     at(PREQUALIFICATION['download'][0])
+    check_outside_shortlist(
+        page,
+        code,
+        EMAIL['PT Rekayasa Cipta'],
+        password,
+        shots=('pq-09-not-shortlisted', 'pq-10-download-refused'),
+    )
     tender = db.session.scalar(db.select(Tender).where(Tender.code == code))
     (document,) = documents.documents_of(tender)
-    rekayasa = FIRMS[3][0]
-    login(page, rekayasa, password(rekayasa))
-    page.goto(f'/tenders/{code}')
-    expect(page.locator('#prakualifikasi-next')).to_contain_text(
-        'Anda tidak termasuk daftar pendek'
-    )
-    expect(page.get_by_role('link', name=document.title)).to_have_count(0)
-    expect(page.get_by_role('link', name='Kirim penawaran')).to_have_count(0)
-    check_page(page, 'pq-09-not-shortlisted')
-    page.goto(f'/tenders/{code}/documents/{document.id}')
-    expect(page.get_by_text('tidak termasuk daftar pendek hasil prakualifikasi')).to_be_visible()
-    check_page(page, 'pq-10-download-refused')
-    logout(page)
 
-    login(page, 'penyedia1@demo.lpse.id', password('penyedia1@demo.lpse.id'))
-    page.goto(f'/tenders/{code}')
-    expect(page.locator('#prakualifikasi-next')).to_contain_text('peringkat 2')
-    with page.expect_download() as download:
-        page.get_by_role('link', name=document.title).click()
-    assert download.value.suggested_filename.endswith('.pdf')
-    check_page(page, 'pq-11-shortlisted')
-
-    # The shortlisted firm bids: File I (technical) and File II (price), sealed together.
     attachment = tmp_path / 'proposal.pdf'
     attachment.write_bytes(PDF)
-    page.get_by_role('link', name='Kirim penawaran').click()
-    check_page(page, 'pq-12-bid-form')
-    page.get_by_label('Harga satuan item 1').fill('800.000.000')
-    page.get_by_label('TKDN (%)').fill('40')
-    page.get_by_label('Masa berlaku penawaran (hari)').fill('90')
-    page.get_by_label('Lampiran File I (PDF)').set_input_files(str(attachment))
-    page.get_by_label('Lampiran File II (PDF)').set_input_files(str(attachment))
-    page.get_by_label('Frasa sandi penandatanganan').fill(pki_helpers.SIGNING_PASSPHRASE)
-    page.get_by_role('button', name='Tanda tangani, segel dan kirim').click()
-    expect(page.get_by_text('Penawaran terkirim').first).to_be_visible()
-    check_page(page, 'pq-13-bid-receipts')
+    for n, (company, (unit_price, _score)) in enumerate(BIDS.items()):
+        email = EMAIL[company]
+        login(page, email, password(email))
+        page.goto(f'/tenders/{code}')
+        if n == 0:
+            expect(page.locator('#prakualifikasi-next')).to_contain_text('peringkat 2')
+            with page.expect_download() as download:
+                page.get_by_role('link', name=document.title).click()
+            assert download.value.suggested_filename.endswith('.pdf')
+            check_page(page, 'pq-11-shortlisted')
+        shots = ('pq-12-bid-form', 'pq-13-bid-receipts') if n == 0 else (None, None)
+        submit_two_file_bid(page, code, unit_price, attachment, shots=shots)
+        logout(page)
+    return tender
+
+
+def file_one_bids(tender) -> dict:
+    """{company: its current File I envelope}, the bid the evaluation pages are keyed by."""
+    db.session.expire_all()
+    rows = db.session.scalars(
+        db.select(Bid).where(
+            Bid.tender_id == tender.id,
+            Bid.kind == EnvelopeKind.technical,
+            Bid.status == BidStatus.current,
+        )
+    )
+    return {b.vendor.company_name: b for b in rows}
+
+
+def negotiate(page, code, bid_id, company, talk, *, shot):
+    """On the invited firm's worksheet the signed-in Pokja member records the clarification and
+    the negotiation: agreed at ``talk['hn']`` for item 1, or failed for ``talk['reason']``.
+    Returns the text of the BA Klarifikasi dan Negosiasi downloaded from the page."""
+    page.goto(f'/tenders/{code}/evaluation/bids/{bid_id}')
+    section = page.locator('#negotiation')
+    section.get_by_label('Klarifikasi teknis').fill(talk['technical'])
+    section.get_by_label('Klarifikasi dan negosiasi harga').fill(talk['price'])
+    if 'hn' in talk:
+        section.get_by_label('Harga satuan negosiasi item 1').fill(talk['hn'])
+        section.get_by_label('Sepakat', exact=True).check()
+    else:
+        section.get_by_label('Gagal', exact=True).check()
+        section.get_by_label('Alasan (wajib bila gagal)').fill(talk['reason'])
+    check_page(page, shot)
+    section.get_by_role('button', name='Simpan hasil negosiasi').click()
+    expect(page.get_by_text(f'Hasil negosiasi dengan {company} disimpan.')).to_be_visible()
+    link = page.locator('#negotiation').get_by_role(
+        'link', name='Unduh BA Klarifikasi dan Negosiasi (PDF)'
+    )
+    response = page.request.get(link.get_attribute('href'))
+    assert response.ok
+    return pdf_text(response.body())
+
+
+def test_a_prequalified_selection_in_the_browser(page, demo_site, firms, tmp_path):  # noqa: F811
+    password = {**demo_site, **firms}.get
+    pokja1, pokja2 = POKJA
+    code = prequalify(page, password)
+    tender = bid(page, code, password, tmp_path)
+
+    # File I opens at the bid deadline: no price is read yet.
+    clock.set_now(tender.bid_deadline)
+    open_bids(page, code, POKJA, password, prefix='pq-14-opening')
+    ceremony = page.locator('section.ceremony[data-kind="technical"]')
+    expect(ceremony).to_contain_text('3 dibuka, 0 tidak dapat dibuka')
+    rows = page.locator('.opening-results tr.result-opened')
+    expect(rows).to_have_count(3)
+    for unit_price, _score in BIDS.values():
+        expect(page.locator('.opening-results')).not_to_contain_text(f'Rp{unit_price}')
+    check_page(page, 'pq-15-file-one-opened')
+    logout(page)
+
+    # The technical evaluation of File I: CV Karya Mandiri scores below the threshold.
+    at(SCHEDULE['evaluation'][0])
+    bids = file_one_bids(tender)
+    login(page, pokja1, password(pokja1))
+    for company, (_price, score) in BIDS.items():
+        evaluate(page, code, bids[company].id, score=score, parts=PREQUALIFIED_PARTS)
+    page.goto(f'/tenders/{code}/evaluation/')
+    expect(page.locator(f'#bid-{bids["CV Karya Mandiri"].id}')).to_contain_text('Gugur')
+    check_page(page, 'pq-16-file-one-evaluated')
+    logout(page)
+
+    # File II opens for the two firms whose File I passed.
+    open_bids(page, code, POKJA, password, prefix='pq-17-opening-file-two')
+    price = page.locator('section.ceremony[data-kind="price"]')
+    expect(price).to_contain_text('2 dibuka, 0 tidak dapat dibuka, 1 tidak dibuka')
+    expect(page.locator('.opening-results')).to_contain_text(
+        'Tidak dibuka: File I tidak lulus evaluasi teknis'
+    )
+    expect(page.locator('.opening-results')).to_contain_text('Rp840.000.000')
+    expect(page.locator('.opening-results')).not_to_contain_text('Rp780.000.000')
+    check_page(page, 'pq-18-file-two-opened')
+    logout(page)
+
+    # The ranking invites PT Konsultan Prima; its negotiation fails, PT Maju Jaya is invited.
+    login(page, pokja1, password(pokja1))
+    page.goto(f'/tenders/{code}/evaluation/')
+    expect(page.locator('#live-winner')).to_contain_text('PT Konsultan Prima')
+    expect(page.locator(f'#bid-{bids["PT Konsultan Prima"].id}')).to_contain_text('NK 91.05')
+    expect(page.locator(f'#bid-{bids["PT Maju Jaya"].id}')).to_contain_text('NK 88.00')
+    check_page(page, 'pq-19-ranking')
+    prima = bids['PT Konsultan Prima'].id
+    minutes = negotiate(page, code, prima, 'PT Konsultan Prima', FAILED_TALK, shot='pq-20-talk')
+    assert 'Berita Acara Klarifikasi dan Negosiasi' in minutes
+    assert 'GAGAL' in minutes and FAILED_TALK['reason'] in minutes
+    expect(page.locator('#negotiation')).to_contain_text('Hasil: Gagal')
+    expect(page.get_by_role('button', name='Simpan hasil negosiasi')).to_have_count(0)
+    check_page(page, 'pq-21-talk-failed')
+    page.goto(f'/tenders/{code}/evaluation/')
+    expect(page.locator('#live-winner')).to_contain_text('PT Maju Jaya')
+
+    maju = bids['PT Maju Jaya'].id
+    minutes = negotiate(page, code, maju, 'PT Maju Jaya', AGREED_TALK, shot='pq-22-talk-2')
+    assert 'SEPAKAT' in minutes and 'PT Maju Jaya' in minutes
+    assert 'Rp800.000.000' in minutes and 'Rp760.000.000' in minutes
+    assert AGREED_TALK['price'] in minutes
+    expect(page.locator('#negotiation')).to_contain_text('harga negosiasi (HN) Rp760.000.000')
+    check_page(page, 'pq-23-talk-agreed')
+
+    # The result: proposed, approved, announced; the public sees the winner at its HN.
+    propose_result(page, code, shot='pq-24-proposed')
+    logout(page)
+    login(page, pokja2, password(pokja2))
+    approve_result(page, code, shot='pq-25-approved')
+    at(SCHEDULE['winner_announcement'][0])
+    announce_winner(page, code, shot='pq-26-announced')
+    logout(page)
+    page.goto(f'/tenders/{code}/results')
+    expect(page.locator('#winner')).to_contain_text('PT Maju Jaya')
+    expect(page.locator('#winner')).to_contain_text('Rp760.000.000')
+    winner_row = page.locator('#result-table tr', has_text='PT Maju Jaya')
+    expect(winner_row).to_contain_text('Rp760.000.000')
+    expect(winner_row).to_contain_text('Pemenang')
+    check_page(page, 'pq-27-results')
+    page.goto(f'/tenders/{code}')
+    expect(page.locator('#winner')).to_contain_text('Rp760.000.000')

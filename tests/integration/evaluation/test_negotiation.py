@@ -169,6 +169,12 @@ def test_first_firm_fails_second_is_awarded_at_its_negotiated_price(
     assert by_id[bids[DUA].id]['columns']['HN'] == '1320000000'
     assert by_id[bids[SATU].id]['columns']['HN'] is None
     assert by_id[bids[SATU].id]['rank'] == 1
+    # The pages name the winner at its negotiated price too, not only at its offer.
+    results = client.get(f'/tenders/{tender.code}/results').get_data(as_text=True)
+    assert 'Harga negosiasi: Rp1.320.000.000</p>' in results
+    assert 'negosiasi: HN = total terkoreksi' in results and 'negotiation:' not in results
+    detail = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    assert 'harga negosiasi (HN) Rp1.320.000.000</p>' in detail
 
     # The SPPBJ (and so the contract) is at the negotiated price.
     letter = award.issue_award(tender, actor=cast['ppk'], now=row.objection_ends_at)
@@ -245,11 +251,19 @@ def test_the_pokja_records_the_negotiation_on_the_worksheet_page(ranked, pokja, 
     assert refused.status_code == 422
     assert 'melebihi harga satuan penawaran' in refused.get_data(as_text=True)
     assert written() == before
-    response = client.post(f'{url}/negotiation', data={**form, 'hn_1': '440000'})
+    # Typed as on every page: Indonesian grouping.
+    response = client.post(f'{url}/negotiation', data={**form, 'hn_1': 'Rp440.000'})
     assert response.status_code == 302
     row = db.session.scalar(select(Negotiation).where(Negotiation.bid_id == bids[SATU].id))
     assert (row.status, row.negotiated_lines) == ('agreed', [{'item': '1', 'unit_price': '440000'}])
     assert row.price_notes == 'Biaya personil diturunkan.'
+    # The worksheet links the BA Klarifikasi dan Negosiasi it issued.
+    page = client.get(url).get_data(as_text=True)
+    link = f'/documents/{row.document_id}.pdf'
+    assert f'href="{link}">Unduh BA Klarifikasi dan Negosiasi (PDF)' in page
+    minutes = client.get(link)
+    assert minutes.status_code == 200 and minutes.mimetype == 'application/pdf'
+    assert 'Rp440.000' in pdf_text(db.session.get(IssuedDocument, row.document_id))
     # The page of a firm that is not invited shows no form.
     other = client.get(f'/tenders/{tender.code}/evaluation/bids/{bids[DUA].id}')
     assert 'id="save-negotiation"' not in other.get_data(as_text=True)

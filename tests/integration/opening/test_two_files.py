@@ -2,6 +2,7 @@
 for bids the evaluation marked as technically passing; the key is published only after it."""
 
 import opening_helpers
+import pki_helpers
 import pytest
 from sqlalchemy import select
 
@@ -94,3 +95,24 @@ def test_a_price_envelope_in_the_technical_slot_is_malformed(create_tender, bidd
     row = db.session.scalar(select(OpenedBid).where(OpenedBid.bid_id == wrong.id))
     assert (row.result, row.reason) == ('not_openable', 'package_malformed')
     assert row.reason_detail.startswith('unexpected_envelope')
+
+
+def test_the_last_share_released_on_the_page_opens_file_one(
+    client, create_tender, cast, bidder, as_user
+):
+    """The k-th share of File I given on the page opens it and says so (it answered 500: the
+    page looked for the ceremony pending after the release, File II's, not yet created)."""
+    pokja = cast['pokja']
+    pki_helpers.certify(pokja, 1, server_held=True)
+    tender = consultancy(create_tender)
+    for kind in ('technical', 'price'):
+        submit_sealed(tender, bidder, VENDOR_KEY, kind=kind)
+    clock.set_now(tender.bid_deadline)
+    opening_helpers.release(tender, cast['pokja2'])
+    as_user(pokja)
+    url = f'/tenders/{tender.code}/opening'
+    done = client.post(f'{url}/release', data={'passphrase': pki_helpers.SIGNING_PASSPHRASE})
+    assert done.status_code == 302
+    page = client.get(url).get_data(as_text=True)
+    assert 'Bagian kunci diterima. Penawaran telah dibuka.' in page
+    assert state.is_opened(tender, 'technical') and state.pending_kind(tender) == 'price'

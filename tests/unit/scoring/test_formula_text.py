@@ -44,7 +44,9 @@ VARIANTS = [
     {'contract_type': 'unit_price', 'tie_break': ()},
 ]
 # Words of the engine's English that an Indonesian page must not show.
-ENGLISH = re.compile(r'\b(winner|fails|preference|threshold|clarification|ties|never|stated)\b')
+ENGLISH = re.compile(
+    r'\b(winner|fails|preference|threshold|clarification|ties|never|stated|negotiation|offer)\b'
+)
 
 
 def all_formulas() -> set[str]:
@@ -53,7 +55,8 @@ def all_formulas() -> set[str]:
         for variant in VARIANTS:
             params = make_params(**{**variant, **extra})
             formulas |= set(methods.evaluate(key, params, []).formulas)
-    return formulas
+    # Stated once a bid carries a negotiation (seleksi).
+    return formulas | {methods.NEGOTIATION_TEXT}
 
 
 @pytest.fixture(scope='module')
