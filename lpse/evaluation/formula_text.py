@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 _N = r'(?P<{}>[^;()]+?)'
 
 
-def _rule(pattern: str, message):
+def rule(pattern: str, message):
     names = re.findall(r'\{(\w+)\}', pattern)
     regex = re.escape(pattern)
     for name in names:
@@ -22,11 +22,11 @@ def _rule(pattern: str, message):
 
 
 RULES = (
-    _rule(
+    rule(
         'lump sum: corrected total P = declared total (no arithmetic correction)',
         _l('lump sum: total terkoreksi P = total harga penawaran (tanpa koreksi aritmetik)'),
     ),
-    _rule(
+    rule(
         'arithmetic correction: P = Σ BoQ quantity × bid unit price; unpriced item = 0; '
         'item not in BoQ removed; unit prices never changed',
         _l(
@@ -34,20 +34,20 @@ RULES = (
             'item di luar BoQ dihapus; harga satuan tidak pernah diubah'
         ),
     ),
-    _rule(
+    rule(
         'gabungan: lump-sum BoQ items keep the bid quantity × bid unit price',
         _l('gabungan: item BoQ lump sum tetap volume penawaran × harga satuan penawaran'),
     ),
-    _rule('P > HPS → fails', _l('P > HPS → gugur')),
-    _rule(
+    rule('P > HPS → fails', _l('P > HPS → gugur')),
+    rule(
         'P < {ratio} × HPS → clarification; the recorded outcome decides',
         _l('P < %(ratio)s × HPS → klarifikasi; hasil klarifikasi yang dicatat menentukan'),
     ),
-    _rule(
+    rule(
         'unit price > {ratio} × HPS unit price → flagged unbalanced',
         _l('harga satuan > %(ratio)s × harga satuan HPS → ditandai timpang'),
     ),
-    _rule(
+    rule(
         'TKDN preference (LKPP 2022): KP = TKDN × max preference; HEA = (1 − KP) × P '
         '(max preference {max}; goods, HPS > {hps}, TKDN ≥ {min}%; '
         'HEA for ranking only, contract value stays P)',
@@ -57,7 +57,7 @@ RULES = (
             'untuk peringkat, nilai kontrak tetap P)'
         ),
     ),
-    _rule(
+    rule(
         'TKDN preference (legacy): KP = TKDN × max preference; HEA = P / (1 + KP) '
         '(max preference {max}; goods, HPS > {hps}, TKDN ≥ {min}%; '
         'HEA for ranking only, contract value stays P)',
@@ -67,18 +67,18 @@ RULES = (
             'untuk peringkat, nilai kontrak tetap P)'
         ),
     ),
-    _rule(
+    rule(
         'winner = lowest evaluated price (HEA or P)',
         _l('pemenang = harga evaluasi terendah (HEA atau P)'),
     ),
-    _rule('technical threshold NT ≥ {nt}', _l('ambang nilai teknis NT ≥ %(nt)s')),
-    _rule(
+    rule('technical threshold NT ≥ {nt}', _l('ambang nilai teknis NT ≥ %(nt)s')),
+    rule(
         'NH = 100 × Pmin / P (evaluated prices of bids passing all stages)',
         _l('NH = 100 × Pmin / P (harga evaluasi penawaran yang lulus semua tahap)'),
     ),
-    _rule('NA = {bt} × NT + {bh} × NH', _l('NA = %(bt)s × NT + %(bh)s × NH')),
-    _rule('winner = highest NA', _l('pemenang = NA tertinggi')),
-    _rule(
+    rule('NA = {bt} × NT + {bh} × NH', _l('NA = %(bt)s × NT + %(bh)s × NH')),
+    rule('winner = highest NA', _l('pemenang = NA tertinggi')),
+    rule(
         'LCC = P + Σ_{t=1..n} (O_t + M_t) / (1 + r)^t − S / (1 + r)^n '
         '(r = {r}, n = {n}; O, M, S stated by each bid)',
         _l(
@@ -86,18 +86,18 @@ RULES = (
             '(r = %(r)s, n = %(n)s; O, M, S dinyatakan dalam setiap penawaran)'
         ),
     ),
-    _rule('winner = lowest LCC', _l('pemenang = LCC terendah')),
-    _rule(
+    rule('winner = lowest LCC', _l('pemenang = LCC terendah')),
+    rule(
         'NT ≥ threshold {nt}; File II opened only for bids passing File I',
         _l('NT ≥ ambang %(nt)s; File II hanya dibuka bagi penawaran yang lulus File I'),
     ),
-    _rule('NB = 100 × Bmin / B', _l('NB = 100 × Bmin / B')),
-    _rule('NK = {wt} × NT + {wb} × NB', _l('NK = %(wt)s × NT + %(wb)s × NB')),
-    _rule(
+    rule('NB = 100 × Bmin / B', _l('NB = 100 × Bmin / B')),
+    rule('NK = {wt} × NT + {wb} × NB', _l('NK = %(wt)s × NT + %(wb)s × NB')),
+    rule(
         'winner = highest NK, then clarification and negotiation',
         _l('pemenang = NK tertinggi, lalu klarifikasi dan negosiasi'),
     ),
-    _rule(
+    rule(
         'negotiation: HN = corrected total at the negotiated unit prices (each ≤ the offer); '
         'a failed negotiation passes the award to the next-ranked bid',
         _l(
@@ -106,13 +106,13 @@ RULES = (
             'berikutnya'
         ),
     ),
-    _rule('winner = lowest corrected B', _l('pemenang = B terkoreksi terendah')),
-    _rule('B > pagu {budget} → fails', _l('B > pagu %(budget)s → gugur')),
-    _rule(
+    rule('winner = lowest corrected B', _l('pemenang = B terkoreksi terendah')),
+    rule('B > pagu {budget} → fails', _l('B > pagu %(budget)s → gugur')),
+    rule(
         'winner = highest NT among bids within the pagu',
         _l('pemenang = NT tertinggi di antara penawaran dalam pagu'),
     ),
-    _rule(
+    rule(
         'winner = highest NT; File II opened in NT order until one passes (B ≤ HPS)',
         _l('pemenang = NT tertinggi; File II dibuka menurut urutan NT sampai satu lulus (B ≤ HPS)'),
     ),

@@ -13,7 +13,7 @@ from lpse.documents import operations as documents
 from lpse.errors import DomainError, NotFound
 from lpse.evaluation import announcement as announcements
 from lpse.evaluation import award as awards
-from lpse.evaluation import formula_text, objections, permissions, public_result
+from lpse.evaluation import formula_text, objections, permissions, public_result, reason_text
 from lpse.evaluation.objection_models import ObjectionAttachment
 from lpse.evaluation.sanggah_forms import AwardForm, ObjectionAnswerForm, ObjectionForm
 from lpse.extensions import db
@@ -25,6 +25,7 @@ from lpse.tenders.views import detail_context, load_tender, viewer
 
 bp = Blueprint('sanggah', __name__, url_prefix='/tenders')
 bp.record_once(formula_text.init_app)
+bp.record_once(reason_text.init_app)
 PDF_KINDS = {'bahp': 'bahp_document', 'pengumuman': 'notice_document'}
 LEGEND_LABELS = {
     'A': _l('Administrasi'),
