@@ -122,6 +122,7 @@ def _index(tender, *, status=200, propose_form=None, fail_form=None, reopen_form
             VERDICT_KINDS=VERDICT_KINDS,
             ProposalStatus=ProposalStatus,
             NOT_YET=export.NOT_YET,
+            price_sealed=tender.submission_files == 2 and not worksheets.price_opened(tender),
             incomplete=any(
                 v.get('reason') == export.NOT_YET
                 for b in data['bids']

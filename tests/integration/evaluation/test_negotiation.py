@@ -56,8 +56,17 @@ def token(app):
 
 
 @pytest.fixture
-def ranked(opened_tender, pokja, token, client):
+def ranked(file_one_scored):
     """A seleksi (QCBS, two files) evaluated through the API, File II opened: (tender, bids)."""
+    tender, bids = file_one_scored
+    open_price_envelopes(tender, bids)
+    return tender, bids
+
+
+@pytest.fixture
+def file_one_scored(opened_tender, pokja, token, client):
+    """A seleksi (QCBS, two files) whose File I is evaluated through the API, File II still
+    sealed: (tender, bids)."""
     tender, bids = opened_tender(
         category='jasa_konsultansi',
         selection_method='seleksi',
@@ -80,8 +89,15 @@ def ranked(opened_tender, pokja, token, client):
             f'/api/v1/tenders/{tender.code}/bids/{bid.id}/evaluation', json=body, headers=headers
         )
         assert response.status_code == 200, response.get_json()
-    open_price_envelopes(tender, bids)
     return tender, bids
+
+
+def test_before_file_two_the_price_is_pending_not_failed(file_one_scored, pokja, as_user):
+    tender, _bids = file_one_scored
+    client = as_user(pokja[0])
+    page = client.get(f'/tenders/{tender.code}/evaluation/').get_data(as_text=True)
+    assert 'id="price-sealed"' in page and page.count('File II belum dibuka') == len(SCORES)
+    assert 'id="failure-reason"' not in page and 'tidak ada harga penawaran' not in page
 
 
 def negotiate(client, tender, bid, body, headers):
