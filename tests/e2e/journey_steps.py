@@ -222,14 +222,19 @@ def publish_tender(
 
 def submit_bid(page, code, *, unit_price, passphrase, attachment, shots):
     """The signed-in vendor bids ``unit_price`` on item 1 of tender ``code``, signing with its
-    server-held key; returns the receipt number. shots: (form, receipt)."""
+    server-held key; returns the receipt number. shots: (form, receipt). ``attachment`` None:
+    a price-only bid (Tender Cepat), whose form has no attachment field."""
     page.goto(f'/tenders/{code}')
     page.get_by_role('link', name='Kirim penawaran').click()
     check_page(page, shots[0])
     page.get_by_label('Harga satuan item 1').fill(unit_price)
     page.get_by_label('TKDN (%)').fill('40')
     page.get_by_label('Masa berlaku penawaran (hari)').fill('90')
-    page.get_by_label('Lampiran (PDF)').set_input_files(str(attachment))
+    if attachment is None:
+        expect(page.locator('#price-only')).to_contain_text('penawaran hanya harga')
+        expect(page.get_by_label('Lampiran (PDF)')).to_have_count(0)
+    else:
+        page.get_by_label('Lampiran (PDF)').set_input_files(str(attachment))
     page.get_by_label('Frasa sandi penandatanganan').fill(passphrase)
     page.get_by_role('button', name='Tanda tangani, segel dan kirim').click()
     receipt = page.get_by_text(re.compile(r'Penawaran terkirim\. Nomor tanda terima'))

@@ -1,14 +1,14 @@
 """Tender Cepat in the browser (issue 18.4), from the database `make run` leaves: a Pokja member
 publishes a fast tender for goods with a KBLI requirement and no aanwijzing; the tender page
 lists the method's stages and has no Q&A; a demo vendor whose register lacks the KBLI is told
-so on the page and gets no bid button; the one that qualifies bids; two members open; the Pokja
+so on the page and gets no bid button; the one that qualifies bids its price alone (the form
+has no attachment field); two members open; the Pokja
 proposes and approves without a worksheet (qualification comes from the register); the winner
 is announced. Every page passes axe and the 360 px check (screenshots fast-*)."""
 
 import pki_helpers
 import pytest
 from journey_steps import (
-    PDF,
     SCHEDULE,
     announce_winner,
     approve_result,
@@ -40,7 +40,7 @@ def fast_minimums(app):
     app.config['LPSE_FAST_STAGE_MIN_GAPS'] = {}
 
 
-def test_a_fast_tender_in_the_browser(page, demo_site, fast_minimums, tmp_path):  # noqa: F811
+def test_a_fast_tender_in_the_browser(page, demo_site, fast_minimums):  # noqa: F811
     password = demo_site.get
     pokja1, pokja2 = 'pokja1@demo.lpse.id', 'pokja2@demo.lpse.id'
     karya = db.session.scalar(db.select(User).where(User.email == 'penyedia2@demo.lpse.id'))
@@ -75,15 +75,13 @@ def test_a_fast_tender_in_the_browser(page, demo_site, fast_minimums, tmp_path):
     check_page(page, 'fast-02-refused')
     logout(page)
 
-    attachment = tmp_path / 'surat-penawaran.pdf'
-    attachment.write_bytes(PDF)
     login(page, 'penyedia2@demo.lpse.id', password('penyedia2@demo.lpse.id'))
     submit_bid(
         page,
         code,
         unit_price='140.000.000',
         passphrase=pki_helpers.SIGNING_PASSPHRASE,
-        attachment=attachment,
+        attachment=None,  # the bid is the price alone
         shots=('fast-03-bid-form', 'fast-04-bid-receipt'),
     )
     logout(page)
