@@ -291,7 +291,9 @@ def names_for(events) -> Names:
             f'{user.name} <{user.email}>', 'auditor.events', {'actor': user.email}
         )
     for ident, vendor in vendors.items():
-        objects['vendor', str(ident)] = Named(vendor.name, 'vendors.detail', {'vendor_id': ident})
+        objects['vendor', str(ident)] = Named(
+            vendor.company_name, 'vendors.detail', {'vendor_id': ident}
+        )
     return Names(
         actors=users,
         objects=objects,

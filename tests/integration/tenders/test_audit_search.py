@@ -6,6 +6,7 @@ import csv
 import io
 from datetime import UTC, datetime, timedelta
 
+from flask import url_for
 from sqlalchemy import select
 
 from lpse import audit, clock
@@ -205,3 +206,20 @@ def test_search_stays_bounded(client, create_tender, cast, token):
     assert len(body['events']) == 5 and body['next_cursor']
     assert [e['actor']['email'] for e in body['events']] == [cast['ppk'].email] * 5
     assert body['events'][0]['tender_code'] == live.code
+
+
+def test_events_about_a_vendor_name_its_company(client, cast, as_user):
+    """As the demo seeds them (vendor.registered / vendor.verified on the Vendor row): the log
+    page names the company and links the vendor's page (it answered 500 before)."""
+    from lpse.vendors.verification import vendor_of
+
+    vendor = vendor_of(cast['vendor'])
+    audit.record('vendor.verified', vendor, actor=None, now=T0, reason=None)
+    db.session.commit()
+    as_user(cast['auditor'])
+    page = client.get('/audit/')
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    with client.application.test_request_context():
+        link = url_for('vendors.detail', vendor_id=vendor.id)
+    assert vendor.company_name in html and f'href="{link}"' in html
