@@ -25,6 +25,7 @@ from lpse.opening.models import OpeningCeremony, ShareRelease
 from lpse.tenders import publication
 from lpse.tenders.documents import Addendum
 from lpse.tenders.models import ScheduleChange, Tender, TenderMember, TenderStatus
+from lpse.tenders.prequalification import pages as prequalification
 from lpse.tenders.questions import Question
 from lpse.tenders.stages import Stage
 from lpse.tenders.views import followed_by
@@ -90,7 +91,7 @@ def pokja_todo(tender, user, now) -> list:
                 )
             ]
         return [_l('Draf lengkap: siap diumumkan.')]
-    todo = []
+    todo = prequalification.pokja_tasks(tender, user, now)
     unanswered = _count(Question, Question.tender_id == tender.id, Question.answer.is_(None))
     if unanswered:
         todo.append(

@@ -3,6 +3,7 @@
 Pokja's evaluation page. Reads only; the acting user and the time are arguments."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from lpse import clock
 from lpse.errors import DomainError, NotFound
@@ -33,6 +34,38 @@ def _pokja_next(tender, now) -> dict:
         'evaluation_open': problem is None,
         'announced': result is not None,
     }
+
+
+def pokja_tasks(tender, user, now) -> list:
+    """What a Pokja member has to do about the prakualifikasi now (its home page): evaluate the
+    forms once the submission stage ended, approve the result, answer objections."""
+    if not tender.method.prequalifies or tender.is_draft:
+        return []
+    state, todo = _pokja_next(tender, now), []
+    if state['pending_objections']:
+        todo.append(
+            ngettext(
+                '%(num)s sanggah prakualifikasi belum dijawab.',
+                '%(num)s sanggah prakualifikasi belum dijawab.',
+                state['pending_objections'],
+            )
+        )
+    if state['announced'] or not state['evaluation_open'] or not state['submissions']:
+        return todo
+    if state['unevaluated']:
+        todo.append(
+            ngettext(
+                '%(num)s data kualifikasi menunggu evaluasi.',
+                '%(num)s data kualifikasi menunggu evaluasi.',
+                state['unevaluated'],
+            )
+        )
+        return todo
+    result, problems = operations.provisional_result(tender)
+    approved = operations.approvals_of(tender, operations.result_sha256(result))
+    if not problems and all(a.user_id != user.id for a in approved):
+        todo.append(_l('Setujui hasil prakualifikasi.'))
+    return todo
 
 
 def panel(tender, user, now=None) -> dict | None:

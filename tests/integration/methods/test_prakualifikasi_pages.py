@@ -343,3 +343,30 @@ def test_prequalification_access_matrix(client, konstruksi, firms, pokja, cast, 
         objection=objection.id,
     )
     assert wrong == {}, f'(got, expected) for {who}'
+
+
+def test_the_pokja_home_page_says_what_the_prakualifikasi_needs(client, konstruksi, firms, pokja):
+    def home(user):
+        client.post('/auth/logout')
+        sign_in(client, user.email)
+        return text(client.get('/beranda'))
+
+    rows = [send(konstruksi, user) for user in firms[:2]]
+    assert 'data kualifikasi menunggu evaluasi' not in home(pokja[0])  # the stage is still open
+    at(konstruksi, Stage.qualification_evaluation)
+    assert '2 data kualifikasi menunggu evaluasi.' in home(pokja[0])
+    for row in rows:
+        evaluate(konstruksi, pokja[0], row)
+    assert 'Setujui hasil prakualifikasi.' in home(pokja[0])
+    now = at(konstruksi, Stage.qualification_announcement)
+    prequalification.approve(konstruksi, actor=pokja[0], now=now)
+    db.session.commit()
+    assert 'Setujui hasil prakualifikasi.' not in home(pokja[0])
+    assert 'Setujui hasil prakualifikasi.' in home(pokja[1])
+    prequalification.approve(konstruksi, actor=pokja[1], now=now)
+    db.session.commit()
+    assert 'Setujui hasil prakualifikasi.' not in home(pokja[2])  # announced
+    now = at(konstruksi, Stage.qualification_objection)
+    prequalification.file_objection(konstruksi, 'Nilai kami?', actor=firms[0], now=now)
+    db.session.commit()
+    assert '1 sanggah prakualifikasi belum dijawab.' in home(pokja[2])
