@@ -40,7 +40,9 @@ run: install
 	# commitments, checkpoints, mail, OCDS bulk files) runs beside the server until it stops.
 	mkdir -p instance; LPSE_ENV=development $(VENV)/bin/flask lpse worker > instance/worker.log 2>&1 & \
 	  job=$$!; trap 'kill $$job 2>/dev/null' EXIT INT TERM; \
-	  LPSE_ENV=development $(PY) run.py
+	  LPSE_ENV=development PORT=$(PORT) $(PY) run.py
+
+PORT ?= 5000
 
 # Two workers (pytest-xdist) on the two cores CI has; PostgreSQL gets a database per worker.
 TEST_WORKERS ?= 2
