@@ -255,6 +255,9 @@ def vendor_home(user, vendor, now) -> VendorHome:
                 'deadline': t.bid_deadline,
                 'left': remaining(t.bid_deadline, now),
                 'bid': current.get(t.id),
+                # why the method keeps this vendor from bidding (outside the shortlist, a
+                # Tender Cepat requirement), shown instead of the bid link
+                'refusal': t.participation_problem(user, now) if vendor is not None else None,
             }
             for t in running
         ),

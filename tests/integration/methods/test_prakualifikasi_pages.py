@@ -370,3 +370,26 @@ def test_the_pokja_home_page_says_what_the_prakualifikasi_needs(client, konstruk
     prequalification.file_objection(konstruksi, 'Nilai kami?', actor=firms[0], now=now)
     db.session.commit()
     assert '1 sanggah prakualifikasi belum dijawab.' in home(pokja[2])
+
+
+def test_the_vendor_home_offers_the_bid_to_the_shortlist_only(client, konstruksi, firms, pokja):
+    from lpse.tenders import follows
+
+    rows = [send(konstruksi, user) for user in firms[:2]]
+    for user in firms[:2]:
+        follows.follow(konstruksi, actor=user, now=clock.now())
+    db.session.commit()
+    sign_in(client, firms[0].email)
+    page = text(client.get('/beranda'))
+    assert 'belum diumumkan: hanya penyedia dalam daftar pendek' in page
+    assert f'/tenders/{konstruksi.code}/bid' not in page
+    evaluate(konstruksi, pokja[0], rows[0])
+    evaluate(konstruksi, pokja[0], rows[1], failing=('pengalaman',))
+    announce(konstruksi, pokja)
+    at(konstruksi, Stage.bid_submission)
+    assert f'/tenders/{konstruksi.code}/bid' in text(client.get('/beranda'))
+    client.post('/auth/logout')
+    sign_in(client, firms[1].email)
+    page = text(client.get('/beranda'))
+    assert 'Anda tidak termasuk daftar pendek' in page
+    assert f'/tenders/{konstruksi.code}/bid' not in page
