@@ -102,6 +102,8 @@ def test_a_pdf_signed_by_a_vendor_certificate_of_our_ca_is_not_ours(client, auth
 def test_document_metadata_page_and_api(client, issued):
     html = client.get(f'/verify/{issued.id}').get_data(as_text=True)
     assert issued.sha256 in html and issued.id in html
+    # Times are in the reader's zone (with WIB), never labelled UTC; the kind is a code.
+    assert '(UTC)' not in html and f'<code>{issued.kind}</code>' in html
     assert client.get('/verify/AAAAAAAAAAAAAAAAAAAA').status_code == 404
     body = client.get(f'/api/v1/documents/{issued.id}').get_json()
     assert body['sha256'] == issued.sha256 and body['kind'] == 'sample'
