@@ -78,10 +78,13 @@ def _schedule_reasons(tender, now):
     if any(window.end <= now for window in schedule.values()):
         return [_l('Ada tahap jadwal yang sudah berakhir; perbarui jadwal.')]
     announcement = schedule[Stage.announcement]
-    # Announced now: the announcement period counts from publication.
+    # Announced now: the announcement period counts from publication, and so does every stage
+    # drafted to open with it (a prakualifikasi's form submission, a download).
     effective = {
-        **schedule,
-        Stage.announcement: Window(max(announcement.start, now), announcement.end),
+        stage: Window(max(window.start, now), window.end)
+        if stage == Stage.announcement or window.start == announcement.start
+        else window
+        for stage, window in schedule.items()
     }
     return [
         _l('%(stage)s: %(message)s', stage=STAGE_LABELS[p.stage], message=p.message)

@@ -285,3 +285,24 @@ def test_an_accepted_objection_withdraws_the_result(konstruksi, firms, pokja):
         'qualification.approved',
         'qualification.announced',
     ]
+
+
+def test_stages_drafted_to_open_with_the_announcement_move_with_it(create_tender, cast):
+    """Publishing counts the announcement from now; a form stage drafted to open with it moves
+    with it instead of "starting before the previous stage" (a newcomer's demo tender)."""
+    from lpse.tenders import publication
+    from lpse.tenders import schedule as tender_schedule
+    from lpse.tenders.stages import Window
+
+    draft = create_tender('ready', qualification_method='prakualifikasi')
+    windows = dict(draft.schedule)
+    start = windows[Stage.announcement].start
+    windows[Stage.qualification_submission] = Window(
+        start, windows[Stage.qualification_submission].end
+    )
+    tender_schedule.set_schedule(draft, windows, actor=cast['pokja'], now=clock.now())
+    db.session.commit()
+    later = start + timedelta(minutes=5)
+    assert not any(
+        'sebelum tahap sebelumnya' in str(p) for p in publication.publication_problems(draft, later)
+    )
