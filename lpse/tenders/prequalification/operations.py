@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lpse import audit, storage
+from lpse.auth.models import User
 from lpse.crypto.canonical import canonical_json
 from lpse.documents import operations as documents
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -466,7 +467,10 @@ def _announce(tender, result, sha, *, actor, now, ip):
         row.shortlisted, row.shortlist_rank = entry['shortlisted'], entry['rank']
     tender.shortlist_announced_at = now
     db.session.flush()
-    report, notice = paperwork.issue_result_documents(tender, announcement, now=now)
+    approvers = [db.session.get(User, a.user_id) for a in approvals_of(tender, sha)]
+    report, notice = paperwork.issue_result_documents(
+        tender, announcement, approvers=approvers, now=now
+    )
     announcement.report_document_id, announcement.notice_document_id = report.id, notice.id
     db.session.flush()
     audit.record(

@@ -5,6 +5,7 @@ every vendor, every requirement's verdict and reason, the scores) and the announ
 the result with its shortlist (Pengumuman Hasil Prakualifikasi)."""
 
 from lpse.documents import operations as documents
+from lpse.i18n import number as figure
 from lpse.tenders.document_context import base_context, moment
 
 STATUS = {True: 'Lulus', False: 'Tidak lulus', None: 'Belum dievaluasi'}
@@ -43,13 +44,15 @@ def qualification_form(tender, vendor, answers, *, now) -> documents.Draft:
     )
 
 
-def issue_result_documents(tender, announcement, *, now):
-    """(BA Hasil Prakualifikasi, Pengumuman Hasil Prakualifikasi), both issued and signed."""
+def issue_result_documents(tender, announcement, *, approvers, now):
+    """(BA Hasil Prakualifikasi, Pengumuman Hasil Prakualifikasi), both issued and signed; the
+    signature blocks are the Pokja members who approved the result (`approvers`, users)."""
     result = announcement.result
     zone = tender.timezone
     rows = [
         {
             **v,
+            'score': None if v['score'] is None else figure(v['score']),
             'status': STATUS[v['passed']],
             'verdicts': [
                 {
@@ -63,7 +66,6 @@ def issue_result_documents(tender, announcement, *, now):
         for v in result['vendors']
     ]
     shortlist = sorted((r for r in rows if r['shortlisted']), key=lambda r: r['rank'])
-    members = sorted(tender.members, key=lambda m: m.user.name)
     common = {
         'method': str(tender.method.label),
         'scored': result['scored'],
@@ -74,8 +76,8 @@ def issue_result_documents(tender, announcement, *, now):
         'objection_ends_at': moment(announcement.objection_ends_at, zone),
         'bounds': result['shortlist_bounds'],
         'signers': [
-            {'role': 'Anggota Pokja Pemilihan', 'name': m.user.name, 'nip': m.user.nip}
-            for m in members
+            {'role': 'Anggota Pokja Pemilihan', 'name': u.name, 'nip': u.nip}
+            for u in sorted(approvers, key=lambda u: u.name)
         ],
     }
     number = f'{tender.code}/{{}}/{tender.version}.{result["round"]}'

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pki_helpers
 import pytest
+from evaluation.test_award import pdf_text
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
@@ -179,6 +180,12 @@ def test_seleksi_shortlists_the_best_scores_between_three_and_seven(seleksi, fir
         ('PT Konsultan Prima 1', '71.00'),
     ]
     assert result.result['shortlist_bounds'] == [3, 4]
+    # The BA in Indonesian figures, signed off by the members who approved (not the whole Pokja).
+    ba = pdf_text(result.report_document)
+    assert 'nilai 88,5' in ba and '88.50' not in ba and '90.00' not in ba
+    approvers = {a.user_id for a in prequalification.approvals_of(seleksi, result.result_sha256)}
+    for member in pokja:
+        assert (member.name in ba) == (member.id in approvers), member.name
 
 
 def test_seleksi_refuses_a_shortlist_under_three(seleksi, firms, pokja):
