@@ -109,7 +109,7 @@ _HEAD = AuditHead.__table__
 _NEXT_SEQ = (
     update(_HEAD)
     .where(_HEAD.c.id == 1)
-    .values(seq=_HEAD.c.seq + 1)
+    .values(seq=_HEAD.c.seq + bindparam('count'))
     .returning(_HEAD.c.seq, _HEAD.c.hash, _HEAD.c.frontier)
 )
 _MOVE_HEAD = (
@@ -121,10 +121,10 @@ _INSERT_EVENT = AuditEvent.__table__.insert()
 _INSERT_TENDER = AuditEventTender.__table__.insert()
 
 
-def _advance_head(conn):
-    """Lock the head row and return (next seq, previous hash, the tree's right edge before it);
-    the row lock serialises appends."""
-    row = conn.execute(_NEXT_SEQ).first()
+def _advance_head(conn, count=1):
+    """Lock the head row, move its seq on by `count` and return (the first new seq, the
+    previous hash, the tree's right edge before it); the row lock serialises appends."""
+    row = conn.execute(_NEXT_SEQ, {'count': count}).first()
     if row is None:  # an empty log: create the head once, whoever gets there first
         insert = postgresql_insert if conn.dialect.name == 'postgresql' else sqlite_insert
         conn.execute(
@@ -132,8 +132,28 @@ def _advance_head(conn):
             .values(id=1, seq=0, hash=GENESIS_HASH, frontier=b'')
             .on_conflict_do_nothing()
         )
-        row = conn.execute(_NEXT_SEQ).first()
-    return row.seq, row.hash, bytes(row.frontier or b'')
+        row = conn.execute(_NEXT_SEQ, {'count': count}).first()
+    return row.seq - count + 1, row.hash, bytes(row.frontier or b'')
+
+
+def lock_head() -> None:
+    """Take the head row lock now, before the first append (PostgreSQL: SELECT … FOR UPDATE;
+    SQLite's write transaction holds the whole database already)."""
+    conn = db.session.connection()
+    if conn.dialect.name == 'postgresql':
+        conn.execute(select(_HEAD.c.seq).where(_HEAD.c.id == 1).with_for_update())
+
+
+@dataclass(frozen=True)
+class Event:
+    """One event to append with `record_many` (the arguments of `record`)."""
+
+    action: str
+    obj: object
+    actor: object
+    now: datetime
+    ip: str | None
+    data: dict
 
 
 def record(action, obj=None, *, actor, now, ip=None, **data):
@@ -142,32 +162,45 @@ def record(action, obj=None, *, actor, now, ip=None, **data):
     The caller's pending changes are flushed first (they precede the event that records them);
     the event is written with Core statements on the session's connection and returned as a
     plain record (building an ORM instance was a sixth of an append's cost)."""
-    object_type, object_id = _describe(obj)
+    return record_many([Event(action, obj, actor, now, ip, data)])[0]
+
+
+def record_many(events: list[Event]) -> list[Logged]:
+    """Append events in order in the current transaction, with one statement per table for all
+    of them (a batch of bid submissions appends many while it holds the head: bids.recording)."""
     db.session.flush()
     conn = db.session.connection()
-    seq, prev_hash, edge = _advance_head(conn)
-    values = {
-        'seq': seq,
-        'occurred_at': now,
-        'actor_id': getattr(actor, 'id', None),
-        'actor_ip': ip,
-        'action': action,
-        'object_type': object_type,
-        'object_id': object_id,
-        'payload': canonical_json(data),
-    }
-    fields = canonical_fields(values)
-    text = canonical_json(fields).encode('utf-8')  # serialised once for the chain and the tree
-    values['prev_hash'] = prev_hash
-    values['hash'] = hashlib.sha256(prev_hash.encode('ascii') + text).hexdigest()
-    nodes, edge = tlog.append(seq - 1, edge, merkle.leaf_hash(text))
-    conn.execute(_INSERT_EVENT, values)
-    tender_id = _tender_of(obj)
-    if tender_id is not None:
-        conn.execute(_INSERT_TENDER, {'seq': seq, 'tender_id': tender_id})
+    seq, prev_hash, edge = _advance_head(conn, len(events))
+    logged, nodes, links = [], [], []
+    for event in events:
+        object_type, object_id = _describe(event.obj)
+        values = {
+            'seq': seq,
+            'occurred_at': event.now,
+            'actor_id': getattr(event.actor, 'id', None),
+            'actor_ip': event.ip,
+            'action': event.action,
+            'object_type': object_type,
+            'object_id': object_id,
+            'payload': canonical_json(event.data),
+        }
+        fields = canonical_fields(values)
+        text = canonical_json(fields).encode('utf-8')  # serialised once for chain and tree
+        values['prev_hash'] = prev_hash
+        values['hash'] = hashlib.sha256(prev_hash.encode('ascii') + text).hexdigest()
+        added, edge = tlog.append(seq - 1, edge, merkle.leaf_hash(text))
+        nodes.extend(added)
+        tender_id = _tender_of(event.obj)
+        if tender_id is not None:
+            links.append({'seq': seq, 'tender_id': tender_id})
+        logged.append(Logged(**values))
+        prev_hash, seq = values['hash'], seq + 1
+    conn.execute(_INSERT_EVENT, [e.__dict__ for e in logged])
+    if links:
+        conn.execute(_INSERT_TENDER, links)
     tlog.store(nodes)
-    conn.execute(_MOVE_HEAD, {'new_hash': values['hash'], 'new_frontier': edge})
-    return Logged(**values)
+    conn.execute(_MOVE_HEAD, {'new_hash': prev_hash, 'new_frontier': edge})
+    return logged
 
 
 def record_read(what, obj, *, actor, now, ip=None, **data):

@@ -147,11 +147,11 @@ def _before_commit(session):
     if not session.info.get('state_touched'):
         return
     touched = session.info.pop('state_touched', set())
+    found = _read_rows(session, touched)
     rows = []
     for name, pk in sorted(touched, key=str):
         table = _table(name)
-        where = [c == v for c, v in zip(table.primary_key.columns, pk, strict=True)]
-        row = session.execute(select(table).where(*where)).first()
+        row = found.get((name, pk))
         key = json.dumps(
             [_value(c.name, v) for c, v in zip(table.primary_key.columns, pk, strict=True)]
         )
@@ -167,6 +167,32 @@ def _before_commit(session):
     finally:
         session.info.pop('state_recording', None)
         session.info.pop('state_touched', None)
+
+
+def _read_rows(session, touched) -> dict:
+    """The touched rows as they stand now, by (table, key): one query per table whose key is
+    one column (a submission batch touches many bids), one per row otherwise."""
+    by_table: dict[str, list[tuple]] = {}
+    for name, pk in touched:
+        by_table.setdefault(name, []).append(pk)
+    found = {}
+    for name, keys in by_table.items():
+        table = _table(name)
+        columns = list(table.primary_key.columns)
+        if len(columns) == 1:
+            column = columns[0]
+            values = [pk[0] for pk in keys]
+            for start in range(0, len(values), 500):
+                chunk = values[start : start + 500]
+                for row in session.execute(select(table).where(column.in_(chunk))):
+                    found[(name, (row._mapping[column.name],))] = row
+            keys = [pk for pk in keys if (name, pk) not in found]  # deleted, or keyed oddly
+        for pk in keys:
+            where = [c == v for c, v in zip(columns, pk, strict=True)]
+            row = session.execute(select(table).where(*where)).first()
+            if row is not None:
+                found[(name, pk)] = row
+    return found
 
 
 def _after_rollback(session):

@@ -4,8 +4,9 @@ every current envelope, without names, so each bidder can see their bid is in th
 Made by the clock, never by a reader: the deadline job (`flask lpse commit-bid-sets`, run every
 minute by the operator's scheduler) or the first write that needs it (a share release) makes it
 once; pages and the API only read it. It takes the audit
-head lock first (its `bid.commitment_published` event): a submission holds that lock from its
-`bid.submitted` event until its commit and reads the commit clock only after taking it, so a
+head lock first (its `bid.commitment_published` event): a submission (a batch of them:
+bids.recording) takes that lock before its `bid.submitted` events, holds it until its commit
+and reads the commit clock only after taking it, so a
 submission either committed before the commitment was made (and is listed) or reads a clock
 at or past the deadline (and is refused)."""
 

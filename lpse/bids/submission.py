@@ -26,7 +26,8 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError, OperationalError
 
-from lpse import audit, checkpoints, clock, metrics, pki_service, storage
+from lpse import audit, clock, metrics, pki_service, storage
+from lpse.bids import recording
 from lpse.bids.errors import (
     EnvelopeRejected,
     PayloadTooLarge,
@@ -42,8 +43,7 @@ from lpse.bids.models import (
     kinds_for,
 )
 from lpse.bids.permissions import deadline_passed
-from lpse.crypto import envelope, pki, receipts
-from lpse.crypto.canonical import document_json
+from lpse.crypto import envelope, pki
 from lpse.crypto.errors import CryptoError
 from lpse.crypto.signed_data import verify_signature
 from lpse.errors import NotFound, StageClosed, Throttled, ValidationFailed
@@ -537,112 +537,51 @@ def _store(tender, user, vendor, upload, kind, tender_key, now, lock) -> _Stored
 
 
 def _record(tender, user, vendor, fresh, now, lock) -> list[Bid]:
-    # Everything that can be read or computed before the write lock is, so that the locked
-    # part is only the writes, two RSA signatures and the commit (each statement in it may wait
-    # for the GIL behind other uploads' threads, and every other submission waits for it).
-    system_key = pki_service.system_key()  # unlocked (argon2, once per process)
-    system_cert = pki_service.require_authority().system_cert
+    """Record the fresh envelopes (bids.recording: together with whatever other submissions of
+    this process are ready at the same moment) and return their rows in this session."""
     window = tender.schedule[Stage.bid_submission]
-    deadline, zone = tender.bid_deadline, tender.timezone
-    company, npwp = vendor.company_name, vendor.npwp
-    numbers = _new_receipt_numbers(tender, len(fresh))
-    _write_transaction()
-    if lock is not None and not _release_in_transaction(lock):
+    entry = recording.Entry(
+        tender_id=tender.id,
+        tender_code=tender.code,
+        tender_version=tender.version,
+        deadline=tender.bid_deadline,
+        opens=window.start,
+        zone=tender.timezone,
+        vendor_id=vendor.id,
+        company=vendor.company_name,
+        npwp=vendor.npwp,
+        user_id=user.id,
+        now=now,
+        envelopes=[
+            recording.Envelope(
+                s.kind.value,
+                s.sha256,
+                s.size,
+                s.upload.signature,
+                s.certificate.serial,
+                s.upload.ip,
+                s.upload.user_agent,
+            )
+            for s in fresh
+        ],
+        numbers=_new_receipt_numbers(tender, len(fresh)),
+        lock=lock,
+    )
+    pki_service.system_key()  # unlocked here (argon2, once per process), not by the leader
+    try:
+        ids = recording.record(entry, begin=_write_transaction, commit_clock=commit_clock)
+    except recording.Late as late:
+        raise deadline_passed(tender, late.received) from None
+    except recording.NotOpen:
+        raise StageClosed(_l('Tahap pemasukan penawaran belum dimulai.')) from None
+    except recording.LockLost:
         raise UploadInProgress(
             _l(
                 'Unggahan ini tertahan terlalu lama dan unggahan penawaran Anda yang lain '
                 'telah mengambil alih. Unggahan ini tidak disimpan.'
             )
-        )
-    made = []
-    for s in fresh:
-        previous = current_bid(tender, vendor, s.kind)
-        if previous is not None:
-            previous.status = BidStatus.superseded.value
-            db.session.flush()
-        bid = Bid(
-            tender_id=tender.id,
-            vendor_id=vendor.id,
-            submitted_by_id=user.id,
-            kind=s.kind.value,
-            status=BidStatus.current.value,
-            sha256=s.sha256,
-            size=s.size,
-            submission_signature=s.upload.signature,
-            signer_serial=s.certificate.serial,
-            receipt_number=numbers.pop(),
-            received_at=now,
-            audit_seq=0,
-            receipt_json='{}',
-            supersedes_id=previous.id if previous else None,
-            ip=(s.upload.ip or None) and s.upload.ip[:45],
-            user_agent=(s.upload.user_agent or None) and s.upload.user_agent[:300],
-        )
-        db.session.add(bid)
-        db.session.flush()
-        event = audit.record(
-            'bid.submitted',
-            bid,
-            actor=user,
-            now=now,
-            ip=s.upload.ip,
-            tender=tender.code,
-            version=tender.version,
-            vendor_id=vendor.id,
-            kind=s.kind.value,
-            sha256=s.sha256,
-            size=s.size,
-            receipt_number=bid.receipt_number,
-            supersedes=previous.sha256 if previous else None,
-        )
-        made.append((bid, event, previous))
-    checkpoint = checkpoints.create_checkpoint('bid.submitted', now=now, tender=tender)
-    # "Received" is the commit moment: read after the audit head is locked and the checkpoint
-    # signed, so only the receipt signatures (milliseconds) lie between it and the commit.
-    received = commit_clock()
-    if received >= deadline:
-        raise deadline_passed(tender, received)
-    if received < window.start:
-        raise StageClosed(_l('Tahap pemasukan penawaran belum dimulai.'))
-    for bid, event, previous in made:
-        fields = {
-            'format': receipts.FORMAT,
-            'receipt_number': bid.receipt_number,
-            'tender_code': tender.code,
-            'tender_version': tender.version,
-            'envelope_kind': bid.kind,
-            'vendor_name': company,
-            'vendor_npwp': npwp,
-            'envelope_sha256': bid.sha256,
-            'envelope_size': bid.size,
-            **receipts.received_times(received, zone),
-            'audit_seq': event.seq,
-            'audit_checkpoint': {'seq': checkpoint.seq, 'hash': checkpoint.hash},
-        }
-        if previous is not None:
-            fields['supersedes'] = previous.sha256
-        doc = receipts.sign_receipt(fields, key=system_key, cert=system_cert)
-        bid.received_at = received
-        bid.audit_seq = event.seq
-        bid.checkpoint_id = checkpoint.id
-        bid.receipt_json = document_json(doc)
-    db.session.flush()
-    return [bid for bid, _event, _previous in made]
-
-
-def _release_in_transaction(lock: UploadLock) -> bool:
-    """Delete our lock row in the bid's own transaction; False if another upload of the same
-    vendor took it over (this one stalled past the expiry), which then wins."""
-    return (
-        db.session.execute(
-            delete(BidUploadLock).where(
-                BidUploadLock.tender_id == lock.tender_id,
-                BidUploadLock.vendor_id == lock.vendor_id,
-                BidUploadLock.token == lock.token,
-            )
-        ).rowcount
-        == 1
-    )
+        ) from None
+    return [db.session.get(Bid, i) for i in ids]
 
 
 def commit_clock():
