@@ -16,6 +16,7 @@ from lpse.extensions import db
 from lpse.i18n import with_wib
 from lpse.tenders import news
 from lpse.tenders import rules as tender_rules
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.models import TenderStatus
 from lpse.tenders.stages import Stage
 
@@ -61,6 +62,12 @@ def current_announcement(tender) -> Announcement | None:
         .where(Announcement.tender_id == tender.id, Announcement.withdrawn_at.is_(None))
         .order_by(Announcement.id.desc())
     )
+
+
+@tender_schedule.register_frozen_stages
+def _announced_objection_period(tender) -> set[Stage]:
+    """The sanggah period announced with the winner keeps the end it was announced with."""
+    return {Stage.objection} if current_announcement(tender) is not None else set()
 
 
 def announcements_of(tender) -> list[Announcement]:

@@ -21,6 +21,22 @@ class ScheduleInvalid(ValidationFailed):
         self.problems = problems
 
 
+# Functions ``frozen(tender) -> set[Stage]``: stages whose window an announcement fixed (the
+# objection period it announced with its end); a schedule change may not move them, so a page
+# never shows two deadlines for one period. The modules that announce register one.
+FROZEN_STAGES = []
+
+
+def register_frozen_stages(frozen):
+    """Decorator: add a function naming the stages of a tender no schedule change may move."""
+    FROZEN_STAGES.append(frozen)
+    return frozen
+
+
+def frozen_stages(tender) -> set[Stage]:
+    return set().union(*(frozen(tender) for frozen in FROZEN_STAGES))
+
+
 def _write_schedule(tender, schedule):
     """The windows of the method's stages (a stage the method lacks — left from a draft whose
     method changed — is dropped)."""
@@ -65,9 +81,20 @@ def change_schedule(tender, changes, *, reason, actor, now, ip=None, announce=Tr
     if not changed:
         raise ValidationFailed(_l('Tidak ada tahap yang berubah.'), field='schedule')
     problems = []
+    frozen = frozen_stages(tender)
     for stage, window in changed.items():
         before = old[stage]
-        if before.end <= now:
+        if stage in frozen:
+            problems.append(
+                (
+                    stage,
+                    _l(
+                        'Masa sanggah ini sudah diumumkan bersama batas akhirnya; jadwalnya '
+                        'tidak dapat diubah lagi.'
+                    ),
+                )
+            )
+        elif before.end <= now:
             problems.append((stage, _l('Tahap yang sudah berakhir tidak dapat diubah.')))
         elif before.start <= now and window.start != before.start:
             problems.append((stage, _l('Awal tahap yang sudah dimulai tidak dapat diubah.')))

@@ -4,7 +4,9 @@ result in force — read by the gate, the bundle and the open data."""
 from sqlalchemy import select
 
 from lpse.extensions import db
+from lpse.tenders import schedule
 from lpse.tenders.prequalification.models import QualificationResult, QualificationSubmission
+from lpse.tenders.stages import Stage
 
 
 def is_shortlisted(tender, vendor) -> bool:
@@ -51,6 +53,12 @@ def current_result(tender) -> QualificationResult | None:
     """The announced result in force (not withdrawn), or None."""
     results = [r for r in results_of(tender) if not r.is_withdrawn]
     return results[-1] if results else None
+
+
+@schedule.register_frozen_stages
+def _announced_objection_period(tender) -> set[Stage]:
+    """The prakualifikasi sanggah period announced with the shortlist keeps its announced end."""
+    return {Stage.qualification_objection} if current_result(tender) is not None else set()
 
 
 def ranked(result: dict) -> list[dict]:

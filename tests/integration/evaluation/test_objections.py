@@ -266,3 +266,24 @@ def test_after_reevaluation_the_new_version_is_announced_and_both_are_kept(
         other, actor=pokja[1], accepted=False, answer='Tidak relevan lagi.', now=clock.now()
     )
     assert award.blocking_error(tender, second.objection_ends_at) is None
+
+
+def test_the_announced_sanggah_period_keeps_its_end(app, announced, pokja):
+    """Announced with its deadline, the sanggah stage cannot be moved by "Ubah jadwal" (the
+    announcement keeps the end it was announced with; a page would show two deadlines)."""
+    from lpse.tenders import schedule as tender_schedule
+    from lpse.tenders.stages import Stage, Window
+
+    tender, _bids, row = announced
+    window = tender.schedule[Stage.objection]
+    assert row.objection_ends_at == window.end
+    with pytest.raises(tender_schedule.ScheduleInvalid, match='sudah diumumkan'):
+        tender_schedule.change_schedule(
+            tender,
+            {Stage.objection: Window(window.start, window.end - timedelta(hours=3))},
+            reason='Percepat sanggah',
+            actor=pokja[0],
+            now=clock.now(),
+        )
+    db.session.rollback()
+    assert tender.schedule[Stage.objection] == window

@@ -17,10 +17,11 @@ from lpse import clock, storage
 from lpse.audit import AuditEvent
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from lpse.extensions import db
+from lpse.tenders import schedule as tender_schedule
 from lpse.tenders.prequalification import operations as prequalification
 from lpse.tenders.prequalification import shortlist as shortlists
 from lpse.tenders.prequalification.models import QualificationSubmission
-from lpse.tenders.stages import Stage
+from lpse.tenders.stages import Stage, Window
 from lpse.vendors.verification import vendor_of
 
 from .prequal_helpers import ANSWERS, at, evaluate, firm, send, shortlist
@@ -240,6 +241,37 @@ def test_outside_the_shortlist_no_download_no_bid(konstruksi, firms, pokja):
     now = at(konstruksi, Stage.bid_submission)
     assert 'daftar pendek' in str(permissions.submission_problem(konstruksi, firms[2], now))
     assert permissions.submission_problem(konstruksi, firms[0], now) is None
+
+
+def test_the_announced_objection_period_keeps_its_end(konstruksi, firms, pokja):
+    """The shortlist was announced with its sanggah deadline: "Ubah jadwal" may not move that
+    stage any more (a page would show two deadlines for one period); later stages still move."""
+    result, _rows = shortlist(konstruksi, pokja, firms[:3])
+    now = clock.now()
+    old = konstruksi.schedule
+    window = old[Stage.qualification_objection]
+    assert result.objection_ends_at == window.end
+    for moved in (window.end - timedelta(hours=2), window.end + timedelta(days=1)):
+        with pytest.raises(tender_schedule.ScheduleInvalid, match='sudah diumumkan'):
+            tender_schedule.change_schedule(
+                konstruksi,
+                {Stage.qualification_objection: Window(window.start, moved)},
+                reason='Percepat sanggah',
+                actor=pokja[0],
+                now=now,
+            )
+        db.session.rollback()
+    assert konstruksi.schedule[Stage.qualification_objection] == window
+    later = max(old, key=lambda s: old[s].start)  # the last stage
+    tender_schedule.change_schedule(
+        konstruksi,
+        {later: Window(old[later].start, old[later].end + timedelta(days=1))},
+        reason='Tambah waktu',
+        actor=pokja[0],
+        now=now,
+    )
+    db.session.commit()
+    assert konstruksi.schedule[later].end == old[later].end + timedelta(days=1)
 
 
 def test_an_accepted_objection_withdraws_the_result(konstruksi, firms, pokja):
