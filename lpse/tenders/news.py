@@ -36,6 +36,16 @@ def audience(tender):
     return [people[k] for k in sorted(people)]
 
 
+# Functions (tender, users) -> users narrowing who hears of a bid deadline to who may still bid
+# (a prequalified tender's shortlist registers one: tenders.prequalification.shortlist).
+DEADLINE_AUDIENCE = []
+
+
+def deadline_audience(fn):
+    DEADLINE_AUDIENCE.append(fn)
+    return fn
+
+
 # What each kind of news says: (title, body), rendered in each reader's language.
 MESSAGES = {
     'question_answered': lambda p: (
@@ -68,6 +78,23 @@ MESSAGES = {
         _('Pemenang tender %(code)s diumumkan', **p),
         _(
             'Pemenang tender %(code)s — %(title)s telah diumumkan. Masa sanggah berakhir %(ends)s.',
+            **p,
+        ),
+    ),
+    'shortlisted': lambda p: (
+        _('Anda masuk daftar pendek tender %(code)s', **p),
+        _(
+            'Hasil prakualifikasi tender %(code)s — %(title)s diumumkan: perusahaan Anda masuk '
+            'daftar pendek. Unduh dokumen pemilihan dan kirim penawaran sebelum %(deadline)s.',
+            **p,
+        ),
+    ),
+    'not_shortlisted': lambda p: (
+        _('Hasil prakualifikasi tender %(code)s', **p),
+        _(
+            'Hasil prakualifikasi tender %(code)s — %(title)s diumumkan: perusahaan Anda tidak '
+            'masuk daftar pendek. Alasannya ada di halaman tender; sanggah dapat diajukan sampai '
+            '%(ends)s.',
             **p,
         ),
     ),
@@ -123,10 +150,14 @@ def remind_deadlines(*, now) -> int:
     )
     told = 0
     for tender in db.session.scalars(tenders).all():
+        people = audience(tender)
+        for narrow in DEADLINE_AUDIENCE:
+            people = narrow(tender, people)
         told += len(
             tell(
                 tender,
                 'deadline',
+                to=people,
                 now=now,
                 dedupe=f'deadline:{tender.id}',
                 deadline=tender.bid_deadline,

@@ -24,7 +24,7 @@ from lpse.documents import operations as documents
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
 from lpse.i18n import with_wib
-from lpse.tenders import rules
+from lpse.tenders import news, rules
 from lpse.tenders.locking import lock_tenders
 from lpse.tenders.prequalification import paperwork
 from lpse.tenders.prequalification.models import (
@@ -490,7 +490,18 @@ def _announce(tender, result, sha, *, actor, now, ip):
         report=report.id,
         notice=notice.id,
     )
+    _tell_firms(tender, ends=ends, now=now)
     return announcement
+
+
+def _tell_firms(tender, *, ends, now):
+    """Each firm that sent its data hears whether it is on the shortlist (in its inbox and by
+    mail), with what to do next: bid before the deadline, or object before the period ends."""
+    sent = [row for row in submissions(tender) if row.is_submitted]
+    for shortlisted, kind in ((True, 'shortlisted'), (False, 'not_shortlisted')):
+        firms = [row.vendor.user for row in sent if bool(row.shortlisted) is shortlisted]
+        if firms:
+            news.tell(tender, kind, to=firms, now=now, ends=ends, deadline=tender.bid_deadline)
 
 
 # --- objections (sanggah prakualifikasi) --------------------------------------------------

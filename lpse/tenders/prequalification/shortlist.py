@@ -4,9 +4,11 @@ result in force — read by the gate, the bundle and the open data."""
 from sqlalchemy import select
 
 from lpse.extensions import db
-from lpse.tenders import schedule
+from lpse.tenders import news, schedule
+from lpse.tenders.models import QualificationMethod
 from lpse.tenders.prequalification.models import QualificationResult, QualificationSubmission
 from lpse.tenders.stages import Stage
+from lpse.vendors.models import Vendor
 
 
 def is_shortlisted(tender, vendor) -> bool:
@@ -59,6 +61,29 @@ def current_result(tender) -> QualificationResult | None:
 def _announced_objection_period(tender) -> set[Stage]:
     """The prakualifikasi sanggah period announced with the shortlist keeps its announced end."""
     return {Stage.qualification_objection} if current_result(tender) is not None else set()
+
+
+@news.deadline_audience
+def _only_the_shortlist(tender, people):
+    """Only the shortlisted firms may bid on a prequalified tender: the other firms hear nothing
+    of its bid deadline (nor does any firm before the shortlist); officials keep hearing."""
+    if tender.qualification_method != QualificationMethod.prakualifikasi:
+        return people
+    ids = [u.id for u in people]
+    firms = set(db.session.scalars(select(Vendor.user_id).where(Vendor.user_id.in_(ids))))
+    listed = set(
+        db.session.scalars(
+            select(Vendor.user_id)
+            .join(QualificationSubmission, QualificationSubmission.vendor_id == Vendor.id)
+            .where(
+                QualificationSubmission.tender_id == tender.id,
+                QualificationSubmission.shortlisted.is_(True),
+            )
+        )
+    )
+    if tender.shortlist_announced_at is None:
+        listed = set()
+    return [u for u in people if u.id not in firms or u.id in listed]
 
 
 def ranked(result: dict) -> list[dict]:

@@ -243,6 +243,53 @@ def test_outside_the_shortlist_no_download_no_bid(konstruksi, firms, pokja):
     assert permissions.submission_problem(konstruksi, firms[0], now) is None
 
 
+def test_each_firm_hears_whether_it_is_on_the_shortlist(konstruksi, firms, pokja):
+    from lpse.notify.models import Mail, Notification
+
+    firms[1].locale = 'en'
+    db.session.commit()
+    result, _rows = shortlist(konstruksi, pokja, firms[:3], failing={firms[2]: ('pengalaman',)})
+
+    def news_of(user):
+        return db.session.scalars(
+            select(Notification).where(
+                Notification.user_id == user.id,
+                Notification.kind.in_(('shortlisted', 'not_shortlisted')),
+            )
+        ).all()
+
+    (first,) = news_of(firms[0])
+    assert first.kind == 'shortlisted' and konstruksi.code in first.title
+    assert 'masuk daftar pendek' in first.body and 'kirim penawaran sebelum' in first.body
+    (second,) = news_of(firms[1])  # in the reader's own language
+    assert second.kind == 'shortlisted' and 'on the shortlist' in second.title
+    (third,) = news_of(firms[2])
+    assert third.kind == 'not_shortlisted' and 'tidak masuk daftar pendek' in third.body
+    assert 'sanggah dapat diajukan sampai' in third.body
+    assert news_of(firms[3]) == []  # sent nothing: told nothing
+    mailed = db.session.scalars(select(Mail.to)).all()
+    assert {f.email for f in firms[:3]} <= set(mailed)
+    assert result.objection_ends_at is not None
+
+
+def test_only_the_shortlist_hears_of_the_bid_deadline(konstruksi, firms, pokja, app):
+    from lpse.notify.models import Notification
+    from lpse.tenders import follows, news
+
+    app.config['LPSE_DEADLINE_REMINDER_HOURS'] = 24
+    for user in firms:
+        follows.follow(konstruksi, actor=user, now=clock.now())
+    db.session.commit()
+    shortlist(konstruksi, pokja, firms[:3], failing={firms[2]: ('pengalaman',)})
+    news.remind_deadlines(now=konstruksi.bid_deadline - timedelta(hours=1))
+    db.session.commit()
+    told = set(
+        db.session.scalars(select(Notification.user_id).where(Notification.kind == 'deadline'))
+    )
+    # Firms 1 and 2 are on the shortlist; firm 3 failed, firm 4 sent nothing: neither may bid.
+    assert told == {firms[0].id, firms[1].id}
+
+
 def test_the_announced_objection_period_keeps_its_end(konstruksi, firms, pokja):
     """The shortlist was announced with its sanggah deadline: "Ubah jadwal" may not move that
     stage any more (a page would show two deadlines for one period); later stages still move."""
