@@ -221,8 +221,9 @@ def commit_bid_sets():
 
 
 def _clock_jobs(echo=click.echo):
-    """What the clock does each round, step by step: bid-set commitments past their deadline, a
-    checkpoint when one is due, the reconciliation when it is due, the bid-deadline reminders,
+    """What the clock does each round, step by step: bid-set commitments past their deadline,
+    prakualifikasi results approved before their announcement stage began, a checkpoint when
+    one is due, the reconciliation when it is due, the bid-deadline reminders,
     the mail that is due, the OCDS bulk files when due, the red flags of tenders whose data
     changed, and jobs whose queue message was lost.
     Each step commits its own work (the bulk files are written outside the database). The
@@ -237,6 +238,13 @@ def _commitments(echo):
 
     for name in commitment.commit_due(now=clock.now()):
         echo(f'bid set committed: {name}')
+
+
+def _shortlists(echo):
+    from lpse.tenders.prequalification import operations as prequalification
+
+    for code in prequalification.announce_due(now=clock.now()):
+        echo(f'prequalification result announced: {code}')
 
 
 def _checkpoint(echo):
@@ -296,6 +304,7 @@ def _requeue(echo):
 
 CLOCK_STEPS = (
     _commitments,
+    _shortlists,
     _checkpoint,
     _reconciliation,
     _reminders,
@@ -307,6 +316,7 @@ CLOCK_STEPS = (
 )
 CLOCK_LABELS = {
     _commitments: _l('Komitmen set penawaran pada batas akhir'),
+    _shortlists: _l('Pengumuman hasil prakualifikasi yang sudah disetujui'),
     _checkpoint: _l('Checkpoint log audit'),
     _reconciliation: _l('Rekonsiliasi terjadwal'),
     _reminders: _l('Pengingat batas akhir penawaran'),

@@ -311,6 +311,10 @@ def prequalification_approve(code):
             'approvals': count,
             'needed': needed,
             'announced': result_json(announced) if announced else None,
+            # Approved before the announcement stage: the clock announces it when it begins.
+            'announces_at': _iso(prequalification.announcement_opens(tender))
+            if announced is None and count >= needed
+            else None,
             'shortlist': shortlist_json(tender),
         }
     ), 201 if announced else 200

@@ -86,7 +86,11 @@ def describe():
                     params=[CODE],
                     body='QualificationApproval',
                     responses={
-                        '200': {'description': 'Approved, not yet announced'},
+                        '200': {
+                            'description': 'Approved, not yet announced (with enough approvals '
+                            'before the announcement stage, `announces_at` says when the clock '
+                            'announces it)'
+                        },
                         '201': {'description': 'Approved and announced'},
                     },
                 )

@@ -26,6 +26,7 @@ from lpse.extensions import db
 from lpse.i18n import with_wib
 from lpse.tenders import news, rules
 from lpse.tenders.locking import lock_tenders
+from lpse.tenders.models import QualificationMethod, Tender, TenderStatus
 from lpse.tenders.prequalification import paperwork
 from lpse.tenders.prequalification.models import (
     ObjectionStatus,
@@ -403,9 +404,17 @@ def approvals_of(tender, sha) -> list[QualificationApproval]:
     )
 
 
+def announcement_opens(tender):
+    """When the result may be announced: the start of the scheduled Pengumuman Hasil
+    Prakualifikasi (None without that stage: at once)."""
+    window = tender.schedule.get(Stage.qualification_announcement)
+    return window.start if window is not None else None
+
+
 def approve(tender, *, actor, now, ip=None, expected_sha256=None):
     """A Pokja member approves the result as it stands; with at least half the Pokja it is
-    announced. Returns (QualificationResult or None, approvals so far, needed)."""
+    announced — at once inside the announcement stage, else by the clock when that stage
+    begins (`announce_due`). Returns (QualificationResult or None, approvals so far, needed)."""
     _require_prequalified(tender)
     _require_pokja(tender, actor)
     check_evaluation_open(tender, now)
@@ -443,9 +452,48 @@ def approve(tender, *, actor, now, ip=None, expected_sha256=None):
         needed=needed,
     )
     announced = None
-    if count >= needed:
+    opens = announcement_opens(tender)
+    if count >= needed and (opens is None or now >= opens):
         announced = _announce(tender, result, sha, actor=actor, now=now, ip=ip)
     return announced, count, needed
+
+
+def announce_due(*, now) -> list[str]:
+    """The clock: announce each prakualifikasi result that had its approvals before its
+    announcement stage began, once that stage has begun (in the name of the member whose
+    approval completed it); the codes announced. A result changed since is not announced."""
+    candidates = db.session.scalars(
+        select(Tender)
+        .where(
+            Tender.qualification_method == QualificationMethod.prakualifikasi.value,
+            Tender.shortlist_announced_at.is_(None),
+            Tender.status == TenderStatus.published.value,
+            Tender.superseded.is_(False),
+        )
+        .order_by(Tender.id)
+    ).all()
+    made = []
+    for tender in candidates:
+        opens = announcement_opens(tender)
+        objection = tender.schedule.get(Stage.qualification_objection)
+        if opens is None or now < opens or (objection is not None and now >= objection.end):
+            continue
+        lock_tenders(db.session, [tender.id])
+        db.session.refresh(tender)
+        if tender.shortlist_announced_at is not None:
+            db.session.rollback()
+            continue
+        result, problems = provisional_result(tender)
+        sha = result_sha256(result)
+        approvals = approvals_of(tender, sha)
+        if problems or len(approvals) < approvals_needed(tender):
+            db.session.rollback()
+            continue
+        actor = db.session.get(User, approvals[approvals_needed(tender) - 1].user_id)
+        _announce(tender, result, sha, actor=actor, now=now, ip=None)
+        db.session.commit()
+        made.append(tender.code)
+    return made
 
 
 def _announce(tender, result, sha, *, actor, now, ip):

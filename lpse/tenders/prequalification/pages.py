@@ -63,7 +63,8 @@ def pokja_tasks(tender, user, now) -> list:
         return todo
     result, problems = operations.provisional_result(tender)
     approved = operations.approvals_of(tender, operations.result_sha256(result))
-    if not problems and all(a.user_id != user.id for a in approved):
+    enough = len(approved) >= operations.approvals_needed(tender)
+    if not problems and not enough and all(a.user_id != user.id for a in approved):
         todo.append(_l('Setujui hasil prakualifikasi.'))
     return todo
 
@@ -117,6 +118,7 @@ def evaluation_context(tender, now) -> dict:
         'sha': sha,
         'approvals': approvals,
         'needed': operations.approvals_needed(tender),
+        'announcement_opens': operations.announcement_opens(tender),
         'closed': permissions.evaluation_problem(tender, now),
         'current': current,
         'results': results_of(tender),

@@ -17,6 +17,7 @@ from lpse.documents import operations as documents
 from lpse.errors import DomainError, NotFound
 from lpse.extensions import db
 from lpse.formflow import show_error
+from lpse.i18n import with_wib
 from lpse.proxies import client_ip
 from lpse.tenders.prequalification import operations as prequalification
 from lpse.tenders.prequalification import pages, permissions
@@ -290,6 +291,16 @@ def approve(code):
     )
     if outcome.get('result') is not None:
         flash(_('Hasil prakualifikasi diumumkan; masa sanggah prakualifikasi dimulai.'), 'info')
+    elif outcome and outcome['count'] >= outcome['needed']:
+        opens = prequalification.announcement_opens(tender)
+        flash(
+            _(
+                'Hasil prakualifikasi sudah disetujui; diumumkan otomatis saat tahap Pengumuman '
+                'Hasil Prakualifikasi dimulai (%(start)s).',
+                start=with_wib(opens, tender.timezone),
+            ),
+            'info',
+        )
     return response
 
 

@@ -228,6 +228,46 @@ def test_a_changed_verdict_needs_new_approvals(konstruksi, firms, pokja):
     assert result is None and count == 1  # the earlier approval was of another result
 
 
+def test_approved_early_it_is_announced_when_its_stage_begins(konstruksi, firms, pokja):
+    """Approved during the evaluation, the result waits for its announcement stage: the clock
+    announces it when the stage begins (in the name of the member whose approval completed it),
+    once — never earlier than the schedule says."""
+    rows = {user: send(konstruksi, user) for user in firms[:2]}
+    for row in rows.values():
+        evaluate(konstruksi, pokja[0], row)
+    now = clock.now()
+    opens = konstruksi.schedule[Stage.qualification_announcement].start
+    assert now < opens
+    for member in pokja[:2]:
+        result, count, needed = prequalification.approve(konstruksi, actor=member, now=now)
+        db.session.commit()
+    assert result is None and count == needed
+    assert konstruksi.shortlist_announced_at is None
+    assert prequalification.announce_due(now=now) == []
+    assert prequalification.announce_due(now=opens) == [konstruksi.code]
+    current = shortlists.current_result(konstruksi)
+    assert current.announced_at == opens and current.announced_by_id == pokja[1].id
+    assert len(shortlists.shortlisted(konstruksi)) == 2
+    assert prequalification.announce_due(now=opens) == []  # once
+    (announced,) = events('qualification.announced')
+    assert announced.occurred_at == opens
+
+
+def test_a_result_changed_after_its_approvals_is_not_announced_by_the_clock(
+    konstruksi, firms, pokja
+):
+    rows = {user: send(konstruksi, user) for user in firms[:2]}
+    for row in rows.values():
+        evaluate(konstruksi, pokja[0], row)
+    for member in pokja[:2]:
+        prequalification.approve(konstruksi, actor=member, now=clock.now())
+        db.session.commit()
+    evaluate(konstruksi, pokja[0], rows[firms[1]], failing=('pajak',))
+    opens = konstruksi.schedule[Stage.qualification_announcement].start
+    assert prequalification.announce_due(now=opens) == []
+    assert konstruksi.shortlist_announced_at is None
+
+
 def test_outside_the_shortlist_no_download_no_bid(konstruksi, firms, pokja):
     shortlist(konstruksi, pokja, firms[:3], failing={firms[2]: ('pengalaman',)})
     at(konstruksi, Stage.download, minutes=60)

@@ -257,6 +257,24 @@ def test_the_pokja_evaluates_and_approves_on_the_page(client, seleksi, firms, po
     assert client.get(f'{base(seleksi)}/hasil/999999/ba.pdf').status_code == 404
 
 
+def test_approved_before_its_stage_the_page_says_when_it_is_announced(
+    client, konstruksi, firms, pokja
+):
+    for row in [send(konstruksi, user) for user in firms[:2]]:
+        evaluate(konstruksi, pokja[0], row)
+    result, _problems = prequalification.provisional_result(konstruksi)
+    sha = prequalification.result_sha256(result)
+    for member in pokja[:2]:
+        login(client, member.email)
+        answer = client.post(f'{base(konstruksi)}/persetujuan', data={'result_sha256': sha})
+        assert answer.status_code == 302
+    page = text(client.get(f'{base(konstruksi)}/evaluasi'))
+    assert 'diumumkan otomatis saat tahap Pengumuman Hasil Prakualifikasi dimulai' in page
+    assert 'Setujui hasil prakualifikasi' not in page  # nothing left to approve
+    db.session.expire_all()
+    assert konstruksi.shortlist_announced_at is None
+
+
 def test_outside_the_shortlist_the_download_is_refused_with_the_reason(
     client, konstruksi, firms, pokja
 ):
