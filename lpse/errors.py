@@ -18,6 +18,31 @@ class ValidationFailed(DomainError):
     code = 'validation_failed'
 
 
+class Problems(ValidationFailed):
+    """Several fields refused at once (a form shows each on its field; the API's message lists
+    them all), so that a user corrects everything in one round."""
+
+    def __init__(self, problems: list[ValidationFailed]):
+        super().__init__('; '.join(str(p.message) for p in problems), field=problems[0].field)
+        self.problems = problems
+
+
+def collect(checks: dict) -> dict:
+    """Run each ``name: check()`` and return ``{name: result}``; every check that raises
+    ValidationFailed is kept, and they are raised together as Problems."""
+    results, problems = {}, []
+    for name, check in checks.items():
+        try:
+            results[name] = check()
+        except Problems as exc:
+            problems.extend(exc.problems)
+        except ValidationFailed as exc:
+            problems.append(exc)
+    if problems:
+        raise Problems(problems)
+    return results
+
+
 class TokenExpired(DomainError):
     status = 401
     code = 'token_expired'

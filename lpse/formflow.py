@@ -42,20 +42,34 @@ def _field(form, name):
 def show_error(form, exc: DomainError) -> int:
     """Roll back and show a domain error on its field (or as a message); return its status."""
     db.session.rollback()
-    field = _field(form, exc.field)
-    if field is not None and hasattr(field, 'errors') and isinstance(field.errors, (list, tuple)):
-        field.errors = [*field.errors, exc.message]
-    else:
-        flash(exc.message, 'error')
+    for problem in getattr(exc, 'problems', None) or [exc]:
+        field = _field(form, problem.field)
+        if field is not None and isinstance(getattr(field, 'errors', None), (list, tuple)):
+            field.errors = [*field.errors, problem.message]
+        else:
+            flash(problem.message, 'error')
     return exc.status
 
 
-def run_form(form, action) -> Outcome:
+def run_form(form, action, *, check=None) -> Outcome:
     """GET: nothing to do (200). POST: 422 for an invalid form, the domain error's status when
-    ``action()`` refuses, else commit once and return ok with what ``action`` returned."""
+    ``action()`` refuses, else commit once and return ok with what ``action`` returned.
+
+    ``check()`` — the domain's own checks of the data, writing nothing — also runs when the
+    form itself is invalid, so that the page reports every problem in one round (a field the
+    form refused already keeps the form's message alone)."""
     if not form.is_submitted():
         return Outcome(False)
     if not form.validate():
+        if check is not None:
+            try:
+                check()
+            except DomainError as exc:
+                db.session.rollback()
+                for problem in getattr(exc, 'problems', None) or [exc]:
+                    field = _field(form, problem.field)
+                    if field is not None and not field.errors:
+                        field.errors = [*field.errors, problem.message]
         return Outcome(False, 422)
     try:
         value = action()

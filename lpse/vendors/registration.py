@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lpse import audit
 from lpse.auth import operations as auth_ops
-from lpse.errors import Conflict, NotAllowed, ValidationFailed
+from lpse.errors import Conflict, NotAllowed, ValidationFailed, collect
 from lpse.extensions import db, savepoint
 from lpse.vendors import blacklist
 from lpse.vendors.models import (
@@ -119,21 +119,43 @@ def _parse_rows(data, name) -> list[dict]:
 
 def parse_profile(data: dict) -> dict:
     """Validate and normalise a company profile (everything but the login account)."""
-    profile = {
-        'company_name': _text(data, 'company_name', max_len=200, label=_l('Nama perusahaan')),
-        'legal_form': _choice(data, 'legal_form', LegalForm, _l('bentuk usaha')),
-        'npwp': _identifier(normalise_npwp, data, 'npwp'),
-        'nib': _identifier(normalise_nib, data, 'nib'),
-        'address': _text(data, 'address', max_len=500, label=_l('Alamat')),
-        'province': _text(data, 'province', max_len=100, label=_l('Provinsi')),
-        'city': _text(data, 'city', max_len=100, label=_l('Kabupaten/kota')),
-        'phone': _identifier(normalise_phone, data, 'phone'),
-        **_bank(data),
-        'size_class': _choice(data, 'size_class', SizeClass, _l('kualifikasi usaha')),
-    }
-    directors = _parse_rows(data, 'directors')
-    licences = _parse_rows(data, 'licences')
-    construction = any(is_construction_kbli(lic['kbli']) for lic in licences)
+    # Every field is checked, and all refusals are reported together (errors.collect).
+    found = collect(
+        {
+            'company_name': lambda: _text(
+                data, 'company_name', max_len=200, label=_l('Nama perusahaan')
+            ),
+            'legal_form': lambda: _choice(data, 'legal_form', LegalForm, _l('bentuk usaha')),
+            'npwp': lambda: _identifier(normalise_npwp, data, 'npwp'),
+            'nib': lambda: _identifier(normalise_nib, data, 'nib'),
+            'address': lambda: _text(data, 'address', max_len=500, label=_l('Alamat')),
+            'province': lambda: _text(data, 'province', max_len=100, label=_l('Provinsi')),
+            'city': lambda: _text(data, 'city', max_len=100, label=_l('Kabupaten/kota')),
+            'phone': lambda: _identifier(normalise_phone, data, 'phone'),
+            'bank': lambda: _bank(data),
+            'size_class': lambda: _choice(data, 'size_class', SizeClass, _l('kualifikasi usaha')),
+            'directors': lambda: _parse_rows(data, 'directors'),
+            'licences': lambda: _parse_rows(data, 'licences'),
+            'sbu_grade': lambda: _sbu_grade(data),
+        }
+    )
+    bank = found.pop('bank')
+    return found | bank
+
+
+def _kbli_or_blank(value) -> str:
+    """A licence's KBLI as parsed, or '' where it is wrong (its row reports that itself)."""
+    try:
+        return normalise_kbli(value)
+    except (ValidationFailed, InvalidIdentifier, TypeError, ValueError):
+        return ''
+
+
+def _sbu_grade(data):
+    """The SBU grade: required of a construction firm (a KBLI 41–43 licence), refused of others."""
+    rows = data.get('licences')
+    rows = [r for r in rows if isinstance(r, dict)] if isinstance(rows, list) else []
+    construction = any(is_construction_kbli(_kbli_or_blank(r.get('kbli'))) for r in rows)
     grade = data.get('sbu_grade') or None
     if construction and grade is None:
         raise ValidationFailed(
@@ -145,8 +167,7 @@ def parse_profile(data: dict) -> dict:
             _l('Kualifikasi SBU hanya untuk badan usaha konstruksi (KBLI 41–43).'),
             field='sbu_grade',
         )
-    profile['sbu_grade'] = _choice(data, 'sbu_grade', SbuGrade, 'SBU') if grade else None
-    return profile | {'directors': directors, 'licences': licences}
+    return _choice(data, 'sbu_grade', SbuGrade, 'SBU') if grade else None
 
 
 def _bank(data) -> dict:
@@ -200,25 +221,31 @@ def _flush_unique():
         raise Conflict(DUPLICATE, field='npwp') from None
 
 
+def check_registration(data: dict) -> dict:
+    """Every field of a sign-up checked, all refusals together (errors.Problems); writes
+    nothing: the page runs it on an incomplete form too."""
+    return collect(
+        {
+            'profile': lambda: parse_profile(data),
+            'contact': lambda: _text(
+                data,
+                'contact_name',
+                max_len=auth_ops.MAX_NAME_LENGTH,
+                label=_l('Nama penanggung jawab akun'),
+            ),
+            'email': lambda: _text(
+                data, 'email', max_len=auth_ops.MAX_EMAIL_LENGTH, label=_l('Email')
+            ),
+            'password': lambda: _password(data),
+        }
+    )
+
+
 def register_vendor(data: dict, *, now, ip=None) -> Vendor:
     """A new company and its login user; it waits for its email to be confirmed."""
-    profile = parse_profile(data)
-    contact = _text(
-        data,
-        'contact_name',
-        max_len=auth_ops.MAX_NAME_LENGTH,
-        label=_l('Nama penanggung jawab akun'),
-    )
-    email = _text(data, 'email', max_len=auth_ops.MAX_EMAIL_LENGTH, label=_l('Email'))
-    password = data.get('password')
-    if password is not None and not isinstance(password, str):
-        raise ValidationFailed(_l('Kata sandi bertipe salah: kirim teks.'), field='password')
-    if len(password or '') > auth_ops.MAX_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            _l('Kata sandi maksimal %(n)s karakter.', n=auth_ops.MAX_PASSWORD_LENGTH),
-            field='password',
-        )
-    auth_ops.check_password_strength(password or '')
+    found = check_registration(data)
+    profile, contact, email = found['profile'], found['contact'], found['email']
+    password = found['password']
     _check_ids_free(profile, now=now)
     user, _pw = auth_ops.create_user(
         email=email, name=contact, roles=['vendor'], password=password, actor=None, now=now, ip=ip
@@ -243,6 +270,19 @@ def register_vendor(data: dict, *, now, ip=None) -> Vendor:
         nib=vendor.nib,
     )
     return vendor
+
+
+def _password(data) -> str:
+    password = data.get('password')
+    if password is not None and not isinstance(password, str):
+        raise ValidationFailed(_l('Kata sandi bertipe salah: kirim teks.'), field='password')
+    if len(password or '') > auth_ops.MAX_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _l('Kata sandi maksimal %(n)s karakter.', n=auth_ops.MAX_PASSWORD_LENGTH),
+            field='password',
+        )
+    auth_ops.check_password_strength(password or '')
+    return password
 
 
 def update_vendor(vendor, data: dict, *, actor, now, ip=None):

@@ -84,7 +84,11 @@ def register():
         registration.note_confirmation_sent(vendor, now=now)
         return vendor
 
-    outcome = run_form(form, register_and_note)
+    outcome = run_form(
+        form,
+        register_and_note,
+        check=lambda: registration.check_registration(form.registration_data()),
+    )
     if not outcome.ok:
         return render_template('vendors/register.html', form=form), outcome.status
     vendor = outcome.value

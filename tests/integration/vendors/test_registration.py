@@ -105,6 +105,30 @@ def test_page_errors_name_the_field_and_write_nothing(client, outbox):
     assert outbox == []
 
 
+def test_the_page_reports_every_problem_in_one_round(client, outbox):
+    """A newcomer's first try with several mistakes — a field left empty (the form's own
+    check), a short NPWP, a NIK of 3 digits, a short password — hears of all of them at once."""
+    form = page_form(npwp='01.234.567', password='pendek')
+    form['directors-0-nik'] = '123'
+    form['city'] = ''
+    response = client.post('/vendors/register', data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for field in ('npwp', 'directors-0-nik', 'password', 'city'):
+        assert f'id="{field}-error"' in html, field
+    assert 'NPWP harus 15 atau 16 angka.' in html
+    assert html.count('id="city-error"') == 1  # the form's message alone, not the domain's too
+    assert outbox == [] and count(Vendor) == 0
+    # The API lists them all in its one message.
+    data = registration_data(npwp='01.234.567', password='pendek')
+    data['directors'][0]['nik'] = '123'
+    answer = client.post('/api/v1/vendors', json=data)
+    assert answer.status_code == 422
+    message = answer.get_json()['error']['message']
+    assert 'NPWP harus 15 atau 16 angka.' in message and 'NIK harus 16 angka.' in message
+    assert 'Kata sandi minimal' in message
+
+
 @pytest.mark.parametrize(
     ('changes', 'field', 'message'),
     [
