@@ -4,6 +4,7 @@ server cannot take it now the outbox retries it on the clock and the caller tell
 mail did not go out yet (the registration or decision itself stays saved)."""
 
 from flask import current_app, render_template, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from lpse.extensions import db
@@ -34,6 +35,10 @@ def send_confirmation(vendor, *, now) -> bool:
 
 
 def send_decision(vendor, *, now) -> bool:
-    """Tell the vendor what the verifier or admin decided (and why)."""
-    body = render_template('vendors/mail_decision.txt', vendor=vendor)
-    return _send_now(vendor.email, _('Status pendaftaran penyedia LPSE'), body, now=now)
+    """Tell the vendor what the verifier or admin decided (and why), in the vendor's own
+    language (not the verifier's); a verified vendor also hears what to do next."""
+    with force_locale(vendor.user.locale or 'id'):
+        keys = url_for('keys.index', _external=True)
+        body = render_template('vendors/mail_decision.txt', vendor=vendor, keys_link=keys)
+        subject = _('Status pendaftaran penyedia LPSE')
+    return _send_now(vendor.email, subject, body, now=now)

@@ -93,8 +93,31 @@ def test_reject_then_resubmit_then_approve(client, as_user, create_vendor, verif
     assert response.status_code == 302
     db.session.expire_all()
     assert vendor.status == VendorStatus.verified and last_action() == 'vendor.verified'
+    told = outbox[-1].get_content()  # what to do next: the signing key
+    assert 'Terverifikasi' in told and 'Langkah berikutnya' in told and '/keys/' in told
     as_user(vendor.user)
     assert client.get('/vendors/me/edit').status_code == 403  # verified data is frozen
+    dashboard = client.get('/vendors/me').get_data(as_text=True)
+    assert 'Untuk menawar Anda memerlukan sertifikat penandatanganan' in dashboard
+    assert 'hanya penyedia dalam daftar pendek yang dapat menawar' in dashboard
+
+
+def test_the_decision_mail_is_in_the_vendors_language(
+    client, as_user, create_vendor, verifier, outbox
+):
+    vendor = create_vendor(verified=False)
+    vendor.user.locale = 'en'
+    db.session.commit()
+    as_user(verifier)  # the verifier reads Indonesian
+    page = client.get(f'/vendors/{vendor.id}').get_data(as_text=True)
+    version = re.search(r'name="content_version" type="hidden" value="(\w+)"', page).group(1)
+    client.post(
+        f'/vendors/{vendor.id}/verification',
+        data={'decision': 'approve', 'content_version': version},
+    )
+    mail = outbox[-1]
+    assert 'Next step: create your signing key' in mail.get_content()
+    assert 'Langkah' not in mail.get_content()
 
 
 def test_request_changes_and_resubmit_through_the_api(client, create_vendor, verifier, token_for):
