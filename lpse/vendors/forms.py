@@ -72,6 +72,12 @@ CERT_STATE_LABELS = {
     'expired': _l('Kedaluwarsa'),
     'not_yet_valid': _l('Belum berlaku'),
 }
+# What a certificate is for (crypto.pki.Profile), as its owner reads it.
+CERT_PROFILE_LABELS = {
+    'signing': _l('Tanda tangan (penawaran, formulir)'),
+    'pokja': _l('Pokja (tanda tangan, bagian kunci tender)'),
+    'tender': _l('Kunci tender'),
+}
 DECISION_LABELS = {
     'approve': _l('Setujui'),
     'request_changes': _l('Minta perbaikan'),

@@ -14,6 +14,7 @@ from lpse.pki_service import Certificate
 from lpse.proxies import client_ip
 from lpse.vendors import enrolment
 from lpse.vendors.forms import (
+    CERT_PROFILE_LABELS,
     CERT_STATE_LABELS,
     CsrForm,
     RevokeForm,
@@ -26,7 +27,7 @@ bp = Blueprint('keys', __name__, url_prefix='/keys')
 
 @bp.app_context_processor
 def labels():
-    return {'CERT_STATE_LABELS': CERT_STATE_LABELS}
+    return {'CERT_STATE_LABELS': CERT_STATE_LABELS, 'CERT_PROFILE_LABELS': CERT_PROFILE_LABELS}
 
 
 def _page(status=200, **forms):

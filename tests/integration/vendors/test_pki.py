@@ -396,6 +396,8 @@ def test_revoked_or_expired_certificates_cannot_be_used(app, client, server_held
     with pytest.raises(enrolment.NotAllowed):
         enrolment.unlock_signing_key(server_held.user, SIGNING_PASSPHRASE, now=expired_at)
     page = client.get('/keys/').get_data(as_text=True)
+    assert 'Tanda tangan (penawaran, formulir)' in page  # the profile as its owner reads it
+    assert '<td>signing</td>' not in page
     revoke = client.post(f'/keys/{row.id}/revoke', data={'reason': 'key_compromise', 'note': ''})
     assert revoke.status_code == 303 and 'Cabut' in page
     (row,) = certificates()
