@@ -131,7 +131,7 @@ def enrol_server_key(page, passphrase, *, shots):
     """The signed-in vendor makes a server-held key and tests its passphrase; shots:
     (keys page, enrolled)."""
     page.get_by_role('link', name='Kunci & sertifikat').first.click()
-    expect(page.get_by_text('serialNumber', exact=True)).to_be_visible()
+    expect(page.get_by_text('serialNumber (NPWP)', exact=True)).to_be_visible()
     check_page(page, shots[0])
     page.get_by_label('Frasa sandi penandatanganan', exact=True).fill(passphrase)
     page.get_by_label('Ulangi frasa sandi').fill(passphrase)
