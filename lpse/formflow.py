@@ -68,7 +68,9 @@ def run_form(form, action, *, check=None) -> Outcome:
                 db.session.rollback()
                 for problem in getattr(exc, 'problems', None) or [exc]:
                     field = _field(form, problem.field)
-                    if field is not None and not field.errors:
+                    # On a field the form did not refuse, and one the page shows (a list of
+                    # rows has no element of its own to link to; its rows report themselves).
+                    if field is not None and not field.errors and not hasattr(field, 'entries'):
                         field.errors = [*field.errors, problem.message]
         return Outcome(False, 422)
     try:
