@@ -71,18 +71,18 @@ def _only_the_shortlist(tender, people):
         return people
     ids = [u.id for u in people]
     firms = set(db.session.scalars(select(Vendor.user_id).where(Vendor.user_id.in_(ids))))
-    listed = set(
-        db.session.scalars(
-            select(Vendor.user_id)
-            .join(QualificationSubmission, QualificationSubmission.vendor_id == Vendor.id)
-            .where(
-                QualificationSubmission.tender_id == tender.id,
-                QualificationSubmission.shortlisted.is_(True),
+    listed = set()
+    if tender.shortlist_announced_at is not None:
+        listed = set(
+            db.session.scalars(
+                select(Vendor.user_id)
+                .join(QualificationSubmission, QualificationSubmission.vendor_id == Vendor.id)
+                .where(
+                    QualificationSubmission.tender_id == tender.id,
+                    QualificationSubmission.shortlisted.is_(True),
+                )
             )
         )
-    )
-    if tender.shortlist_announced_at is None:
-        listed = set()
     return [u for u in people if u.id not in firms or u.id in listed]
 
 
