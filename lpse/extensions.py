@@ -42,3 +42,23 @@ def savepoint():
         conn.exec_driver_sql('BEGIN')
     with db.session.begin_nested() as nested:
         yield nested
+
+
+def held(name, key, load):
+    """`load()`'s row, loaded once per app context while it stays in the session.
+
+    The session's identity map holds rows weakly: a row nobody keeps is collected, and the next
+    `session.get` of it is another SELECT. A row read several times per request (the CA, the
+    vendor of the user, the tender's key) is kept here instead — the same object the identity
+    map would give, refreshed as usual after a commit expires it. A missing row (None) is not
+    kept: it is looked for again next time."""
+    from flask import g
+
+    rows = g.setdefault('_lpse_held', {})
+    row = rows.get((name, key))
+    if row is not None and row in db.session:
+        return row
+    row = load()
+    if row is not None:
+        rows[(name, key)] = row
+    return row

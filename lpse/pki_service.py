@@ -26,7 +26,7 @@ from lpse import audit
 from lpse.crypto import keystore, pki
 from lpse.crypto.errors import CertificateRejected, CryptoError, WrongPassphrase
 from lpse.errors import Conflict, DomainError
-from lpse.extensions import db
+from lpse.extensions import db, held
 from lpse.types import UTCDateTime
 
 CA_NAME = 'LPSE Instance CA'
@@ -195,7 +195,7 @@ def _has(user, *roles) -> bool:
 
 
 def authority() -> Authority | None:
-    return db.session.get(Authority, 1)
+    return held('authority', 1, lambda: db.session.get(Authority, 1))
 
 
 def require_authority() -> Authority:

@@ -4,7 +4,6 @@ from functools import wraps
 
 from flask import Blueprint, abort, g, request
 from flask_babel import gettext as _
-from sqlalchemy.exc import OperationalError
 
 from lpse import clock
 from lpse.auth import operations as auth_ops
@@ -28,11 +27,6 @@ def load_token_user():
     if user is None:
         db.session.rollback()
         abort(401, description=_('Token API tidak dikenal atau sudah dicabut.'))
-    if db.session.dirty:  # the token's last use: best effort, never a reason to fail
-        try:
-            db.session.commit()
-        except OperationalError:  # SQLite busy under a burst of writers
-            db.session.rollback()
     g.api_user = user
     return None
 

@@ -5,10 +5,13 @@ import hmac
 import secrets
 from datetime import timedelta
 
+import email_validator
 import pyotp
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.attributes import set_committed_value
 
 from lpse import audit
 from lpse.auth import passwords, throttle
@@ -27,6 +30,21 @@ TOKEN_EXPIRED = _l('Token API sudah kedaluwarsa. Buat token baru.')
 
 def normalise_email(email) -> str:
     return email.strip().lower() if isinstance(email, str) else ''
+
+
+def email_syntax_ok(email: str) -> bool:
+    """An address a mail server could take (email-validator: RFC 5322/6531 syntax, a domain
+    with a dot, no reserved name such as .local). Whether it is really reachable is what the
+    confirmation mail shows; no DNS is asked here."""
+    try:
+        email_validator.validate_email(
+            email,
+            check_deliverability=False,
+            test_environment=bool(current_app.config.get('TESTING')),
+        )
+    except email_validator.EmailNotValidError:
+        return False
+    return True
 
 
 def find_user(email):
@@ -118,7 +136,7 @@ def reset_password(user, *, actor, now, ip=None):
 def create_user(*, email, name, roles, agency=None, password=None, actor, now, ip=None):
     """A new account; returns (user, password) — the password is generated when not given."""
     email = normalise_email(email)
-    if not email or '@' not in email:
+    if not email_syntax_ok(email):
         raise ValidationFailed(_l('Alamat email tidak valid.'), field='email')
     if len(email) > MAX_EMAIL_LENGTH:
         raise ValidationFailed(
@@ -320,5 +338,16 @@ def user_for_token(token, *, now, touch_every=timedelta(minutes=1)):
     if row.expired(now):
         raise TokenExpired(TOKEN_EXPIRED)
     if row.last_used_at is None or now - row.last_used_at > touch_every:
-        row.last_used_at = now
+        _note_use(row, now)
     return row.user
+
+
+def _note_use(row, now) -> None:
+    """The token's last use, best effort, on a connection of its own: the request's session is
+    not committed for it (which would expire the user and its roles, read again at once)."""
+    try:
+        with db.engine.begin() as conn:
+            conn.execute(update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=now))
+    except OperationalError:  # SQLite busy under a burst of writers: a later use notes it
+        return
+    set_committed_value(row, 'last_used_at', now)

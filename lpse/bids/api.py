@@ -14,6 +14,7 @@ from lpse.errors import NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
 from lpse.proxies import client_ip
 from lpse.tenders import keys
+from lpse.tenders import operations as tender_ops
 from lpse.tenders.views import load_tender
 from lpse.vendors import verification
 
@@ -75,7 +76,7 @@ def _unsupported():
 @bp.post('/tenders/<code>/bids')
 @api_auth('vendor')
 def bid_submit(code):
-    tender = load_tender(code)
+    tender = load_tender(code, options=tender_ops.lean())
     now = clock.now()
     user = g.api_user
     vendor = permissions.require_submission(tender, user, now)

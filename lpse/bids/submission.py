@@ -156,6 +156,7 @@ class UploadLock:
     vendor_id: int
     token: str
     last_beat: datetime
+    released: bool = False  # by the commit that recorded the bid (bids.recording)
 
     def beat(self) -> None:
         """Refresh the expiry, at most every LPSE_BID_LOCK_HEARTBEAT seconds (called per
@@ -328,6 +329,8 @@ def begin_upload(tender, vendor, *, now) -> UploadLock:
 def end_upload(lock: UploadLock) -> None:
     """Release the lock (in `finally`): whatever happened, the next upload may start. A stored
     bid released it in its own commit already; then nothing is written here."""
+    if lock.released:
+        return
     db.session.rollback()
     mine = (
         BidUploadLock.tender_id == lock.tender_id,

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lpse import pki_service
 from lpse.crypto import pki, shamir
 from lpse.errors import NotFound
-from lpse.extensions import db
+from lpse.extensions import db, held
 from lpse.types import UTCDateTime
 
 
@@ -173,7 +173,11 @@ def create_tender_key(tender, *, now) -> TenderKey:
 
 
 def key_of(tender) -> TenderKey | None:
-    return db.session.scalar(select(TenderKey).where(TenderKey.tender_id == tender.id))
+    return held(
+        'tender_key',
+        tender.id,
+        lambda: db.session.scalar(select(TenderKey).where(TenderKey.tender_id == tender.id)),
+    )
 
 
 def require_key(tender) -> TenderKey:

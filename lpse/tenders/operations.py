@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import lazyload
 
 from lpse import audit, ids
 from lpse.agencies.models import TIMEZONES, WorkUnit
@@ -55,10 +56,16 @@ TEXTS = {'title': 300, 'description': 20000, 'funding_source': 100, 'location': 
 UNCHECKED = object()
 
 
-def get_tender(code, version=None, *, visible_to=UNCHECKED) -> Tender:
+def lean() -> tuple:
+    """get_tender(options=lean()): the tender without its member and BoQ lists, which load
+    only if read — for a hot path that reads neither (a bid upload at the deadline rush)."""
+    return (lazyload(Tender.members), lazyload(Tender.boq_items))
+
+
+def get_tender(code, version=None, *, visible_to=UNCHECKED, options=()) -> Tender:
     """The newest version of a tender code (or the given version) that ``visible_to`` may see
     (anyone, when not given); 404 when unknown, hidden, or the version is out of range."""
-    stmt = select(Tender).where(Tender.code == (code or '').strip().upper()[:40])
+    stmt = select(Tender).where(Tender.code == (code or '').strip().upper()[:40]).options(*options)
     if version is not None:
         version = ids.bounded_id(version)
         if version is None:

@@ -50,9 +50,9 @@ def viewer():
     return current_user if current_user.is_authenticated else None
 
 
-def load_tender(code, version=None) -> Tender:
+def load_tender(code, version=None, *, options=()) -> Tender:
     """The newest version of ``code`` the visitor may see (a draft retender hides nothing)."""
-    return operations.get_tender(code, version, visible_to=viewer())
+    return operations.get_tender(code, version, visible_to=viewer(), options=options)
 
 
 @bp.get('/')

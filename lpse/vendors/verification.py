@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from lpse import audit
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
-from lpse.extensions import db
+from lpse.extensions import db, held
 from lpse.vendors import blacklist
 from lpse.vendors.models import Vendor, VendorStatus
 
@@ -28,7 +28,8 @@ OUTCOMES = {
 def vendor_of(user) -> Vendor | None:
     if user is None or not getattr(user, 'is_authenticated', False):
         return None
-    return db.session.scalar(select(Vendor).where(Vendor.user_id == user.id))
+    stmt = select(Vendor).where(Vendor.user_id == user.id)
+    return held('vendor_of', user.id, lambda: db.session.scalar(stmt))
 
 
 def queue() -> list[Vendor]:
