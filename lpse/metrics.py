@@ -31,6 +31,16 @@ BID_UPLOADS = Counter(
     'Sealed-bid envelopes received: accepted (new), repeated (already held) or refused',
     ('result',),
 )
+BID_BATCH_SIZE = Histogram(
+    'lpse_bid_record_batch_size',
+    'Submissions of one process recorded together in one transaction (bids.recording)',
+    buckets=(1, 2, 4, 8, 16, 32, 64, 128),
+)
+BID_BATCH_SECONDS = Histogram(
+    'lpse_bid_record_batch_seconds',
+    'Time one batch of submissions took to record and commit (the audit head lock held)',
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
 JOB_FAILURES = Counter(
     'lpse_job_failures_total',
     'Attempts of a job (by kind; `tick`: a round of the clock) that failed in this process',
@@ -62,6 +72,11 @@ def init_app(app) -> None:
 def bid_uploads(result: str, count: int = 1) -> None:
     if count:
         BID_UPLOADS.labels(result=result).inc(count)
+
+
+def bid_batch(size: int, seconds: float) -> None:
+    BID_BATCH_SIZE.observe(size)
+    BID_BATCH_SECONDS.observe(seconds)
 
 
 def job_failed(job: str) -> None:

@@ -19,6 +19,7 @@ the whole batch at once rather than once per entry. Entries hold plain values, n
 thread's ORM objects; the leader writes with its own session; each owner raises its own failure."""
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -26,7 +27,7 @@ from flask import current_app
 from sqlalchemy import and_, delete, or_, select
 from sqlalchemy.exc import OperationalError
 
-from lpse import audit, checkpoints, pki_service
+from lpse import audit, checkpoints, metrics, pki_service
 from lpse.bids.errors import ServerBusy
 from lpse.bids.models import Bid, BidStatus, BidUploadLock
 from lpse.crypto import receipts
@@ -127,8 +128,10 @@ def record(entry: Entry, *, begin, commit_clock) -> list[int]:
         if not entry.done:
             with combiner.queue_lock:
                 batch, combiner.queue[:] = list(combiner.queue), []
+            started = time.perf_counter()
             try:
                 _run(batch, begin, commit_clock)
+                metrics.bid_batch(len(batch), time.perf_counter() - started)
             finally:
                 for e in batch:
                     if not e.done:
@@ -153,6 +156,8 @@ def _run(batch: list[Entry], begin, commit_clock) -> None:
                 _run([entry], begin, commit_clock)
         return
     for entry, ids in made.items():
+        if entry.lock is not None:
+            entry.lock.released = True
         entry.bid_ids, entry.done = ids, True
 
 

@@ -18,6 +18,7 @@ from lpse.extensions import db
 from lpse.vendors.verification import vendor_of
 
 from .conftest import OTHER_KEY, P7M, VENDOR_KEY, certified_vendor, seal, sig_header
+from .test_upload_metrics import batches
 
 THIRD_KEY = 12
 
@@ -66,9 +67,12 @@ def test_submissions_ready_together_share_one_transaction_and_checkpoint(
         db.session.rollback()
         head.append(db.session.scalar(select(audit.AuditHead.seq)))
 
+    count, total = batches(client)
     answers = _batched(client, tender, vendors, token, while_queued=read_head)
     before = head[0]
     assert [r.status_code for _p7m, r in answers] == [201, 201, 201]
+    after_count, after_total = batches(client)
+    assert (after_count - count, after_total - total) == (1, 3)  # /metrics: one batch of three
     bids = db.session.scalars(select(Bid).order_by(Bid.audit_seq)).all()
     assert len(bids) == 3
     # One batch: the three events follow each other, one checkpoint covers them all, and the

@@ -28,3 +28,27 @@ def test_uploads_are_counted_by_result(client, tender, bidder, token, post_bid):
     after = uploads(client)
     for result in ('accepted', 'repeated', 'refused'):
         assert after[result] - before.get(result, 0) == 1, result
+
+
+def batches(client) -> tuple[float, float]:
+    """(count, sum) of the group-commit batch-size histogram."""
+    text = client.get('/metrics').get_data(as_text=True)
+    found = {
+        s.name: s.value
+        for family in text_string_to_metric_families(text)
+        if family.name == 'lpse_bid_record_batch_size'
+        for s in family.samples
+    }
+    return found.get('lpse_bid_record_batch_size_count', 0), found.get(
+        'lpse_bid_record_batch_size_sum', 0
+    )
+
+
+def test_each_recorded_batch_is_measured(client, tender, bidder, token, post_bid):
+    headers = token(bidder)
+    count, total = batches(client)
+    p7m, sig = seal(tender, bidder, VENDOR_KEY)
+    assert post_bid(tender, p7m, sig, headers).status_code == 201
+    assert post_bid(tender, p7m, sig, headers).status_code == 200  # held already: no batch
+    after_count, after_total = batches(client)
+    assert (after_count - count, after_total - total) == (1, 1)  # one batch of one submission
