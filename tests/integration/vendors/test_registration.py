@@ -160,6 +160,11 @@ def test_the_page_reports_every_problem_in_one_round(client, outbox):
         ({'bank_name': 'Bank Uji'}, 'bank_account', 'Isi nomor rekening'),
         ({'password': 'pendek'}, 'password', 'minimal'),
         ({'email': 'bukan-email'}, 'email', 'Alamat email tidak valid'),
+        ({'email': 'budi@kantor'}, 'email', 'Alamat email tidak valid'),  # no dot in the domain
+        ({'email': 'budi santoso@pt-maju.co.id'}, 'email', 'Alamat email tidak valid'),
+        ({'email': 'budi@@pt-maju.co.id'}, 'email', 'Alamat email tidak valid'),
+        ({'email': 'budi@pt..maju.co.id'}, 'email', 'Alamat email tidak valid'),
+        ({'email': 'budi@server.local'}, 'email', 'Alamat email tidak valid'),  # reserved name
     ],
 )
 def test_bad_input_is_refused_with_a_clear_error(client, outbox, changes, field, message):
