@@ -15,12 +15,14 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from sqlalchemy import func, or_, select
 
+from lpse import pki_service, statelog
 from lpse.auth.models import Role
 from lpse.bids.models import Bid, BidStatus
 from lpse.contracts.models import Contract, SigningStatus
 from lpse.evaluation import decision
 from lpse.evaluation.objection_models import Objection, ObjectionStatus
 from lpse.extensions import db
+from lpse.jobs.models import Job, JobStatus
 from lpse.opening.models import OpeningCeremony, ShareRelease
 from lpse.tenders import publication
 from lpse.tenders.documents import Addendum
@@ -292,3 +294,21 @@ def vendor_home(user, vendor, now) -> VendorHome:
 def vendors_waiting():
     """The verifier's queue, oldest first (as the queue page lists it)."""
     return verification.queue()
+
+
+@dataclass
+class AdminHome:
+    """What the LPSE admin is to look after: the CA, failed background jobs, and the latest
+    reconciliation of the log against the database (whose outcome auditors read)."""
+
+    ca_ready: bool
+    failed_jobs: int
+    reconcile: object  # statelog.ReconcileRun | None
+
+
+def admin_home() -> AdminHome:
+    return AdminHome(
+        ca_ready=pki_service.authority() is not None,
+        failed_jobs=_count(Job, Job.status == JobStatus.failed),
+        reconcile=statelog.latest_run(),
+    )

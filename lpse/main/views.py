@@ -39,6 +39,7 @@ def home():
         else None,
         'waiting': dashboard.vendors_waiting() if user.has_role(Role.verifier) else None,
         'auditor_scope': active_scope(user, now) if user.has_role(Role.auditor) else None,
+        'admin_home': dashboard.admin_home() if user.has_role(Role.admin) else None,
     }
     page = render_template('main/home.html', **context)
     # The next visit's "since your last visit" starts now (bookkeeping, not audited state).

@@ -20,7 +20,10 @@ def test_admin_creates_pokja_user_who_then_logs_in(page, users, agency):
 
     page.get_by_role('link', name='English').click()
     expect(page.locator('html')).to_have_attribute('lang', 'en')
-    page.get_by_role('link', name='Users').click()
+    # The admin's home says what to look after, and leads to the users.
+    expect(page.get_by_role('heading', name='LPSE administration')).to_be_visible()
+    check_page(page, 'admin-02b-home')
+    page.get_by_role('link', name='Manage users').click()
     check_page(page, 'admin-03-users')
     page.get_by_role('link', name='Add user').click()
     check_page(page, 'admin-04-add-user')

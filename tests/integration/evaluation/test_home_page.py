@@ -132,3 +132,41 @@ def test_verifier_sees_vendors_waiting(app, client, cast, person):
     page = home(client, cast['verifier'])
     assert f'/vendors/{waiting.id}' in page and 'CV Antre' in page
     assert 'PT Maju Jaya' not in page.split('Penyedia menunggu verifikasi')[1]  # verified
+
+
+def test_admin_sees_the_ca_failed_jobs_and_the_last_reconciliation(app, client, person):
+    from lpse.jobs.models import Job, JobStatus
+    from lpse.statelog import ReconcileRun
+
+    admin = person('admin.beranda@lpse.go.id', 'admin')
+    db.session.commit()
+    page = home(client, admin)
+    section = page.split('id="home-admin"')[1].split('</section>')[0]
+    assert 'Tidak ada pekerjaan latar yang gagal.' in section
+    assert 'CA instansi belum dibuat' in section and 'flask lpse init-ca' in section
+    assert 'belum pernah dijalankan' in section
+    assert '/admin/users' in section and '/admin/jobs' in section
+    now = clock.now()
+    db.session.add(Job(kind='test.failing', key='1', status=JobStatus.failed, created_at=now))
+    db.session.add(
+        ReconcileRun(
+            started_at=now, finished_at=now, status='differ', tables_total=3, difference_count=2
+        )
+    )
+    db.session.commit()
+    section = home(app.test_client(), admin).split('id="home-admin"')[1].split('</section>')[0]
+    assert '1 pekerjaan latar gagal.' in section
+    assert 'menemukan 2 perbedaan' in section
+    assert 'Tidak ada pekerjaan latar yang gagal.' not in section
+    from pki_helpers import install_authority
+
+    install_authority()
+    db.session.commit()
+    assert 'CA instansi belum dibuat' not in home(app.test_client(), admin)
+
+
+def test_only_the_admin_sees_the_administration_and_a_new_ppk_learns_what_comes(client, cast):
+    page = home(client, cast['ppk'])
+    assert 'id="home-admin"' not in page
+    assert 'Paket yang dibuat dengan Anda sebagai PPK tampil di sini' in page
+    assert 'href="/tenders/new"' in page.split('id="home-ppk"')[1]
