@@ -197,6 +197,25 @@ def test_the_pokja_evaluates_and_approves_on_the_page(client, seleksi, firms, po
         assert f'/documents/{row.document_id}.pdf' in text(listing)
     form = client.get(f'{base(seleksi)}/evaluasi/{rows[0].id}')
     assert 'Tenaga ahli yang disyaratkan' in text(form) and 'Nilai kualifikasi' in text(form)
+    # The firm's register facts the Pokja weighs: its size class and its licences' KBLI.
+    firm_ = rows[0].vendor
+    assert firm_.licences, 'the fixture firm has a licence to show'
+    size = text(form).split('id="firm-size">')[1].split('</dd>')[0]
+    assert size.startswith({'kecil': 'Usaha kecil', 'non_kecil': 'Non-kecil'}[firm_.size_class])
+    licences = text(form).split('id="firm-licences">')[1].split('</dd>')[0]
+    for lic in firm_.licences:
+        assert f'KBLI {lic.kbli}' in licences
+    required = seleksi.required_kbli
+    seleksi.required_kbli = firm_.licences[0].kbli
+    db.session.commit()
+    licences = text(client.get(f'{base(seleksi)}/evaluasi/{rows[0].id}'))
+    assert '(sesuai KBLI tender)' in licences.split('id="firm-licences">')[1].split('</dd>')[0]
+    seleksi.required_kbli = '99999'
+    db.session.commit()
+    licences = text(client.get(f'{base(seleksi)}/evaluasi/{rows[0].id}'))
+    assert 'Tidak ada izin dengan KBLI itu.' in licences
+    seleksi.required_kbli = required
+    db.session.commit()
 
     # Hostile input: refused with its message, nothing written.
     for data, message in (
