@@ -55,6 +55,9 @@ def test_the_form_offers_both_files_at_once(client, two_file, bidder, as_user):
     html = client.get(f'/tenders/{two_file.code}/bid').get_data(as_text=True)
     assert 'value="both" selected' in html or 'selected value="both"' in html
     assert 'name="price_attachments"' in html and 'id="part-technical"' in html
+    # File I (administration and technical) is opened first, and comes first on the page.
+    assert html.index('id="part-technical"') < html.index('id="part-price"')
+    assert html.index('File I: administrasi dan teknis') < html.index('File II: harga')
 
 
 def test_file_i_and_file_ii_go_in_one_submission_as_two_envelopes(
