@@ -26,7 +26,7 @@ from lpse.extensions import db
 from lpse.i18n import with_wib
 from lpse.tenders import news, rules
 from lpse.tenders.locking import lock_tenders
-from lpse.tenders.models import QualificationMethod, Tender, TenderStatus
+from lpse.tenders.models import QualificationMethod, ScheduleEntry, Tender, TenderStatus
 from lpse.tenders.prequalification import paperwork
 from lpse.tenders.prequalification.models import (
     ObjectionStatus,
@@ -462,6 +462,8 @@ def announce_due(*, now) -> list[str]:
     """The clock: announce each prakualifikasi result that had its approvals before its
     announcement stage began, once that stage has begun (in the name of the member whose
     approval completed it); the codes announced. A result changed since is not announced."""
+    # Only tenders with an approval, inside their announcement stage: the minute's round
+    # reads a handful of rows however many prakualifikasi tenders are running.
     candidates = db.session.scalars(
         select(Tender)
         .where(
@@ -469,6 +471,16 @@ def announce_due(*, now) -> list[str]:
             Tender.shortlist_announced_at.is_(None),
             Tender.status == TenderStatus.published.value,
             Tender.superseded.is_(False),
+            select(QualificationApproval.id)
+            .where(QualificationApproval.tender_id == Tender.id)
+            .exists(),
+            select(ScheduleEntry.id)
+            .where(
+                ScheduleEntry.tender_id == Tender.id,
+                ScheduleEntry.stage == Stage.qualification_announcement.value,
+                ScheduleEntry.starts_at <= now,
+            )
+            .exists(),
         )
         .order_by(Tender.id)
     ).all()
