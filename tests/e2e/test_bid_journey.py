@@ -41,6 +41,16 @@ def test_vendor_bids_through_the_form(page, create_tender, cast, tmp_path):  # n
     check_page(page, 'bid-01-tender')
     page.get_by_role('link', name='Kirim penawaran').click()
     check_page(page, 'bid-02-form')
+    # On a phone the price table is one card per BoQ line: every price field and the total are
+    # on screen, not off to the side of a scroll region.
+    desktop = page.viewport_size
+    page.set_viewport_size({'width': 360, 'height': 740})
+    try:
+        for target in (page.get_by_label('Harga satuan item 1'), page.locator('#bid-total')):
+            box = target.bounding_box()
+            assert box is not None and box['x'] >= 0 and box['x'] + box['width'] <= 360, box
+    finally:
+        page.set_viewport_size(desktop)
 
     page.get_by_label('Harga satuan item 1').fill('400.000')
     expect(page.locator('#bid-total')).to_have_text(re.compile(r'Rp400\.000\.000'))
