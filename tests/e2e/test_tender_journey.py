@@ -54,6 +54,15 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     expect(row).to_contain_text('Rp2.400.000.000')
     expect(row).to_contain_text('19 November 2026 10:00 WITA (09:00 WIB)')
     check_page(page, 'tender-07-search')
+    # On a phone each tender is a card: its HPS and bid deadline are on screen, not to the side.
+    desktop = page.viewport_size
+    page.set_viewport_size({'width': 360, 'height': 740})
+    try:
+        for text in ('Rp2.400.000.000', '19 November 2026 10:00 WITA'):
+            box = row.get_by_text(text).bounding_box()
+            assert box is not None and box['x'] >= 0 and box['x'] + box['width'] <= 360, box
+    finally:
+        page.set_viewport_size(desktop)
 
     page.get_by_role('link', name='English').click()
     expect(page.locator('html')).to_have_attribute('lang', 'en')
