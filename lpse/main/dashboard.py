@@ -23,6 +23,7 @@ from lpse.evaluation import decision
 from lpse.evaluation.objection_models import Objection, ObjectionStatus
 from lpse.extensions import db
 from lpse.jobs.models import Job, JobStatus
+from lpse.notify import outbox
 from lpse.opening.models import OpeningCeremony, ShareRelease
 from lpse.tenders import publication
 from lpse.tenders.documents import Addendum
@@ -298,17 +299,19 @@ def vendors_waiting():
 
 @dataclass
 class AdminHome:
-    """What the LPSE admin is to look after: the CA, failed background jobs, and the latest
-    reconciliation of the log against the database (whose outcome auditors read)."""
+    """What the LPSE admin is to look after: the CA, failed background jobs and mail, and the
+    latest reconciliation of the log against the database (whose outcome auditors read)."""
 
-    ca_ready: bool
+    authority: object  # pki_service.Authority | None: the CA (its certificate's end)
     failed_jobs: int
+    failed_mail: int
     reconcile: object  # statelog.ReconcileRun | None
 
 
 def admin_home() -> AdminHome:
     return AdminHome(
-        ca_ready=pki_service.authority() is not None,
+        authority=pki_service.authority(),
         failed_jobs=_count(Job, Job.status == JobStatus.failed),
+        failed_mail=len(outbox.failures()),
         reconcile=statelog.latest_run(),
     )

@@ -136,18 +136,22 @@ def test_verifier_sees_vendors_waiting(app, client, cast, person):
 
 def test_admin_sees_the_ca_failed_jobs_and_the_last_reconciliation(app, client, person):
     from lpse.jobs.models import Job, JobStatus
+    from lpse.notify import outbox
     from lpse.statelog import ReconcileRun
 
     admin = person('admin.beranda@lpse.go.id', 'admin')
     db.session.commit()
     page = home(client, admin)
     section = page.split('id="home-admin"')[1].split('</section>')[0]
-    assert 'Tidak ada pekerjaan latar yang gagal.' in section
+    assert 'Tidak ada pekerjaan latar belakang yang gagal.' in section
     assert 'CA instansi belum dibuat' in section and 'flask lpse init-ca' in section
     assert 'belum pernah dijalankan' in section
-    assert '/admin/users' in section and '/admin/jobs' in section
+    for link in ('/admin/users', '/admin/agencies', '/admin/jobs', '/admin/mail', '/audit/'):
+        assert f'href="{link}"' in section, link
     now = clock.now()
     db.session.add(Job(kind='test.failing', key='1', status=JobStatus.failed, created_at=now))
+    mail = outbox.queue('budi@contoh.co.id', 'Uji', 'isi', now=now)
+    mail.state, mail.attempts = outbox.FAILED, 3
     db.session.add(
         ReconcileRun(
             started_at=now, finished_at=now, status='differ', tables_total=3, difference_count=2
@@ -155,14 +159,16 @@ def test_admin_sees_the_ca_failed_jobs_and_the_last_reconciliation(app, client, 
     )
     db.session.commit()
     section = home(app.test_client(), admin).split('id="home-admin"')[1].split('</section>')[0]
-    assert '1 pekerjaan latar gagal.' in section
+    assert '1 pekerjaan latar belakang gagal.' in section
     assert 'menemukan 2 perbedaan' in section
-    assert 'Tidak ada pekerjaan latar yang gagal.' not in section
+    assert '1 email belum terkirim setelah dicoba.' in section
+    assert 'Tidak ada pekerjaan latar belakang yang gagal.' not in section
     from pki_helpers import install_authority
 
     install_authority()
     db.session.commit()
-    assert 'CA instansi belum dibuat' not in home(app.test_client(), admin)
+    page = home(app.test_client(), admin)
+    assert 'CA instansi belum dibuat' not in page and 'CA instansi aktif' in page
 
 
 def test_only_the_admin_sees_the_administration_and_a_new_ppk_learns_what_comes(client, cast):
