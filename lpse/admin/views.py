@@ -8,6 +8,7 @@ from wtforms import SelectChoice
 
 from lpse import clock
 from lpse.admin.forms import (
+    ROLE_LABELS,
     AgencyForm,
     AuditorScopeForm,
     NipForm,
@@ -42,7 +43,7 @@ def _acting():
 @admin_only
 def users():
     rows = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template('admin/users.html', users=rows)
+    return render_template('admin/users.html', users=rows, ROLE_LABELS=ROLE_LABELS)
 
 
 @bp.route('/users/new', methods=['GET', 'POST'])

@@ -71,7 +71,7 @@ def register_company(page, company, email, password, *, shot):
     ``company`` is (name, NPWP, NIB, director's name, director's NIK)."""
     company, npwp, nib, director, nik = company
     page.goto('/')
-    page.get_by_role('link', name='Daftar penyedia').click()
+    page.get_by_role('link', name='Daftar sebagai penyedia').click()
     expect(page.get_by_role('heading', name='Pendaftaran penyedia')).to_be_visible()
     check_page(page, shot)
     page.get_by_label('Nama perusahaan').fill(company)

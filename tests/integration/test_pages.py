@@ -159,6 +159,8 @@ def test_admin_creates_user_and_sees_the_password_once(client, login_as):
     assert 'id="one-time-password"' in response.get_data(as_text=True)
     listing = client.get('/admin/users').get_data(as_text=True)
     assert 'baru@uji.go.id' in listing
+    row = listing.split('baru@uji.go.id')[1].split('</tr>')[0]
+    assert 'Pokja Pemilihan' in row and '>pokja<' not in row  # the role's name, not its key
 
 
 def test_token_created_on_profile_is_shown_once_and_works(client, login_as):
@@ -237,3 +239,9 @@ def test_every_validator_message_has_its_indonesian():
         catalog = read_po(f, locale='id')
     have = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id and m.string}
     assert wanted <= have, sorted(wanted - have)
+
+
+def test_the_login_page_leads_a_new_company_to_sign_up(client):
+    page = client.get('/auth/login').get_data(as_text=True)
+    assert 'href="/vendors/register"' in page.split('<main')[1]
+    assert 'Daftar sebagai penyedia' in page and 'Lupa kata sandi?' in page
