@@ -186,6 +186,8 @@ class VendorHome:
     objections: list
     contracts: list
     since: datetime
+    first_visit: bool = False  # no earlier visit: the news of the last NEWS_WINDOW
+    window_days: int = NEWS_WINDOW.days
 
 
 def _own_bids(vendor):
@@ -289,6 +291,7 @@ def vendor_home(user, vendor, now) -> VendorHome:
         objections=objections,
         contracts=contracts,
         since=since,
+        first_visit=user.home_seen_at is None,
     )
 
 

@@ -10,6 +10,7 @@ from lpse.auth.scope import active_scope
 from lpse.auth.views import safe_next
 from lpse.extensions import db
 from lpse.main import dashboard
+from lpse.vendors import pages as vendor_pages
 from lpse.vendors import verification
 
 bp = Blueprint('main', __name__)
@@ -37,6 +38,7 @@ def home():
         'vendor_home': dashboard.vendor_home(user, vendor, now)
         if user.has_role(Role.vendor)
         else None,
+        'vendor_next': vendor_pages.next_step(vendor, user, now) if vendor is not None else None,
         'waiting': dashboard.vendors_waiting() if user.has_role(Role.verifier) else None,
         'auditor_scope': active_scope(user, now) if user.has_role(Role.auditor) else None,
         'admin_home': dashboard.admin_home() if user.has_role(Role.admin) else None,

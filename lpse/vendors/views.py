@@ -18,13 +18,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 
-from lpse import audit, clock, pki_service, storage
+from lpse import audit, clock, storage
 from lpse.auth.access import login_required, role_required
 from lpse.errors import DomainError
 from lpse.extensions import db
 from lpse.formflow import run_form
 from lpse.proxies import client_ip
-from lpse.vendors import documents, mail, registration, verification
+from lpse.vendors import documents, mail, pages, registration, verification
 from lpse.vendors.forms import (
     DOCUMENT_LABELS,
     LEGAL_FORM_LABELS,
@@ -148,11 +148,10 @@ def _dashboard(status=200, document_form=None):
         'vendors/dashboard.html',
         vendor=vendor,
         now=now,
-        problem=verification.participation_problem(vendor, now),
-        certificate=pki_service.active_certificate(current_user, now=now),
         document_form=document_form or DocumentForm(),
         confirm=ConfirmForm(),
-        can_resend=vendor is not None and registration.can_resend_confirmation(vendor, now),
+        on_dashboard=True,
+        **pages.next_step(vendor, current_user, now),
     ), status
 
 

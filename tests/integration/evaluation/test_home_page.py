@@ -176,3 +176,20 @@ def test_only_the_admin_sees_the_administration_and_a_new_ppk_learns_what_comes(
     assert 'id="home-admin"' not in page
     assert 'Paket yang dibuat dengan Anda sebagai PPK tampil di sini' in page
     assert 'href="/tenders/new"' in page.split('id="home-ppk"')[1]
+
+
+def test_a_new_vendor_is_told_what_is_missing_and_its_first_news_window(app, client, person):
+    from vendor_helpers import verify_vendor
+
+    from lpse.vendors.models import VendorStatus
+
+    user = person('cv.baru@contoh.co.id', 'vendor')
+    verify_vendor(user, company='CV Baru', status=VendorStatus.submitted)
+    db.session.commit()
+    page = home(client, user)
+    card = page.split('id="home-vendor-status"')[1].split('</section>')[0]
+    assert 'Dokumen wajib yang belum diunggah' in card and 'NPWP' in card
+    assert 'href="/vendors/me"' in card
+    assert 'Kabar 30 hari terakhir' in page  # no earlier visit to count from
+    again = home(app.test_client(), user)
+    assert 'Kabar sejak kunjungan terakhir' in again

@@ -57,9 +57,12 @@ def test_register_on_the_page_confirm_and_queue(client, outbox):
     assert len(outbox) == 1 and outbox[0]['To'] == 'admin@majujaya.co.id'
     dashboard = client.get('/vendors/me').get_data(as_text=True)
     assert 'Menunggu konfirmasi email' in dashboard
+    assert 'Dokumen wajib yang belum diunggah' in dashboard  # said from the start
     page = client.get(link_from(outbox[0]))
     assert page.status_code == 200
     assert 'terkonfirmasi' in page.get_data(as_text=True)
+    # Waiting for verification, but not approvable yet: the confirmation says what is missing.
+    assert 'Dokumen wajib yang belum diunggah' in page.get_data(as_text=True)
     db.session.expire_all()
     assert vendor.status == VendorStatus.submitted and vendor.email_confirmed_at is not None
     assert actions()[-3:] == ['user.created', 'vendor.registered', 'vendor.email_confirmed']
