@@ -86,9 +86,15 @@ def decide(vendor, decision, *, reason=None, content_version=None, actor, now, i
         )
     if content_version and content_version != vendor.content_version():
         raise Conflict(STALE, field='content_version')
-    if decision is Decision.approve and vendor.missing_documents():
+    missing = vendor.missing_documents() if decision is Decision.approve else []
+    if missing:
         raise ValidationFailed(
-            _l('Dokumen wajib belum lengkap (akta, NIB, NPWP).'), field='decision'
+            _l(
+                'Belum dapat disetujui: dokumen wajib belum lengkap (belum ada: %(kinds)s). '
+                'Pilih "Minta perbaikan" atau tunggu penyedia mengunggahnya.',
+                kinds=', '.join(k.value.upper() for k in missing),
+            ),
+            field='decision',
         )
     status, action = OUTCOMES[decision]
     vendor.status = status.value

@@ -202,9 +202,21 @@ def test_approval_needs_the_required_documents(client, create_vendor, verifier, 
         json={'decision': 'approve', 'content_version': vendor.content_version()},
     )
     assert response.status_code == 422
-    assert 'Dokumen wajib' in response.get_json()['error']['message']
+    message = response.get_json()['error']['message']
+    assert 'dokumen wajib belum lengkap (belum ada: AKTA, NIB, NPWP)' in message
+    assert 'Minta perbaikan' in message  # what the verifier can do instead
     db.session.expire_all()
     assert vendor.status == VendorStatus.submitted
+
+
+def test_the_queue_marks_a_registration_without_its_documents(
+    client, create_vendor, verifier, as_user
+):
+    without = create_vendor(verified=False, documents=False)
+    as_user(verifier)
+    queue = client.get('/vendors/queue').get_data(as_text=True)
+    row = queue.split(without.company_name)[1].split('</tr>')[0]
+    assert 'Dokumen wajib belum lengkap' in row
 
 
 def test_unconfirmed_registrations_are_not_in_the_queue(client, create_vendor, verifier, token_for):
