@@ -36,6 +36,7 @@ from lpse.vendors import verification
 
 NEWS_WINDOW = timedelta(days=30)  # how far back "since the last visit" looks at most
 LIST_SIZE = 20
+DRAFT_PROBLEMS_SHOWN = 5
 
 
 @dataclass
@@ -84,14 +85,15 @@ def _released_share(tender, user) -> bool:
 def pokja_todo(tender, user, now) -> list:
     """What a Pokja member of ``tender`` has to do now, in the order of the stages."""
     if tender.is_draft:
-        problems = len(publication.publication_problems(tender, now))
-        if problems:
+        problems = publication.publication_problems(tender, now)
+        if problems:  # the count, then what each is (the first few; the draft page has all)
             return [
                 ngettext(
                     'Draf: %(num)s hal belum lengkap sebelum diumumkan.',
                     'Draf: %(num)s hal belum lengkap sebelum diumumkan.',
-                    problems,
-                )
+                    len(problems),
+                ),
+                *problems[:DRAFT_PROBLEMS_SHOWN],
             ]
         return [_l('Draf lengkap: siap diumumkan.')]
     todo = prequalification.pokja_tasks(tender, user, now)

@@ -10,6 +10,7 @@ from lpse.auth.scope import active_scope
 from lpse.auth.views import safe_next
 from lpse.extensions import db
 from lpse.main import dashboard
+from lpse.tenders import keys as tender_keys
 from lpse.vendors import pages as vendor_pages
 from lpse.vendors import verification
 
@@ -42,6 +43,10 @@ def home():
         'waiting': dashboard.vendors_waiting() if user.has_role(Role.verifier) else None,
         'auditor_scope': active_scope(user, now) if user.has_role(Role.auditor) else None,
         'admin_home': dashboard.admin_home() if user.has_role(Role.admin) else None,
+        # A Pokja member without a Pokja certificate holds no key share: no tender of theirs
+        # can be announced (its key is split among the members' certificates).
+        'pokja_needs_key': user.has_role(Role.pokja)
+        and tender_keys.pokja_certificate(user, now) is None,
     }
     page = render_template('main/home.html', **context)
     # The next visit's "since your last visit" starts now (bookkeeping, not audited state).

@@ -6,7 +6,7 @@ from helpers import login
 
 from lpse import clock
 from lpse.extensions import db
-from lpse.tenders import questions
+from lpse.tenders import publication, questions
 from lpse.tenders.stages import Stage
 
 from .sanggah_fixtures import announcement_time, approve, evaluate, vendor_user
@@ -45,6 +45,8 @@ def test_pokja_sees_unanswered_questions_and_ppk_the_draft(app, client, create_t
     page = home(client, cast['pokja'])
     assert '1 pertanyaan belum dijawab.' in row_of(page, tender.code)
     assert 'belum lengkap sebelum diumumkan' in row_of(page, draft.code)
+    for problem in publication.publication_problems(draft, clock.now())[:5]:
+        assert str(problem) in row_of(page, draft.code)  # says which, not only how many
     # Another member of the same agency who is not in this Pokja sees neither.
     client.post('/auth/logout', data={})
     other = home(client.application.test_client(), cast['pokja_other'])
@@ -193,3 +195,15 @@ def test_a_new_vendor_is_told_what_is_missing_and_its_first_news_window(app, cli
     assert 'Kabar 30 hari terakhir' in page  # no earlier visit to count from
     again = home(app.test_client(), user)
     assert 'Kabar sejak kunjungan terakhir' in again
+
+
+def test_a_pokja_member_without_a_pokja_certificate_is_told_to_make_one(app, client, cast, person):
+    from pki_helpers import certify_pokja
+
+    member = person('pokja.baru@uji.go.id', 'pokja', agency=cast['pokja'].agency)
+    db.session.commit()
+    page = home(client, member)
+    assert 'id="pokja-key"' in page and 'href="/keys/"' in page.split('id="pokja-key"')[1]
+    certify_pokja([member], first_key=1)
+    db.session.commit()
+    assert 'id="pokja-key"' not in home(app.test_client(), member)
