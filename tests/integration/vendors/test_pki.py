@@ -323,6 +323,16 @@ def test_pokja_gets_the_pokja_profile(client, authority, person, agency, token_f
     assert pki.has_key_usage(cert, 'content_commitment')
 
 
+def test_the_keys_page_tells_a_pokja_member_what_the_key_is_for(
+    client, authority, person, agency, as_user
+):
+    as_user(person('pokja@lpse.go.id', 'pokja', agency=agency, name='Siti Aminah'))
+    page = client.get('/keys/').get_data(as_text=True)
+    intro = page.split('<h1>')[1].split('</p>')[0]
+    assert 'bagian kunci setiap tender Anda' in intro and 'Penawaran ditandatangani' not in intro
+    assert 'Hanya memakai browser? Gunakan pilihan 2' in page
+
+
 # --- server-held keys ----------------------------------------------------------------------------
 
 
