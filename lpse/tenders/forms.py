@@ -69,7 +69,18 @@ METHOD_LABELS = {
     EvaluationMethod.fixed_budget: _l('Pagu Anggaran'),
     EvaluationMethod.least_cost: _l('Biaya Terendah'),
 }
-DECIMAL = Regexp(r'^\d+(\.\d+)?$', message=_l('Tulis angka desimal dengan titik, mis. 0.7.'))
+# Decimals as Indonesians write them (0,7) or with a point (0.7); stored with a point.
+DECIMAL = Regexp(r'^\s*\d+([.,]\d+)?\s*$', message=_l('Tulis angka desimal, mis. 0,7.'))
+
+
+def _decimal(text) -> str:
+    """A DECIMAL field's value as stored: `0,7` → `0.7`; blank → `0`."""
+    return (text or '0').strip().replace(',', '.')
+
+
+def _shown(value) -> str | None:
+    """A stored decimal (`0.7`) as the form shows it to an Indonesian (`0,7`)."""
+    return None if value in (None, '') else str(value).replace('.', ',')
 
 
 def _choices(labels):
@@ -182,28 +193,28 @@ class TenderForm(FlaskForm):
         }
         if self.technical_weight.data or self.price_weight.data:
             params['weights'] = {
-                'technical': self.technical_weight.data or '0',
-                'price': self.price_weight.data or '0',
+                'technical': _decimal(self.technical_weight.data),
+                'price': _decimal(self.price_weight.data),
             }
         if self.technical_threshold.data:
-            params['technical_threshold'] = self.technical_threshold.data
+            params['technical_threshold'] = _decimal(self.technical_threshold.data)
         if self.discount_rate.data or self.years.data:
             params['life_cycle'] = {
-                'discount_rate': self.discount_rate.data or '0',
+                'discount_rate': _decimal(self.discount_rate.data),
                 'years': int(self.years.data or 0),
             }
         return params
 
     def fill_params(self, params: dict) -> None:
         weights = params.get('weights') or {}
-        self.technical_weight.data = weights.get('technical')
-        self.price_weight.data = weights.get('price')
-        self.technical_threshold.data = params.get('technical_threshold')
+        self.technical_weight.data = _shown(weights.get('technical'))
+        self.price_weight.data = _shown(weights.get('price'))
+        self.technical_threshold.data = _shown(params.get('technical_threshold'))
         tkdn = params.get('tkdn') or {}
         self.tkdn_preference.data = tkdn.get('max_preference', '0.25') not in ('0', 0)
         self.tkdn_formula.data = tkdn.get('formula', 'lkpp2022')
         life = params.get('life_cycle') or {}
-        self.discount_rate.data = life.get('discount_rate')
+        self.discount_rate.data = _shown(life.get('discount_rate'))
         self.years.data = str(life['years']) if life.get('years') else None
 
 

@@ -12,7 +12,7 @@ from lpse.tenders.stages import Stage
 
 
 def codes(html):
-    return re.findall(r'<td><a href="/tenders/([A-Z0-9-]+)">', html)
+    return re.findall(r'<td [^>]*data-label="Kode"><a href="/tenders/([A-Z0-9-]+)">', html)
 
 
 def test_a_row_shows_code_title_agency_hps_stage_and_deadline_in_both_zones(client, create_tender):
@@ -189,9 +189,9 @@ def test_the_announcement_states_how_bids_will_be_scored(client, create_tender):
         },
     )
     html = client.get(f'/tenders/{scored.code}').get_data(as_text=True)
-    assert re.search(r'Bobot teknis / harga</dt><dd>0\.7 / 0\.3<', html)
+    assert re.search(r'Bobot teknis / harga</dt><dd>0,7 / 0,3<', html)  # the Indonesian way
     assert re.search(r'Ambang batas nilai teknis</dt><dd>70<', html)
-    assert 'Metodologi (0.6); Pengalaman (0.4)' in html
+    assert 'Metodologi (0,6); Pengalaman (0,4)' in html
     assert 'HEA = (1 − KP) × P (LKPP 2022)' in html and 'Rp1.000.000.000' in html
     assert 'preferensi paling tinggi 25%' in html
     plain = create_tender(Stage.clarification, method_params={'tkdn': {'max_preference': '0'}})
@@ -201,3 +201,24 @@ def test_the_announcement_states_how_bids_will_be_scored(client, create_tender):
     client.get('/lang/en')
     english = client.get(f'/tenders/{scored.code}').get_data(as_text=True)
     assert 'Technical / price weights' in english and 'Technical score threshold' in english
+
+
+def test_decimal_parameters_take_an_indonesian_comma(app):
+    from werkzeug.datastructures import MultiDict
+
+    from lpse.tenders.forms import TenderForm
+
+    typed = {'technical_weight': '0,7', 'price_weight': '0.3', 'discount_rate': ' 0,05 '}
+    with app.test_request_context(method='POST', data=typed):
+        form = TenderForm(formdata=MultiDict(typed), meta={'csrf': False})
+        for name in typed:
+            assert getattr(form, name).validate(form), (name, getattr(form, name).errors)
+        params = form.method_params()
+        assert params['weights'] == {'technical': '0.7', 'price': '0.3'}
+        assert params['life_cycle']['discount_rate'] == '0.05'
+        wrong = TenderForm(formdata=MultiDict({'technical_weight': '0,7,1'}), meta={'csrf': False})
+        assert not wrong.technical_weight.validate(wrong)
+        assert 'mis. 0,7' in str(wrong.technical_weight.errors[0])
+        shown = TenderForm(formdata=None, meta={'csrf': False})
+        shown.fill_params(params)
+        assert (shown.technical_weight.data, shown.price_weight.data) == ('0,7', '0,3')
