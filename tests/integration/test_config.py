@@ -146,3 +146,29 @@ def test_a_bad_network_stops_the_start_naming_the_setting(monkeypatch, name):
     monkeypatch.setenv(name, 'balancer.internal')
     with pytest.raises(RuntimeError, match=name):
         create_app(config.Config)
+
+
+def test_run_py_links_follow_the_port_it_serves(tmp_path):
+    """`make run PORT=8000`: OCDS, verification and mail links point at that port."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    probe = (
+        'import runpy; '
+        "print(runpy.run_path('run.py', run_name='probe')['app'].config['LPSE_BASE_URL'])"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith(('LPSE_', 'DATABASE_URL'))}
+    env.update(PORT='8765', LPSE_ENV='development', LPSE_DATA_DIR=str(tmp_path))
+    env['DATABASE_URL'] = f'sqlite:///{tmp_path / "probe.db"}'
+    out = subprocess.run(
+        [sys.executable, '-c', probe], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == 'http://127.0.0.1:8765'
+    env['LPSE_BASE_URL'] = 'https://lpse.kotauji.go.id'  # set by the operator: kept
+    out = subprocess.run(
+        [sys.executable, '-c', probe], cwd=root, env=env, capture_output=True, text=True, check=True
+    )
+    assert out.stdout.strip().splitlines()[-1] == 'https://lpse.kotauji.go.id'
