@@ -22,6 +22,13 @@ def index():
     return render_template('main/index.html')
 
 
+@bp.get('/login')
+@bp.get('/masuk')
+def login_alias():
+    """The addresses people type for the login page."""
+    return redirect(url_for('auth.login'), code=301)
+
+
 @bp.get('/beranda')
 @login_required
 def home():

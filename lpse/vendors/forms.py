@@ -172,7 +172,12 @@ class DocumentForm(FlaskForm):
 class DecisionForm(FlaskForm):
     # The Vendor.content_version() the page showed: approving data that changed since is refused.
     content_version = HiddenField()
-    decision = SelectField(_l('Keputusan'), choices=_choices(DECISION_LABELS))
+    # No decision is preselected: a careless submit must not approve.
+    decision = SelectField(
+        _l('Keputusan'),
+        choices=_choices(DECISION_LABELS, blank=_l('— pilih keputusan —')),
+        validators=[DataRequired(message=_l('Pilih keputusan.'))],
+    )
     reason = TextAreaField(
         _l('Alasan (wajib untuk tolak dan minta perbaikan)'), validators=[Length(max=2000)]
     )

@@ -19,6 +19,7 @@ MATRIX = {
     ('main.index', 'GET'): ('/', public(200)),
     ('main.home', 'GET'): ('/beranda', logged_in(200)),
     ('main.set_language', 'GET'): ('/lang/en', public(302)),
+    ('main.login_alias', 'GET'): ('/login', public(301)),
     # Test clients come from 127.0.0.1, inside LPSE_METRICS_ALLOW (test_ops.py: from elsewhere).
     ('ops.health', 'GET'): ('/health', public(200)),
     ('ops.metrics_page', 'GET'): ('/metrics', public(200)),

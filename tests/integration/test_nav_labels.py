@@ -20,7 +20,7 @@ BY_ROLE = {
     'pokja': {'Tender saya': '/tenders/mine', 'Kunci & sertifikat': '/keys/'},
     'ppk': {'Tender saya': '/tenders/mine'},
     'verifier': {'Verifikasi penyedia': '/vendors/queue'},
-    'admin': {'Pengguna': '/admin/users', 'Email gagal terkirim': '/admin/mail'},
+    'admin': {'Pengguna': '/admin/users', 'Email yang belum terkirim': '/admin/mail'},
 }
 
 

@@ -245,3 +245,9 @@ def test_the_login_page_leads_a_new_company_to_sign_up(client):
     page = client.get('/auth/login').get_data(as_text=True)
     assert 'href="/vendors/register"' in page.split('<main')[1]
     assert 'Daftar sebagai penyedia' in page and 'Lupa kata sandi?' in page
+
+
+@pytest.mark.parametrize('path', ['/login', '/masuk'])
+def test_the_typed_login_addresses_lead_to_the_login_page(client, path):
+    response = client.get(path)
+    assert response.status_code == 301 and response.headers['Location'] == '/auth/login'

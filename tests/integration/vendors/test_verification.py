@@ -59,6 +59,10 @@ def test_reject_then_resubmit_then_approve(client, as_user, create_vendor, verif
     assert vendor.company_name in queue
     detail = client.get(f'/vendors/{vendor.id}').get_data(as_text=True)
     assert 'Keputusan verifikasi' in detail and 'akta.pdf' in detail
+    assert re.search(r'<option (selected )?value="">— pilih keputusan —</option>', detail)
+    assert 'selected value="approve"' not in detail  # nothing preset: no careless approval
+    response = client.post(f'/vendors/{vendor.id}/verification', data={'decision': ''})
+    assert response.status_code == 422 and 'Pilih keputusan.' in response.get_data(as_text=True)
     response = client.post(f'/vendors/{vendor.id}/verification', data={'decision': 'reject'})
     assert response.status_code == 422  # a rejection needs a reason
     assert 'Alasan wajib diisi' in response.get_data(as_text=True)
