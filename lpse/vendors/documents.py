@@ -5,15 +5,17 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
 
 from lpse import audit, storage
-from lpse.errors import DomainError, NotAllowed, NotFound, ValidationFailed
+from lpse.errors import Conflict, DomainError, NotAllowed, NotFound, ValidationFailed
 from lpse.extensions import db
 from lpse.i18n import byte_size
 from lpse.vendors.models import (
     MAX_DOCUMENTS,
     MAX_DOCUMENTS_PER_KIND,
     DocumentKind,
+    Vendor,
     VendorDocument,
 )
 
@@ -92,6 +94,21 @@ def add_document(vendor, *, kind, fileobj, filename, actor, now, ip=None) -> Ven
         raise ValidationFailed(
             _l('Berkas harus PDF, PNG atau JPEG; isinya diperiksa, bukan namanya.'), field='file'
         ) from None
+    # The same file twice as the same kind (a double click, a resend): refused, the first one
+    # stands. (One scan may serve several kinds.) The vendor row is locked first (PostgreSQL),
+    # so two uploads at once cannot both pass the check.
+    db.session.execute(select(Vendor.id).where(Vendor.id == vendor.id).with_for_update())
+    same = db.session.scalar(
+        select(VendorDocument).where(
+            VendorDocument.vendor_id == vendor.id,
+            VendorDocument.kind == kind,
+            VendorDocument.sha256 == sha256,
+        )
+    )
+    if same is not None:
+        raise Conflict(
+            _l('Berkas yang sama sudah diunggah (%(name)s).', name=same.filename), field='file'
+        )
     stem = _safe_filename(filename).rsplit('.', 1)[0] or 'dokumen'
     document = VendorDocument(
         vendor_id=vendor.id,

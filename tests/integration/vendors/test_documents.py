@@ -107,6 +107,19 @@ def test_upload_through_the_api(client, create_vendor, token_for):
     assert response.status_code == 404
 
 
+def test_the_same_file_twice_is_refused_and_the_first_stands(client, as_user, create_vendor):
+    vendor = create_vendor(verified=False, documents=False)
+    as_user(vendor.user)
+    assert upload(client, 'npwp', PDF, 'npwp.pdf').status_code == 303
+    again = upload(client, 'npwp', PDF, 'npwp lagi.pdf')  # a double click, a resend
+    assert again.status_code == 409
+    assert 'Berkas yang sama sudah diunggah (npwp.pdf).' in again.get_data(as_text=True)
+    db.session.expire_all()
+    assert [d.filename for d in vendor.documents] == ['npwp.pdf']
+    # One scan may hold several documents: the same file as another kind is accepted.
+    assert upload(client, 'nib', PDF, 'gabungan.pdf').status_code == 303
+
+
 def test_a_verified_vendor_cannot_change_its_documents(client, as_user, create_vendor):
     vendor = create_vendor(verified=True)
     as_user(vendor.user)

@@ -452,12 +452,15 @@ def test_concurrent_revocations_do_not_drop_a_certificate_from_the_crl(
 
 
 def _upload(client, headers, vendor, kind='lainnya'):
+    """A PDF of its own each time (the same file twice is refused as a duplicate)."""
     import io
+    import uuid
 
+    data = PDF.replace(b'\n', f'\n% {uuid.uuid4().hex}\n'.encode(), 1)
     return client.post(
         f'/api/v1/vendors/{vendor.id}/documents',
         headers=headers,
-        data={'kind': kind, 'file': (io.BytesIO(PDF), 'x.pdf')},
+        data={'kind': kind, 'file': (io.BytesIO(data), 'x.pdf')},
         content_type='multipart/form-data',
     )
 
