@@ -220,3 +220,12 @@ def test_openapi_documents_every_bid_route(client):
         assert path in paths
     assert sys  # (subprocess/sys used by the CLI tests)
     assert subprocess
+
+
+def test_the_tender_page_shows_a_bidder_the_way_at_the_top(client, tender, bidder, as_user):
+    as_user(bidder)
+    page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    cta = page.index('id="bid-cta"')
+    assert cta < page.index('id="bids-h"')  # before the bids section, near the title
+    assert f'href="/tenders/{tender.code}/bid"' in page[cta : cta + 300]
+    assert page.count(f'href="/tenders/{tender.code}/bid"') == 1
