@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from helpers import PASSWORD
-from page_checks import check_page
+from page_checks import check_page, on_phone_screen
 from pki_helpers import SIGNING_PASSPHRASE
 from playwright.sync_api import expect
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -199,6 +199,9 @@ def publish_tender(
     code = re.search(r'[A-Z]+-2026-\d{5}', created.inner_text()).group(0)
     check_page(page, f'{prefix}-03-draft')
 
+    # On a phone every stage's start and end field is on screen (one card per stage).
+    first = next(iter(schedule or SCHEDULE))
+    on_phone_screen(page, page.locator(f'#{first}_start'), page.locator(f'#{first}_end'))
     for stage, (start, end) in (schedule or SCHEDULE).items():
         page.locator(f'#{stage}_start').fill(start)
         page.locator(f'#{stage}_end').fill(end)

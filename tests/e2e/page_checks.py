@@ -137,3 +137,17 @@ def check_page(page, name):
         )
     if problems:
         pytest.fail(f'page {name!r} ({page.url}):\n' + '\n'.join(problems), pytrace=False)
+
+
+def on_phone_screen(page, *targets):
+    """At PHONE_WIDTH each target lies within the screen's width (not off to the side of a
+    scroll region)."""
+    desktop = page.viewport_size
+    page.set_viewport_size({'width': PHONE_WIDTH, 'height': 740})
+    try:
+        for target in targets:
+            box = target.bounding_box()
+            assert box is not None, target
+            assert box['x'] >= 0 and box['x'] + box['width'] <= PHONE_WIDTH, (target, box)
+    finally:
+        page.set_viewport_size(desktop)

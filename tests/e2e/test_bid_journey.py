@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / 'integration'))
 
 import pki_helpers
 from helpers import PASSWORD
-from page_checks import check_page
+from page_checks import check_page, on_phone_screen
 from playwright.sync_api import expect
 from tenders.conftest import (  # noqa: F401 — the tender fixtures
     _reused_tender_keys,
@@ -43,14 +43,7 @@ def test_vendor_bids_through_the_form(page, create_tender, cast, tmp_path):  # n
     check_page(page, 'bid-02-form')
     # On a phone the price table is one card per BoQ line: every price field and the total are
     # on screen, not off to the side of a scroll region.
-    desktop = page.viewport_size
-    page.set_viewport_size({'width': 360, 'height': 740})
-    try:
-        for target in (page.get_by_label('Harga satuan item 1'), page.locator('#bid-total')):
-            box = target.bounding_box()
-            assert box is not None and box['x'] >= 0 and box['x'] + box['width'] <= 360, box
-    finally:
-        page.set_viewport_size(desktop)
+    on_phone_screen(page, page.get_by_label('Harga satuan item 1'), page.locator('#bid-total'))
 
     page.get_by_label('Harga satuan item 1').fill('400.000')
     expect(page.locator('#bid-total')).to_have_text(re.compile(r'Rp400\.000\.000'))

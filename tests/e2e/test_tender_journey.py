@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pki_helpers
 import pytest
 from journey_steps import login, publish_tender
-from page_checks import check_page
+from page_checks import check_page, on_phone_screen
 from playwright.sync_api import expect
 
 from lpse import clock
@@ -55,14 +55,9 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
     expect(row).to_contain_text('19 November 2026 10:00 WITA (09:00 WIB)')
     check_page(page, 'tender-07-search')
     # On a phone each tender is a card: its HPS and bid deadline are on screen, not to the side.
-    desktop = page.viewport_size
-    page.set_viewport_size({'width': 360, 'height': 740})
-    try:
-        for text in ('Rp2.400.000.000', '19 November 2026 10:00 WITA'):
-            box = row.get_by_text(text).bounding_box()
-            assert box is not None and box['x'] >= 0 and box['x'] + box['width'] <= 360, box
-    finally:
-        page.set_viewport_size(desktop)
+    on_phone_screen(
+        page, row.get_by_text('Rp2.400.000.000'), row.get_by_text('19 November 2026 10:00 WITA')
+    )
 
     page.get_by_role('link', name='English').click()
     expect(page.locator('html')).to_have_attribute('lang', 'en')
