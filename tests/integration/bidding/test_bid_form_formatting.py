@@ -14,7 +14,9 @@ from .test_web_form import form_data
 def test_volumes_and_limits_are_shown_the_indonesian_way(client, tender, bidder, as_user):
     as_user(bidder)
     page = client.get(f'/tenders/{tender.code}/bid').get_data(as_text=True)
-    volumes = re.findall(r'<td class="num">([^<]*)</td>\s*<td>m[23]</td>', page)
+    volumes = re.findall(
+        r'data-label="Volume">([^<]*)</td>\s*<td [^>]*data-label="Satuan">m[23]</td>', page
+    )
     assert volumes == ['1.000', '2.000']  # never `1E+3`
     assert 'E+' not in page and '`' not in page
     assert 'data-quantity="1000"' in page  # the machine value for the live totals

@@ -140,7 +140,7 @@ def test_the_list_and_page_show_the_stage_and_the_winner(app, client, awarded, c
     assert 'Penandatanganan Kontrak' in page
     assert 'id="winner">Pemenang: <strong>PT Dua</strong>' in page
     listing = client.get('/tenders/').get_data(as_text=True)
-    assert '<td>Penandatanganan Kontrak</td>' in listing
+    assert 'data-label="Tahap">Penandatanganan Kontrak</td>' in listing
     assert client.get('/tenders/?stage=contract').get_data(as_text=True).count(tender.code) >= 1
 
 
@@ -151,7 +151,7 @@ def test_after_the_announcement_the_stage_is_the_objection_period(app, client, a
     assert tender.schedule[Stage.objection].start > clock.now()
     assert tender.stage(clock.now()) is Stage.objection
     listing = client.get('/tenders/').get_data(as_text=True)
-    assert '<td>Masa Sanggah</td>' in listing
+    assert 'data-label="Tahap">Masa Sanggah</td>' in listing
     assert 'Pembukaan Dokumen Penawaran</td>' not in listing
     page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
     assert 'id="winner">Pemenang: <strong>PT Dua</strong>' in page
