@@ -2,6 +2,7 @@
 
 from contextlib import contextmanager
 
+from flask import g
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
@@ -52,8 +53,6 @@ def held(name, key, load):
     vendor of the user, the tender's key) is kept here instead — the same object the identity
     map would give, refreshed as usual after a commit expires it. A missing row (None) is not
     kept: it is looked for again next time."""
-    from flask import g
-
     rows = g.setdefault('_lpse_held', {})
     row = rows.get((name, key))
     if row is not None and row in db.session:

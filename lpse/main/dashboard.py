@@ -317,6 +317,6 @@ def admin_home() -> AdminHome:
     return AdminHome(
         authority=pki_service.authority(),
         failed_jobs=_count(Job, Job.status == JobStatus.failed),
-        failed_mail=len(outbox.failures()),
+        failed_mail=outbox.failure_count(),
         reconcile=statelog.latest_run(),
     )

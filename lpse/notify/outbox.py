@@ -27,7 +27,7 @@ from email.message import EmailMessage
 
 from flask import current_app, g, has_app_context
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from lpse import clock, jobs
 from lpse.extensions import db
@@ -115,14 +115,20 @@ def retry(row, *, now) -> None:
     row.state, row.attempts, row.next_attempt_at = QUEUED, 0, now
 
 
+def _failing():
+    """Failed messages and those waiting after a failed attempt: what the admin must see."""
+    return (Mail.state == FAILED) | ((Mail.state == QUEUED) & (Mail.attempts > 0))
+
+
 def failures():
-    """What the admin must see: failed messages and those waiting after a failed attempt."""
+    """The messages the admin must see (`_failing`), newest first."""
     return db.session.scalars(
-        select(Mail)
-        .where((Mail.state == FAILED) | ((Mail.state == QUEUED) & (Mail.attempts > 0)))
-        .order_by(Mail.id.desc())
-        .limit(200)
+        select(Mail).where(_failing()).order_by(Mail.id.desc()).limit(200)
     ).all()
+
+
+def failure_count() -> int:
+    return db.session.scalar(select(func.count(Mail.id)).where(_failing())) or 0
 
 
 def _note_failure(row, cfg, exc, now):

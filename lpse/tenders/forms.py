@@ -23,7 +23,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from lpse.agencies.models import TIMEZONES
-from lpse.i18n import number_text
+from lpse.i18n import number, number_text
 from lpse.tenders.documents import KIND_LABELS
 from lpse.tenders.models import (
     BusinessSize,
@@ -75,12 +75,12 @@ DECIMAL = Regexp(r'^\s*\d+([.,]\d+)?\s*$', message=_l('Tulis angka desimal, mis.
 
 def _decimal(text) -> str:
     """A DECIMAL field's value as stored: `0,7` → `0.7`; blank → `0`."""
-    return (text or '0').strip().replace(',', '.')
+    return number_text(text) or '0'
 
 
 def _shown(value) -> str | None:
     """A stored decimal (`0.7`) as the form shows it to an Indonesian (`0,7`)."""
-    return None if value in (None, '') else str(value).replace('.', ',')
+    return None if value in (None, '') else number(value)
 
 
 def _choices(labels):
