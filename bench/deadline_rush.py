@@ -179,14 +179,35 @@ def run_server(app, env, world, args, label, log_path):
     return figures
 
 
+def machine_busy_seconds() -> float:
+    """CPU time the whole machine spent busy so far (every process: the app, its database,
+    the balancer, the client), from /proc/stat; 0 where there is none."""
+    try:
+        with open('/proc/stat') as fh:
+            fields = [int(x) for x in fh.readline().split()[1:]]
+    except (OSError, ValueError):
+        return 0.0
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf('SC_CLK_TCK')
+
+
 def show(f):
     refused = f', refused {f["refused"]}' if f['refused'] else ''
+    machine = ''
+    if f.get('machine_cpu'):
+        cores = os.cpu_count() or 1
+        machine = (
+            f'; machine CPU {f["machine_cpu"]:.1f} s = '
+            f'{f["machine_cpu"] / (f["wall"] * cores):.0%} of {cores} cores '
+            f'({1000 * f["machine_cpu"] / max(1, f["vendors"]):.0f} ms per bid, all processes)'
+        )
     print(
         f'  {f["label"]:<9} accepted {f["accepted"]}/{f["vendors"]}{refused}; '
         f'{f["mb_per_s"]:.1f} MB/s over {f["wall"]:.1f} s; time to receipt '
         f'p50 {f["p50"]:.2f} s, p95 {f["p95"]:.2f} s, p99 {f["p99"]:.2f} s; '
         f'server memory peak {f["peak_rss"] / MB:.0f} MB (idle {f["idle_rss"] / MB:.0f} MB); '
         f'server CPU {f["cpu"]:.1f} s ({1000 * f["cpu"] / max(1, f["vendors"]):.0f} ms per bid)'
+        f'{machine}'
     )
 
 

@@ -6,6 +6,7 @@ axe-core comes from npm (`make axe-core`, scripts/fetch-axe-core.sh) into .cache
 injected by the harness through the DevTools protocol — the app never serves it and its Content
 Security Policy is unchanged."""
 
+import itertools
 import os
 import re
 from pathlib import Path
@@ -149,5 +150,21 @@ def on_phone_screen(page, *targets):
             box = target.bounding_box()
             assert box is not None, target
             assert box['x'] >= 0 and box['x'] + box['width'] <= PHONE_WIDTH, (target, box)
+    finally:
+        page.set_viewport_size(desktop)
+
+
+def a_card_on_phone(page, row):
+    """At PHONE_WIDTH the table row `row` is a card (table.stack): its cells one under another,
+    each within the screen's width — not columns side by side, however narrow."""
+    desktop = page.viewport_size
+    page.set_viewport_size({'width': PHONE_WIDTH, 'height': 740})
+    try:
+        boxes = [cell.bounding_box() for cell in row.locator('td').all()]
+        assert len(boxes) > 1 and None not in boxes, (row, boxes)
+        for above, below in itertools.pairwise(boxes):
+            assert below['y'] >= above['y'] + above['height'] - 1, (row, above, below)
+        for box in boxes:
+            assert box['x'] >= 0 and box['x'] + box['width'] <= PHONE_WIDTH, (row, box)
     finally:
         page.set_viewport_size(desktop)

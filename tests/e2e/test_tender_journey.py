@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pki_helpers
 import pytest
 from journey_steps import login, publish_tender
-from page_checks import check_page, on_phone_screen
+from page_checks import a_card_on_phone, check_page, on_phone_screen
 from playwright.sync_api import expect
 
 from lpse import clock
@@ -44,6 +44,11 @@ def test_pokja_publishes_and_the_public_finds_it(page, pokja):
         item='Pekerjaan jembatan',
         prefix='tender',
     )
+    # The Pokja's home: on a phone each tender is a card, what to do next on screen.
+    page.goto('/beranda')
+    task = page.locator('section[aria-labelledby="home-pokja"] tbody tr').first
+    expect(task.locator('td[data-label="Yang perlu dilakukan"]')).to_be_visible()
+    a_card_on_phone(page, task)
     page.get_by_role('button', name='Keluar').click()
 
     page.get_by_role('link', name='Cari tender', exact=True).click()

@@ -11,7 +11,7 @@ from journey_steps import (
     register_company,
     upload_company_documents,
 )
-from page_checks import check_page
+from page_checks import a_card_on_phone, check_page, on_phone_screen
 from playwright.sync_api import expect
 
 from lpse import clock, pki_service
@@ -73,7 +73,15 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     page.get_by_role('link', name='Perusahaan saya', exact=True).click()
     expect(page.get_by_text('Terverifikasi').first).to_be_visible()
     check_page(page, 'vendor-05-verified')
+    # On a phone each director and document is a card: the NIK and the SHA-256 on screen.
+    on_phone_screen(
+        page,
+        page.locator('td[data-label="NIK"]').first,
+        page.locator('td[data-label="SHA-256"]').first,
+    )
     enrol_server_key(page, SIGNING, shots=('vendor-06-keys', 'vendor-07-key-enrolled'))
+    # The certificate on a phone: a card, its serial, state and actions on screen.
+    a_card_on_phone(page, page.locator('tr', has=page.locator('td[data-label="Nomor seri"]')))
 
     db.session.expire_all()
     vendor = db.session.scalar(db.select(Vendor))
