@@ -172,6 +172,10 @@ def one_round(tmp, number, args, keys):
     return results
 
 
+def _ratio(part, whole):
+    return part / whole if whole else float('nan')
+
+
 def report(results, *, quiet=False):
     """Print a round's figures and ratios (unless `quiet`); the ratios by name."""
     say = (lambda *_a: None) if quiet else print
@@ -181,22 +185,25 @@ def report(results, *, quiet=False):
     ratios = {}
     for nodes in (1, 3):
         lpse, bare = results[(nodes, 'lpse')], results[(nodes, 'baseline')]
-        ratio = lpse['mb_per_s'] / bare['mb_per_s'] if bare['mb_per_s'] else float('nan')
+        ratio = _ratio(lpse['mb_per_s'], bare['mb_per_s'])
         ratios[f'{nodes} node(s) lpse/baseline (target ≥ 90%)'] = ratio
         say(f'  {nodes} node(s): lpse/baseline throughput {ratio:.0%} (target ≥ 90%)')
         if (nodes, 'floor') in results:
             floor = results[(nodes, 'floor')]
-            ratios[f'{nodes} node(s) floor/baseline'] = floor['mb_per_s'] / bare['mb_per_s']
-            ratios[f'{nodes} node(s) lpse/floor'] = lpse['mb_per_s'] / floor['mb_per_s']
+            below = ratios[f'{nodes} node(s) floor/baseline'] = _ratio(
+                floor['mb_per_s'], bare['mb_per_s']
+            )
+            share = ratios[f'{nodes} node(s) lpse/floor'] = _ratio(
+                lpse['mb_per_s'], floor['mb_per_s']
+            )
             say(
-                f'  {nodes} node(s): floor (bare + one SHA-256 pass)/baseline '
-                f'{floor["mb_per_s"] / bare["mb_per_s"]:.0%}, lpse/floor '
-                f'{lpse["mb_per_s"] / floor["mb_per_s"]:.0%}'
+                f'  {nodes} node(s): floor (bare + one SHA-256 pass)/baseline {below:.0%}, '
+                f'lpse/floor {share:.0%}'
             )
     one, three = results[(1, 'lpse')]['mb_per_s'], results[(3, 'lpse')]['mb_per_s']
-    ratios['lpse 3 nodes / 1 node'] = three / one
+    scale = ratios['lpse 3 nodes / 1 node'] = _ratio(three, one)
     say(
-        f'  3 nodes / 1 node: {three / one:.2f}× (target ≥ 2.5× where there are cores for three '
+        f'  3 nodes / 1 node: {scale:.2f}× (target ≥ 2.5× where there are cores for three '
         f'nodes; this machine has {os.cpu_count()})'
     )
     return ratios

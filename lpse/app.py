@@ -8,7 +8,7 @@ import threading
 
 from flask import Flask, has_request_context, session
 from sqlalchemy import event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, make_url
 
 from lpse import config as config_module
 from lpse import statelog
@@ -109,6 +109,7 @@ def _configure(app, config):
         )
         app.config.update(config_module.from_environment())
     app.config.update(overrides)
+    app.config['SQLALCHEMY_ENGINE_OPTIONS'] = engine_options(app.config)
     if app.config['ENV_NAME'] == 'production' and (
         app.config['SECRET_KEY'] in (None, '', config_module.DEFAULT_SECRET_KEY)
         or len(app.config['SECRET_KEY']) < 32
@@ -116,6 +117,24 @@ def _configure(app, config):
         raise RuntimeError(
             'LPSE_SECRET_KEY must be set to a random value of at least 32 characters in production'
         )
+
+
+def engine_options(config) -> dict:
+    """SQLALCHEMY_ENGINE_OPTIONS with the pool's size, overflow and timeout (LPSE_DB_POOL_*),
+    except for an in-memory SQLite database (one connection, no queue pool)."""
+    options = dict(config.get('SQLALCHEMY_ENGINE_OPTIONS') or {})
+    uri = config.get('SQLALCHEMY_DATABASE_URI')
+    if not uri:
+        return options
+    url = make_url(uri)
+    if url.get_backend_name() == 'sqlite' and url.database in (None, '', ':memory:'):
+        return options
+    options.setdefault('pool_size', int(config['LPSE_DB_POOL_SIZE']))
+    options.setdefault('max_overflow', int(config['LPSE_DB_POOL_OVERFLOW']))
+    # Whole seconds: Flask-SQLAlchemy builds the engine with engine_from_config, which reads
+    # pool_timeout as an integer.
+    options.setdefault('pool_timeout', int(config['LPSE_DB_POOL_TIMEOUT']))
+    return options
 
 
 @event.listens_for(Engine, 'connect')

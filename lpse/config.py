@@ -40,6 +40,13 @@ class Config:
     SECRET_KEY = DEFAULT_SECRET_KEY
     SQLALCHEMY_DATABASE_URI = None  # filled from DATABASE_URL or instance/lpse.db
     SQLALCHEMY_ENGINE_OPTIONS = {'pool_pre_ping': True}
+    # Database connections of one process (lpse.app.engine_options). A request holds its
+    # session's connection and may take one more for a moment (an upload lock and its heartbeat,
+    # a token's last use): the pool must hold 2 per thread, or threads that each hold one wait
+    # for a second until the pool times out. Size + overflow = 65: up to 32 threads a process.
+    LPSE_DB_POOL_SIZE = 5  # kept open
+    LPSE_DB_POOL_OVERFLOW = 60  # opened when needed, closed when returned
+    LPSE_DB_POOL_TIMEOUT = 10  # whole s a request waits for a connection, then 503 `busy`
     LPSE_DATA_DIR = None  # filled from LPSE_DATA_DIR or instance/data
     MAX_CONTENT_LENGTH = 60 * 1024 * 1024
     LPSE_GC_FREEZE = True  # lpse.app._freeze_heap: full GC passes skip the app's own objects
@@ -237,6 +244,9 @@ ENVIRONMENT = {
     'LPSE_BID_LOCK_SECONDS': ('LPSE_BID_LOCK_SECONDS', int),
     'LPSE_BID_LOCK_HEARTBEAT': ('LPSE_BID_LOCK_HEARTBEAT', int),
     'LPSE_BID_DB_BUSY_SECONDS': ('LPSE_BID_DB_BUSY_SECONDS', int),
+    'LPSE_DB_POOL_SIZE': ('LPSE_DB_POOL_SIZE', lambda v: _positive(int(v))),
+    'LPSE_DB_POOL_OVERFLOW': ('LPSE_DB_POOL_OVERFLOW', lambda v: _at_least(int(v), 0)),
+    'LPSE_DB_POOL_TIMEOUT': ('LPSE_DB_POOL_TIMEOUT', lambda v: _positive(int(v))),
     'LPSE_BID_FORM_MAX_SIZE': ('LPSE_BID_FORM_MAX_SIZE', int),
     'LPSE_SPK_MAX_GOODS': ('LPSE_SPK_MAX_GOODS', lambda v: _positive(int(v))),
     'LPSE_SPK_MAX_CONSULTANCY': ('LPSE_SPK_MAX_CONSULTANCY', lambda v: _positive(int(v))),

@@ -78,3 +78,14 @@ class Throttled(DomainError):
     def __init__(self, message, *, retry_after):
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class Busy(Throttled):
+    """The database cannot serve the request now (no free connection in time, locked, gone):
+    503 with Retry-After; nothing of the request was committed, the client retries."""
+
+    status = 503
+    code = 'busy'
+
+    def __init__(self, message, *, retry_after=5):
+        super().__init__(message, retry_after=retry_after)

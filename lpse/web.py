@@ -1,5 +1,6 @@
 """What every response shares: error pages and JSON errors, security headers, gates, filters."""
 
+import contextlib
 import logging
 
 from flask import g, jsonify, redirect, render_template, request, url_for
@@ -7,11 +8,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from lpse import i18n
-from lpse.errors import DomainError, Throttled
-from lpse.extensions import db
+from lpse.errors import Busy, DomainError, Throttled
+from lpse.extensions import db, login_manager
 
 log = logging.getLogger(__name__)
 
@@ -32,6 +35,7 @@ ERROR_TITLES = {
     422: _l('Data tidak valid'),
     429: _l('Terlalu banyak permintaan'),
     500: _l('Terjadi kesalahan'),
+    503: _l('Server sedang sibuk'),
 }
 # Pages a user who must first change a password or enrol a second factor may still reach.
 GATE_EXEMPT = {'auth.logout', 'auth.password', 'auth.totp_setup', 'main.set_language', 'static'}
@@ -79,6 +83,21 @@ def _csrf_error(exc: CSRFError):
     ), 400
 
 
+def _database_busy(exc: Exception):
+    """No free database connection within LPSE_DB_POOL_TIMEOUT (TimeoutError), or the database
+    failed the statement for a passing reason (OperationalError: gone, locked, a deadlock, too
+    many clients): 503 `busy` with Retry-After, never a 500. The transaction is rolled back, and
+    the answer is drawn without asking the database again (an anonymous user for the page)."""
+    with contextlib.suppress(SQLAlchemyError):
+        db.session.rollback()
+    log.warning('database busy on %s %s (%s)', request.method, request.path, type(exc).__name__)
+    if '_login_user' not in g:
+        g._login_user = login_manager.anonymous_user()
+    return _domain_error(
+        Busy(_('Server sedang sibuk. Permintaan ini tidak diselesaikan; coba lagi sebentar lagi.'))
+    )
+
+
 def _unexpected(exc: Exception):
     db.session.rollback()
     log.exception('unhandled error on %s %s', request.method, request.path)
@@ -117,6 +136,8 @@ def init_app(app):
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(DomainError, _domain_error)
     app.register_error_handler(CSRFError, _csrf_error)
+    app.register_error_handler(PoolTimeout, _database_busy)
+    app.register_error_handler(OperationalError, _database_busy)
     app.register_error_handler(Exception, _unexpected)
     app.after_request(_security_headers)
     app.before_request(_account_gate)

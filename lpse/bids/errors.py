@@ -37,10 +37,10 @@ class TenderMismatch(PackageError):
 # --- submission refusals (domain errors, mapped to HTTP by lpse.web) --------------------------
 
 from lpse.errors import (  # noqa: E402
+    Busy,
     Conflict,
     DomainError,
     StageClosed,
-    Throttled,
     ValidationFailed,
 )
 
@@ -64,12 +64,6 @@ class DeadlinePassed(StageClosed):
     code = 'deadline_passed'
 
 
-class ServerBusy(Throttled):
+class ServerBusy(Busy):
     """The database stayed locked past LPSE_BID_DB_BUSY_SECONDS (SQLite under a burst): nothing
     was stored, the vendor retries. A 503 with Retry-After, never a 500."""
-
-    status = 503
-    code = 'busy'
-
-    def __init__(self, message, *, retry_after=5):
-        super().__init__(message, retry_after=retry_after)
