@@ -82,7 +82,7 @@ class Throttled(DomainError):
 
 class Busy(Throttled):
     """The database cannot serve the request now (no free connection in time, locked, gone):
-    503 with Retry-After; nothing of the request was committed, the client retries."""
+    503 with Retry-After; the request's transaction is rolled back, the client retries."""
 
     status = 503
     code = 'busy'
