@@ -86,18 +86,13 @@ def settle(pid, *, window=1.0, quiet=0.05, timeout=60):
     """Until the job worker has started (imports, the app, its first clock round): less than
     `quiet` s of CPU in `window` s. In production it runs long before a deadline; started with
     the cluster, its ~1.5 s of start-up CPU would otherwise fall inside the burst."""
-    tick = os.sysconf('SC_CLK_TCK')
-
-    def used():
-        with open(f'/proc/{pid}/stat') as fh:
-            fields = fh.read().rsplit(')', 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / tick
+    from crash_server import process_cpu_seconds
 
     deadline = time.monotonic() + timeout
-    before = used()
+    before = process_cpu_seconds(pid)
     while time.monotonic() < deadline:
         time.sleep(window)
-        now = used()
+        now = process_cpu_seconds(pid)
         if now - before < quiet:
             return
         before = now

@@ -480,15 +480,13 @@ class Server:
 
     def cpu_seconds(self):
         """CPU time (user + system) used so far by the group's live processes, in seconds."""
-        total, tick = 0, os.sysconf('SC_CLK_TCK')
+        total = 0.0
         for pid in _group_members(self._pgid):
             try:
-                with open(f'/proc/{pid}/stat') as fh:
-                    fields = fh.read().rsplit(')', 1)[1].split()
-                total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15)
+                total += process_cpu_seconds(pid)
             except (OSError, ValueError, IndexError):
                 continue
-        return total / tick
+        return total
 
     def start_sampling(self, interval=0.05):
         self.peak_rss = self.rss()
@@ -518,6 +516,13 @@ def world_server(world, tmp_path, **env):
         threads=8,
         log_path=tmp_path / 'gunicorn.log',
     )
+
+
+def process_cpu_seconds(pid) -> float:
+    """CPU time (user + system) process `pid` has used so far, in seconds (/proc/<pid>/stat)."""
+    with open(f'/proc/{pid}/stat') as fh:
+        fields = fh.read().rsplit(')', 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')  # utime, stime
 
 
 def _group_members(pgid):
