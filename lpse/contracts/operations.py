@@ -26,6 +26,7 @@ from lpse.errors import InvalidTransition, NotAllowed, NotFound, ValidationFaile
 from lpse.evaluation import award as awards
 from lpse.extensions import db
 from lpse.opening.models import OpenedBid
+from lpse.tenders import news
 from lpse.tenders.models import TenderStatus
 from lpse.vendors import signing
 
@@ -80,12 +81,30 @@ def _require_winner(tender, actor):
         raise NotAllowed(_l('Hanya penyedia pemenang yang dapat melakukan langkah kontrak ini.'))
 
 
+# Who hears of a step, and what (tenders.news.MESSAGES): the party whose turn it is next, so
+# neither has to keep checking the contract page. An amendment's steps say so.
+_NEWS = {
+    'drafted': ('winner', 'contract_drafted'),
+    'changes_requested': ('ppk', 'contract_changes_requested'),
+    'vendor_signed': ('ppk', 'contract_vendor_signed'),
+    'signed': ('winner', 'contract_signed'),
+    'spmk_issued': ('winner', 'spmk_issued'),
+    'handed_over': ('winner', 'handed_over'),
+}
+
+
 def _step(action, instrument, tender, *, actor, now, ip, **data):
     """Record one contract step (`contract.<action>`): the single place where contract events
     happen, for the audit log and whoever follows them."""
     audit.record(
         f'contract.{action}', instrument, actor=actor, now=now, ip=ip, tender=tender.code, **data
     )
+    amendment, _, step = action.rpartition('.')
+    if step in _NEWS:
+        party, kind = _NEWS[step]
+        user = tender.ppk if party == 'ppk' else awards.award_of(tender).vendor.user
+        what = _l('adendum kontrak') if amendment else _l('kontrak')
+        news.tell(tender, kind, to=[user], now=now, endpoint='contracts.show', what=what)
 
 
 # --- drafting -----------------------------------------------------------------------------

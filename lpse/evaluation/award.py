@@ -15,6 +15,7 @@ from lpse.evaluation import award_documents, objections, public_result
 from lpse.evaluation.objection_models import AwardLetter
 from lpse.extensions import db
 from lpse.i18n import with_wib
+from lpse.tenders import news
 from lpse.tenders.models import TenderStatus
 
 #: Performance bond (jaminan pelaksanaan): 5% of the contract value, or 5% of the HPS when the
@@ -42,7 +43,7 @@ def blocking_error(tender, now):
         return StageClosed(
             _l(
                 'SPPBJ belum dapat diterbitkan: masa sanggah masih berjalan sampai %(end)s.',
-                end=with_wib(current.objection_ends_at, tender.timezone),
+                end=with_wib(current.objection_last_minute, tender.timezone),  # as the panel
             )
         )
     pending = [o for o in objections.objections_of(tender) if o.is_pending]
@@ -115,4 +116,5 @@ def issue_award(tender, *, actor, now, contract_deadline=None, ip=None) -> Award
     )
     checkpoints.create_checkpoint('award.issued', now=now, tender=tender)
     award_documents.issue_award_letter(row, now=now)
+    news.tell(tender, 'award_issued', to=[row.vendor.user], now=now, number=row.number)
     return row

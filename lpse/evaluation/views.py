@@ -133,12 +133,17 @@ def _index(tender, *, status=200, propose_form=None, fail_form=None, reopen_form
     )
 
 
-def _open(tender) -> bool:
+def _closed(tender) -> str | None:
+    """Why the worksheets cannot be filled now (when evaluation opens…), None when they can."""
     try:
         worksheets.check_open_for_entries(tender, clock.now())
-    except DomainError:
-        return False
-    return True
+    except DomainError as exc:
+        return str(exc)
+    return None
+
+
+def _open(tender) -> bool:
+    return _closed(tender) is None
 
 
 @bp.route('/bids/<int:bid_id>', methods=['GET', 'POST'])
@@ -215,6 +220,7 @@ def negotiate(code, bid_id):
 def _worksheet_page(tender, p, form, entries, criteria, status, *, negotiation_form=None):
     result = export.result_of(export.build_case(tender))
     mine = next(b for b in result['bids'] if b['id'] == str(p.bid.id))
+    evaluates, closed = permissions.can_evaluate(tender, viewer()), _closed(tender)
     return (
         render_template(
             'evaluation/worksheet.html',
@@ -226,7 +232,8 @@ def _worksheet_page(tender, p, form, entries, criteria, status, *, negotiation_f
             mine=mine,
             price=p.price_json,
             flagged=any(f['code'] == 'below_reasonable_price' for f in mine['flags']),
-            can_edit=permissions.can_evaluate(tender, viewer()) and _open(tender),
+            can_edit=evaluates and closed is None,
+            closed=closed if evaluates else None,
             KIND_LABELS=KIND_LABELS,
             VERDICT_KINDS=VERDICT_KINDS,
             NOT_YET=export.NOT_YET,

@@ -22,6 +22,7 @@ from lpse.contracts.models import Contract, SigningStatus
 from lpse.evaluation import decision
 from lpse.evaluation.objection_models import Objection, ObjectionStatus
 from lpse.extensions import db
+from lpse.i18n import with_wib
 from lpse.jobs.models import Job, JobStatus
 from lpse.notify import outbox
 from lpse.opening.models import OpeningCeremony, ShareRelease
@@ -117,7 +118,12 @@ def pokja_todo(tender, user, now) -> list:
         ):
             todo.append(_l('Setujui atau tolak usulan hasil evaluasi.'))
     elif tender.winner_decided_at is not None and tender.winner_announced_at is None:
-        todo.append(_l('Umumkan pemenang.'))
+        window = tender.schedule.get(Stage.winner_announcement)
+        if window is not None and now < window.start:  # refused before its window opens
+            start = with_wib(window.start, tender.timezone)
+            todo.append(_l('Umumkan pemenang mulai %(start)s, sesuai jadwal.', start=start))
+        else:
+            todo.append(_l('Umumkan pemenang.'))
     objections = _count(
         Objection,
         Objection.tender_id == tender.id,

@@ -262,7 +262,11 @@ class ScheduleForm(FlaskForm):
 
 
 for _stage in ALL_STAGES:
-    for _edge, _label in (('start', _l('Mulai')), ('end', _l('Sampai'))):
+    # Labelled with their stage: the form's error summary names each field it lists.
+    for _edge, _label in (
+        ('start', _l('%(stage)s — mulai', stage=STAGE_LABELS[_stage])),
+        ('end', _l('%(stage)s — sampai', stage=STAGE_LABELS[_stage])),
+    ):
         setattr(
             ScheduleForm,
             f'{_stage}_{_edge}',

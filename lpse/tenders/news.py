@@ -109,6 +109,62 @@ MESSAGES = {
         _('Sanggah Anda pada tender %(code)s dijawab', **p),
         _('Pokja menjawab sanggah Anda pada tender %(code)s — %(title)s: %(outcome)s.', **p),
     ),
+    'award_issued': lambda p: (
+        _('SPPBJ tender %(code)s diterbitkan untuk Anda', **p),
+        _(
+            'PPK menerbitkan SPPBJ nomor %(number)s untuk tender %(code)s — %(title)s kepada '
+            'perusahaan Anda. Langkah berikutnya: PPK menyusun draf kontrak untuk Anda tinjau.',
+            **p,
+        ),
+    ),
+    'contract_drafted': lambda p: (
+        _('Draf %(what)s tender %(code)s siap ditinjau', **p),
+        _(
+            'PPK menyusun draf %(what)s tender %(code)s — %(title)s. Tinjau, lalu setujui atau '
+            'minta perubahan.',
+            **p,
+        ),
+    ),
+    'contract_changes_requested': lambda p: (
+        _('Penyedia meminta perubahan draf %(what)s tender %(code)s', **p),
+        _(
+            'Penyedia pemenang tender %(code)s — %(title)s meminta perubahan draf %(what)s; '
+            'catatannya ada di halaman kontrak.',
+            **p,
+        ),
+    ),
+    'contract_vendor_signed': lambda p: (
+        _('Penyedia menandatangani %(what)s tender %(code)s', **p),
+        _(
+            'Penyedia pemenang tender %(code)s — %(title)s telah menandatangani %(what)s. '
+            'Giliran Anda menandatanganinya.',
+            **p,
+        ),
+    ),
+    'contract_signed': lambda p: (
+        _('Tanda tangan lengkap: %(what)s tender %(code)s', **p),
+        _(
+            'PPK menandatangani %(what)s tender %(code)s — %(title)s; dokumennya, dengan kedua '
+            'tanda tangan, dapat diunduh di halaman kontrak.',
+            **p,
+        ),
+    ),
+    'spmk_issued': lambda p: (
+        _('SPMK tender %(code)s diterbitkan', **p),
+        _(
+            'PPK menerbitkan Surat Perintah Mulai Kerja untuk tender %(code)s — %(title)s; '
+            'tanggal mulai kerja ada di halaman kontrak.',
+            **p,
+        ),
+    ),
+    'handed_over': lambda p: (
+        _('Serah terima pekerjaan tender %(code)s tercatat', **p),
+        _(
+            'PPK mencatat Berita Acara Serah Terima (BAST) pekerjaan tender %(code)s — '
+            '%(title)s. Tender selesai.',
+            **p,
+        ),
+    ),
 }
 # Moments in a message: shown in the tender's zone, in the reader's language.
 MOMENTS = ('deadline', 'ends', 'due')

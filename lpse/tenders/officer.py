@@ -215,7 +215,7 @@ def _save_schedule(tender, form):
             )
     except tender_schedule.ScheduleInvalid as exc:
         for problem in exc.problems:
-            field = form[f'{problem.stage}_start']
+            field = form[f'{problem.stage}_{problem.edge}']
             field.errors = [*field.errors, str(problem.message)]
         raise ValidationFailed(_('Jadwal belum valid; periksa tahap yang ditandai.')) from exc
 

@@ -147,10 +147,12 @@ class ScheduleRules:
 
 @dataclass(frozen=True)
 class Problem:
-    """One schedule error, tied to the stage it concerns."""
+    """One schedule error, tied to the stage it concerns and the edge of its window at fault
+    (the form marks that field)."""
 
     stage: Stage
     message: str
+    edge: str = 'start'  # or 'end'
 
 
 def current_stage(
@@ -256,7 +258,7 @@ def validate_schedule(schedule: Mapping[Stage, Window], rules: ScheduleRules) ->
     if missing:
         return [Problem(s, _l('Jadwal tahap ini belum diisi.')) for s in missing]
     problems = [
-        Problem(s, _l('Akhir tahap harus setelah awalnya.'))
+        Problem(s, _l('Akhir tahap harus setelah awalnya.'), 'end')
         for s in own
         if schedule[s].end <= schedule[s].start
     ]
@@ -285,22 +287,22 @@ def _minimums(schedule, rules):
         need = rules.duration(stage)
         if schedule[stage].end - schedule[stage].start < need:
             problems.append(
-                Problem(stage, _l('Tahap ini minimal %(hours)s jam.', hours=_hours(need)))
+                Problem(stage, _l('Tahap ini minimal %(hours)s jam.', hours=_hours(need)), 'end')
             )
     if Stage.clarification in rules.stages:
         problems += _clarification_gaps(schedule, rules)
     download, bids = schedule[Stage.download], schedule[Stage.bid_submission]
     need = rules.gap('download_before_deadline')
     if download.end > bids.end - need:
-        problems.append(
-            Problem(
-                Stage.download,
-                _l(
-                    'Download ditutup minimal %(hours)s jam sebelum batas akhir penawaran.',
-                    hours=_hours(need),
-                ),
-            )
+        message = _gap(
+            need,
+            _l(
+                'Download ditutup minimal %(hours)s jam sebelum batas akhir penawaran.',
+                hours=_hours(need),
+            ),
+            _l('Download harus ditutup paling lambat pada batas akhir penawaran.'),
         )
+        problems.append(Problem(Stage.download, message, 'end'))
     return problems
 
 
@@ -321,16 +323,22 @@ def _clarification_gaps(schedule, rules):
         )
     need = rules.gap('deadline_after_clarification')
     if bids.end < clarify.end + need:
-        problems.append(
-            Problem(
-                Stage.bid_submission,
-                _l(
-                    'Batas akhir penawaran minimal %(hours)s jam setelah penjelasan berakhir.',
-                    hours=_hours(need),
-                ),
-            )
+        message = _gap(
+            need,
+            _l(
+                'Batas akhir penawaran minimal %(hours)s jam setelah penjelasan berakhir.',
+                hours=_hours(need),
+            ),
+            _l('Batas akhir penawaran tidak boleh sebelum penjelasan berakhir.'),
         )
+        problems.append(Problem(Stage.bid_submission, message, 'end'))
     return problems
+
+
+def _gap(need: timedelta, with_hours, without):
+    """A gap rule's message: with its hours, or — no minimum (the demo) — the order alone,
+    never "minimal 0 jam"."""
+    return with_hours if need else without
 
 
 def _hours(delta: timedelta) -> str:

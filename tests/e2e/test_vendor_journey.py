@@ -16,6 +16,7 @@ from playwright.sync_api import expect
 
 from lpse import clock, pki_service
 from lpse.extensions import db
+from lpse.notify import inbox
 from lpse.notify import outbox as mail_outbox
 from lpse.pki_service import Certificate
 from lpse.vendors.models import Vendor
@@ -86,6 +87,21 @@ def test_company_registers_is_verified_and_enrols_a_key(page, app, users, outbox
     db.session.expire_all()
     vendor = db.session.scalar(db.select(Vendor))
     assert vendor.status == 'verified'
+
+    # An unread notification in the inbox: its "mark as read" link-button must be readable
+    # (it once inherited the header's white text on the card's grey: axe color-contrast).
+    inbox.send(
+        [vendor.user],
+        kind='schedule_changed',
+        render=lambda: ('Jadwal tender berubah', 'Jadwal tender diubah oleh Pokja.'),
+        link='/tenders/',
+        now=clock.now(),
+        mail=False,
+    )
+    db.session.commit()
+    page.goto('/notifikasi')
+    expect(page.get_by_role('button', name='Tandai sudah dibaca')).to_be_visible()
+    check_page(page, 'vendor-08-notifications')
     cert = db.session.scalar(db.select(Certificate))
     assert cert.user_id == vendor.user_id and cert.custody == 'server'
     assert 'O=PT Sinar Terang Abadi' in cert.subject and '023456789012000' in cert.subject

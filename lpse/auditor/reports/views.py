@@ -3,6 +3,7 @@ allows no inline script and no foreign image), its CSV, and the XLSX and PDF rep
 Every figure obeys the reader's scope (lpse.auth.scope)."""
 
 from flask import Blueprint, Response, abort, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,9 +15,17 @@ from lpse.auditor.reports.models import TenderReportMark
 from lpse.auth.scope import auditor_required
 from lpse.extensions import db
 from lpse.proxies import client_ip
+from lpse.tenders.forms import CATEGORY_LABELS, SELECTION_LABELS
 from lpse.tenders.models import Category, SelectionMethod, TenderStatus
 
 bp = Blueprint('reports', __name__, url_prefix='/auditor/reports')
+
+# The filter's statuses as people say them (a draft is never in a report).
+STATUS_LABELS = {
+    TenderStatus.published: _l('Diumumkan'),
+    TenderStatus.cancelled: _l('Dibatalkan'),
+    TenderStatus.failed: _l('Gagal'),
+}
 
 
 def _key(key):
@@ -37,9 +46,9 @@ def index():
         filters=filters,
         args=filters.query_args(),
         agencies=agencies,
-        categories=list(Category),
-        methods=list(SelectionMethod),
-        statuses=[s for s in TenderStatus if s != TenderStatus.draft],
+        categories=[(c, CATEGORY_LABELS[c]) for c in Category],
+        methods=[(m, SELECTION_LABELS[m]) for m in SelectionMethod],
+        statuses=list(STATUS_LABELS.items()),
         mark=db.session.get(TenderReportMark, 1),
         cell=cell,
     )

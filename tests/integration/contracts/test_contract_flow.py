@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pki_helpers
 import pytest
+from helpers import login
 from pyhanko.pdf_utils.reader import PdfFileReader
 from sqlalchemy import func, select
 
@@ -118,6 +119,42 @@ def test_from_award_to_bast(app, client, awarded, cast):
     contracts.hand_over(tender, {'note': 'Diterima baik.'}, actor=ppk, now=clock.now())
     db.session.commit()
     assert tender.stage(clock.now()) is Phase.completed
+    # Each step told the party whose turn came next — in the inbox and by mail.
+    from lpse.notify.models import Mail, Notification
+
+    def told(user):
+        rows = db.session.scalars(
+            select(Notification).where(Notification.user_id == user.id).order_by(Notification.id)
+        ).all()
+        return [(r.kind, r.title) for r in rows]
+
+    code = tender.code
+    assert told(winner) == [
+        ('announced', f'Pemenang tender {code} diumumkan'),  # as every bidder
+        ('award_issued', f'SPPBJ tender {code} diterbitkan untuk Anda'),
+        ('contract_drafted', f'Draf kontrak tender {code} siap ditinjau'),
+        ('contract_drafted', f'Draf kontrak tender {code} siap ditinjau'),
+        ('contract_signed', f'Tanda tangan lengkap: kontrak tender {code}'),
+        ('spmk_issued', f'SPMK tender {code} diterbitkan'),
+        ('contract_drafted', f'Draf adendum kontrak tender {code} siap ditinjau'),
+        ('contract_signed', f'Tanda tangan lengkap: adendum kontrak tender {code}'),
+        ('handed_over', f'Serah terima pekerjaan tender {code} tercatat'),
+    ]
+    assert told(ppk) == [
+        ('contract_changes_requested', f'Penyedia meminta perubahan draf kontrak tender {code}'),
+        ('contract_vendor_signed', f'Penyedia menandatangani kontrak tender {code}'),
+        ('contract_vendor_signed', f'Penyedia menandatangani adendum kontrak tender {code}'),
+    ]
+    mailed = db.session.scalars(select(Mail.subject).where(Mail.to == winner.email)).all()
+    assert f'[LPSE] Serah terima pekerjaan tender {code} tercatat' in mailed
+
+    # The winner's home says the work was handed over, not only that the contract is signed.
+    client.get('/auth/login')
+    assert login(client, winner.email).status_code == 302
+    home = client.get('/beranda').get_data(as_text=True)
+    card = home.split('id="home-contracts"')[1].split('</section>')[0]
+    assert 'Selesai: pekerjaan telah diserahterimakan (BAST)' in card
+    assert 'Ditandatangani kedua pihak' not in card
     assert events() == [
         'contract.drafted',
         'contract.changes_requested',

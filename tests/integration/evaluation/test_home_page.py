@@ -1,11 +1,14 @@
 """/beranda, what next per role (#16 point 4): each role sees what waits for it, and only its
 own tenders and bids — a vendor never learns of another vendor's bid."""
 
+from datetime import timedelta
+
 import pytest
 from helpers import login
 
 from lpse import clock
 from lpse.extensions import db
+from lpse.i18n import with_wib
 from lpse.tenders import publication, questions
 from lpse.tenders.stages import Stage
 
@@ -63,6 +66,14 @@ def test_evaluation_tasks_follow_the_proposal(app, opened_tender, pokja):
     assert 'Setujui atau tolak' in row_of(home(app.test_client(), pokja[1]), tender.code)
     assert 'Setujui atau tolak' not in row_of(home(app.test_client(), pokja[0]), tender.code)
     approve(tender, pokja)
+    # Decided before the announcement's window: the task says when it can be done (the
+    # announcement is refused until then), then simply to do it.
+    window = tender.schedule[Stage.winner_announcement]
+    clock.set_now(window.start - timedelta(minutes=5))
+    early = row_of(home(app.test_client(), pokja[2]), tender.code)
+    assert 'Umumkan pemenang mulai ' in early and 'sesuai jadwal' in early
+    assert with_wib(window.start, tender.timezone) in early
+    clock.set_now(window.start)
     assert 'Umumkan pemenang.' in row_of(home(app.test_client(), pokja[2]), tender.code)
 
 
@@ -176,8 +187,18 @@ def test_admin_sees_the_ca_failed_jobs_and_the_last_reconciliation(app, client, 
 def test_only_the_admin_sees_the_administration_and_a_new_ppk_learns_what_comes(client, cast):
     page = home(client, cast['ppk'])
     assert 'id="home-admin"' not in page
-    assert 'Paket yang dibuat dengan Anda sebagai PPK tampil di sini' in page
+    assert 'Paket dengan Anda sebagai PPK tampil di sini sampai serah terima' in page
     assert 'href="/tenders/new"' in page.split('id="home-ppk"')[1]
+
+
+def test_a_ppk_whose_tender_was_handed_over_is_not_told_it_has_none(app, create_tender, cast):
+    tender = create_tender(Stage.clarification)
+    tender.handed_over_at = clock.now()  # BAST recorded: the tender is finished
+    db.session.commit()
+    card = home(app.test_client(), cast['ppk']).split('id="home-ppk"')[1].split('</section>')[0]
+    assert row_of(card, tender.code) == ''
+    assert 'Tidak ada paket berjalan dengan Anda sebagai PPK' in card
+    assert 'Belum ada paket' not in card
 
 
 def test_a_new_vendor_is_told_what_is_missing_and_its_first_news_window(app, client, person):

@@ -182,7 +182,17 @@ def test_ppk_issues_the_award_from_the_tender_page_after_the_period(client, anno
     page_as(client, cast['ppk'], f'/tenders/{tender.code}')
     refused = client.post(f'/tenders/{tender.code}/award', data={})
     assert refused.status_code == 409
-    assert 'masa sanggah masih berjalan' in refused.get_data(as_text=True)
+    refusal = refused.get_data(as_text=True)
+    assert 'masa sanggah masih berjalan' in refusal
+    # The same last minute as the objections panel says ("sampai" is inclusive), not the
+    # exclusive end a minute later.
+    from lpse.i18n import with_wib
+
+    last = with_wib(row.objection_last_minute, tender.timezone)
+    assert f'masih berjalan sampai {last}' in refusal
+    assert f'Masa sanggah: sampai {last}' in client.get(f'/tenders/{tender.code}').get_data(
+        as_text=True
+    )
     clock.set_now(row.objection_ends_at)
     issued = client.post(
         f'/tenders/{tender.code}/award', data={'contract_deadline': '2026-04-01T10:00'}

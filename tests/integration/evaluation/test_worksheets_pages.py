@@ -133,6 +133,29 @@ def test_who_may_open_the_pages(opened_tender, cast, as_user, client):
     assert db.session.scalar(select(func.count()).select_from(WorksheetEntry)) == 0
 
 
+def test_before_evaluation_opens_the_sheet_says_when(opened_tender, pokja, cast, as_user):
+    """Bids opened, the Evaluasi stage not yet begun: no form, and the page says why and when
+    (a Pokja member only: an auditor sees the sheet as it is)."""
+    from datetime import timedelta
+
+    from lpse import clock
+    from lpse.i18n import with_wib
+    from lpse.tenders.stages import Stage
+
+    tender, bids = opened_tender()
+    start = tender.schedule[Stage.evaluation].start
+    clock.set_now(start - timedelta(minutes=10))
+    sheet = f'/tenders/{tender.code}/evaluation/bids/{bids[0].id}'
+    page = as_user(pokja[0]).get(sheet).get_data(as_text=True)
+    assert 'id="save-worksheet"' not in page
+    closed = page.split('id="worksheet-closed">')[1].split('</p>')[0]
+    assert 'Tahap Evaluasi dijadwalkan mulai' in closed
+    assert with_wib(start, tender.timezone) in closed
+    assert 'id="worksheet-closed"' not in as_user(cast['auditor']).get(sheet).get_data(as_text=True)
+    clock.set_now(start)
+    assert 'id="save-worksheet"' in as_user(pokja[0]).get(sheet).get_data(as_text=True)
+
+
 def test_a_draft_has_no_evaluation(create_tender, cast, as_user):
     draft = create_tender('draft')
     client = as_user(cast['pokja'])

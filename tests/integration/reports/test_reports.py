@@ -195,6 +195,13 @@ def test_page_chart_and_csv(client, person, fixture):
     assert page.status_code == 200
     assert 'Rp3.800' in html and 'Tender ulang' in html and 'PT Gamma' in html
     assert '/auditor/reports/bidders.svg' in html
+    # The filters' choices are words, their values the codes.
+    assert '<option value="barang" >Pengadaan Barang</option>' in html
+    assert '<option value="tender_cepat" >Tender Cepat</option>' in html
+    assert '<option value="cancelled" >Dibatalkan</option>' in html
+    assert '>barang</option>' not in html and '>published</option>' not in html
+    filtered = client.get('/auditor/reports/?status=failed').get_data(as_text=True)
+    assert '<option value="failed" selected>Gagal</option>' in filtered
     svg = client.get('/auditor/reports/bidders.svg')
     assert svg.mimetype == 'image/svg+xml' and svg.get_data(as_text=True).count('<rect') == 3
     scoped = client.get('/auditor/reports/savings.csv?year=2025')

@@ -198,6 +198,7 @@ def test_the_announcement_states_how_bids_will_be_scored(client, create_tender):
     html = client.get(f'/tenders/{plain.code}').get_data(as_text=True)
     assert re.search(r'Preferensi harga TKDN</dt>\s*<dd>\s*Tidak\s*</dd>', html)
     assert 'Bobot teknis' not in html
+    assert 'Ambang batas nilai teknis' not in html  # no threshold: no row (was an empty one)
     client.get('/lang/en')
     english = client.get(f'/tenders/{scored.code}').get_data(as_text=True)
     assert 'Technical / price weights' in english and 'Technical score threshold' in english

@@ -51,6 +51,30 @@ def test_stages_out_of_order_are_refused_on_the_page(client, create_tender, cast
     assert tender.schedule == {}
 
 
+def test_a_late_download_close_is_named_and_marked_on_its_end(client, create_tender, cast, as_user):
+    """The summary names each field by its stage and links to the edge at fault; with no
+    minimum gap (the demo) the rule reads as what it is, not "minimal 0 jam"."""
+    tender = create_tender('draft')
+    as_user(cast['pokja'])
+    schedule = schedule_at(T0 + timedelta(days=1))
+    download = schedule[Stage.download]
+    schedule[Stage.download] = Window(
+        download.start, schedule[Stage.bid_submission].end + timedelta(hours=1)
+    )
+    response = client.post(f'/tenders/{tender.code}/schedule', data=form_of(schedule))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    summary = page.split('error-summary')[1].split('</div>')[0]
+    assert '<a href="#download_end">Download Dokumen Pemilihan — sampai</a>' in summary
+    assert 'Download harus ditutup paling lambat pada batas akhir penawaran.' in page
+    assert 'minimal 0 jam' not in page
+    client.get('/lang/en')
+    english = client.post(f'/tenders/{tender.code}/schedule', data=form_of(schedule))
+    assert 'The download must close no later than the bid deadline.' in english.get_data(
+        as_text=True
+    )
+
+
 def test_default_minimums_apply_without_the_test_overrides(app, create_tender, cast):
     tender = create_tender('draft')
     # What production runs with (config.Config), not the tests' override of none.
