@@ -16,16 +16,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional
 
 from lpse.agencies.models import TIMEZONES
-from lpse.auth.models import Role
-
-ROLE_LABELS = {
-    Role.admin: _l('Admin'),
-    Role.verifier: _l('Verifikator'),
-    Role.ppk: _l('PPK'),
-    Role.pokja: _l('Pokja Pemilihan'),
-    Role.vendor: _l('Penyedia'),
-    Role.auditor: _l('Auditor'),
-}
+from lpse.auth.models import ROLE_LABELS
 
 ROLE_CHOICES = [SelectChoice(r.value, label) for r, label in ROLE_LABELS.items()]
 

@@ -8,7 +8,6 @@ from wtforms import SelectChoice
 
 from lpse import clock
 from lpse.admin.forms import (
-    ROLE_LABELS,
     AgencyForm,
     AuditorScopeForm,
     NipForm,
@@ -21,7 +20,7 @@ from lpse.agencies.models import Agency
 from lpse.auth import operations as auth_ops
 from lpse.auth.access import role_required
 from lpse.auth.forms import ConfirmForm
-from lpse.auth.models import Role, User
+from lpse.auth.models import ROLE_LABELS, Role, User
 from lpse.auth.scope import AuditorScope, set_scope
 from lpse.extensions import db
 from lpse.formflow import run_form

@@ -18,8 +18,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lpse import audit, clock, ids, statelog
-from lpse.auditor import attention, search
+from lpse.auditor import actions, attention, search
 from lpse.auditor.bundle import tasks as bundle_tasks
+from lpse.auth.models import ROLE_LABELS
 from lpse.auth.scope import active_scope, auditor_required
 from lpse.auth.scope import user_zone as zone_of
 from lpse.crypto.canonical import canonical_json
@@ -48,7 +49,7 @@ def trail_panel(tender):
 
 @bp.app_context_processor
 def _trail_helper():
-    return {'audit_trail_panel': trail_panel}
+    return {'audit_trail_panel': trail_panel, 'action_label': actions.label}
 
 
 def _national_only():
@@ -90,7 +91,8 @@ def events():
         filters=filters,
         total=head.seq if head else 0,
         zone=zone,
-        roles=search.ROLE_VALUES,
+        roles=ROLE_LABELS,
+        actions=actions.LABELS,
     )
 
 

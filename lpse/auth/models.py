@@ -3,6 +3,7 @@
 import enum
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -23,6 +24,14 @@ class Role(enum.StrEnum):
 
 
 ROLE_VALUES = tuple(r.value for r in Role)
+ROLE_LABELS = {
+    Role.admin: _l('Admin'),
+    Role.verifier: _l('Verifikator'),
+    Role.ppk: _l('PPK'),
+    Role.pokja: _l('Pokja Pemilihan'),
+    Role.vendor: _l('Penyedia'),
+    Role.auditor: _l('Auditor'),
+}
 OFFICER_ROLES = frozenset({Role.admin, Role.verifier, Role.ppk, Role.pokja, Role.auditor})
 
 

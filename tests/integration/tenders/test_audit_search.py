@@ -161,6 +161,25 @@ def test_the_page_names_actors_and_objects_and_exports_csv(client, create_tender
     assert client.get('/audit/', query_string={'since': 'kemarin'}).status_code == 422
 
 
+def test_the_page_says_each_action_in_words_and_keeps_its_code(
+    client, create_tender, cast, as_user
+):
+    live = create_tender(Stage.clarification)
+    clock.set_now(T0)
+    questions.ask_question(live, body='Berapa lama masa garansi?', actor=cast['vendor'], now=T0)
+    db.session.commit()
+    as_user(cast['auditor'])
+    html = client.get('/audit/', query_string={'tender': live.code}).get_data(as_text=True)
+    assert 'Pertanyaan diajukan<br><small><code>tender.question_asked</code></small>' in html
+    assert '>No. urut</th>' in html and '>seq</th>' not in html
+    assert '<option value="pokja">Pokja Pemilihan</option>' in html  # the role filter in words
+    assert '<option value="bid.submitted">Penawaran dikirim</option>' in html  # codes to pick
+    client.get('/lang/en')
+    html = client.get('/audit/', query_string={'tender': live.code}).get_data(as_text=True)
+    assert 'Question asked<br><small><code>tender.question_asked</code></small>' in html
+    assert '<option value="bid.submitted">Bid submitted</option>' in html
+
+
 def test_the_tender_trail_lists_its_events_in_order(client, create_tender, cast, as_user):
     live = create_tender(Stage.clarification)
     clock.set_now(T0)
