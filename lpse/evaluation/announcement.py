@@ -161,6 +161,7 @@ def withdraw(announcement, *, reason, actor, now, ip=None) -> None:
         announcement=announcement.id,
         reason=reason,
     )
+    news.tell(announcement.tender, 'announcement_withdrawn', now=now, endpoint='sanggah.results')
 
 
 def visible_result(tender, user, announcement_id=None):

@@ -157,7 +157,23 @@ def file_objection(tender, *, actor, grounds, attachments=(), now, ip=None) -> O
         endpoint='sanggah.results',
         due=current.answer_due_at,
     )
+    winner = _announced_winner(current)
+    if winner is not None and winner.id != vendor.id and winner.user is not None:
+        news.tell(
+            tender,
+            'objection_against_win',
+            now=now,
+            to=[winner.user],
+            endpoint='sanggah.results',
+            due=current.answer_due_at,
+        )
     return row
+
+
+def _announced_winner(announcement):
+    """The company the announcement names as the winner (the objection may take its win)."""
+    bid = db.session.get(Bid, announcement.result.get('winner_bid_id') or 0)
+    return bid.vendor if bid is not None else None
 
 
 def answer_objection(

@@ -105,6 +105,23 @@ MESSAGES = {
             **p,
         ),
     ),
+    'objection_against_win': lambda p: (
+        _('Sanggah atas hasil tender %(code)s', **p),
+        _(
+            'Sebuah sanggah diajukan atas hasil pemilihan tender %(code)s — %(title)s, yang '
+            'menetapkan perusahaan Anda sebagai pemenang. Pokja menjawabnya paling lambat %(due)s; '
+            'bila sanggah diterima, pengumuman pemenang ditarik.',
+            **p,
+        ),
+    ),
+    'announcement_withdrawn': lambda p: (
+        _('Pengumuman pemenang tender %(code)s ditarik', **p),
+        _(
+            'Pokja menerima sanggah atas hasil tender %(code)s — %(title)s, dan pengumuman '
+            'pemenang ditarik. Jawaban sanggah dan langkah berikutnya ada di halaman tender.',
+            **p,
+        ),
+    ),
     'objection_answered': lambda p: (
         _('Sanggah Anda pada tender %(code)s dijawab', **p),
         _('Pokja menjawab sanggah Anda pada tender %(code)s — %(title)s: %(outcome)s.', **p),
