@@ -3,14 +3,15 @@
 import contextlib
 import logging
 
-from flask import g, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, g, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, MethodNotAllowed
+from werkzeug.routing import RoutingException
 
 from lpse import i18n
 from lpse.errors import Busy, DomainError, Throttled
@@ -53,9 +54,36 @@ def json_error(status, code, message, headers=None):
     return response
 
 
+def _page_above(path: str) -> str | None:
+    """The nearest page above a form's address (``/tenders/T1/announce`` → ``/tenders/T1``),
+    built from the route it matches; None unless ``path`` itself is a form's valid address."""
+    adapter = current_app.create_url_adapter(request)
+    try:
+        adapter.match(path, method='POST')
+    except (HTTPException, RoutingException):
+        return None
+    parts = path.rstrip('/').split('/')
+    for end in range(len(parts) - 1, 0, -1):
+        prefix = '/'.join(parts[:end])
+        for candidate in (prefix, prefix + '/'):
+            try:
+                endpoint, values = adapter.match(candidate, method='GET')
+            except (HTTPException, RoutingException):
+                continue
+            return url_for(endpoint, **values)
+    return None
+
+
 def _http_error(exc: HTTPException):
     db.session.rollback()
     status = exc.code or 500
+    if isinstance(exc, MethodNotAllowed) and request.method == 'GET' and not wants_json():
+        # A form's address reloaded or opened again (after a refusal the page stays there):
+        # take the reader to the page the form belongs to instead of an error.
+        target = _page_above(request.path)
+        if target is not None:
+            flash(_('Alamat itu hanya untuk mengirim formulir; Anda dibawa ke halamannya.'), 'info')
+            return redirect(target, 303)
     if wants_json():
         code = (exc.name or 'error').lower().replace(' ', '_')
         return json_error(status, code, exc.description or exc.name)

@@ -223,3 +223,28 @@ def test_decimal_parameters_take_an_indonesian_comma(app):
         shown = TenderForm(formdata=None, meta={'csrf': False})
         shown.fill_params(params)
         assert (shown.technical_weight.data, shown.price_weight.data) == ('0,7', '0,3')
+
+
+def test_a_forms_address_opened_again_leads_to_its_page(client, create_tender, cast, as_user):
+    """After a refusal the page is drawn at the form's address (/T/announce); reloading it or
+    coming back to it is a GET: the reader is taken to the tender's page, not a 405."""
+    tender = create_tender(Stage.evaluation)
+    as_user(cast['pokja'])
+    page = f'/tenders/{tender.code}'
+    for path, lands in (
+        ('announce', page),
+        ('contract/review', f'{page}/contract'),
+        ('bid/upload', f'{page}/bid'),
+        ('evaluation/propose', f'{page}/evaluation/'),  # the nearest page above the form
+    ):
+        response = client.get(f'{page}/{path}')
+        assert response.status_code == 303, path
+        assert response.headers['Location'] == lands, path
+    assert 'hanya untuk mengirim formulir' in client.get(page).get_data(as_text=True)
+    # a form's address with an impossible id stays refused; the API keeps its JSON 405
+    response = client.get(f'/tenders/{tender.code}/objections/99999999999999999999/answer')
+    assert response.status_code in (404, 405)
+    response = client.get(f'/api/v1/tenders/{tender.code}/announce')
+    assert response.status_code == 405 and response.get_json()['error']['message']
+    # a real page never moves
+    assert client.get(f'/tenders/{tender.code}').status_code == 200
