@@ -172,6 +172,7 @@ def test_the_page_says_each_action_in_words_and_keeps_its_code(
     html = client.get('/audit/', query_string={'tender': live.code}).get_data(as_text=True)
     assert 'Pertanyaan diajukan<br><small><code>tender.question_asked</code></small>' in html
     assert '>No. urut</th>' in html and '>seq</th>' not in html
+    assert 'zona waktu Anda (WIB)' in html  # the zone by its Indonesian name
     assert '<option value="pokja">Pokja Pemilihan</option>' in html  # the role filter in words
     assert '<option value="bid.submitted">Penawaran dikirim</option>' in html  # codes to pick
     client.get('/lang/en')
