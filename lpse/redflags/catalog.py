@@ -122,3 +122,28 @@ RULES = {
         ),
     )
 }
+
+# What each kind of evidence is, in words (the code stays in the API and the exports); the
+# values of the percentage kinds are read as percentages.
+EVIDENCE_LABELS = {
+    'ip': _l('Alamat IP'),
+    'network+user_agent': _l('Jaringan (/24) dan peramban'),
+    'seconds': _l('Selisih waktu (detik)'),
+    'phone': _l('Telepon (9 angka terakhir)'),
+    'email': _l('Email'),
+    'address': _l('Alamat dan kota'),
+    'bank_account': _l('Rekening bank'),
+    'director_nik': _l('NIK direktur/pemilik'),
+    'director_name': _l('Nama direktur/pemilik'),
+    'sha256': _l('Hash berkas (SHA-256, awal)'),
+    'pdf_metadata': _l('Metadata PDF'),
+    'boq_lines': _l('Baris BoQ berharga satuan sama'),
+    'percent_of_hps': _l('Harga pemenang terhadap HPS'),
+    'percent_above_winner': _l('Selisih harga tertinggi di atas pemenang'),
+    'bidders': _l('Jumlah penawar'),
+    'hours': _l('Masa pemasukan penawaran (jam)'),
+    'deadline': _l('Batas akhir penawaran (lama → baru)'),
+    'disqualified_lower': _l('Penawaran lebih rendah yang digugurkan'),
+    'winners': _l('Jumlah pemenang berbeda dalam kelompok'),
+}
+PERCENT_KINDS = frozenset({'percent_of_hps', 'percent_above_winner'})

@@ -14,12 +14,21 @@ from lpse.auth.models import Role
 from lpse.auth.scope import EXPIRED, active_scope
 from lpse.errors import NotFound
 from lpse.extensions import db
+from lpse.i18n import percent
 from lpse.proxies import client_ip
 from lpse.redflags import dismissals, network, report
-from lpse.redflags.catalog import RULES
+from lpse.redflags.catalog import EVIDENCE_LABELS, PERCENT_KINDS, RULES
 from lpse.tenders.operations import get_tender
 
 bp = Blueprint('redflags', __name__, url_prefix='/audit/flags')
+
+
+@bp.app_template_global()
+def evidence_words(kind, value):
+    """(label, value) of one piece of evidence as the page shows it: the kind in words (its
+    code when it has none), a percentage in Indonesian figures."""
+    shown = percent(value) if kind in PERCENT_KINDS and value else value
+    return EVIDENCE_LABELS.get(kind, kind), shown
 
 
 def _scope():

@@ -83,6 +83,10 @@ def test_tender_page_and_api_show_flags_with_evidence(client, cast, opened_tende
     assert bids[0].vendor.company_name in html and bids[1].vendor.company_name in html
     assert SHARED_PHONE not in html and '36.1.2.3' not in html  # masked
     assert f'/vendors/{bids[0].vendor_id}' in html  # evidence links to the vendors
+    # each piece of evidence says what it is in words, its code kept as the title
+    assert '<span title="ip">Alamat IP</span>' in html
+    assert '<span title="phone">Telepon (9 angka terakhir)</span>' in html
+    assert '<code>ip</code>' not in html
     assert f'/audit/flags/tender/{tender.code}/network.svg' in html
     # the tender page links to the flags for auditors only
     link = f'/audit/flags/tender/{tender.code}"'
