@@ -27,6 +27,7 @@ DOCUMENT_KINDS = (
     'qualification_form',
     'qualification_report',
     'qualification_announcement',
+    'audit_report',
 )
 
 
@@ -56,9 +57,12 @@ class IssuedDocument(db.Model):
     checkpoint = relationship('AuditCheckpoint')
 
     def can_download(self, user) -> bool:
-        """Admins, auditors, the owner, and officers of the tender or of its agency."""
+        """Admins, auditors, the owner, and officers of the tender or of its agency; an auditor's
+        report only its owner and admins."""
         if user is None or not getattr(user, 'is_authenticated', False):
             return False
+        if self.kind == 'audit_report':  # built within its reader's scope: theirs alone
+            return self.owner_user_id == user.id or user.has_role(Role.admin)
         if user.has_role(Role.admin, Role.auditor) or self.owner_user_id == user.id:
             return True
         tender = self.tender

@@ -6,14 +6,13 @@ import csv
 import io
 from datetime import date
 
-from flask import current_app
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from lpse import checkpoints, i18n, pki_service
+from lpse import i18n
 from lpse.auditor.reports import charts
 from lpse.auditor.search import _cell as safe_text  # a text no spreadsheet runs as a formula
-from lpse.pdf import new_document_id, render_pdf, sign_pdf, verification_url
+from lpse.documents import operations as documents
 
 RUPIAH_FORMAT = '"Rp"#,##0.00'
 FORMATS = {
@@ -23,7 +22,7 @@ FORMATS = {
     'int': '0',
     'date': 'yyyy-mm-dd',
 }
-PDF_REASON = 'Laporan audit lintas tender'
+PDF_TITLE = 'Laporan Audit Lintas Tender'
 
 
 def _plain(value, kind) -> str:
@@ -125,12 +124,10 @@ def summary_text(table) -> str | None:
     return None
 
 
-def pdf_bytes(tables, *, filters_text: str, now) -> bytes:
-    """The report as a PDF (every figure with its chart), signed by the system key."""
-    checkpoint = checkpoints.latest_checkpoint()
-    if checkpoint is None:
-        checkpoint = checkpoints.create_checkpoint('report', now=now)
-    document_id = new_document_id()
+def pdf_bytes(tables, *, filters_text: str, now, owner=None) -> bytes:
+    """The report as a PDF (every figure with its chart), issued like every signed document:
+    signed by the system key and registered, so its verify address and /verify know it (only
+    its owner and admins may download it again: IssuedDocument.can_download)."""
     sections = [
         {
             'title': str(t.title),
@@ -143,22 +140,14 @@ def pdf_bytes(tables, *, filters_text: str, now) -> bytes:
         for t in tables
     ]
     context = {
-        'title': 'Laporan Audit Lintas Tender',
+        'title': PDF_TITLE,
         'agency_name': 'Laporan auditor',
-        'document_id': document_id,
-        'verify_url': verification_url(current_app.config['LPSE_BASE_URL'], document_id),
-        'audit_checkpoint': checkpoint.citation,
         'filters_text': filters_text,
         'generated_at': i18n.with_wib(now, i18n.WIB),
         'sections': sections,
     }
-    pdf = render_pdf('pdf/audit_report.html', context, env=current_app.jinja_env, now=now)
-    authority = pki_service.require_authority()
-    return sign_pdf(
-        pdf,
-        key=pki_service.system_key(),
-        cert=authority.system_cert,
-        chain=(authority.ca_cert,),
-        reason=PDF_REASON,
-        now=now,
+    document = documents.issue_document(
+        'audit_report', 'pdf/audit_report.html', context, owner=owner, now=now
     )
+    with documents.open_document(document) as fh:
+        return fh.read()

@@ -4,6 +4,7 @@ the reader is still an auditor with a current assignment."""
 
 import hashlib
 import json
+from zoneinfo import ZoneInfo
 
 from flask import abort
 from flask_babel import lazy_gettext as _l
@@ -13,7 +14,7 @@ from lpse.auditor.reports import exports, figures
 from lpse.auditor.reports.filters import Filters
 from lpse.auditor.reports.models import TenderReportMark
 from lpse.auth.models import User
-from lpse.auth.scope import active_scope, scope_of
+from lpse.auth.scope import active_scope, scope_of, user_zone
 from lpse.extensions import db
 from lpse.proxies import client_ip
 
@@ -64,15 +65,15 @@ def _build(job, fmt, params):
     now = clock.now()
     tables = []
     for n, key in enumerate(figures.TABLES):
-        job.progress(n, len(figures.TABLES), key)
+        job.progress(n, len(figures.TABLES))
         tables.append(figures.table(key, filters, scope_of(user), now=now, limit=None))
     text = describe(filters)
     if fmt == 'xlsx':
         data = exports.xlsx_bytes(tables, text)
     else:
-        data = exports.pdf_bytes(tables, filters_text=text, now=now)
+        data = exports.pdf_bytes(tables, filters_text=text, now=now, owner=user)
     content_type, ext = FORMATS[fmt]
-    stamp = now.strftime('%Y%m%d-%H%M')
+    stamp = now.astimezone(ZoneInfo(user_zone(user))).strftime('%Y%m%d-%H%M')  # reader's time
     job.store_result(
         data, f'laporan-audit-{stamp}.{ext}', content_type, {'format': fmt, 'filters': text}
     )

@@ -259,6 +259,44 @@ def test_xlsx_and_signed_pdf_jobs(client, person, fixture, authority):
     assert len(reads) == 2
 
 
+def test_the_signed_pdf_report_is_an_issued_document_anyone_can_verify(
+    app, client, person, fixture, authority
+):
+    """The PDF's verify address answers, /verify says the file is genuine, the job page shows
+    no table code, the file name is in the reader's time, and only its owner downloads it
+    again from the documents."""
+    user = _auditor(person, fixture)
+    assert login(client, user.email).status_code == 302
+    pdf = client.post('/auditor/reports/export/pdf', data={})
+    job_url = pdf.headers['Location']
+    job_page = client.get(job_url).get_data(as_text=True)
+    assert 'vendor_bids' not in job_page
+    stamp = clock.now().astimezone(WIB).strftime('%Y%m%d-%H%M')
+    assert f'laporan-audit-{stamp}.pdf' in job_page
+    body = client.get(f'{job_url.rstrip("/")}/result').data
+    text = ' '.join(
+        ''.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(body)).pages).split()
+    )
+    document_id = text.split('/verify/')[1][:20]
+    detail = client.get(f'/verify/{document_id}')
+    assert detail.status_code == 200 and 'Laporan Audit Lintas Tender' in detail.get_data(
+        as_text=True
+    )
+    verdict = client.post(
+        '/verify',
+        data={'file': (io.BytesIO(body), 'laporan.pdf')},
+        content_type='multipart/form-data',
+    ).get_data(as_text=True)
+    assert 'Asli: dokumen ini diterbitkan oleh sistem ini.' in verdict
+    response = client.get(f'/documents/{document_id}.pdf')
+    assert response.status_code == 200 and response.data == body
+    response.close()
+    other = person('inspektorat@kota.go.id', 'auditor')  # another auditor, not its owner
+    another = app.test_client()
+    assert login(another, other.email).status_code == 302
+    assert another.get(f'/documents/{document_id}.pdf').status_code == 403
+
+
 def test_the_api_gives_the_same_figures(client, person, fixture, api_token_for):
     headers = api_token_for(_auditor(person, fixture, agency='A'))
     body = client.get('/api/v1/audit/reports', headers=headers).get_json()
