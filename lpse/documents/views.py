@@ -2,7 +2,7 @@
 
 import json
 
-from flask import Blueprint, abort, render_template, request, send_file
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -42,7 +42,11 @@ def verify():
 
 @bp.get('/verify/<document_id>')
 def detail(document_id):
-    """The public facts of an issued document (kind, date, tender, SHA-256), never its content."""
+    """The public facts of an issued document (kind, date, tender, SHA-256), never its content.
+    An address copied from a sentence with its closing punctuation leads to the document."""
+    trimmed = document_id.rstrip('.,;:)')
+    if trimmed != document_id and trimmed:
+        return redirect(url_for('documents.detail', document_id=trimmed), 301)
     document = operations.find_document(document_id)
     if document is None:
         abort(404)

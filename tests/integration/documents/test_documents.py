@@ -49,6 +49,8 @@ def test_issue_stores_the_signed_pdf_once_and_audits_it(issued):
     assert data['audit_checkpoint'] == f'{cp.short} · log {cp.seq} {cp.root_hash[:16]} · 0 saksi'
     text = PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
     assert f'log {cp.seq} {cp.root_hash[:16]}' in ' '.join(text.split())  # printed, not just kept
+    every = ' '.join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert f'/verify/{issued.id}.' not in every  # no full stop to copy with the address
     event = db.session.scalars(
         db.select(AuditEvent)
         .where(AuditEvent.action != 'state.rows')
@@ -130,3 +132,10 @@ def test_bad_uploads_get_a_clear_4xx(client, authority):
     response = client.post('/verify', data=big, content_type='multipart/form-data; boundary=x')
     assert response.status_code == 413
     assert client.post('/verify', data={'envelope_sha256': 'xyz'}).status_code == 422
+
+
+def test_a_verify_address_copied_with_its_full_stop_leads_to_the_document(client, issued):
+    response = client.get(f'/verify/{issued.id}.')
+    assert response.status_code == 301 and response.headers['Location'] == f'/verify/{issued.id}'
+    assert client.get(f'/verify/{issued.id}),').status_code == 301
+    assert client.get('/verify/.').status_code == 404

@@ -1,10 +1,15 @@
 """The opening minutes (every bidder, the SHA-256 of each sealed bid, the members who opened)
 and the bid receipts fit the A4 page (#16 point 6), laid out again from their issued data."""
 
+import io
+import re
+
 import opening_helpers
 from pdf_fit import overflows_of
+from pypdf import PdfReader
 from sqlalchemy import select
 
+from lpse.documents import operations as documents
 from lpse.documents.models import IssuedDocument
 from lpse.extensions import db
 
@@ -23,3 +28,10 @@ def test_opening_minutes_and_receipts_fit_a4(tender, bids, members):
         if d.kind in ('opening_minutes', 'bid_receipt')
     }
     assert {k: v for k, v in problems.items() if v} == {}
+    minutes = next(d for d in issued if d.kind == 'opening_minutes')
+    with documents.open_document(minutes) as fh:
+        pages = PdfReader(io.BytesIO(fh.read())).pages
+    table = ''.join(p.extract_text() for p in pages).split('Hasil pembukaan per sampul')[1]
+    # each result and each receipt number whole on its line, no word split
+    assert len(re.findall(r'\bDibuka\b', table)) == len(bids)
+    assert all(b.receipt_number in table for b in bids)
