@@ -12,6 +12,7 @@ from lpse.auditor.bundle import tasks as bundle_tasks
 from lpse.evaluation.objection_models import Objection, ObjectionStatus
 from lpse.extensions import db
 from lpse.jobs import Job
+from lpse.tenders import operations as tender_ops
 from lpse.tenders.models import Tender, TenderStatus
 
 LIMIT = 50  # rows per list; the log search finds the rest
@@ -22,8 +23,10 @@ BUNDLE_DAYS = 7
 class Attention:
     open_objections: list  # (tender, number of pending objections, oldest filing)
     failed: list  # tenders
-    drift: object  # the latest finished ReconcileRun when it found differences, else None
+    drift: object  # the latest finished ReconcileRun (national readers), else None
     bundles: list = ()  # the user's audit-bundle jobs of the last BUNDLE_DAYS, newest first
+    agencies: list = ()  # a scoped reader's assigned agencies
+    tenders: list = ()  # a scoped reader's assigned tenders (their current versions)
 
 
 def _in_scope(stmt, scope):
@@ -54,16 +57,16 @@ def failed_tenders(scope) -> list:
 
 
 def drift(scope):
-    """The newest finished reconciliation, when it found differences (whole-log readers only)."""
+    """The newest finished reconciliation, whatever it found (whole-log readers only); None
+    when none has finished yet."""
     if not scope.national:
         return None
-    run = db.session.scalars(
+    return db.session.scalars(
         select(statelog.ReconcileRun)
         .where(statelog.ReconcileRun.status.in_(('agree', 'differ')))
         .order_by(statelog.ReconcileRun.id.desc())
         .limit(1)
     ).first()
-    return run if run is not None and run.status == 'differ' else None
 
 
 def bundles(user, now) -> list:
@@ -81,6 +84,12 @@ def bundles(user, now) -> list:
 
 
 def for_scope(scope, user, now) -> Attention:
+    agencies, tenders = tender_ops.assigned_to(scope)
     return Attention(
-        open_objections(scope), failed_tenders(scope), drift(scope), bundles(user, now)
+        open_objections(scope),
+        failed_tenders(scope),
+        drift(scope),
+        bundles(user, now),
+        agencies,
+        tenders,
     )

@@ -18,7 +18,7 @@ from lpse.i18n import percent
 from lpse.proxies import client_ip
 from lpse.redflags import dismissals, network, report
 from lpse.redflags.catalog import EVIDENCE_LABELS, PERCENT_KINDS, RULES
-from lpse.tenders.operations import get_tender
+from lpse.tenders.operations import assigned_to, get_tender
 
 bp = Blueprint('redflags', __name__, url_prefix='/audit/flags')
 
@@ -66,11 +66,13 @@ def _svg(text) -> Response:
 @role_required(Role.auditor)
 def index():
     scope = _scope()
-    stmt = select(Agency).order_by(Agency.code)
-    if not scope.national:
-        stmt = stmt.where(Agency.id.in_(sorted(scope.agency_ids)))
-    agencies = db.session.scalars(stmt).all()
-    return render_template('redflags/index.html', agencies=agencies, rules=RULES.values())
+    if scope.national:
+        agencies, tenders = db.session.scalars(select(Agency).order_by(Agency.code)).all(), []
+    else:
+        agencies, tenders = assigned_to(scope)
+    return render_template(
+        'redflags/index.html', agencies=agencies, tenders=tenders, rules=RULES.values()
+    )
 
 
 @bp.get('/agency/<code>')
@@ -90,11 +92,13 @@ def agency(code):
 def tender(code):
     row = _tender(code)
     now = clock.now()
+    scope = _scope()
     return render_template(
         'redflags/tender.html',
         report=report.tender_report(row, now),
         rules=RULES,
         after_deadline=row.bid_deadline is not None and now >= row.bid_deadline,
+        agency_in_scope=scope.national or row.agency_id in scope.agency_ids,
     )
 
 

@@ -327,6 +327,10 @@ class Tender(db.Model):
     def can_see_askers(self, user) -> bool:
         return audits_tender(user, self)
 
+    def audited_by(self, user) -> bool:
+        """``user`` is an auditor whose current assignment covers this tender."""
+        return audits_tender(user, self)
+
 
 def _has(user, role) -> bool:
     return user is not None and getattr(user, 'is_authenticated', False) and user.has_role(role)

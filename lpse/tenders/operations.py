@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import lazyload
 
 from lpse import audit, ids
-from lpse.agencies.models import TIMEZONES, WorkUnit
+from lpse.agencies.models import TIMEZONES, Agency, WorkUnit
 from lpse.auth.models import Role, User
 from lpse.crypto.canonical import canonical_json
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, NotFound, ValidationFailed
@@ -60,6 +60,22 @@ def lean() -> tuple:
     """get_tender(options=lean()): the tender without its member and BoQ lists, which load
     only if read — for a hot path that reads neither (a bid upload at the deadline rush)."""
     return (lazyload(Tender.members), lazyload(Tender.boq_items))
+
+
+def assigned_to(scope) -> tuple[list, list]:
+    """A scoped auditor's assignment: its agencies and its tenders (their current versions);
+    nothing for a national one, whose reach is everything."""
+    if scope.national:
+        return [], []
+    agencies = db.session.scalars(
+        select(Agency).where(Agency.id.in_(sorted(scope.agency_ids))).order_by(Agency.name)
+    ).all()
+    tenders = db.session.scalars(
+        select(Tender)
+        .where(Tender.code.in_(sorted(scope.tender_codes)), Tender.superseded.is_(False))
+        .order_by(Tender.code)
+    ).all()
+    return agencies, tenders
 
 
 def get_tender(code, version=None, *, visible_to=UNCHECKED, options=()) -> Tender:

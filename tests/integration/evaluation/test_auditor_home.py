@@ -56,6 +56,8 @@ def test_open_objections_are_listed_until_answered(client, announced, cast, pokj
 
 def test_reconciliation_drift_is_shown_to_national_readers(client, cast, other_agency):
     now = clock.now()
+    never = _home(client, cast['admin'])  # no run yet: it says so, not "no differences"
+    assert 'Rekonsiliasi belum pernah dijalankan.' in never and 'tidak menemukan' not in never
     for status, count in (('agree', 0), ('differ', 3)):
         db.session.add(
             statelog.ReconcileRun(
@@ -88,7 +90,8 @@ def test_reconciliation_drift_is_shown_to_national_readers(client, cast, other_a
         )
     )
     db.session.commit()
-    assert '3 perbedaan' not in _home(client, cast['admin'])
+    latest = _home(client, cast['admin'])
+    assert '3 perbedaan' not in latest and 'tidak menemukan perbedaan' in latest
 
 
 def test_an_objection_attachment_read_is_logged(client, announced, cast):
@@ -116,3 +119,30 @@ def test_an_objection_attachment_read_is_logged(client, announced, cast):
     ]
     trail = client.get(f'/audit/tenders/{tender.code}').get_data(as_text=True)
     assert 'read.objection_attachment' in trail
+
+
+def test_a_scoped_auditor_sees_its_assignment_and_no_link_it_may_not_follow(
+    client, announced, cast, other_agency
+):
+    tender, _bids, _row = announced
+    auditor = cast['auditor']
+    scope.set_scope(
+        auditor, national=False, tender_codes=[tender.code], actor=None, now=clock.now(), ip=None
+    )
+    db.session.commit()
+    section = _home(client, auditor).split('id="assigned-h"')[1].split('</section>')[0]
+    assert f'/tenders/{tender.code}"' in section and f'/audit/tenders/{tender.code}"' in section
+    assert f'/audit/flags/tender/{tender.code}"' in section
+    flags = f'/audit/flags/tender/{tender.code}"'
+    assert flags in client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    page = client.get(f'/audit/flags/tender/{tender.code}').get_data(as_text=True)
+    assert '/audit/flags/agency/' not in page  # its agency is not in the assignment
+    index = client.get('/audit/flags/').get_data(as_text=True)
+    assert flags in index and '>Instansi</h2>' not in index
+    # assigned another agency only: the tender page offers no link that would be refused
+    scope.set_scope(
+        auditor, national=False, agency_ids=[other_agency.id], actor=None, now=clock.now(), ip=None
+    )
+    db.session.commit()
+    assert flags not in client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    assert other_agency.name in _home(client, auditor).split('id="assigned-h"')[1]
