@@ -212,6 +212,16 @@ def test_the_whole_tender_in_one_journey(page, demo_site, tmp_path):
     check_page(page, 'full-20-opened')
     logout(page)
 
+    # An auditor reads the tender's collusion indicators and its audit trail (phone-sized too).
+    login(page, 'auditor@demo.lpse.id', password('auditor@demo.lpse.id'))
+    page.goto(f'/audit/flags/tender/{code}')
+    expect(page.locator('img.network')).to_be_visible()
+    check_page(page, 'full-20a-flags')
+    page.goto(f'/audit/tenders/{code}')
+    expect(page.locator('table')).to_contain_text('Penawaran dikirim')
+    check_page(page, 'full-20b-trail')
+    logout(page)
+
     # Evaluation: PT Maju Jaya fails the technical part; a second member approves.
     at(SCHEDULE['evaluation'][0])
     db.session.expire_all()
