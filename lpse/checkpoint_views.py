@@ -9,6 +9,7 @@ from lpse.api.openapi import document, op
 bp = Blueprint('checkpoints', __name__, url_prefix='/audit')
 bp.add_app_template_global(checkpoints.latest_checkpoint, 'latest_checkpoint')
 bp.add_app_template_global(checkpoints.tender_checkpoint, 'tender_checkpoint')
+bp.add_app_template_global(checkpoints.reason_label, 'checkpoint_reason')
 
 
 @bp.get('/checkpoints')

@@ -41,6 +41,25 @@ FIELDS = ('at', 'format', 'hash', 'reason', 'seq')
 HASH_RE = re.compile(r'^[0-9a-f]{64}$')
 
 
+# Why a checkpoint was signed, in words (the code is the row's `reason`, kept as written).
+REASONS = {
+    'scheduled': _l('Terjadwal'),
+    'manual': _l('Dibuat operator'),
+    'bid.submitted': _l('Penawaran dikirim'),
+    'bids.opened': _l('Penawaran dibuka'),
+    'winner.announced': _l('Pemenang diumumkan'),
+    'award.issued': _l('SPPBJ diterbitkan'),
+    'document.issued': _l('Dokumen diterbitkan'),
+    'bundle': _l('Paket audit dibuat'),
+    'report': _l('Laporan audit dibuat'),
+}
+
+
+def reason_label(reason: str):
+    """The reason in words, or as written when it has none."""
+    return REASONS.get(reason, reason)
+
+
 class CheckpointInvalid(CryptoError):
     """A checkpoint document is malformed or its signature does not hold."""
 

@@ -20,7 +20,7 @@ from lpse.agencies.models import Agency
 from lpse.auth import operations as auth_ops
 from lpse.auth.access import role_required
 from lpse.auth.forms import ConfirmForm
-from lpse.auth.models import ROLE_LABELS, Role, User
+from lpse.auth.models import Role, User
 from lpse.auth.scope import AuditorScope, set_scope
 from lpse.extensions import db
 from lpse.formflow import run_form
@@ -42,7 +42,7 @@ def _acting():
 @admin_only
 def users():
     rows = db.session.scalars(select(User).order_by(User.email)).all()
-    return render_template('admin/users.html', users=rows, ROLE_LABELS=ROLE_LABELS)
+    return render_template('admin/users.html', users=rows)
 
 
 @bp.route('/users/new', methods=['GET', 'POST'])

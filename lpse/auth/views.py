@@ -11,7 +11,7 @@ from lpse import clock
 from lpse.auth import operations
 from lpse.auth.access import login_required
 from lpse.auth.forms import ConfirmForm, LoginForm, PasswordChangeForm, TokenForm, TotpForm
-from lpse.auth.models import ApiToken, Role, User
+from lpse.auth.models import ROLE_LABELS, ApiToken, Role, User
 from lpse.auth.scope import active_scope
 from lpse.errors import DomainError
 from lpse.extensions import db
@@ -19,6 +19,13 @@ from lpse.formflow import run_form
 from lpse.proxies import client_ip
 
 bp = Blueprint('auth', __name__, url_prefix='/auth')
+
+
+@bp.app_context_processor
+def _role_labels():
+    return {'ROLE_LABELS': ROLE_LABELS}
+
+
 PENDING_TTL = timedelta(minutes=5)
 
 

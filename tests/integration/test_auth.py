@@ -31,7 +31,8 @@ def test_login_success_redirects_and_is_audited(client, users):
     response = login(client, users['pokja'].email)
     assert response.status_code == 302
     assert response.headers['Location'] == '/beranda'
-    assert client.get('/auth/profile').status_code == 200
+    profile = client.get('/auth/profile')
+    assert profile.status_code == 200 and 'Pokja Pemilihan' in profile.get_data(as_text=True)
     assert actions()[-1] == 'auth.login'
 
 

@@ -173,7 +173,10 @@ def test_flask_commands(app, authority):
 def test_public_list_page_json_and_api(client, log_with_checkpoints, ca_pki):
     first, second = log_with_checkpoints
     html = client.get('/audit/checkpoints').get_data(as_text=True)
-    assert first.hash in html and second.hash in html and 'bid.deadline' in html
+    assert first.hash in html and second.hash in html
+    assert '<td>Dibuat operator</td>' in html  # a known reason in words
+    assert '<td>bid.deadline</td>' in html  # one without words, as written
+    assert 'Titik audit (checkpoint) bertanda tangan' in html
     body = client.get('/api/v1/audit/checkpoints').get_json()
     assert body['format'] == 'lpse-checkpoints/1'
     assert [c['checkpoint']['seq'] for c in body['checkpoints']] == [4, 7]
