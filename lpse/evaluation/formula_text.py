@@ -6,11 +6,15 @@ docs/EVALUATION_FORMAT.md). Readers get them in Indonesian, or in English when t
 each engine sentence is matched here and re-said through the message catalog."""
 
 import re
+from decimal import Decimal, InvalidOperation
 
-from flask_babel import force_locale
+from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
+from lpse.i18n import rupiah
+
 _N = r'(?P<{}>[^;()]+?)'
+MONEY = {'hps', 'budget'}  # amounts, read in rupiah the Indonesian way
 
 
 def rule(pattern: str, message):
@@ -24,7 +28,7 @@ def rule(pattern: str, message):
 RULES = (
     rule(
         'lump sum: corrected total P = declared total (no arithmetic correction)',
-        _l('lump sum: total terkoreksi P = total harga penawaran (tanpa koreksi aritmetik)'),
+        _l('lumsum: total terkoreksi P = total harga penawaran (tanpa koreksi aritmetik)'),
     ),
     rule(
         'arithmetic correction: P = Σ BoQ quantity × bid unit price; unpriced item = 0; '
@@ -36,7 +40,7 @@ RULES = (
     ),
     rule(
         'gabungan: lump-sum BoQ items keep the bid quantity × bid unit price',
-        _l('gabungan: item BoQ lump sum tetap volume penawaran × harga satuan penawaran'),
+        _l('gabungan: item BoQ lumsum tetap volume penawaran × harga satuan penawaran'),
     ),
     rule('P > HPS → fails', _l('P > HPS → gugur')),
     rule(
@@ -140,8 +144,18 @@ def formula_text(formula: str) -> str:
     for pattern, message in RULES:
         found = pattern.fullmatch(formula)
         if found:
-            return str(message) % found.groupdict()
+            values = found.groupdict()
+            if str(get_locale() or 'id') != 'en':  # English keeps the engine's text as written
+                values = {k: _money(v) if k in MONEY else v for k, v in values.items()}
+            return str(message) % values
     return formula
+
+
+def _money(text: str) -> str:
+    try:
+        return rupiah(Decimal(text))
+    except (InvalidOperation, ValueError):
+        return text
 
 
 def formula_text_id(formula: str) -> str:

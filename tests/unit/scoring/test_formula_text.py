@@ -45,7 +45,7 @@ VARIANTS = [
 ]
 # Words of the engine's English that an Indonesian page must not show.
 ENGLISH = re.compile(
-    r'\b(winner|fails|preference|threshold|clarification|ties|never|stated|negotiation|offer)\b'
+    r'\b(winner|fails|preference|threshold|clarification|ties|never|stated|negotiation|offer|lump)\b'
 )
 
 
@@ -88,3 +88,11 @@ def test_results_page_and_bahp_use_it():
     root = Path(__file__).resolve().parents[3] / 'templates'
     assert '{{ f | formula }}' in (root / 'evaluation/results.html').read_text()
     assert '{{ f | formula_id }}' in (root / 'pdf/bahp.html').read_text()
+
+
+def test_amounts_read_in_rupiah_in_indonesian_only(app):
+    formula = next(f for f in all_formulas() if 'HPS > ' in f)
+    with app.test_request_context():
+        assert 'HPS > Rp1.000.000.000' in formula_text(formula)
+        with force_locale('en'):
+            assert formula_text(formula) == formula  # the engine's text, byte for byte
