@@ -56,8 +56,8 @@ def index():
 
 def cell(value, kind) -> str:
     """A figure's cell on the page (a function: a template macro per cell cost a third of
-    the page's rendering)."""
-    return exports.shown(value, kind, day='%Y-%m-%d')
+    the page's rendering); dates as 08/12/2026, as in the PDF."""
+    return exports.shown(value, kind)
 
 
 def select_agencies():

@@ -75,6 +75,7 @@ def test_after_the_announcement_everyone_sees_the_legend_and_reasons(client, ann
     assert response.status_code == 200
     for column in ('>A<', '>K<', '>T<', '>ST<', '>P<', '>PT<', '>SH<', '>SA<', '>B<'):
         assert column in html
+    assert html.count('>P</abbr>') == 1 and 'P = Pemenang' not in html  # one P: the price
     for name in ('PT Satu', 'PT Dua', 'PT Tiga'):
         assert name in html
     assert TECHNICAL_FAILURE in html

@@ -195,6 +195,8 @@ def test_page_chart_and_csv(client, person, fixture):
     assert page.status_code == 200
     assert 'Rp3.800' in html and 'Tender ulang' in html and 'PT Gamma' in html
     assert '/auditor/reports/bidders.svg' in html
+    announced = (clock.now() - timedelta(days=50)).astimezone(WIB).date()
+    assert f'>{announced:%d/%m/%Y}</td>' in html and f'>{announced.isoformat()}<' not in html
     # The filters' choices are words, their values the codes.
     assert '<option value="barang" >Pengadaan Barang</option>' in html
     assert '<option value="tender_cepat" >Tender Cepat</option>' in html
