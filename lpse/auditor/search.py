@@ -79,8 +79,9 @@ def parse_filters(args) -> Filters:
     role = _text(args, 'role', 20)
     if role is not None and role not in ROLE_VALUES:
         raise ValidationFailed(_l('Peran tidak dikenal.'), field='role')
+    tender = _text(args, 'tender', 40)
     filters = Filters(
-        tender=_text(args, 'tender', 40),
+        tender=tender.upper() if tender else tender,  # codes are upper case; typed either way
         actor=_text(args, 'actor', 254),
         role=role,
         action=_text(args, 'action', 80),

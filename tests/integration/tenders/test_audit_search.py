@@ -167,12 +167,19 @@ def test_the_page_says_each_action_in_words_and_keeps_its_code(
     live = create_tender(Stage.clarification)
     clock.set_now(T0)
     questions.ask_question(live, body='Berapa lama masa garansi?', actor=cast['vendor'], now=T0)
+    audit.record('test.long', live, actor=cast['ppk'], now=T0, note='x' * 300)
     db.session.commit()
     as_user(cast['auditor'])
     html = client.get('/audit/', query_string={'tender': live.code}).get_data(as_text=True)
+    # a long payload folds: its beginning shown, the whole of it one click away (phones)
+    assert '<details><summary><code class="wrap">{&#34;note&#34;:&#34;xxx' in html
+    assert html.count('x' * 300) == 1
     assert 'Pertanyaan diajukan<br><small><code>tender.question_asked</code></small>' in html
     assert '>No. urut</th>' in html and '>seq</th>' not in html
     assert 'zona waktu Anda (WIB)' in html  # the zone by its Indonesian name
+    assert 'Seluruh log: ' in html  # a national reader: the whole log's size, said as such
+    lower = client.get('/audit/', query_string={'tender': live.code.lower()})
+    assert 'tender.question_asked' in lower.get_data(as_text=True)  # codes typed in lower case
     assert '<option value="pokja">Pokja Pemilihan</option>' in html  # the role filter in words
     assert '<option value="bid.submitted">Penawaran dikirim</option>' in html  # codes to pick
     client.get('/lang/en')
