@@ -12,6 +12,8 @@ def test_indonesian_by_default_even_for_english_browsers(client):
     assert '<html lang="id">' in page
     assert 'Layanan Pengadaan Secara Elektronik' in page
     assert 'Masuk' in page
+    for link in ('href="/ocds/"', 'href="/verify"', 'href="/audit/checkpoints"'):
+        assert link in page  # open data, verification and the log's checkpoints, from every page
 
 
 def test_language_switch(client):
