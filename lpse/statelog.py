@@ -326,6 +326,15 @@ class ReconcileRun(db.Model):
     def percent(self) -> int:
         return round(100 * self.tables_done / self.tables_total) if self.tables_total else 100
 
+    @property
+    def awaits_worker(self) -> bool:
+        """Asked for, and no worker has begun it for jobs.WORKER_WAIT."""
+        return (
+            self.status == 'running'
+            and not self.tables_done
+            and jobs.waits_for_worker(self.started_at)
+        )
+
 
 def latest_run() -> ReconcileRun | None:
     return db.session.scalars(select(ReconcileRun).order_by(ReconcileRun.id.desc())).first()

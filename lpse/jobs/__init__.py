@@ -27,7 +27,7 @@ The API other modules use:
 - `@jobs.periodic(kind)` registers a task the worker runs every minute (the clock's round).
 """
 
-from lpse.jobs.models import Job, JobStatus
+from lpse.jobs.models import Job, JobStatus, waits_for_worker
 from lpse.jobs.operations import live_job, periodic, submit, task
 
-__all__ = ['Job', 'JobStatus', 'live_job', 'periodic', 'submit', 'task']
+__all__ = ['Job', 'JobStatus', 'live_job', 'periodic', 'submit', 'task', 'waits_for_worker']

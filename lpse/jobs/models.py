@@ -3,15 +3,22 @@
 import enum
 import io
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, text, update
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import set_committed_value
 
-from lpse import storage
+from lpse import clock, storage
 from lpse.extensions import db
 from lpse.types import UTCDateTime, sql_in
+
+# Work waiting longer than this for a worker to take it: the pages say no worker seems to run.
+WORKER_WAIT = timedelta(seconds=60)
+
+
+def waits_for_worker(since: datetime) -> bool:
+    return clock.now() - since > WORKER_WAIT
 
 
 class JobStatus(enum.StrEnum):
@@ -82,6 +89,11 @@ class Job(db.Model):
     @property
     def finished(self) -> bool:
         return self.status in (JobStatus.done, JobStatus.failed)
+
+    @property
+    def awaits_worker(self) -> bool:
+        """Queued, and no worker has taken it for WORKER_WAIT."""
+        return self.status == JobStatus.queued and waits_for_worker(self.created_at)
 
     @property
     def has_result(self) -> bool:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import text
 
-from lpse import statelog
+from lpse import clock, statelog
 from lpse.evaluation import award, objections
 from lpse.extensions import db
 
@@ -125,3 +125,16 @@ def test_the_clock_reconciles_once_a_day(app, announced, cast, pokja):
     clock.set_now(clock.now() + td(hours=25))
     out = runner.invoke(args=['lpse', 'tick']).output
     assert 'reconciliation' in out and 'agree' in out
+
+
+def test_a_run_no_worker_begins_says_so(client, cast, as_user):
+    asked = clock.now()
+    db.session.add(
+        statelog.ReconcileRun(started_at=asked, status='running', tables_done=0, tables_total=40)
+    )
+    db.session.commit()
+    as_user(cast['auditor'])
+    assert 'flask lpse worker' not in client.get('/audit/reconcile').get_data(as_text=True)
+    clock.set_now(asked + timedelta(minutes=2))
+    page = client.get('/audit/reconcile').get_data(as_text=True)
+    assert 'Sedang berjalan sejak' in page and 'flask lpse worker' in page

@@ -3,6 +3,7 @@ submission, a message delivered twice doing the work once, retries, the final fa
 /admin/jobs with its error and a retry, the status page and API, and who may see a job."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -238,3 +239,25 @@ def test_the_clock_steps_run_apart_and_a_failing_one_is_recorded_once(app, users
     again = db.session.scalars(select(Job).where(Job.status == 'failed')).all()
     assert [(j.id, j.attempts) for j in again] == [(failed[0].id, 2)]
     outbox.sent.clear()
+
+
+def test_work_no_worker_takes_says_so(app, client, users, login_as):
+    """A job still queued a minute after it was asked for: no worker seems to run (plain
+    `python run.py`), and the page says so and how one is started, instead of waiting quietly."""
+    asked = clock.now()
+    job = Job(
+        kind='test.report',
+        key='r3',
+        status='queued',
+        params='{"name": "laporan.txt"}',
+        actor_id=users['ppk'].id,
+        created_at=asked,
+    )
+    db.session.add(job)
+    db.session.commit()
+    login_as('ppk')
+    assert 'flask lpse worker' not in client.get(f'/jobs/{job.id}').get_data(as_text=True)
+    clock.set_now(asked + timedelta(seconds=61))
+    page = client.get(f'/jobs/{job.id}').get_data(as_text=True)
+    assert 'Belum ada pekerja latar yang mengambil pekerjaan ini' in page
+    assert 'flask lpse worker' in page
