@@ -5,7 +5,7 @@ import hmac
 import io
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from flask import current_app
 from sqlalchemy import select
@@ -40,13 +40,18 @@ def register_receipt_lookup(lookup):
 
 
 def issue_document(
-    kind, template, context, *, tender=None, owner=None, now, checkpoint=None
+    kind, template, context, *, tender=None, owner=None, now, checkpoint=None, keep=None
 ) -> IssuedDocument:
     """Render `templates/<template>` with `context`, sign it with the system key, store it once.
 
     The footer cites `checkpoint` (by default the newest one; the first one is signed now if
-    there is none). Writes `document.issued`; only flushes."""
+    there is none). `keep`: the context keys the row keeps (a large document — an auditor's
+    report — keeps its description, not its contents, which would also enter the state log);
+    by default all. Writes `document.issued`; only flushes."""
     draft = prepare_document(kind, template, context, tender=tender, now=now, checkpoint=checkpoint)
+    if keep is not None:
+        kept = {*keep, 'title', 'document_id', 'verify_url', 'audit_checkpoint'}
+        draft = replace(draft, data={k: v for k, v in draft.data.items() if k in kept})
     return issue_signed(draft, draft.pdf, tender=tender, owner=owner, now=now)
 
 

@@ -147,7 +147,12 @@ def pdf_bytes(tables, *, filters_text: str, now, owner=None) -> bytes:
         'sections': sections,
     }
     document = documents.issue_document(
-        'audit_report', 'pdf/audit_report.html', context, owner=owner, now=now
+        'audit_report',
+        'pdf/audit_report.html',
+        context,
+        owner=owner,
+        now=now,
+        keep=('filters_text', 'generated_at'),  # not the figures: they stay in the PDF
     )
     with documents.open_document(document) as fh:
         return fh.read()

@@ -18,6 +18,7 @@ from lpse.auditor.reports import figures, sums
 from lpse.auditor.reports.filters import Filters
 from lpse.auditor.reports.models import TenderReportMark
 from lpse.auth import scope as scopes
+from lpse.documents.models import IssuedDocument
 from lpse.extensions import db
 from lpse.pdf import verify_pdf
 
@@ -290,6 +291,8 @@ def test_the_signed_pdf_report_is_an_issued_document_anyone_can_verify(
         content_type='multipart/form-data',
     ).get_data(as_text=True)
     assert 'Asli: dokumen ini diterbitkan oleh sistem ini.' in verdict
+    row = db.session.get(IssuedDocument, document_id)
+    assert 'PT Gamma' not in row.data and 'sections' not in row.data  # nor in the state log
     response = client.get(f'/documents/{document_id}.pdf')
     assert response.status_code == 200 and response.data == body
     response.close()
