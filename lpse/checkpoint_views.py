@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify, render_template
 
-from lpse import checkpoints
+from lpse import checkpoints, clock
 from lpse.api.base import bp as api_bp
 from lpse.api.openapi import document, op
 
@@ -14,21 +14,21 @@ bp.add_app_template_global(checkpoints.reason_label, 'checkpoint_reason')
 
 @bp.get('/checkpoints')
 def index():
-    """Every checkpoint, newest first: anyone may copy them out of the system."""
-    rows = checkpoints.all_checkpoints()
+    """Every public checkpoint, newest first: anyone may copy them out of the system."""
+    rows = checkpoints.public_checkpoints(clock.now())
     return render_template('audit/checkpoints.html', checkpoints=rows[::-1])
 
 
 @bp.get('/checkpoints.json')
 def download():
-    response = jsonify(checkpoints.export_file(checkpoints.all_checkpoints()))
+    response = jsonify(checkpoints.export_file(checkpoints.public_checkpoints(clock.now())))
     response.headers['Content-Disposition'] = 'attachment; filename=checkpoints.json'
     return response
 
 
 @api_bp.get('/audit/checkpoints')
 def checkpoint_list():
-    return jsonify(checkpoints.export_file(checkpoints.all_checkpoints()))
+    return jsonify(checkpoints.export_file(checkpoints.public_checkpoints(clock.now())))
 
 
 document(

@@ -23,7 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, select
+from sqlalchemy import BigInteger, ForeignKey, String, Text, UniqueConstraint, and_, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import audit, pki_service, tlog
@@ -296,9 +296,49 @@ def checkpoint_for(seq: int) -> AuditCheckpoint | None:
     return db.session.scalars(stmt.order_by(AuditCheckpoint.seq, AuditCheckpoint.id)).first()
 
 
-def tender_checkpoint(tender) -> AuditCheckpoint | None:
-    """The newest checkpoint cut at one of the tender's milestones (the tender page shows it)."""
-    stmt = select(AuditCheckpoint).where(AuditCheckpoint.tender_id == tender.id)
+# A checkpoint cut for a tender tells when something happened to it. Those cut as bids arrive
+# (`bid.submitted`) would tell anyone watching a tender in its bid period that, when and how
+# often bids come in; until the tender's deadline they are withheld from every public list. A
+# higher floor registers, per reason, the tenders whose checkpoints are still withheld
+# (`withheld`); the chain loses nothing: any later checkpoint vouches for the same events.
+_WITHHELD: dict[str, list] = {}
+
+# What the tender page shows: its milestones (not an auditor's bundle).
+MILESTONES = ('bid.submitted', 'bids.opened', 'winner.announced', 'award.issued', 'document.issued')
+
+
+def withheld(reason: str):
+    """Register ``query(now) -> Select`` of the tender ids whose ``reason`` checkpoints are
+    not public yet (a decorator)."""
+
+    def register(query):
+        _WITHHELD.setdefault(reason, []).append(query)
+        return query
+
+    return register
+
+
+def _published(stmt, now):
+    for reason, queries in _WITHHELD.items():
+        for query in queries:
+            stmt = stmt.where(
+                ~and_(AuditCheckpoint.reason == reason, AuditCheckpoint.tender_id.in_(query(now)))
+            )
+    return stmt
+
+
+def public_checkpoints(now) -> list[AuditCheckpoint]:
+    """Every checkpoint anyone may copy out (`all_checkpoints` less the withheld ones)."""
+    stmt = _published(select(AuditCheckpoint), now)
+    return db.session.scalars(stmt.order_by(AuditCheckpoint.seq, AuditCheckpoint.id)).all()
+
+
+def tender_checkpoint(tender, now) -> AuditCheckpoint | None:
+    """The newest public checkpoint cut at one of the tender's milestones (the tender page)."""
+    stmt = select(AuditCheckpoint).where(
+        AuditCheckpoint.tender_id == tender.id, AuditCheckpoint.reason.in_(MILESTONES)
+    )
+    stmt = _published(stmt, now)
     return db.session.scalars(stmt.order_by(AuditCheckpoint.id.desc())).first()
 
 

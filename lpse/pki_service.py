@@ -23,6 +23,7 @@ from sqlalchemy import CheckConstraint, ForeignKey, Integer, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import audit
+from lpse.auth import scope
 from lpse.crypto import keystore, pki
 from lpse.crypto.errors import CertificateRejected, CryptoError, WrongPassphrase
 from lpse.errors import Conflict, DomainError
@@ -175,7 +176,10 @@ class Certificate(db.Model):
         return self.state(now) == 'valid'
 
     def can_download(self, user) -> bool:
-        return _has(user, 'admin', 'auditor') or (user is not None and user.id == self.user_id)
+        """Its holder, admins and national auditors (the registry is not a scoped reader's)."""
+        if user is not None and getattr(user, 'id', None) == self.user_id:
+            return _authenticated(user)
+        return scope.audits_everything(user)
 
     def can_revoke(self, user, now) -> bool:
         if self.revoked_at is not None or now > self.not_after:

@@ -2,6 +2,8 @@
 agencies (an inspectorate, APIP), or some assigned tenders — until an end date, after which the
 account's auditor pages answer 403. An auditor without a scope row is national; admins see all."""
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import wraps
@@ -11,7 +13,18 @@ from flask import abort, g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
-from sqlalchemy import Boolean, Date, ForeignKey, String, UniqueConstraint, false, or_, select
+from sqlalchemy import (
+    Boolean,
+    Date,
+    ForeignKey,
+    String,
+    UniqueConstraint,
+    false,
+    literal,
+    or_,
+    select,
+    union,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lpse import audit, clock
@@ -93,6 +106,12 @@ class Scope:
             self.national or tender.agency_id in self.agency_ids or tender.code in self.tender_codes
         )
 
+    def fingerprint(self) -> str:
+        """What this scope reaches, as a short hash: a file built within one scope names it, and
+        is not read once the account's reach has changed."""
+        reach = [self.national, sorted(self.agency_ids), sorted(self.tender_codes)]
+        return hashlib.sha256(json.dumps(reach).encode()).hexdigest()[:16]
+
     def tender_clause(self, agency_column, code_column):
         """A WHERE clause over tender columns selecting the tenders in scope (None: all)."""
         if self.national:
@@ -150,7 +169,66 @@ def audits_tender(user, tender, now=None) -> bool:
     return not scope.expired(now or clock.now()) and scope.covers(tender)
 
 
+def reads_within(user, fingerprint, now=None) -> bool:
+    """``user``'s assignment is current and reaches what ``fingerprint`` names
+    (`Scope.fingerprint`): a report built within one scope is not taken after it changed."""
+    scope = active_scope(user, now or clock.now())
+    return scope is not None and scope.fingerprint() == fingerprint
+
+
+def audits_everything(user, now=None) -> bool:
+    """An admin, or an auditor whose current assignment is national: registry-wide pages
+    (every vendor, every certificate) are theirs; a scoped auditor sees its part of them."""
+    if not _authenticated(user):
+        return False
+    if user.has_role(Role.admin):
+        return True
+    scope = active_scope(user, now or clock.now())
+    return scope is not None and scope.national
+
+
+# --- vendors within an auditor's reach ----------------------------------------------------------
+# Which companies took part in which tender is known on higher floors (bids, qualification
+# submissions); each registers a query here, so the vendor pages — a lower floor — follow the
+# scope without importing them. A scoped auditor reads the companies that took part in a tender
+# it audits; with no query registered it reads none (closed, not open).
+
+_PARTICIPANTS = []
+
+
+def participants(query):
+    """Register ``query(scope) -> Select`` of the ``vendor_id`` of companies that took part in
+    the tenders ``scope`` covers (a decorator, used by the floors that know)."""
+    _PARTICIPANTS.append(query)
+    return query
+
+
+def vendor_clause(scope: Scope, vendor_id_column):
+    """A WHERE clause over a vendor id column: the vendors ``scope`` reaches (None: all)."""
+    if scope.national:
+        return None
+    if not _PARTICIPANTS:
+        return false()
+    return vendor_id_column.in_(union(*(query(scope) for query in _PARTICIPANTS)))
+
+
+def audits_vendor(user, vendor_id, now=None) -> bool:
+    """``user`` holds the auditor role, its assignment is current, and it is national or the
+    company took part in a tender it covers."""
+    if not _authenticated(user) or not user.has_role(Role.auditor):
+        return False
+    scope = scope_of(user)
+    if scope.expired(now or clock.now()):
+        return False
+    clause = vendor_clause(scope, literal(vendor_id))
+    return clause is None or db.session.scalar(select(literal(True)).where(clause)) is not None
+
+
 EXPIRED = _l('Penugasan auditor Anda telah berakhir.')
+NATIONAL_ONLY = _l(
+    'Halaman ini memuat seluruh daftar, tidak hanya tender penugasan Anda; hanya auditor '
+    'nasional dan admin yang dapat membukanya.'
+)
 
 
 def auditor_required(view):

@@ -24,9 +24,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lpse import checkpoints, clock
+from lpse.auth import scope
 from lpse.auth.models import User
 from lpse.extensions import db
 from lpse.tenders import news
+from lpse.tenders.models import Tender
 from lpse.types import UTCDateTime, sql_in
 from lpse.vendors.models import Vendor
 
@@ -173,3 +176,24 @@ def bidders(tender):
         .join(Vendor, Vendor.user_id == User.id)
         .where(Vendor.id.in_(select(Bid.vendor_id).where(Bid.tender_id == tender.id)))
     ).all()
+
+
+@scope.participants
+def _bidders(reach):
+    """Companies that sent an envelope (kept, replaced or withdrawn) to a tender in ``reach``
+    whose bid deadline has passed: before it, nobody learns who has bid — not even an auditor
+    through the vendor lists."""
+    return (
+        select(Bid.vendor_id)
+        .join(Tender, Tender.id == Bid.tender_id)
+        .where(
+            Tender.bid_deadline <= clock.now(), reach.tender_clause(Tender.agency_id, Tender.code)
+        )
+    )
+
+
+@checkpoints.withheld('bid.submitted')
+def _still_sealed(now):
+    """Tenders before their bid deadline: the checkpoints cut as their bids arrive stay off the
+    public lists until then (checkpoints.withheld)."""
+    return select(Tender.id).where(Tender.bid_deadline > now)

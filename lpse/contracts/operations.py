@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from lpse import audit, storage
+from lpse.auth import scope
 from lpse.contracts import documents as contract_documents
 from lpse.contracts import terms
 from lpse.contracts.models import Contract, ContractAmendment, SigningStatus
@@ -60,14 +61,16 @@ def is_winner(tender, user) -> bool:
 
 
 def can_view(tender, user) -> bool:
-    """The PPK, the winner, the Pokja, auditors and admins (the public sees the stage only)."""
+    """The PPK, the winner, the Pokja, admins, and auditors whose assignment covers the tender
+    (the public sees the stage only)."""
     if user is None or not getattr(user, 'is_authenticated', False):
         return False
     return (
         is_ppk(tender, user)
         or is_winner(tender, user)
         or tender.is_officer(user)
-        or user.has_role('auditor', 'admin')
+        or user.has_role('admin')
+        or scope.audits_tender(user, tender)
     )
 
 

@@ -1,10 +1,12 @@
 """The record of every PDF the system issued (ARCHITECTURE §6)."""
 
+import json
 from datetime import datetime
 
 from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lpse.auth import scope
 from lpse.auth.models import OFFICER_ROLES, Role
 from lpse.extensions import db
 from lpse.types import UTCDateTime
@@ -57,18 +59,26 @@ class IssuedDocument(db.Model):
     checkpoint = relationship('AuditCheckpoint')
 
     def can_download(self, user) -> bool:
-        """Admins, auditors, the owner, and officers of the tender or of its agency; an auditor's
+        """Admins, the owner, auditors whose assignment covers the tender (a document of no
+        tender: national auditors), and officers of the tender or of its agency; an auditor's
         report only its owner and admins."""
         if user is None or not getattr(user, 'is_authenticated', False):
             return False
-        if self.kind == 'audit_report':  # built within its reader's scope: theirs alone
-            return self.owner_user_id == user.id or user.has_role(Role.admin)
-        if user.has_role(Role.admin, Role.auditor) or self.owner_user_id == user.id:
+        if self.kind == 'audit_report':  # built within its reader's scope: theirs, while it holds
+            return user.has_role(Role.admin) or (
+                self.owner_user_id == user.id
+                and scope.reads_within(user, json.loads(self.data).get('reader_scope'))
+            )
+        if user.has_role(Role.admin) or self.owner_user_id == user.id:
             return True
         tender = self.tender
+        if user.has_role(Role.auditor) and (
+            scope.audits_everything(user) if tender is None else scope.audits_tender(user, tender)
+        ):
+            return True
         if tender is None:
             return False
         if tender.is_officer(user):
             return True
-        officer = user.roles & (OFFICER_ROLES - {Role.verifier})
+        officer = user.roles & (OFFICER_ROLES - {Role.verifier, Role.auditor})
         return bool(officer) and user.agency_id == tender.agency_id

@@ -97,7 +97,7 @@ def vendor_register():
 @api_auth(Role.verifier, Role.admin, Role.auditor)
 def vendor_list():
     status = request.args.get('status', 'submitted')
-    rows = verification.by_status(status)
+    rows = verification.by_status(status, verification.listing_reach(g.api_user, clock.now()))
     return jsonify({'vendors': [vendor_json(v) for v in rows]})
 
 

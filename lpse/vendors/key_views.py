@@ -6,8 +6,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from lpse import clock, pki_service
+from lpse.auth import scope
 from lpse.auth.access import role_required
-from lpse.errors import DomainError
+from lpse.errors import DomainError, NotAllowed
 from lpse.extensions import db
 from lpse.formflow import run_form, show_error
 from lpse.pki_service import Certificate
@@ -172,6 +173,9 @@ def revoke(cert_id):
 @bp.get('/all')
 @role_required('admin', 'auditor')
 def registry():
+    reach = scope.active_scope(current_user, clock.now())
+    if reach is None or not reach.national:
+        raise NotAllowed(scope.EXPIRED if reach is None else scope.NATIONAL_ONLY)
     return _registry()
 
 

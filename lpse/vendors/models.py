@@ -22,6 +22,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lpse.auth import scope
 from lpse.crypto.canonical import document_json
 from lpse.extensions import db
 from lpse.i18n import format_npwp
@@ -177,8 +178,13 @@ class Vendor(db.Model):
         return _authenticated(user) and user.id == self.user_id
 
     def can_view(self, user) -> bool:
-        """The vendor itself, verifiers, admins and auditors."""
-        return self.is_owner(user) or _has(user, 'verifier', 'admin', 'auditor')
+        """The vendor itself, verifiers, admins, and auditors whose current assignment reaches
+        it (national, or a tender it took part in)."""
+        return (
+            self.is_owner(user)
+            or _has(user, 'verifier', 'admin')
+            or scope.audits_vendor(user, self.id)
+        )
 
     can_download_documents = can_view
 

@@ -6,6 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from lpse import audit
+from lpse.auth import scope
+from lpse.auth.models import Role
 from lpse.errors import Conflict, InvalidTransition, NotAllowed, ValidationFailed
 from lpse.extensions import db, held
 from lpse.vendors import blacklist
@@ -32,10 +34,26 @@ def vendor_of(user) -> Vendor | None:
     return held('vendor_of', user.id, lambda: db.session.scalar(stmt))
 
 
-def queue() -> list[Vendor]:
-    """Registrations waiting for a verifier, oldest first."""
+def listing_reach(user, now):
+    """Which vendors ``user`` may list: every one (None) for verifiers, admins and national
+    auditors; for an auditor of some agencies or tenders, a clause selecting the companies that
+    took part in them. An auditor whose assignment has ended lists none (403)."""
+    if user.has_role(Role.verifier, Role.admin):
+        return None
+    reach = scope.active_scope(user, now)
+    if reach is None:
+        raise NotAllowed(scope.EXPIRED)
+    return scope.vendor_clause(reach, Vendor.id)
+
+
+def _within(stmt, reach):
+    return stmt if reach is None else stmt.where(reach)
+
+
+def queue(reach=None) -> list[Vendor]:
+    """Registrations waiting for a verifier, oldest first (``reach``: `listing_reach`)."""
     return db.session.scalars(
-        select(Vendor)
+        _within(select(Vendor), reach)
         .where(Vendor.status == VendorStatus.submitted)
         .order_by(Vendor.submitted_at, Vendor.id)
     ).all()
@@ -177,10 +195,12 @@ def may_participate(user, now) -> bool:
     return participation_problem(vendor_of(user), now) is None
 
 
-def by_status(status) -> list[Vendor]:
-    """Vendors in one status (an unknown status lists nothing)."""
+def by_status(status, reach=None) -> list[Vendor]:
+    """Vendors in one status (an unknown status lists nothing; ``reach``: `listing_reach`)."""
     if status not in {s.value for s in VendorStatus}:
         return []
     return db.session.scalars(
-        select(Vendor).where(Vendor.status == status).order_by(Vendor.company_name, Vendor.id)
+        _within(select(Vendor), reach)
+        .where(Vendor.status == status)
+        .order_by(Vendor.company_name, Vendor.id)
     ).all()

@@ -26,8 +26,11 @@ def _mail_note(sent):
 @role_required('verifier', 'admin', 'auditor')
 def queue():
     status = request.args.get('status')
-    rows = verification.queue() if not status else verification.by_status(status)
-    return render_template('vendors/queue.html', vendors=rows, status=status)
+    reach = verification.listing_reach(current_user, clock.now())
+    rows = verification.queue(reach) if not status else verification.by_status(status, reach)
+    return render_template(
+        'vendors/queue.html', vendors=rows, status=status, scoped=reach is not None
+    )
 
 
 def _detail(vendor, status=200, **forms):

@@ -124,10 +124,11 @@ def summary_text(table) -> str | None:
     return None
 
 
-def pdf_bytes(tables, *, filters_text: str, now, owner=None) -> bytes:
+def pdf_bytes(tables, *, filters_text: str, now, owner=None, reach=None) -> bytes:
     """The report as a PDF (every figure with its chart), issued like every signed document:
     signed by the system key and registered, so its verify address and /verify know it (only
-    its owner and admins may download it again: IssuedDocument.can_download)."""
+    its owner, while its assignment reaches what it did — ``reach``, `Scope.fingerprint` —,
+    and admins may download it again: IssuedDocument.can_download)."""
     sections = [
         {
             'title': str(t.title),
@@ -145,6 +146,7 @@ def pdf_bytes(tables, *, filters_text: str, now, owner=None) -> bytes:
         'filters_text': filters_text,
         'generated_at': i18n.with_wib(now, i18n.WIB),
         'sections': sections,
+        'reader_scope': reach,
     }
     document = documents.issue_document(
         'audit_report',
@@ -152,7 +154,8 @@ def pdf_bytes(tables, *, filters_text: str, now, owner=None) -> bytes:
         context,
         owner=owner,
         now=now,
-        keep=('filters_text', 'generated_at'),  # not the figures: they stay in the PDF
+        # not the figures: they stay in the PDF
+        keep=('filters_text', 'generated_at', 'reader_scope'),
     )
     with documents.open_document(document) as fh:
         return fh.read()

@@ -13,8 +13,8 @@ from lpse import audit, clock, jobs
 from lpse.auditor.reports import exports, figures
 from lpse.auditor.reports.filters import Filters
 from lpse.auditor.reports.models import TenderReportMark
-from lpse.auth.models import User
-from lpse.auth.scope import active_scope, scope_of, user_zone
+from lpse.auth.models import Role, User
+from lpse.auth.scope import reads_within, scope_of, user_zone
 from lpse.extensions import db
 from lpse.proxies import client_ip
 
@@ -34,7 +34,8 @@ def request_report(fmt: str, filters: Filters, user):
     mark = db.session.get(TenderReportMark, 1)
     state = mark.last_seq if mark else 0
     digest = hashlib.sha256(json.dumps(filters.query_args(), sort_keys=True).encode()).hexdigest()
-    key = f'{fmt}:{user.id}:{state}:{digest[:32]}'
+    reach = scope_of(user).fingerprint()  # a narrowed reader does not get the wider file
+    key = f'{fmt}:{user.id}:{state}:{digest[:32]}:{reach}'
     return jobs.submit(f'audit.report.{fmt}', key=key, actor=user, fmt=fmt, **filters.query_args())
 
 
@@ -52,7 +53,11 @@ def record_download(job, user, *, now, ip=None):
 
 
 def _may_take(job, user):
-    if active_scope(user, clock.now()) is None:
+    """Only while the reader's assignment is current and reaches what it reached when the file
+    was built (an admin always)."""
+    if not (
+        user.has_role(Role.admin) or reads_within(user, job.result_info.get('scope'), clock.now())
+    ):
         abort(403)
     record_download(job, user, now=clock.now(), ip=client_ip())
 
@@ -63,20 +68,22 @@ def _build(job, fmt, params):
     user = db.session.get(User, job.actor_id)
     filters = parse_filters(params)
     now = clock.now()
+    reach = scope_of(user)
     tables = []
     for n, key in enumerate(figures.TABLES):
         job.progress(n, len(figures.TABLES))
-        tables.append(figures.table(key, filters, scope_of(user), now=now, limit=None))
+        tables.append(figures.table(key, filters, reach, now=now, limit=None))
     text = describe(filters)
     if fmt == 'xlsx':
         data = exports.xlsx_bytes(tables, text)
     else:
-        data = exports.pdf_bytes(tables, filters_text=text, now=now, owner=user)
+        data = exports.pdf_bytes(
+            tables, filters_text=text, now=now, owner=user, reach=reach.fingerprint()
+        )
     content_type, ext = FORMATS[fmt]
     stamp = now.astimezone(ZoneInfo(user_zone(user))).strftime('%Y%m%d-%H%M')  # reader's time
-    job.store_result(
-        data, f'laporan-audit-{stamp}.{ext}', content_type, {'format': fmt, 'filters': text}
-    )
+    info = {'format': fmt, 'filters': text, 'scope': reach.fingerprint()}
+    job.store_result(data, f'laporan-audit-{stamp}.{ext}', content_type, info)
 
 
 @jobs.task('audit.report.xlsx', label=_l('Laporan audit (XLSX)'), on_read=_may_take)

@@ -16,11 +16,16 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    and_,
+    select,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lpse import clock
+from lpse.auth import scope
 from lpse.extensions import db
-from lpse.tenders.models import ObjectionStatus
+from lpse.tenders.models import ObjectionStatus, ScheduleEntry, Tender
+from lpse.tenders.stages import Stage
 from lpse.types import UTCDateTime, sql_in
 
 
@@ -189,3 +194,25 @@ class QualificationObjection(db.Model):
     def tender_id(self) -> int:
         """The tender of the result objected to (its audit events are indexed under it)."""
         return db.session.get(QualificationResult, self.result_id).tender_id
+
+
+@scope.participants
+def _applicants(reach):
+    """Companies that sent their qualification form to a tender in ``reach``, once its window
+    for sending them has closed (as with bids, not while firms may still apply)."""
+    return (
+        select(QualificationSubmission.vendor_id)
+        .join(Tender, Tender.id == QualificationSubmission.tender_id)
+        .join(
+            ScheduleEntry,
+            and_(
+                ScheduleEntry.tender_id == Tender.id,
+                ScheduleEntry.stage == Stage.qualification_submission.value,
+            ),
+        )
+        .where(
+            QualificationSubmission.status != SubmissionStatus.draft.value,
+            ScheduleEntry.ends_at <= clock.now(),
+            reach.tender_clause(Tender.agency_id, Tender.code),
+        )
+    )

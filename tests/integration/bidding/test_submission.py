@@ -11,7 +11,7 @@ import pki_helpers
 import pytest
 from sqlalchemy import func, select
 
-from lpse import audit, clock, pki_service
+from lpse import audit, checkpoints, clock, pki_service
 from lpse.bids.models import Bid, BidStatus, BidUploadLock
 from lpse.crypto import receipts
 from lpse.extensions import db
@@ -413,6 +413,7 @@ def test_bids_are_hidden_from_everyone_else_before_opening(
     client, tender, bidder, rival, token, post_bid, cast
 ):
     p7m, sig = seal(tender, bidder, VENDOR_KEY)
+    before = _public_view(client, tender)
     assert post_bid(tender, p7m, sig, token(bidder)).status_code == 201
     mine = client.get(f'/api/v1/tenders/{tender.code}/bids/mine', headers=token(rival))
     assert mine.get_json() == {'bids': []}
@@ -423,3 +424,29 @@ def test_bids_are_hidden_from_everyone_else_before_opening(
     assert sha not in api and 'bid_count' not in api
     assert client.get(f'/api/v1/tenders/{tender.code}/commitment').status_code == 404
     assert zipfile  # (imported for the plain-ZIP case above)
+    # The checkpoint cut as the bid was recorded is in the bidder's receipt, but no public
+    # list shows it before the deadline: the tender page's last audit point and the public
+    # checkpoints do not move when a bid comes in.
+    receipt = json.loads(db.session.scalar(select(Bid.receipt_json)))
+    seq = receipt['receipt']['audit_checkpoint']['seq']
+    cut = db.session.scalar(
+        select(checkpoints.AuditCheckpoint).where(checkpoints.AuditCheckpoint.seq == seq)
+    )
+    assert cut.reason == 'bid.submitted' and cut.tender_id == tender.id
+    assert _public_view(client, tender) == before
+    clock.set_now(tender.bid_deadline)
+    page_point, listed = _public_view(client, tender)
+    assert seq in {c['checkpoint']['seq'] for c in listed} and cut.short in page_point
+    assert page_point != before[0]
+
+
+def _public_view(client, tender):
+    """(the tender page's 'last audit point' line, the public checkpoints file's entries)."""
+    page = client.get(f'/tenders/{tender.code}').get_data(as_text=True)
+    marker = 'Titik audit terakhir'
+    line = page.split(marker)[1].split('</dd>')[0] if marker in page else ''
+    listed = client.get('/audit/checkpoints.json').get_json()['checkpoints']
+    assert listed == client.get('/api/v1/audit/checkpoints').get_json()['checkpoints']
+    rows = client.get('/audit/checkpoints').get_data(as_text=True).count('</tr>')
+    assert rows == (len(listed) + 1 if listed else 0)  # the page shows the same list
+    return line, listed

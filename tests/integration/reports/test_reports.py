@@ -355,3 +355,34 @@ def test_an_ended_assignment_is_refused(client, person, fixture):
     db.session.commit()
     assert login(client, user.email).status_code == 302
     assert client.get('/auditor/reports/').status_code == 403
+
+
+def test_a_narrowed_or_ended_assignment_no_longer_takes_the_wider_report(
+    client, person, fixture, authority
+):
+    """A report holds what its reader's scope reached when it was built: once an admin narrows
+    the assignment (national → one agency) or it ends, neither the job's file nor the issued
+    PDF is handed over again, and asking again builds a new file within the new reach."""
+    user = _auditor(person, fixture)
+    assert login(client, user.email).status_code == 302
+    posted = client.post('/auditor/reports/export/pdf', data={})
+    job_url = posted.headers['Location'].rstrip('/')
+    body = client.get(f'{job_url}/result').data
+    text = ' '.join(
+        ''.join(p.extract_text() for p in pypdf.PdfReader(io.BytesIO(body)).pages).split()
+    )
+    document_id = text.split('/verify/')[1][:20]
+    assert client.get(f'/documents/{document_id}.pdf').status_code == 200
+    scopes.set_scope(
+        user, national=False, agency_ids=[fixture['agencies']['A'].id],
+        actor=None, now=clock.now(), ip=None,
+    )  # fmt: skip
+    db.session.commit()
+    assert client.get(f'{job_url}/result').status_code == 403
+    assert client.get(f'/documents/{document_id}.pdf').status_code == 403
+    again = client.post('/auditor/reports/export/pdf', data={}).headers['Location'].rstrip('/')
+    assert again != job_url and client.get(f'{again}/result').status_code == 200
+    row = db.session.get(scopes.AuditorScope, user.id)
+    row.ends_on = date(2000, 1, 1)
+    db.session.commit()
+    assert client.get(f'{again}/result').status_code == 403
